@@ -1,0 +1,56 @@
+//! The only place that decides whether we are in a browser. Everything browser-only goes through
+//! [`window`] first, so native builds (SSR, the `server` feature, unit tests) get a typed
+//! `NotInBrowser` error instead of a wasm-bindgen panic.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+/// True when compiled for the browser target (`wasm32-unknown-unknown`).
+pub(crate) const IS_BROWSER_TARGET: bool = cfg!(all(target_arch = "wasm32", target_os = "unknown"));
+
+/// The page's `window`, or `None` off-browser (native build, Node, a worker).
+pub(crate) fn window() -> Option<web_sys::Window> {
+    if IS_BROWSER_TARGET {
+        web_sys::window()
+    } else {
+        None
+    }
+}
+
+/// The page's `document`, or `None` off-browser.
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
+pub(crate) fn document() -> Option<web_sys::Document> {
+    window().and_then(|w| w.document())
+}
+
+/// Milliseconds since the Unix epoch (the browser clock on wasm, the system clock natively).
+pub(crate) fn now_ms() -> f64 {
+    if IS_BROWSER_TARGET {
+        js_sys::Date::now()
+    } else {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0)
+    }
+}
+
+/// A readable message for a thrown JS value (an `Error`'s message, else its string form).
+pub(crate) fn js_message(value: &JsValue) -> String {
+    if let Some(err) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(err.message());
+    }
+    if let Some(s) = value.as_string() {
+        return s;
+    }
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "unknown JavaScript error".to_owned())
+}
+
+/// `obj[name]` if it is a function.
+pub(crate) fn method(obj: &JsValue, name: &str) -> Option<js_sys::Function> {
+    js_sys::Reflect::get(obj, &JsValue::from_str(name))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+}

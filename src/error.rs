@@ -1,0 +1,335 @@
+//! One error type for everything the crate does in the browser, and the per-step errors it wraps.
+//!
+//! Every message says what went wrong *and* what to do about it, because these strings end up in
+//! shop consoles and bug reports. All errors are `Clone + PartialEq` so UI state (e.g. a Yew
+//! `CheckoutState::Failed(err)`) can hold them.
+
+use std::fmt;
+
+/// Any error from this crate: loading Fintoc.js, validating options, fetching the session token or
+/// driving the widget.
+///
+/// ```
+/// use fintoc_wasm::{FintocError, OptionsError, PublicKey};
+///
+/// let err: FintocError = PublicKey::new("sk_test_123").unwrap_err().into();
+/// assert!(matches!(err, FintocError::Options(OptionsError::SecretKey)));
+/// assert!(err.to_string().contains("must never reach the browser"));
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FintocError {
+    /// Fintoc.js could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The widget options are invalid (for example a secret key used as public key).
+    #[error(transparent)]
+    Options(#[from] OptionsError),
+    /// The session token could not be obtained from the merchant backend.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// The widget rejected a call (`Fintoc.create` threw, a method is missing, …).
+    #[error(transparent)]
+    Widget(#[from] WidgetError),
+}
+
+impl FintocError {
+    /// True when the error only means "this code is not running in a browser" (SSR, native
+    /// tests): callers usually render a placeholder instead of an error message.
+    ///
+    /// ```
+    /// use fintoc_wasm::{FintocError, LoadError};
+    /// assert!(FintocError::from(LoadError::NotInBrowser).is_not_in_browser());
+    /// ```
+    pub fn is_not_in_browser(&self) -> bool {
+        matches!(
+            self,
+            FintocError::Load(LoadError::NotInBrowser)
+                | FintocError::Session(SessionError::NotInBrowser)
+        )
+    }
+}
+
+/// Why Fintoc.js could not be loaded.
+///
+/// After any of these errors the failed `<script>` tag has been removed and the loader's cache
+/// cleared: calling [`load_fintoc`](crate::load_fintoc) again retries from scratch.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// There is no `window` (server-side rendering, a worker, a native build).
+    #[error(
+        "Fintoc.js can only be loaded in a browser page (no `window` here, e.g. during server-side \
+         rendering or in a native build); call this from code that runs on the client"
+    )]
+    NotInBrowser,
+    /// The script URL could not be understood.
+    #[error("the Fintoc.js URL `{url}` is not a valid URL: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What the browser said about it.
+        reason: String,
+    },
+    /// The browser reported an `error` event for the script (offline, 404, DNS, blocked by an
+    /// extension or a Content-Security-Policy).
+    #[error(
+        "could not load Fintoc.js from {url}: the request failed (offline, blocked by an ad blocker \
+         or a Content-Security-Policy, or a wrong URL); loading again retries"
+    )]
+    Network {
+        /// The script URL.
+        url: String,
+    },
+    /// The script did not finish loading within the configured timeout.
+    #[error(
+        "Fintoc.js did not load from {url} within {after_ms} ms; the network may be slow: retry, or \
+         raise `LoadOptions::timeout`"
+    )]
+    Timeout {
+        /// The script URL.
+        url: String,
+        /// The timeout that expired, in milliseconds.
+        after_ms: u32,
+    },
+    /// The script loaded but `window.Fintoc` was not defined afterwards.
+    #[error(
+        "{url} loaded but did not define `window.Fintoc`; check that the URL serves Fintoc.js \
+         (https://js.fintoc.com/v1/)"
+    )]
+    GlobalMissing {
+        /// The script URL.
+        url: String,
+    },
+}
+
+/// Invalid widget options.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionsError {
+    /// A secret key (`sk_…`) was passed where the public key belongs.
+    #[error(
+        "a secret key (sk_…) was given as the public key: secret keys must never reach the browser. \
+         Use your public key (pk_test_… or pk_live_…) here and keep the secret key on your server"
+    )]
+    SecretKey,
+    /// The public key does not look like a Fintoc public key.
+    #[error("`{shown}` is not a Fintoc public key: it must start with pk_test_ or pk_live_")]
+    InvalidPublicKey {
+        /// The first characters of what was given (keys are never printed in full).
+        shown: String,
+    },
+    /// The session token is empty.
+    #[error(
+        "the session token is empty: pass the `session_token` of a Checkout Session created by \
+         your backend"
+    )]
+    EmptySessionToken,
+    /// The session token contains whitespace (usually a copy-paste or templating mistake).
+    #[error(
+        "the session token contains whitespace; pass the `session_token` exactly as Fintoc returned it"
+    )]
+    SessionTokenWhitespace,
+    /// The widget token (legacy Payment Intent flow) is empty or contains whitespace.
+    #[error(
+        "the widget token is empty or contains whitespace; pass the `widget_token` of the Payment \
+         Intent exactly as Fintoc returned it"
+    )]
+    InvalidWidgetToken,
+    /// A product that needs a token was configured without one.
+    #[error(
+        "product `{product}` needs a session token (from a Checkout Session your backend created) \
+         or a widget token (legacy Payment Intent flow)"
+    )]
+    MissingToken {
+        /// The product.
+        product: String,
+    },
+    /// Both a session token and a widget token were given.
+    #[error("give either a session token or a widget token, not both")]
+    ConflictingTokens,
+    /// An extra option uses a name the crate sets itself.
+    #[error(
+        "option `{name}` is set by the crate (use the typed builder method instead of `extra`)"
+    )]
+    ReservedOption {
+        /// The option name.
+        name: String,
+    },
+    /// An extra option has an empty name.
+    #[error("an extra option needs a non-empty name")]
+    EmptyOptionName,
+}
+
+/// Why the session token could not be obtained from the merchant backend.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// There is no `window` to fetch from (server-side rendering, a native build).
+    #[error(
+        "the session token can only be fetched in a browser (no `window` here); call this from \
+         code that runs on the client"
+    )]
+    NotInBrowser,
+    /// The request could not be built (bad URL, header or body).
+    #[error("the session request is invalid: {message}")]
+    InvalidRequest {
+        /// What was wrong.
+        message: String,
+    },
+    /// The request failed before an HTTP response arrived (offline, CORS, DNS).
+    #[error(
+        "could not reach the session endpoint {url}: {message} (offline, a CORS error, or a wrong URL)"
+    )]
+    Network {
+        /// The endpoint URL.
+        url: String,
+        /// The browser's message.
+        message: String,
+    },
+    /// The endpoint answered with a non-2xx status.
+    #[error(
+        "the session endpoint answered HTTP {status}{}",
+        excerpt_suffix(body_excerpt)
+    )]
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The first characters of the response body.
+        body_excerpt: String,
+    },
+    /// The endpoint answered 2xx but the body is not JSON.
+    #[error(
+        "the session endpoint did not answer JSON{}; it should return the Checkout Session \
+         (or {{\"session_token\": …}})",
+        excerpt_suffix(body_excerpt)
+    )]
+    NotJson {
+        /// The first characters of the response body.
+        body_excerpt: String,
+    },
+    /// The JSON has no usable `session_token`.
+    #[error(
+        "the session endpoint's JSON has no usable `session_token`{}; return the Checkout Session \
+         your backend created with its secret key (or {{\"session_token\": …}})",
+        excerpt_suffix(body_excerpt)
+    )]
+    MissingToken {
+        /// The first characters of the response body.
+        body_excerpt: String,
+    },
+    /// The endpoint did not answer within the configured timeout.
+    #[error(
+        "the session endpoint did not answer within {after_ms} ms; retry, or raise \
+         `SessionEndpoint::timeout`"
+    )]
+    Timeout {
+        /// The timeout that expired, in milliseconds.
+        after_ms: u32,
+    },
+    /// A fixed session token has expired and cannot be refreshed.
+    #[error(
+        "the session token has expired (Checkout Session tokens are valid for 10 minutes); create \
+         a new Checkout Session, or use `SessionSource::endpoint` so the crate fetches fresh ones"
+    )]
+    Expired,
+}
+
+/// A call on the Fintoc widget failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WidgetError {
+    /// `Fintoc.create` threw.
+    #[error("Fintoc.create rejected the options: {message}")]
+    Create {
+        /// The exception message.
+        message: String,
+    },
+    /// A widget method threw.
+    #[error("the Fintoc widget's `{method}()` failed: {message}")]
+    Call {
+        /// The method name.
+        method: String,
+        /// The exception message.
+        message: String,
+    },
+    /// The widget object has no such method (an incompatible Fintoc.js version).
+    #[error("the Fintoc widget has no `{method}()` method; is the script really Fintoc.js v1?")]
+    MethodMissing {
+        /// The method name.
+        method: String,
+    },
+    /// The widget was destroyed; create a new one.
+    #[error("this Fintoc widget was destroyed; create a new one with `Fintoc::create`")]
+    Destroyed,
+}
+
+fn excerpt_suffix(excerpt: &str) -> ExcerptSuffix<'_> {
+    ExcerptSuffix(excerpt)
+}
+
+struct ExcerptSuffix<'a>(&'a str);
+
+impl fmt::Display for ExcerptSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            write!(f, " (body: `{}`)", self.0)
+        }
+    }
+}
+
+/// The first `max` characters of `body`, whitespace collapsed, for error messages.
+pub(crate) fn excerpt(body: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut count = 0;
+    for word in body.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+            count += 1;
+        }
+        for ch in word.chars() {
+            if count >= max {
+                out.push('…');
+                return out;
+            }
+            out.push(ch);
+            count += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_collapses_whitespace_and_truncates() {
+        assert_eq!(excerpt("  a \n b  ", 10), "a b");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+        assert_eq!(excerpt("", 3), "");
+        assert_eq!(excerpt("ñandú ñandú", 7), "ñandú ñ…");
+    }
+
+    #[test]
+    fn status_message_includes_excerpt_only_when_present() {
+        let with = SessionError::Status {
+            status: 500,
+            body_excerpt: "boom".into(),
+        };
+        assert_eq!(
+            with.to_string(),
+            "the session endpoint answered HTTP 500 (body: `boom`)"
+        );
+        let without = SessionError::Status {
+            status: 502,
+            body_excerpt: String::new(),
+        };
+        assert_eq!(
+            without.to_string(),
+            "the session endpoint answered HTTP 502"
+        );
+    }
+}

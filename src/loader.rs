@@ -1,0 +1,567 @@
+//! Loads Fintoc.js once per page.
+//!
+//! One registry entry per script URL: however many callers ask, concurrently or later, the page
+//! gets exactly one `<script>` for that URL. An existing `window.Fintoc` is reused with no tag at
+//! all, and a matching tag already in the page (a hand-written `<script src="https://js.fintoc.com/v1">`,
+//! or one injected by `@fintoc/fintoc-js`) is reused, but only trusted once `window.Fintoc`
+//! really exists. Any failure removes the failed tag and clears the entry, so the next call
+//! retries cleanly.
+//!
+//! Side effects (DOM, timers, listeners) live in `start` and `watch_script`; URL matching is a
+//! pure function with table tests.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::Duration;
+
+use futures::future::{FutureExt, LocalBoxFuture, Shared};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::browser;
+use crate::error::LoadError;
+
+/// Where Fintoc serves its widget script.
+pub const DEFAULT_SCRIPT_URL: &str = "https://js.fintoc.com/v1/";
+
+/// How long a load may take before it fails with [`LoadError::Timeout`].
+pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How to load Fintoc.js: URL (self-hosting, a sandbox), CSP nonce, timeout.
+///
+/// ```
+/// use std::time::Duration;
+/// use fintoc_wasm::LoadOptions;
+///
+/// let options = LoadOptions::new()
+///     .nonce("r4nd0m")
+///     .timeout(Duration::from_secs(8));
+/// assert_eq!(options.script_url(), "https://js.fintoc.com/v1/");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LoadOptions {
+    url: String,
+    nonce: Option<String>,
+    timeout: Duration,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            url: DEFAULT_SCRIPT_URL.to_owned(),
+            nonce: None,
+            timeout: DEFAULT_LOAD_TIMEOUT,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// The defaults: `https://js.fintoc.com/v1/`, no nonce, 15 s.
+    ///
+    /// ```
+    /// # use fintoc_wasm::LoadOptions;
+    /// assert_eq!(LoadOptions::new(), LoadOptions::default());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loads the script from `url` instead (relative URLs resolve against the page).
+    ///
+    /// ```
+    /// # use fintoc_wasm::LoadOptions;
+    /// let o = LoadOptions::new().url("/static/fintoc-sandbox.js");
+    /// assert_eq!(o.script_url(), "/static/fintoc-sandbox.js");
+    /// ```
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = url.into();
+        self
+    }
+
+    /// Sets the `nonce` attribute on the injected `<script>`, for pages whose
+    /// Content-Security-Policy allows scripts by nonce.
+    ///
+    /// ```
+    /// # use fintoc_wasm::LoadOptions;
+    /// let o = LoadOptions::new().nonce("r4nd0m");
+    /// assert_eq!(o.csp_nonce(), Some("r4nd0m"));
+    /// ```
+    pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
+        self.nonce = Some(nonce.into());
+        self
+    }
+
+    /// How long to wait for the script (default 15 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use fintoc_wasm::LoadOptions;
+    /// let o = LoadOptions::new().timeout(Duration::from_secs(5));
+    /// assert_eq!(o.load_timeout(), Duration::from_secs(5));
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The script URL.
+    ///
+    /// ```
+    /// # use fintoc_wasm::LoadOptions;
+    /// assert_eq!(LoadOptions::new().script_url(), fintoc_wasm::DEFAULT_SCRIPT_URL);
+    /// ```
+    pub fn script_url(&self) -> &str {
+        &self.url
+    }
+
+    /// The CSP nonce, if any.
+    ///
+    /// ```
+    /// # use fintoc_wasm::LoadOptions;
+    /// assert_eq!(LoadOptions::new().csp_nonce(), None);
+    /// ```
+    pub fn csp_nonce(&self) -> Option<&str> {
+        self.nonce.as_deref()
+    }
+
+    /// The load timeout.
+    ///
+    /// ```
+    /// # use fintoc_wasm::LoadOptions;
+    /// assert_eq!(LoadOptions::new().load_timeout(), fintoc_wasm::DEFAULT_LOAD_TIMEOUT);
+    /// ```
+    pub fn load_timeout(&self) -> Duration {
+        self.timeout
+    }
+}
+
+/// The loaded `window.Fintoc` object. Create widgets with [`Fintoc::create`].
+#[derive(Clone, Debug)]
+pub struct Fintoc {
+    js: JsValue,
+}
+
+impl Fintoc {
+    /// The `window.Fintoc` object itself, for calls this crate does not wrap.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), fintoc_wasm::LoadError> {
+    /// let fintoc = fintoc_wasm::load_fintoc().await?;
+    /// let raw: &wasm_bindgen::JsValue = fintoc.as_js();
+    /// # Ok(()) }
+    /// ```
+    pub fn as_js(&self) -> &JsValue {
+        &self.js
+    }
+
+    /// `window.Fintoc` if it exists and has a `create` function.
+    fn from_window(window: &web_sys::Window) -> Option<Fintoc> {
+        let js = js_sys::Reflect::get(window, &JsValue::from_str("Fintoc")).ok()?;
+        browser::method(&js, "create")?;
+        Some(Fintoc { js })
+    }
+}
+
+/// Loads Fintoc.js from `https://js.fintoc.com/v1/` (once per page) and returns `window.Fintoc`.
+///
+/// # Errors
+/// [`LoadError`]: `NotInBrowser` (SSR, native), `Network`, `Timeout`, `GlobalMissing`. After an
+/// error, calling again retries with a fresh `<script>`.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), fintoc_wasm::FintocError> {
+/// use fintoc_wasm::{load_fintoc, Callbacks, WidgetOptions};
+///
+/// let fintoc = load_fintoc().await?;
+/// let options = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
+/// let widget = fintoc.create(&options, Callbacks::new())?;
+/// widget.open()?;
+/// # Ok(()) }
+/// ```
+pub async fn load_fintoc() -> Result<Fintoc, LoadError> {
+    load_fintoc_with(&LoadOptions::default()).await
+}
+
+/// [`load_fintoc`] with a custom URL, CSP nonce or timeout.
+///
+/// # Errors
+/// As [`load_fintoc`], plus [`LoadError::InvalidUrl`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), fintoc_wasm::LoadError> {
+/// use fintoc_wasm::{load_fintoc_with, LoadOptions};
+/// let fintoc = load_fintoc_with(&LoadOptions::new().nonce("r4nd0m")).await?;
+/// # Ok(()) }
+/// ```
+pub async fn load_fintoc_with(options: &LoadOptions) -> Result<Fintoc, LoadError> {
+    match start(options)? {
+        Started::Ready(fintoc) => Ok(fintoc),
+        Started::Pending(future) => future.await,
+    }
+}
+
+/// Starts loading Fintoc.js in the background and returns at once (e.g. when the checkout page
+/// mounts, so the script is there by the time the user clicks "Pay"). Off-browser it does
+/// nothing. Errors surface at the next [`load_fintoc`].
+///
+/// ```no_run
+/// fintoc_wasm::preload();
+/// ```
+pub fn preload() {
+    preload_with(&LoadOptions::default());
+}
+
+/// [`preload`] with custom [`LoadOptions`].
+///
+/// ```no_run
+/// fintoc_wasm::preload_with(&fintoc_wasm::LoadOptions::new().nonce("r4nd0m"));
+/// ```
+pub fn preload_with(options: &LoadOptions) {
+    let _ = start(options);
+}
+
+type LoadFuture = Shared<LocalBoxFuture<'static, Result<Fintoc, LoadError>>>;
+
+struct Entry {
+    id: u64,
+    future: LoadFuture,
+}
+
+thread_local! {
+    static REGISTRY: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+}
+
+enum Started {
+    Ready(Fintoc),
+    Pending(LoadFuture),
+}
+
+/// The synchronous part of a load: reuse the global or a registry entry, else find or inject
+/// the `<script>` tag and attach its listeners right away (so `preload()` puts the tag in the
+/// page before it returns), register the load, and drive it with `spawn_local` (so it
+/// completes, and cleans up, even if every caller drops its future).
+fn start(options: &LoadOptions) -> Result<Started, LoadError> {
+    let window = browser::window().ok_or(LoadError::NotInBrowser)?;
+    if let Some(fintoc) = Fintoc::from_window(&window) {
+        return Ok(Started::Ready(fintoc));
+    }
+    let requested = effective_url(options);
+    let url = absolute_url(&window, &requested)?;
+    let key = script_key(&url);
+    if let Some(future) = REGISTRY.with(|r| r.borrow().get(&key).map(|e| e.future.clone())) {
+        return Ok(Started::Pending(future));
+    }
+    let document = window.document().ok_or(LoadError::NotInBrowser)?;
+    let (script, foreign) = match find_script(&document, &key) {
+        Some(script) => (script, true),
+        None => (
+            inject_script(&document, &url, options.nonce.as_deref())
+                .map_err(|_| LoadError::Network { url: url.clone() })?,
+            false,
+        ),
+    };
+    let after_ms = u32::try_from(options.timeout.as_millis()).unwrap_or(u32::MAX);
+    let outcome = watch_script(&window, &script, foreign, after_ms);
+    let id = NEXT_ID.with(|n| {
+        n.set(n.get() + 1);
+        n.get()
+    });
+    let entry_key = key.clone();
+    let future: LoadFuture = async move {
+        let outcome = outcome.await;
+        let result = match outcome {
+            Outcome::Loaded => Fintoc::from_window(&window).ok_or(LoadError::GlobalMissing { url }),
+            Outcome::Failed => Err(LoadError::Network { url }),
+            Outcome::TimedOut => {
+                Fintoc::from_window(&window).ok_or(LoadError::Timeout { url, after_ms })
+            }
+        };
+        if result.is_err() {
+            script.remove();
+            forget_entry(&entry_key, id);
+        }
+        #[cfg(feature = "testing")]
+        finish_next_url(&requested);
+        result
+    }
+    .boxed_local()
+    .shared();
+    REGISTRY.with(|r| {
+        r.borrow_mut().insert(
+            key,
+            Entry {
+                id,
+                future: future.clone(),
+            },
+        )
+    });
+    wasm_bindgen_futures::spawn_local(future.clone().map(drop));
+    Ok(Started::Pending(future))
+}
+
+/// Removes the registry entry `id` for `key` (not a newer one that replaced it).
+fn forget_entry(key: &str, id: u64) {
+    REGISTRY.with(|r| {
+        let mut registry = r.borrow_mut();
+        if registry.get(key).map(|e| e.id) == Some(id) {
+            registry.remove(key);
+        }
+    });
+}
+
+/// Clears every registry entry (testing: a fresh page state without a reload).
+#[cfg(feature = "testing")]
+pub(crate) fn clear_registry() {
+    REGISTRY.with(|r| r.borrow_mut().clear());
+}
+
+/// Number of loads currently registered (pending or done).
+#[cfg(feature = "testing")]
+pub(crate) fn registry_len() -> usize {
+    REGISTRY.with(|r| r.borrow().len())
+}
+
+#[cfg(feature = "testing")]
+thread_local! {
+    /// Set by [`crate::testing::Sandbox`]: every load goes to the sandbox script (or, once, to a
+    /// failing URL).
+    static URL_OVERRIDE: RefCell<Option<UrlOverride>> = const { RefCell::new(None) };
+}
+
+#[cfg(feature = "testing")]
+pub(crate) struct UrlOverride {
+    pub(crate) url: String,
+    pub(crate) next: Option<String>,
+}
+
+#[cfg(feature = "testing")]
+pub(crate) fn set_url_override(value: Option<UrlOverride>) {
+    URL_OVERRIDE.with(|o| *o.borrow_mut() = value);
+}
+
+#[cfg(feature = "testing")]
+pub(crate) fn set_next_url(url: String) {
+    URL_OVERRIDE.with(|o| {
+        if let Some(o) = o.borrow_mut().as_mut() {
+            o.next = Some(url);
+        }
+    });
+}
+
+/// The one-shot URL has served its load (every caller joining it got its result): later
+/// loads get the sandbox again.
+#[cfg(feature = "testing")]
+fn finish_next_url(url: &str) {
+    URL_OVERRIDE.with(|o| {
+        if let Some(o) = o.borrow_mut().as_mut() {
+            if o.next.as_deref() == Some(url) {
+                o.next = None;
+            }
+        }
+    });
+}
+
+fn effective_url(options: &LoadOptions) -> String {
+    #[cfg(feature = "testing")]
+    {
+        let overridden = URL_OVERRIDE.with(|o| {
+            o.borrow()
+                .as_ref()
+                .map(|o| o.next.clone().unwrap_or_else(|| o.url.clone()))
+        });
+        if let Some(url) = overridden {
+            return url;
+        }
+    }
+    options.url.clone()
+}
+
+fn absolute_url(window: &web_sys::Window, url: &str) -> Result<String, LoadError> {
+    let invalid = |reason: String| LoadError::InvalidUrl {
+        url: url.to_owned(),
+        reason,
+    };
+    if url.trim().is_empty() {
+        return Err(invalid("it is empty".into()));
+    }
+    let base = window
+        .location()
+        .href()
+        .map_err(|e| invalid(browser::js_message(&e)))?;
+    web_sys::Url::new_with_base(url, &base)
+        .map(|u| u.href())
+        .map_err(|e| invalid(browser::js_message(&e)))
+}
+
+/// The identity of a script URL: scheme and host lower-cased, path without trailing slash,
+/// query and fragment dropped. `https://js.fintoc.com/v1/`, `…/v1` and `…/v1?x=1` are one
+/// script. `data:` URLs are compared whole.
+pub(crate) fn script_key(url: &str) -> String {
+    let url = url.trim();
+    if url.len() >= 5 && url[..5].eq_ignore_ascii_case("data:") {
+        return url.to_owned();
+    }
+    let url = url.split('#').next().unwrap_or_default();
+    let url = url.split('?').next().unwrap_or_default();
+    let Some(scheme_end) = url.find("://") else {
+        return url.trim_end_matches('/').to_owned();
+    };
+    let authority_start = scheme_end + 3;
+    let path_start = url[authority_start..]
+        .find('/')
+        .map_or(url.len(), |i| authority_start + i);
+    let (origin, path) = url.split_at(path_start);
+    format!(
+        "{}{}",
+        origin.to_ascii_lowercase(),
+        path.trim_end_matches('/')
+    )
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Outcome {
+    Loaded,
+    Failed,
+    TimedOut,
+}
+
+/// Listens for the tag's `load`/`error` and starts the timeout, now; the returned future
+/// resolves with whichever comes first. For a tag we did not inject, its `load` may already have
+/// fired, so `window.Fintoc` appearing also counts as loaded (polled every 50 ms).
+fn watch_script(
+    window: &web_sys::Window,
+    script: &web_sys::HtmlScriptElement,
+    foreign: bool,
+    after_ms: u32,
+) -> impl std::future::Future<Output = Outcome> {
+    use gloo_events::EventListener;
+    use gloo_timers::callback::{Interval, Timeout};
+
+    let (tx, rx) = futures::channel::oneshot::channel::<Outcome>();
+    let tx = Rc::new(Cell::new(Some(tx)));
+    let send = move |outcome: Outcome| {
+        if let Some(tx) = tx.take() {
+            let _ = tx.send(outcome);
+        }
+    };
+    let listeners = (
+        EventListener::once(script, "load", {
+            let send = send.clone();
+            move |_| send(Outcome::Loaded)
+        }),
+        EventListener::once(script, "error", {
+            let send = send.clone();
+            move |_| send(Outcome::Failed)
+        }),
+    );
+    let timer = Timeout::new(after_ms, {
+        let send = send.clone();
+        move || send(Outcome::TimedOut)
+    });
+    let poll = foreign.then(|| {
+        let window = window.clone();
+        Interval::new(50, move || {
+            if Fintoc::from_window(&window).is_some() {
+                send(Outcome::Loaded);
+            }
+        })
+    });
+    async move {
+        let outcome = rx.await.unwrap_or(Outcome::TimedOut);
+        drop((listeners, timer, poll));
+        outcome
+    }
+}
+
+fn find_script(document: &web_sys::Document, key: &str) -> Option<web_sys::HtmlScriptElement> {
+    let scripts = document.query_selector_all("script[src]").ok()?;
+    (0..scripts.length())
+        .filter_map(|i| scripts.item(i))
+        .filter_map(|node| node.dyn_into::<web_sys::HtmlScriptElement>().ok())
+        .find(|script| script_key(&script.src()) == key)
+}
+
+fn inject_script(
+    document: &web_sys::Document,
+    url: &str,
+    nonce: Option<&str>,
+) -> Result<web_sys::HtmlScriptElement, JsValue> {
+    let script: web_sys::HtmlScriptElement = document.create_element("script")?.dyn_into()?;
+    script.set_src(url);
+    script.set_async(true);
+    // Marks tags this crate injected (testing::reset removes them; handy when debugging).
+    script.set_attribute("data-fintoc-wasm", "")?;
+    if let Some(nonce) = nonce {
+        script.set_attribute("nonce", nonce)?;
+    }
+    let parent: web_sys::Node = match document.head() {
+        Some(head) => head.into(),
+        None => document
+            .body()
+            .map(Into::into)
+            .or_else(|| document.document_element().map(Into::into))
+            .ok_or_else(|| JsValue::from_str("the document has no <head> or <body>"))?,
+    };
+    parent.append_child(&script)?;
+    Ok(script)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_key_table() {
+        let same = [
+            "https://js.fintoc.com/v1/",
+            "https://js.fintoc.com/v1",
+            "https://js.fintoc.com/v1?foo=bar",
+            "https://js.fintoc.com/v1/?foo=bar#x",
+            "HTTPS://JS.FINTOC.COM/v1/",
+            " https://js.fintoc.com/v1/ ",
+        ];
+        for url in same {
+            assert_eq!(script_key(url), "https://js.fintoc.com/v1", "{url}");
+        }
+        let different = [
+            "https://js.fintoc.com/v2/",
+            "https://js.fintoc.com/V1/",
+            "http://js.fintoc.com/v1/",
+            "https://js.fintoc.com.evil.example/v1/",
+            "https://evil.example/js.fintoc.com/v1/",
+            "https://js.fintoc.com/",
+        ];
+        for url in different {
+            assert_ne!(script_key(url), "https://js.fintoc.com/v1", "{url}");
+        }
+        assert_eq!(script_key("https://js.fintoc.com"), "https://js.fintoc.com");
+        assert_eq!(
+            script_key("https://js.fintoc.com/"),
+            "https://js.fintoc.com"
+        );
+        assert_eq!(
+            script_key("blob:http://127.0.0.1:8000/abc-123"),
+            "blob:http://127.0.0.1:8000/abc-123"
+        );
+        assert_eq!(
+            script_key("data:text/javascript,window.x=1?#"),
+            "data:text/javascript,window.x=1?#"
+        );
+    }
+
+    #[test]
+    fn defaults_are_the_real_fintoc() {
+        let o = LoadOptions::default();
+        assert_eq!(o.script_url(), "https://js.fintoc.com/v1/");
+        assert_eq!(o.load_timeout(), Duration::from_secs(15));
+        assert_eq!(o.csp_nonce(), None);
+    }
+
+    #[test]
+    fn loading_off_browser_is_a_typed_error() {
+        let result = futures::executor::block_on(load_fintoc());
+        assert!(matches!(result, Err(LoadError::NotInBrowser)));
+        preload(); // must not panic
+    }
+}

@@ -1,0 +1,973 @@
+//! Typed, validated options for `Fintoc.create`, converted to the camelCase object the widget
+//! expects.
+//!
+//! Option names and values follow `../shared/fintoc-reference.md` §1.2. Anything the crate does not
+//! know yet goes through [`WidgetOptionsBuilder::extra`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use wasm_bindgen::JsValue;
+
+use crate::error::OptionsError;
+use crate::session::SessionToken;
+
+/// A Fintoc public key (`pk_test_…` or `pk_live_…`).
+///
+/// A secret key (`sk_…`) is refused: it must never reach the browser.
+///
+/// ```
+/// use fintoc_wasm::{OptionsError, PublicKey};
+///
+/// let pk = PublicKey::new("pk_test_abc123")?;
+/// assert!(!pk.is_live());
+/// assert_eq!(PublicKey::new("sk_live_oops"), Err(OptionsError::SecretKey));
+/// # Ok::<(), OptionsError>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PublicKey(String);
+
+impl PublicKey {
+    /// Validates and wraps a public key.
+    ///
+    /// # Errors
+    /// [`OptionsError::SecretKey`] for `sk_…` keys, [`OptionsError::InvalidPublicKey`] for
+    /// anything not starting with `pk_test_`/`pk_live_` or containing inner whitespace.
+    /// Surrounding whitespace (a trailing newline from an env file) is trimmed.
+    pub fn new(key: impl AsRef<str>) -> Result<Self, OptionsError> {
+        let raw = key.as_ref();
+        let trimmed = raw.trim();
+        if trimmed.starts_with("sk_") {
+            return Err(OptionsError::SecretKey);
+        }
+        let valid_prefix = ["pk_test_", "pk_live_"]
+            .iter()
+            .any(|p| trimmed.len() > p.len() && trimmed.starts_with(p));
+        if !valid_prefix || trimmed.chars().any(char::is_whitespace) {
+            return Err(OptionsError::InvalidPublicKey {
+                shown: trimmed.chars().take(8).collect(),
+            });
+        }
+        Ok(PublicKey(trimmed.to_owned()))
+    }
+
+    /// The key as given to `Fintoc.create`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::PublicKey;
+    /// assert_eq!(PublicKey::new("pk_live_x1")?.as_str(), "pk_live_x1");
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for `pk_live_…` keys (real money).
+    ///
+    /// ```
+    /// # use fintoc_wasm::PublicKey;
+    /// assert!(PublicKey::new("pk_live_x1")?.is_live());
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn is_live(&self) -> bool {
+        self.0.starts_with("pk_live_")
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PublicKey").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for PublicKey {
+    type Err = OptionsError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PublicKey::new(s)
+    }
+}
+
+impl TryFrom<&str> for PublicKey {
+    type Error = OptionsError;
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        PublicKey::new(s)
+    }
+}
+
+impl TryFrom<String> for PublicKey {
+    type Error = OptionsError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        PublicKey::new(s)
+    }
+}
+
+/// Anything that can become a [`PublicKey`]: a `PublicKey`, or a string validated on the way in.
+///
+/// ```
+/// use fintoc_wasm::{IntoPublicKey, PublicKey};
+/// assert!("pk_test_1".into_public_key().is_ok());
+/// assert!(PublicKey::new("pk_test_1")?.into_public_key().is_ok());
+/// # Ok::<(), fintoc_wasm::OptionsError>(())
+/// ```
+pub trait IntoPublicKey {
+    /// Converts, validating strings.
+    ///
+    /// # Errors
+    /// As [`PublicKey::new`].
+    fn into_public_key(self) -> Result<PublicKey, OptionsError>;
+}
+
+impl IntoPublicKey for PublicKey {
+    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
+        Ok(self)
+    }
+}
+impl IntoPublicKey for &PublicKey {
+    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
+        Ok(self.clone())
+    }
+}
+impl IntoPublicKey for &str {
+    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
+        PublicKey::new(self)
+    }
+}
+impl IntoPublicKey for String {
+    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
+        PublicKey::new(self)
+    }
+}
+impl IntoPublicKey for &String {
+    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
+        PublicKey::new(self)
+    }
+}
+
+/// The Fintoc product the widget runs.
+///
+/// ```
+/// use fintoc_wasm::Product;
+/// assert_eq!(Product::default(), Product::Payments);
+/// assert_eq!(Product::Other("payouts".into()).as_str(), "payouts");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Product {
+    /// Payment initiation (`payments`), the default.
+    #[default]
+    Payments,
+    /// Bank movements (`movements`).
+    Movements,
+    /// Direct debit subscriptions (`subscriptions`).
+    Subscriptions,
+    /// Tax invoices (`invoices`).
+    Invoices,
+    /// A product this crate does not know yet, passed through as is.
+    Other(String),
+}
+
+impl Product {
+    /// The value sent as `product`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::Product;
+    /// assert_eq!(Product::Movements.as_str(), "movements");
+    /// ```
+    pub fn as_str(&self) -> &str {
+        match self {
+            Product::Payments => "payments",
+            Product::Movements => "movements",
+            Product::Subscriptions => "subscriptions",
+            Product::Invoices => "invoices",
+            Product::Other(s) => s,
+        }
+    }
+
+    /// True when the widget cannot start without a session or widget token.
+    fn needs_token(&self) -> bool {
+        matches!(self, Product::Payments | Product::Subscriptions)
+    }
+}
+
+/// Country of the bank accounts shown (`cl` is Fintoc's default).
+///
+/// ```
+/// use fintoc_wasm::Country;
+/// assert_eq!(Country::Mx.as_str(), "mx");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Country {
+    /// Chile (`cl`).
+    Cl,
+    /// Mexico (`mx`).
+    Mx,
+}
+
+impl Country {
+    /// The value sent as `country`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::Country;
+    /// assert_eq!(Country::Cl.as_str(), "cl");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Country::Cl => "cl",
+            Country::Mx => "mx",
+        }
+    }
+}
+
+/// Whether the account holder is a person or a company.
+///
+/// ```
+/// use fintoc_wasm::HolderType;
+/// assert_eq!(HolderType::Business.as_str(), "business");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HolderType {
+    /// A person (`individual`).
+    Individual,
+    /// A company (`business`).
+    Business,
+}
+
+impl HolderType {
+    /// The value sent as `holderType`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::HolderType;
+    /// assert_eq!(HolderType::Individual.as_str(), "individual");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HolderType::Individual => "individual",
+            HolderType::Business => "business",
+        }
+    }
+}
+
+/// A prefilled bank username: plain, or with `editable` set (sent as `{value, editable}`).
+///
+/// ```
+/// use fintoc_wasm::Username;
+/// let plain: Username = "12345678-9".into();
+/// let locked = Username::new("12345678-9").editable(false);
+/// assert_ne!(plain, locked);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Username {
+    value: String,
+    editable: Option<bool>,
+}
+
+impl Username {
+    /// A username the user may edit (sent as a plain string).
+    ///
+    /// ```
+    /// # use fintoc_wasm::Username;
+    /// let u = Username::new("12345678-9");
+    /// ```
+    pub fn new(value: impl Into<String>) -> Self {
+        Username {
+            value: value.into(),
+            editable: None,
+        }
+    }
+
+    /// Sends the object form `{value, editable}`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::Username;
+    /// let u = Username::new("12345678-9").editable(false);
+    /// ```
+    pub fn editable(mut self, editable: bool) -> Self {
+        self.editable = Some(editable);
+        self
+    }
+
+    fn to_value(&self) -> OptionValue {
+        match self.editable {
+            None => OptionValue::String(self.value.clone()),
+            Some(editable) => OptionValue::Object(vec![
+                ("value".into(), OptionValue::String(self.value.clone())),
+                ("editable".into(), OptionValue::Bool(editable)),
+            ]),
+        }
+    }
+}
+
+impl From<&str> for Username {
+    fn from(value: &str) -> Self {
+        Username::new(value)
+    }
+}
+
+impl From<String> for Username {
+    fn from(value: String) -> Self {
+        Username::new(value)
+    }
+}
+
+/// A widget token from the legacy Payment Intent flow (`pi_…_sec_…`), or a Link/Subscription
+/// Intent token.
+///
+/// ```
+/// use fintoc_wasm::WidgetToken;
+/// assert!(WidgetToken::new("pi_123_sec_456").is_ok());
+/// assert!(WidgetToken::new(" ").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct WidgetToken(String);
+
+impl WidgetToken {
+    /// Validates a widget token (non-empty, no whitespace).
+    ///
+    /// # Errors
+    /// [`OptionsError::InvalidWidgetToken`].
+    pub fn new(token: impl Into<String>) -> Result<Self, OptionsError> {
+        let token = token.into();
+        if token.is_empty() || token.chars().any(char::is_whitespace) {
+            return Err(OptionsError::InvalidWidgetToken);
+        }
+        Ok(WidgetToken(token))
+    }
+
+    /// The token.
+    ///
+    /// ```
+    /// # use fintoc_wasm::WidgetToken;
+    /// assert_eq!(WidgetToken::new("pi_1_sec_2")?.as_str(), "pi_1_sec_2");
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for WidgetToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "WidgetToken({})", crate::session::redact(&self.0))
+    }
+}
+
+/// A JSON-like value for options this crate does not know yet.
+///
+/// ```
+/// use fintoc_wasm::OptionValue;
+/// let v: OptionValue = "https://example.com/hook".into();
+/// assert_eq!(v, OptionValue::String("https://example.com/hook".into()));
+/// let v: OptionValue = serde_json::json!({"a": [1, true]}).into();
+/// assert!(matches!(v, OptionValue::Object(_)));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum OptionValue {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A string.
+    String(String),
+    /// An array.
+    List(Vec<OptionValue>),
+    /// An object, keys in order.
+    Object(Vec<(String, OptionValue)>),
+}
+
+impl OptionValue {
+    /// Converts to a JS value. Browser only (panics in native builds, like any `JsValue`).
+    pub(crate) fn to_js(&self) -> JsValue {
+        match self {
+            OptionValue::Null => JsValue::NULL,
+            OptionValue::Bool(b) => JsValue::from_bool(*b),
+            OptionValue::Number(n) => JsValue::from_f64(*n),
+            OptionValue::String(s) => JsValue::from_str(s),
+            OptionValue::List(items) => items
+                .iter()
+                .map(OptionValue::to_js)
+                .collect::<js_sys::Array>()
+                .into(),
+            OptionValue::Object(fields) => object_from_pairs(fields).into(),
+        }
+    }
+}
+
+impl From<&str> for OptionValue {
+    fn from(v: &str) -> Self {
+        OptionValue::String(v.to_owned())
+    }
+}
+impl From<String> for OptionValue {
+    fn from(v: String) -> Self {
+        OptionValue::String(v)
+    }
+}
+impl From<bool> for OptionValue {
+    fn from(v: bool) -> Self {
+        OptionValue::Bool(v)
+    }
+}
+impl From<f64> for OptionValue {
+    fn from(v: f64) -> Self {
+        OptionValue::Number(v)
+    }
+}
+impl From<i32> for OptionValue {
+    fn from(v: i32) -> Self {
+        OptionValue::Number(v.into())
+    }
+}
+impl From<u32> for OptionValue {
+    fn from(v: u32) -> Self {
+        OptionValue::Number(v.into())
+    }
+}
+impl From<Vec<OptionValue>> for OptionValue {
+    fn from(v: Vec<OptionValue>) -> Self {
+        OptionValue::List(v)
+    }
+}
+impl From<serde_json::Value> for OptionValue {
+    fn from(v: serde_json::Value) -> Self {
+        use serde_json::Value;
+        match v {
+            Value::Null => OptionValue::Null,
+            Value::Bool(b) => OptionValue::Bool(b),
+            Value::Number(n) => OptionValue::Number(n.as_f64().unwrap_or(f64::NAN)),
+            Value::String(s) => OptionValue::String(s),
+            Value::Array(a) => OptionValue::List(a.into_iter().map(Into::into).collect()),
+            Value::Object(o) => {
+                OptionValue::Object(o.into_iter().map(|(k, v)| (k, v.into())).collect())
+            }
+        }
+    }
+}
+
+fn object_from_pairs(fields: &[(String, OptionValue)]) -> js_sys::Object {
+    let obj = js_sys::Object::new();
+    for (key, value) in fields {
+        // Defining a property on a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(key), &value.to_js());
+    }
+    obj
+}
+
+/// Option names the crate sets itself; `extra` refuses them.
+const RESERVED: &[&str] = &[
+    "publicKey",
+    "product",
+    "sessionToken",
+    "widgetToken",
+    "holderType",
+    "country",
+    "institutionId",
+    "username",
+    "onSuccess",
+    "onExit",
+    "onEvent",
+];
+
+/// Validated options for `Fintoc.create` (callbacks are given separately, see
+/// [`Callbacks`](crate::Callbacks)).
+///
+/// ```
+/// use fintoc_wasm::{Country, WidgetOptions};
+///
+/// let options = WidgetOptions::builder("pk_test_abc")
+///     .session_token("cs_li5531onlFDi235_sec_a1b2c3")
+///     .country(Country::Cl)
+///     .build()?;
+/// let pairs = options.to_pairs();
+/// assert_eq!(pairs[0].0, "publicKey");
+/// assert!(pairs.iter().any(|(k, _)| k == "sessionToken"));
+/// # Ok::<(), fintoc_wasm::OptionsError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct WidgetOptions {
+    public_key: PublicKey,
+    product: Product,
+    session_token: Option<SessionToken>,
+    widget_token: Option<WidgetToken>,
+    country: Option<Country>,
+    holder_type: Option<HolderType>,
+    institution_id: Option<String>,
+    username: Option<Username>,
+    extra: Vec<(String, OptionValue)>,
+}
+
+impl WidgetOptions {
+    /// Starts a builder for the given public key (`pk_test_…`/`pk_live_…`; strings are validated
+    /// when [`build`](WidgetOptionsBuilder::build) runs).
+    ///
+    /// ```
+    /// # use fintoc_wasm::WidgetOptions;
+    /// let options = WidgetOptions::builder("pk_test_abc").build()?;
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn builder(public_key: impl IntoPublicKey) -> WidgetOptionsBuilder {
+        let (public_key, error) = match public_key.into_public_key() {
+            Ok(pk) => (Some(pk), None),
+            Err(e) => (None, Some(e)),
+        };
+        WidgetOptionsBuilder {
+            public_key,
+            error,
+            product: Product::Payments,
+            session_token: None,
+            widget_token: None,
+            country: None,
+            holder_type: None,
+            institution_id: None,
+            username: None,
+            extra: Vec::new(),
+        }
+    }
+
+    /// The public key.
+    ///
+    /// ```
+    /// # use fintoc_wasm::WidgetOptions;
+    /// let o = WidgetOptions::builder("pk_test_abc").build()?;
+    /// assert_eq!(o.public_key().as_str(), "pk_test_abc");
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+
+    /// The product.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Product, WidgetOptions};
+    /// let o = WidgetOptions::builder("pk_test_abc").build()?;
+    /// assert_eq!(o.product(), &Product::Payments);
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn product(&self) -> &Product {
+        &self.product
+    }
+
+    /// The session token, if set.
+    ///
+    /// ```
+    /// # use fintoc_wasm::WidgetOptions;
+    /// let o = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
+    /// assert_eq!(o.session_token().map(|t| t.as_str()), Some("cs_1_sec_2"));
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn session_token(&self) -> Option<&SessionToken> {
+        self.session_token.as_ref()
+    }
+
+    /// The same options with `token` as session token (any widget token is dropped). This is
+    /// how a [`Checkout`](crate::Checkout) fills in the token it fetched.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{SessionToken, WidgetOptions};
+    /// let base = WidgetOptions::builder("pk_test_abc").build()?;
+    /// let ready = base.with_session_token(SessionToken::new("cs_1_sec_2")?);
+    /// assert!(ready.session_token().is_some());
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn with_session_token(mut self, token: SessionToken) -> Self {
+        self.session_token = Some(token);
+        self.widget_token = None;
+        self
+    }
+
+    /// Checks that the options are complete enough for `Fintoc.create` (a token for products
+    /// that need one).
+    ///
+    /// # Errors
+    /// [`OptionsError::MissingToken`] when `payments`/`subscriptions` has neither token.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{OptionsError, WidgetOptions};
+    /// let o = WidgetOptions::builder("pk_test_abc").build()?;
+    /// assert!(matches!(o.check_complete(), Err(OptionsError::MissingToken { .. })));
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn check_complete(&self) -> Result<(), OptionsError> {
+        if self.product.needs_token() && self.session_token.is_none() && self.widget_token.is_none()
+        {
+            return Err(OptionsError::MissingToken {
+                product: self.product.as_str().to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The options as `(camelCase name, value)` pairs, in the order they are sent. This is the
+    /// single description the JS object is built from.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{OptionValue, Username, WidgetOptions};
+    /// let o = WidgetOptions::builder("pk_test_abc")
+    ///     .username(Username::new("1-9").editable(false))
+    ///     .build()?;
+    /// let username = o.to_pairs().into_iter().find(|(k, _)| k == "username").unwrap().1;
+    /// assert_eq!(username, OptionValue::Object(vec![
+    ///     ("value".into(), "1-9".into()),
+    ///     ("editable".into(), false.into()),
+    /// ]));
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn to_pairs(&self) -> Vec<(String, OptionValue)> {
+        let mut pairs: Vec<(String, OptionValue)> = vec![
+            ("publicKey".into(), self.public_key.as_str().into()),
+            ("product".into(), self.product.as_str().into()),
+        ];
+        if let Some(t) = &self.session_token {
+            pairs.push(("sessionToken".into(), t.as_str().into()));
+        }
+        if let Some(t) = &self.widget_token {
+            pairs.push(("widgetToken".into(), t.as_str().into()));
+        }
+        if let Some(c) = self.country {
+            pairs.push(("country".into(), c.as_str().into()));
+        }
+        if let Some(h) = self.holder_type {
+            pairs.push(("holderType".into(), h.as_str().into()));
+        }
+        if let Some(i) = &self.institution_id {
+            pairs.push(("institutionId".into(), i.as_str().into()));
+        }
+        if let Some(u) = &self.username {
+            pairs.push(("username".into(), u.to_value()));
+        }
+        pairs.extend(self.extra.iter().cloned());
+        pairs
+    }
+
+    /// The options as the plain JS object `Fintoc.create` receives (without callbacks).
+    /// Browser only: in a native build this panics like any `JsValue` construction.
+    ///
+    /// ```no_run
+    /// # use fintoc_wasm::WidgetOptions;
+    /// let o = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
+    /// let obj: js_sys::Object = o.to_js();
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn to_js(&self) -> js_sys::Object {
+        object_from_pairs(&self.to_pairs())
+    }
+}
+
+/// Builder for [`WidgetOptions`]; errors are reported by [`build`](Self::build).
+///
+/// ```
+/// use fintoc_wasm::{Country, HolderType, Product, WidgetOptions};
+///
+/// let options = WidgetOptions::builder("pk_test_abc")
+///     .product(Product::Payments)
+///     .widget_token("pi_123_sec_456")
+///     .holder_type(HolderType::Individual)
+///     .country(Country::Cl)
+///     .institution_id("cl_banco_de_chile")
+///     .extra("someFutureOption", true)
+///     .build()?;
+/// # Ok::<(), fintoc_wasm::OptionsError>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "call .build() to get the options"]
+pub struct WidgetOptionsBuilder {
+    public_key: Option<PublicKey>,
+    error: Option<OptionsError>,
+    product: Product,
+    session_token: Option<SessionToken>,
+    widget_token: Option<WidgetToken>,
+    country: Option<Country>,
+    holder_type: Option<HolderType>,
+    institution_id: Option<String>,
+    username: Option<Username>,
+    extra: Vec<(String, OptionValue)>,
+}
+
+impl WidgetOptionsBuilder {
+    fn fail(&mut self, error: OptionsError) {
+        self.error.get_or_insert(error);
+    }
+
+    /// The product (default [`Product::Payments`]).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Product, WidgetOptions};
+    /// let o = WidgetOptions::builder("pk_test_abc").product(Product::Movements).build()?;
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn product(mut self, product: Product) -> Self {
+        self.product = product;
+        self
+    }
+
+    /// The Checkout Session's `session_token` (current payments flow).
+    ///
+    /// ```
+    /// # use fintoc_wasm::WidgetOptions;
+    /// let o = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn session_token(mut self, token: impl crate::session::IntoSessionToken) -> Self {
+        match token.into_session_token() {
+            Ok(t) => self.session_token = Some(t),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// A `widget_token` (legacy Payment Intent flow, Link/Subscription Intents).
+    ///
+    /// ```
+    /// # use fintoc_wasm::WidgetOptions;
+    /// let o = WidgetOptions::builder("pk_test_abc").widget_token("pi_1_sec_2").build()?;
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn widget_token(mut self, token: impl Into<String>) -> Self {
+        match WidgetToken::new(token) {
+            Ok(t) => self.widget_token = Some(t),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// The country (`cl` when unset).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Country, WidgetOptions};
+    /// let o = WidgetOptions::builder("pk_test_abc").country(Country::Mx).build()?;
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn country(mut self, country: Country) -> Self {
+        self.country = Some(country);
+        self
+    }
+
+    /// The holder type (not needed for payments).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{HolderType, WidgetOptions};
+    /// let o = WidgetOptions::builder("pk_test_abc").holder_type(HolderType::Business).build()?;
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn holder_type(mut self, holder_type: HolderType) -> Self {
+        self.holder_type = Some(holder_type);
+        self
+    }
+
+    /// Preselects a bank, e.g. `cl_banco_de_chile`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::WidgetOptions;
+    /// let o = WidgetOptions::builder("pk_test_abc").institution_id("cl_banco_estado").build()?;
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn institution_id(mut self, institution_id: impl Into<String>) -> Self {
+        self.institution_id = Some(institution_id.into());
+        self
+    }
+
+    /// Prefills the bank username (plain, or `{value, editable}` via [`Username::editable`]).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Username, WidgetOptions};
+    /// let o = WidgetOptions::builder("pk_test_abc")
+    ///     .username(Username::new("12345678-9").editable(false))
+    ///     .build()?;
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn username(mut self, username: impl Into<Username>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Any option the crate does not know yet, sent as is (later values for the same name win
+    /// in the JS object). Names the crate sets itself are refused at build time.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{OptionsError, WidgetOptions};
+    /// let ok = WidgetOptions::builder("pk_test_abc").extra("webhookUrl", "https://x.cl/h").build();
+    /// assert!(ok.is_ok());
+    /// let reserved = WidgetOptions::builder("pk_test_abc").extra("onSuccess", true).build();
+    /// assert!(matches!(reserved, Err(OptionsError::ReservedOption { .. })));
+    /// ```
+    pub fn extra(mut self, name: impl Into<String>, value: impl Into<OptionValue>) -> Self {
+        let name = name.into();
+        if name.is_empty() {
+            self.fail(OptionsError::EmptyOptionName);
+        } else if RESERVED.contains(&name.as_str()) {
+            self.fail(OptionsError::ReservedOption { name });
+        } else {
+            self.extra.push((name, value.into()));
+        }
+        self
+    }
+
+    /// Validates and returns the options. A token may still be missing here (a
+    /// [`Checkout`](crate::Checkout) fetches it later); `Fintoc::create` checks it.
+    ///
+    /// # Errors
+    /// The first invalid input ([`OptionsError`]), or [`OptionsError::ConflictingTokens`].
+    ///
+    /// ```
+    /// # use fintoc_wasm::{OptionsError, WidgetOptions};
+    /// let both = WidgetOptions::builder("pk_test_abc")
+    ///     .session_token("cs_1_sec_2")
+    ///     .widget_token("pi_1_sec_2")
+    ///     .build();
+    /// assert_eq!(both, Err(OptionsError::ConflictingTokens));
+    /// ```
+    pub fn build(self) -> Result<WidgetOptions, OptionsError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let Some(public_key) = self.public_key else {
+            // Unreachable in practice: `builder` records an error whenever the key is missing.
+            return Err(OptionsError::InvalidPublicKey {
+                shown: String::new(),
+            });
+        };
+        if self.session_token.is_some() && self.widget_token.is_some() {
+            return Err(OptionsError::ConflictingTokens);
+        }
+        Ok(WidgetOptions {
+            public_key,
+            product: self.product,
+            session_token: self.session_token,
+            widget_token: self.widget_token,
+            country: self.country,
+            holder_type: self.holder_type,
+            institution_id: self.institution_id,
+            username: self.username,
+            extra: self.extra,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_key_table() {
+        let cases: &[(&str, Result<&str, OptionsError>)] = &[
+            ("pk_test_abc", Ok("pk_test_abc")),
+            ("pk_live_abc", Ok("pk_live_abc")),
+            ("  pk_live_abc\n", Ok("pk_live_abc")),
+            ("sk_test_abc", Err(OptionsError::SecretKey)),
+            (" sk_live_abc", Err(OptionsError::SecretKey)),
+            (
+                "pk_test_",
+                Err(OptionsError::InvalidPublicKey {
+                    shown: "pk_test_".into(),
+                }),
+            ),
+            ("", Err(OptionsError::InvalidPublicKey { shown: "".into() })),
+            (
+                "pk_prod_abc",
+                Err(OptionsError::InvalidPublicKey {
+                    shown: "pk_prod_".into(),
+                }),
+            ),
+            (
+                "pk_test_a b",
+                Err(OptionsError::InvalidPublicKey {
+                    shown: "pk_test_".into(),
+                }),
+            ),
+        ];
+        for (input, expected) in cases {
+            let got = PublicKey::new(input);
+            assert_eq!(
+                got.as_ref().map(PublicKey::as_str).map_err(Clone::clone),
+                expected.clone(),
+                "input {input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn secret_key_message_tells_what_to_do() {
+        let msg = PublicKey::new("sk_live_123").unwrap_err().to_string();
+        assert!(msg.contains("must never reach the browser"), "{msg}");
+        assert!(msg.contains("pk_test_"), "{msg}");
+    }
+
+    #[test]
+    fn pairs_are_camel_case_and_complete() {
+        let o = WidgetOptions::builder("pk_test_abc")
+            .widget_token("pi_1_sec_2")
+            .holder_type(HolderType::Individual)
+            .country(Country::Mx)
+            .institution_id("mx_banco_banamex")
+            .username("user")
+            .extra("webhookUrl", "https://x")
+            .build()
+            .unwrap();
+        let keys: Vec<String> = o.to_pairs().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            [
+                "publicKey",
+                "product",
+                "widgetToken",
+                "country",
+                "holderType",
+                "institutionId",
+                "username",
+                "webhookUrl"
+            ]
+        );
+        let values: Vec<OptionValue> = o.to_pairs().into_iter().map(|(_, v)| v).collect();
+        assert_eq!(values[1], OptionValue::from("payments"));
+        assert_eq!(values[3], OptionValue::from("mx"));
+        assert_eq!(values[4], OptionValue::from("individual"));
+        assert_eq!(values[6], OptionValue::from("user"));
+    }
+
+    #[test]
+    fn builder_reports_first_error() {
+        let err = WidgetOptions::builder("sk_test_1")
+            .session_token("")
+            .build()
+            .unwrap_err();
+        assert_eq!(err, OptionsError::SecretKey);
+        let err = WidgetOptions::builder("pk_test_1")
+            .session_token("has space")
+            .build()
+            .unwrap_err();
+        assert_eq!(err, OptionsError::SessionTokenWhitespace);
+        let err = WidgetOptions::builder("pk_test_1")
+            .extra("", 1)
+            .build()
+            .unwrap_err();
+        assert_eq!(err, OptionsError::EmptyOptionName);
+    }
+
+    #[test]
+    fn completeness_depends_on_product() {
+        let movements = WidgetOptions::builder("pk_test_1")
+            .product(Product::Movements)
+            .build()
+            .unwrap();
+        assert_eq!(movements.check_complete(), Ok(()));
+        let payments = WidgetOptions::builder("pk_test_1").build().unwrap();
+        assert_eq!(
+            payments.check_complete(),
+            Err(OptionsError::MissingToken {
+                product: "payments".into()
+            })
+        );
+        let with_token = payments.with_session_token(SessionToken::new("cs_1").unwrap());
+        assert_eq!(with_token.check_complete(), Ok(()));
+    }
+}

@@ -1,0 +1,882 @@
+//! The Checkout Session token, and fetching it from the merchant's backend.
+//!
+//! The backend creates the Checkout Session with its **secret** key and hands the browser only
+//! the `session_token`. [`SessionEndpoint`] calls that backend route and accepts the Checkout
+//! Session object itself (as Fintoc returns it) or any JSON holding `session_token`.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::browser;
+use crate::error::{excerpt, OptionsError, SessionError};
+
+/// How long a Checkout Session token is valid after creation.
+pub const SESSION_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// A token is treated as stale this long before it really expires, so it does not run out
+/// between `open()` and the widget's first request.
+pub const STALE_MARGIN: Duration = Duration::from_secs(30);
+
+/// A Checkout Session `session_token`, with when it was obtained and when it expires.
+///
+/// ```
+/// use fintoc_wasm::SessionToken;
+///
+/// let token = SessionToken::new("cs_li5531onlFDi235_sec_a1b2c3")?;
+/// assert!(!token.is_stale());
+/// // Ten minutes after it was fetched it is stale:
+/// assert!(token.is_stale_at(token.fetched_at_ms() + 10.0 * 60_000.0));
+/// # Ok::<(), fintoc_wasm::OptionsError>(())
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct SessionToken {
+    value: String,
+    fetched_at_ms: f64,
+    expires_at_ms: Option<f64>,
+}
+
+impl SessionToken {
+    /// Validates a token (non-empty, no whitespace), stamped as fetched now.
+    ///
+    /// # Errors
+    /// [`OptionsError::EmptySessionToken`], [`OptionsError::SessionTokenWhitespace`].
+    pub fn new(value: impl Into<String>) -> Result<Self, OptionsError> {
+        Self::fetched_at(value, browser::now_ms())
+    }
+
+    /// Like [`new`](Self::new) with an explicit fetch time (Unix milliseconds).
+    ///
+    /// # Errors
+    /// As [`new`](Self::new).
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionToken;
+    /// let t = SessionToken::fetched_at("cs_1_sec_2", 1_700_000_000_000.0)?;
+    /// assert_eq!(t.expires_at_ms(), 1_700_000_600_000.0);
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn fetched_at(value: impl Into<String>, fetched_at_ms: f64) -> Result<Self, OptionsError> {
+        let value = value.into();
+        if value.is_empty() {
+            return Err(OptionsError::EmptySessionToken);
+        }
+        if value.chars().any(char::is_whitespace) {
+            return Err(OptionsError::SessionTokenWhitespace);
+        }
+        Ok(SessionToken {
+            value,
+            fetched_at_ms,
+            expires_at_ms: None,
+        })
+    }
+
+    /// Records the session's own `expires_at` (Unix milliseconds); the earlier of it and
+    /// fetch time + 10 minutes wins.
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionToken;
+    /// let t = SessionToken::fetched_at("cs_1", 0.0)?.with_expires_at_ms(60_000.0);
+    /// assert_eq!(t.expires_at_ms(), 60_000.0);
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn with_expires_at_ms(mut self, expires_at_ms: f64) -> Self {
+        self.expires_at_ms = Some(expires_at_ms);
+        self
+    }
+
+    /// The token string passed to the widget as `sessionToken`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionToken;
+    /// assert_eq!(SessionToken::new("cs_1")?.as_str(), "cs_1");
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+
+    /// When the token was obtained (Unix milliseconds).
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionToken;
+    /// assert_eq!(SessionToken::fetched_at("cs_1", 5.0)?.fetched_at_ms(), 5.0);
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn fetched_at_ms(&self) -> f64 {
+        self.fetched_at_ms
+    }
+
+    /// When the token expires (Unix milliseconds): the earlier of the session's `expires_at` and
+    /// fetch time + [`SESSION_TOKEN_LIFETIME`].
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionToken;
+    /// let t = SessionToken::fetched_at("cs_1", 0.0)?.with_expires_at_ms(1e12);
+    /// assert_eq!(t.expires_at_ms(), 600_000.0);
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn expires_at_ms(&self) -> f64 {
+        let lifetime = self.fetched_at_ms + SESSION_TOKEN_LIFETIME.as_millis() as f64;
+        match self.expires_at_ms {
+            Some(e) if e < lifetime => e,
+            _ => lifetime,
+        }
+    }
+
+    /// True when the token is expired, or will be within [`STALE_MARGIN`], at `now_ms`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionToken;
+    /// let t = SessionToken::fetched_at("cs_1", 0.0)?;
+    /// assert!(!t.is_stale_at(569_999.0));
+    /// assert!(t.is_stale_at(570_000.0));
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn is_stale_at(&self, now_ms: f64) -> bool {
+        now_ms >= self.expires_at_ms() - STALE_MARGIN.as_millis() as f64
+    }
+
+    /// [`is_stale_at`](Self::is_stale_at) the current time.
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionToken;
+    /// assert!(!SessionToken::new("cs_1")?.is_stale());
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn is_stale(&self) -> bool {
+        self.is_stale_at(browser::now_ms())
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionToken")
+            .field("value", &redact(&self.value))
+            .field("fetched_at_ms", &self.fetched_at_ms)
+            .field("expires_at_ms", &self.expires_at_ms())
+            .finish()
+    }
+}
+
+/// Shows the start of a token only, for `Debug` output that ends up in logs.
+pub(crate) fn redact(token: &str) -> String {
+    let shown: String = token.chars().take(6).collect();
+    if shown.len() < token.len() {
+        format!("{shown}…")
+    } else {
+        shown
+    }
+}
+
+/// Anything that can become a [`SessionToken`]: a `SessionToken`, or a string validated on the
+/// way in.
+///
+/// ```
+/// use fintoc_wasm::IntoSessionToken;
+/// assert!("cs_1".into_session_token().is_ok());
+/// assert!("".into_session_token().is_err());
+/// ```
+pub trait IntoSessionToken {
+    /// Converts, validating strings.
+    ///
+    /// # Errors
+    /// As [`SessionToken::new`].
+    fn into_session_token(self) -> Result<SessionToken, OptionsError>;
+}
+
+impl IntoSessionToken for SessionToken {
+    fn into_session_token(self) -> Result<SessionToken, OptionsError> {
+        Ok(self)
+    }
+}
+impl IntoSessionToken for &str {
+    fn into_session_token(self) -> Result<SessionToken, OptionsError> {
+        SessionToken::new(self)
+    }
+}
+impl IntoSessionToken for String {
+    fn into_session_token(self) -> Result<SessionToken, OptionsError> {
+        SessionToken::new(self)
+    }
+}
+impl IntoSessionToken for &String {
+    fn into_session_token(self) -> Result<SessionToken, OptionsError> {
+        SessionToken::new(self.as_str())
+    }
+}
+
+/// What the session endpoint answered: the token and, when present, Fintoc's hosted checkout
+/// page (`redirect_url`), the fallback when the widget cannot load.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionResponse {
+    /// The session token (with `expires_at` when the response had it).
+    pub token: SessionToken,
+    /// Fintoc's hosted checkout page for this session, if the response had one.
+    pub redirect_url: Option<String>,
+}
+
+/// Parses a session endpoint's JSON body (pure; used by [`SessionEndpoint::fetch`]).
+///
+/// Accepts the Checkout Session object or `{"session_token": …}`, with optional `expires_at`
+/// (RFC 3339 string or Unix seconds) and `redirect_url`.
+///
+/// # Errors
+/// [`SessionError::NotJson`], [`SessionError::MissingToken`].
+///
+/// ```
+/// use fintoc_wasm::parse_session_response;
+///
+/// let body = r#"{"id":"cs_1","object":"checkout_session","session_token":"cs_1_sec_2",
+///               "expires_at":"2026-01-01T00:05:00Z",
+///               "redirect_url":"https://checkout.fintoc.com/checkout_session_1"}"#;
+/// let fetched_at = 1_767_225_600_000.0; // 2026-01-01T00:00:00Z
+/// let r = parse_session_response(body, fetched_at)?;
+/// assert_eq!(r.token.as_str(), "cs_1_sec_2");
+/// assert_eq!(r.token.expires_at_ms(), fetched_at + 300_000.0);
+/// assert!(r.redirect_url.is_some());
+/// # Ok::<(), fintoc_wasm::SessionError>(())
+/// ```
+pub fn parse_session_response(
+    body: &str,
+    fetched_at_ms: f64,
+) -> Result<SessionResponse, SessionError> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Expiry {
+        Seconds(f64),
+        Text(String),
+        Other(serde::de::IgnoredAny),
+    }
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(default, alias = "sessionToken")]
+        session_token: Option<serde_json::Value>,
+        #[serde(default, alias = "expiresAt")]
+        expires_at: Option<Expiry>,
+        #[serde(default, alias = "redirectUrl")]
+        redirect_url: Option<serde_json::Value>,
+    }
+    let short = || excerpt(body, 120);
+    let value: serde_json::Value =
+        serde_json::from_str(body).map_err(|_| SessionError::NotJson {
+            body_excerpt: short(),
+        })?;
+    let parsed: Body = serde_json::from_value(value).map_err(|_| SessionError::MissingToken {
+        body_excerpt: short(),
+    })?;
+    let token = parsed
+        .session_token
+        .as_ref()
+        .and_then(serde_json::Value::as_str)
+        .and_then(|t| SessionToken::fetched_at(t, fetched_at_ms).ok())
+        .ok_or_else(|| SessionError::MissingToken {
+            body_excerpt: short(),
+        })?;
+    let expires_at_ms = match parsed.expires_at {
+        Some(Expiry::Seconds(s)) => Some(s * 1000.0),
+        Some(Expiry::Text(t)) => parse_rfc3339_ms(&t),
+        _ => None,
+    };
+    let token = match expires_at_ms {
+        Some(ms) => token.with_expires_at_ms(ms),
+        None => token,
+    };
+    let redirect_url = parsed
+        .redirect_url
+        .as_ref()
+        .and_then(serde_json::Value::as_str)
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+        .map(str::to_owned);
+    Ok(SessionResponse {
+        token,
+        redirect_url,
+    })
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into Unix milliseconds.
+fn parse_rfc3339_ms(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut millis = 0.0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        millis = format!("0.{}", &frac[..digits]).parse::<f64>().ok()? * 1000.0;
+        rest = &frac[digits..];
+    }
+    let offset_minutes = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let tz = &rest[1..];
+            if tz.len() != 5 || tz.as_bytes()[2] != b':' {
+                return None;
+            }
+            let h: i64 = tz[..2].parse().ok()?;
+            let m: i64 = tz[3..].parse().ok()?;
+            sign * (h * 60 + m)
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some(secs as f64 * 1000.0 + millis)
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// HTTP method for the session endpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HttpMethod {
+    /// `GET`.
+    Get,
+    /// `POST` (default).
+    #[default]
+    Post,
+    /// `PUT`.
+    Put,
+}
+
+impl HttpMethod {
+    fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+        }
+    }
+}
+
+/// Whether the browser sends cookies with the session request (fetch's `credentials`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CredentialsMode {
+    /// Never send cookies.
+    Omit,
+    /// Send cookies to the page's own origin only (default, like `fetch`).
+    #[default]
+    SameOrigin,
+    /// Send cookies cross-origin too (the endpoint must allow credentials in CORS).
+    Include,
+}
+
+/// The merchant backend route that creates a Checkout Session and returns its token.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use fintoc_wasm::SessionEndpoint;
+///
+/// #[derive(serde::Serialize)]
+/// struct Order { product_id: &'static str, quantity: u32 }
+///
+/// # async fn run() -> Result<(), fintoc_wasm::SessionError> {
+/// let endpoint = SessionEndpoint::new("/api/checkout")
+///     .json(&Order { product_id: "coffee", quantity: 2 })
+///     .header("X-CSRF-Token", "abc")
+///     .timeout(Duration::from_secs(10));
+/// let response = endpoint.fetch().await?;
+/// println!("token valid until {}", response.token.expires_at_ms());
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionEndpoint {
+    url: String,
+    method: HttpMethod,
+    body: Option<Result<String, String>>,
+    headers: Vec<(String, String)>,
+    credentials: CredentialsMode,
+    timeout: Duration,
+}
+
+impl SessionEndpoint {
+    /// Default request timeout.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+    /// A `POST` to `url` (relative URLs resolve against the page), cookies same-origin, 15 s
+    /// timeout, no body.
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionEndpoint;
+    /// let e = SessionEndpoint::new("/api/checkout");
+    /// assert_eq!(e.url(), "/api/checkout");
+    /// ```
+    pub fn new(url: impl Into<String>) -> Self {
+        SessionEndpoint {
+            url: url.into(),
+            method: HttpMethod::Post,
+            body: None,
+            headers: Vec::new(),
+            credentials: CredentialsMode::SameOrigin,
+            timeout: Self::DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The endpoint URL.
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionEndpoint;
+    /// assert_eq!(SessionEndpoint::new("/x").url(), "/x");
+    /// ```
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The HTTP method (default `POST`).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{HttpMethod, SessionEndpoint};
+    /// let e = SessionEndpoint::new("/api/session").method(HttpMethod::Get);
+    /// ```
+    pub fn method(mut self, method: HttpMethod) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Sends `body` as JSON (`Content-Type: application/json`). A value that cannot be
+    /// serialized makes [`fetch`](Self::fetch) fail with [`SessionError::InvalidRequest`].
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionEndpoint;
+    /// let e = SessionEndpoint::new("/api/checkout").json(&serde_json::json!({"cart": [1, 2]}));
+    /// ```
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = Some(serde_json::to_string(body).map_err(|e| e.to_string()));
+        self
+    }
+
+    /// Adds a request header (e.g. a CSRF token).
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionEndpoint;
+    /// let e = SessionEndpoint::new("/api/checkout").header("X-CSRF-Token", "abc");
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Whether cookies are sent (default [`CredentialsMode::SameOrigin`]).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{CredentialsMode, SessionEndpoint};
+    /// let e = SessionEndpoint::new("https://api.shop.cl/checkout").credentials(CredentialsMode::Include);
+    /// ```
+    pub fn credentials(mut self, credentials: CredentialsMode) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// How long to wait for the response (default 15 s); the request is aborted after it.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use fintoc_wasm::SessionEndpoint;
+    /// let e = SessionEndpoint::new("/api/checkout").timeout(Duration::from_secs(5));
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Calls the endpoint and parses the token. Dropping the future aborts the request.
+    ///
+    /// # Errors
+    /// [`SessionError`]: not in a browser, network, HTTP status, not JSON, missing token, timeout.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), fintoc_wasm::SessionError> {
+    /// let response = fintoc_wasm::SessionEndpoint::new("/api/checkout").fetch().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn fetch(&self) -> Result<SessionResponse, SessionError> {
+        if browser::window().is_none() {
+            return Err(SessionError::NotInBrowser);
+        }
+        self.fetch_in_browser().await
+    }
+
+    async fn fetch_in_browser(&self) -> Result<SessionResponse, SessionError> {
+        use futures::future::{select, Either};
+        use gloo_net::http::{Method, RequestBuilder};
+
+        let invalid = |message: String| SessionError::InvalidRequest { message };
+        let controller = AbortOnDrop::new().map_err(invalid)?;
+        let method = match self.method {
+            HttpMethod::Get => Method::GET,
+            HttpMethod::Post => Method::POST,
+            HttpMethod::Put => Method::PUT,
+        };
+        let mut builder = RequestBuilder::new(&self.url)
+            .method(method)
+            .credentials(match self.credentials {
+                CredentialsMode::Omit => web_sys::RequestCredentials::Omit,
+                CredentialsMode::SameOrigin => web_sys::RequestCredentials::SameOrigin,
+                CredentialsMode::Include => web_sys::RequestCredentials::Include,
+            })
+            .header("Accept", "application/json")
+            .abort_signal(Some(&controller.signal()));
+        let has_content_type = self
+            .headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if self.body.is_some() && !has_content_type {
+            builder = builder.header("Content-Type", "application/json");
+        }
+        for (name, value) in &self.headers {
+            builder = builder.header(name, value);
+        }
+        let request = match &self.body {
+            Some(Ok(json)) => builder.body(json.as_str()),
+            Some(Err(e)) => {
+                return Err(invalid(format!(
+                    "the JSON body could not be serialized: {e}"
+                )))
+            }
+            None => builder.build(),
+        }
+        .map_err(|e| invalid(format!("{} {}: {e}", self.method.as_str(), self.url)))?;
+
+        let after_ms = u32::try_from(self.timeout.as_millis()).unwrap_or(u32::MAX);
+        let exchange = Box::pin(async {
+            let response = request.send().await.map_err(|e| SessionError::Network {
+                url: self.url.clone(),
+                message: e.to_string(),
+            })?;
+            let status = response.status();
+            let text = response.text().await.map_err(|e| SessionError::Network {
+                url: self.url.clone(),
+                message: e.to_string(),
+            })?;
+            Ok::<_, SessionError>((status, text))
+        });
+        let timer = gloo_timers::future::TimeoutFuture::new(after_ms);
+        let (status, text) = match select(exchange, timer).await {
+            Either::Left((result, _)) => result?,
+            Either::Right(((), _)) => return Err(SessionError::Timeout { after_ms }),
+        };
+        controller.disarm();
+        if !(200..300).contains(&status) {
+            return Err(SessionError::Status {
+                status,
+                body_excerpt: excerpt(&text, 120),
+            });
+        }
+        parse_session_response(&text, browser::now_ms())
+    }
+}
+
+/// Aborts the fetch when dropped (timeout, or the caller dropped the future) unless disarmed.
+struct AbortOnDrop {
+    controller: web_sys::AbortController,
+    armed: bool,
+}
+
+impl AbortOnDrop {
+    fn new() -> Result<Self, String> {
+        web_sys::AbortController::new()
+            .map(|controller| AbortOnDrop {
+                controller,
+                armed: true,
+            })
+            .map_err(|e| browser::js_message(&e))
+    }
+
+    fn signal(&self) -> web_sys::AbortSignal {
+        self.controller.signal()
+    }
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if self.armed {
+            self.controller.abort();
+        }
+    }
+}
+
+/// Where a checkout gets its session token: the merchant backend (fetched when needed, and
+/// again when stale), or a token the page already has.
+///
+/// ```
+/// use fintoc_wasm::{SessionSource, SessionToken};
+///
+/// let from_backend = SessionSource::endpoint("/api/checkout").json(&serde_json::json!({"sku": "A1"}));
+/// let fixed = SessionSource::token(SessionToken::new("cs_1_sec_2")?);
+/// assert_ne!(from_backend, fixed);
+/// # Ok::<(), fintoc_wasm::OptionsError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionSource {
+    /// Fetch from the merchant backend.
+    Endpoint(SessionEndpoint),
+    /// A token obtained elsewhere (server-rendered into the page, say). It cannot be refreshed:
+    /// once stale, the checkout fails with [`SessionError::Expired`].
+    Token(SessionToken),
+}
+
+impl SessionSource {
+    /// Shorthand for `SessionSource::Endpoint(SessionEndpoint::new(url))`; chain
+    /// [`json`](Self::json) etc. on it.
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionSource;
+    /// let s = SessionSource::endpoint("/api/checkout");
+    /// ```
+    pub fn endpoint(url: impl Into<String>) -> Self {
+        SessionSource::Endpoint(SessionEndpoint::new(url))
+    }
+
+    /// Shorthand for `SessionSource::Token(token)`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{SessionSource, SessionToken};
+    /// let s = SessionSource::token(SessionToken::new("cs_1")?);
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn token(token: SessionToken) -> Self {
+        SessionSource::Token(token)
+    }
+
+    fn map_endpoint(self, f: impl FnOnce(SessionEndpoint) -> SessionEndpoint) -> Self {
+        match self {
+            SessionSource::Endpoint(e) => SessionSource::Endpoint(f(e)),
+            token => token,
+        }
+    }
+
+    /// [`SessionEndpoint::json`] on an endpoint source (no effect on a token source).
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionSource;
+    /// let s = SessionSource::endpoint("/api/checkout").json(&[1, 2, 3]);
+    /// ```
+    pub fn json<T: serde::Serialize + ?Sized>(self, body: &T) -> Self {
+        self.map_endpoint(|e| e.json(body))
+    }
+
+    /// [`SessionEndpoint::header`] on an endpoint source (no effect on a token source).
+    ///
+    /// ```
+    /// # use fintoc_wasm::SessionSource;
+    /// let s = SessionSource::endpoint("/api/checkout").header("X-CSRF-Token", "abc");
+    /// ```
+    pub fn header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.map_endpoint(|e| e.header(name, value))
+    }
+
+    /// [`SessionEndpoint::credentials`] on an endpoint source (no effect on a token source).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{CredentialsMode, SessionSource};
+    /// let s = SessionSource::endpoint("/api/checkout").credentials(CredentialsMode::Omit);
+    /// ```
+    pub fn credentials(self, credentials: CredentialsMode) -> Self {
+        self.map_endpoint(|e| e.credentials(credentials))
+    }
+
+    /// [`SessionEndpoint::timeout`] on an endpoint source (no effect on a token source).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use fintoc_wasm::SessionSource;
+    /// let s = SessionSource::endpoint("/api/checkout").timeout(Duration::from_secs(5));
+    /// ```
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.map_endpoint(|e| e.timeout(timeout))
+    }
+
+    /// Gets a token: fetches from the endpoint, or checks the fixed token is not stale.
+    ///
+    /// # Errors
+    /// As [`SessionEndpoint::fetch`]; [`SessionError::Expired`] for a stale fixed token.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), fintoc_wasm::SessionError> {
+    /// let r = fintoc_wasm::SessionSource::endpoint("/api/checkout").get().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self) -> Result<SessionResponse, SessionError> {
+        match self {
+            SessionSource::Endpoint(e) => e.fetch().await,
+            SessionSource::Token(t) if t.is_stale() => Err(SessionError::Expired),
+            SessionSource::Token(t) => Ok(SessionResponse {
+                token: t.clone(),
+                redirect_url: None,
+            }),
+        }
+    }
+}
+
+impl From<SessionEndpoint> for SessionSource {
+    fn from(e: SessionEndpoint) -> Self {
+        SessionSource::Endpoint(e)
+    }
+}
+
+impl From<SessionToken> for SessionSource {
+    fn from(t: SessionToken) -> Self {
+        SessionSource::Token(t)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_table() {
+        let cases = [
+            ("1970-01-01T00:00:00Z", Some(0.0)),
+            ("2026-01-01T00:00:00Z", Some(1_767_225_600_000.0)),
+            ("2026-01-01T00:00:00.250Z", Some(1_767_225_600_250.0)),
+            ("2026-01-01T03:00:00+03:00", Some(1_767_225_600_000.0)),
+            ("2025-12-31T21:00:00-03:00", Some(1_767_225_600_000.0)),
+            ("2024-02-29T12:00:00Z", Some(1_709_208_000_000.0)),
+            ("2026-13-01T00:00:00Z", None),
+            ("2026-01-01", None),
+            ("yesterday", None),
+            ("2026-01-01T00:00:00", None),
+            ("2026-01-01T00:00:00+0300", None),
+            ("2026-01-01T00:00:00.Z", None),
+            ("2026-01-01T00:00:0éZ", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_rfc3339_ms(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn session_response_shapes() {
+        let ok = parse_session_response(r#"{"session_token":"cs_1_sec_2"}"#, 1000.0).unwrap();
+        assert_eq!(ok.token.as_str(), "cs_1_sec_2");
+        assert_eq!(ok.token.fetched_at_ms(), 1000.0);
+        assert_eq!(ok.redirect_url, None);
+
+        let seconds =
+            parse_session_response(r#"{"session_token":"t","expires_at":1.5}"#, 0.0).unwrap();
+        assert_eq!(seconds.token.expires_at_ms(), 1500.0);
+
+        let camel = parse_session_response(r#"{"sessionToken":"t"}"#, 0.0).unwrap();
+        assert_eq!(camel.token.as_str(), "t");
+
+        let weird_expiry =
+            parse_session_response(r#"{"session_token":"t","expires_at":{"x":1}}"#, 0.0).unwrap();
+        assert_eq!(weird_expiry.token.expires_at_ms(), 600_000.0);
+
+        let bad_redirect = parse_session_response(
+            r#"{"session_token":"t","redirect_url":"javascript:alert(1)"}"#,
+            0.0,
+        )
+        .unwrap();
+        assert_eq!(bad_redirect.redirect_url, None);
+    }
+
+    #[test]
+    fn session_response_errors() {
+        let cases = [
+            ("<html>oops</html>", "NotJson"),
+            ("", "NotJson"),
+            ("{}", "MissingToken"),
+            (r#"{"session_token":null}"#, "MissingToken"),
+            (r#"{"session_token":""}"#, "MissingToken"),
+            (r#"{"session_token":42}"#, "MissingToken"),
+            (r#"[1,2]"#, "MissingToken"),
+            (r#""cs_1""#, "MissingToken"),
+        ];
+        for (body, kind) in cases {
+            let err = parse_session_response(body, 0.0).unwrap_err();
+            let got = match err {
+                SessionError::NotJson { .. } => "NotJson",
+                SessionError::MissingToken { .. } => "MissingToken",
+                _ => "other",
+            };
+            assert_eq!(got, kind, "{body}");
+        }
+    }
+
+    #[test]
+    fn staleness_uses_the_earlier_expiry() {
+        let t = SessionToken::fetched_at("t", 0.0).unwrap();
+        assert_eq!(t.expires_at_ms(), 600_000.0);
+        assert!(!t.is_stale_at(0.0));
+        assert!(t.is_stale_at(570_000.0));
+        let short = t.clone().with_expires_at_ms(100_000.0);
+        assert!(short.is_stale_at(70_000.0));
+        assert!(!short.is_stale_at(69_999.0));
+    }
+
+    #[test]
+    fn debug_output_redacts_the_token() {
+        let t = SessionToken::new("cs_secretpart_sec_abcdef").unwrap();
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("secretpart"), "{shown}");
+        assert!(shown.contains("cs_sec…"), "{shown}");
+    }
+
+    #[test]
+    fn token_source_does_not_fetch_and_refuses_stale_tokens() {
+        let fresh = SessionSource::token(SessionToken::new("cs_1").unwrap());
+        let r = futures::executor::block_on(fresh.get()).unwrap();
+        assert_eq!(r.token.as_str(), "cs_1");
+        let stale = SessionSource::token(SessionToken::fetched_at("cs_1", 0.0).unwrap());
+        assert_eq!(
+            futures::executor::block_on(stale.get()),
+            Err(SessionError::Expired)
+        );
+    }
+
+    #[test]
+    fn endpoint_off_browser_is_a_typed_error() {
+        let e = SessionEndpoint::new("/api/checkout");
+        assert_eq!(
+            futures::executor::block_on(e.fetch()),
+            Err(SessionError::NotInBrowser)
+        );
+    }
+}

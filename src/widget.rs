@@ -1,0 +1,371 @@
+//! The widget handle: owns the JS widget and the closures Fintoc calls, like gloo's timers own
+//! theirs. Dropping it destroys the widget and frees the closures; nothing is ever leaked with
+//! `Closure::forget`.
+//!
+//! Re-entrancy rules (a shop may destroy or drop the widget from inside its own callbacks):
+//! - callbacks are `Fn` closures: JS may call them re-entrantly, and no `RefCell` borrow is held
+//!   while user code runs;
+//! - `destroy()` takes the closures out first, calls the JS `destroy()`, and only then drops
+//!   them, so a widget that calls `onExit` while being destroyed never hits a freed closure;
+//! - once `destroy()` has started, callbacks no longer reach user code.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsValue;
+
+use crate::browser;
+use crate::error::{FintocError, WidgetError};
+use crate::events::{ExitPayload, SuccessPayload, WidgetEvent};
+use crate::loader::Fintoc;
+use crate::options::WidgetOptions;
+
+type Handler<T> = Option<Rc<dyn Fn(T)>>;
+
+/// The Rust functions the widget calls: `onSuccess`, `onExit`, `onEvent`.
+///
+/// Cheap to clone (the functions are reference-counted).
+///
+/// ```
+/// use fintoc_wasm::{Callbacks, EventKind};
+///
+/// let callbacks = Callbacks::new()
+///     .on_success(|_payload| { /* show "confirming payment…"; the webhook decides */ })
+///     .on_exit(|_payload| { /* the user closed the widget */ })
+///     .on_event(|event| {
+///         if event.kind == EventKind::Opened { /* analytics */ }
+///     });
+/// ```
+#[derive(Clone, Default)]
+pub struct Callbacks {
+    on_success: Handler<SuccessPayload>,
+    on_exit: Handler<ExitPayload>,
+    on_event: Handler<WidgetEvent>,
+}
+
+impl Callbacks {
+    /// No callbacks.
+    ///
+    /// ```
+    /// let none = fintoc_wasm::Callbacks::new();
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Called when the user finishes the flow. For payments this is **not** proof of payment:
+    /// confirm it on your backend from the `checkout_session.finished` webhook.
+    ///
+    /// ```
+    /// let c = fintoc_wasm::Callbacks::new().on_success(|p| { let _ = p.exchange_token; });
+    /// ```
+    pub fn on_success(mut self, f: impl Fn(SuccessPayload) + 'static) -> Self {
+        self.on_success = Some(Rc::new(f));
+        self
+    }
+
+    /// Called when the user closes the widget before finishing.
+    ///
+    /// ```
+    /// let c = fintoc_wasm::Callbacks::new().on_exit(|_| {});
+    /// ```
+    pub fn on_exit(mut self, f: impl Fn(ExitPayload) + 'static) -> Self {
+        self.on_exit = Some(Rc::new(f));
+        self
+    }
+
+    /// Called for every widget event (`opened`, `on_available_institutions`, …).
+    ///
+    /// ```
+    /// let c = fintoc_wasm::Callbacks::new().on_event(|e| { let _ = e.kind; });
+    /// ```
+    pub fn on_event(mut self, f: impl Fn(WidgetEvent) + 'static) -> Self {
+        self.on_event = Some(Rc::new(f));
+        self
+    }
+
+    pub(crate) fn success(&self, payload: SuccessPayload) {
+        if let Some(f) = &self.on_success {
+            f(payload);
+        }
+    }
+
+    pub(crate) fn exit(&self, payload: ExitPayload) {
+        if let Some(f) = &self.on_exit {
+            f(payload);
+        }
+    }
+
+    pub(crate) fn event(&self, event: WidgetEvent) {
+        if let Some(f) = &self.on_event {
+            f(event);
+        }
+    }
+}
+
+impl fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Callbacks")
+            .field("on_success", &self.on_success.is_some())
+            .field("on_exit", &self.on_exit.is_some())
+            .field("on_event", &self.on_event.is_some())
+            .finish()
+    }
+}
+
+impl Fintoc {
+    /// Calls `Fintoc.create` with `options` and `callbacks`, returning the handle that owns the
+    /// widget. The widget is created hidden; call [`Widget::open`].
+    ///
+    /// # Errors
+    /// [`FintocError::Options`] when the options lack a required token;
+    /// [`FintocError::Widget`] when `Fintoc.create` throws or returns no widget.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), fintoc_wasm::FintocError> {
+    /// use fintoc_wasm::{load_fintoc, Callbacks, WidgetOptions};
+    ///
+    /// let fintoc = load_fintoc().await?;
+    /// let options = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
+    /// let widget = fintoc.create(&options, Callbacks::new().on_success(|_| {}))?;
+    /// widget.open()?;
+    /// // Keep `widget` alive while the user pays; dropping it destroys the widget.
+    /// # Ok(()) }
+    /// ```
+    pub fn create(
+        &self,
+        options: &WidgetOptions,
+        callbacks: Callbacks,
+    ) -> Result<Widget, FintocError> {
+        options.check_complete()?;
+        let create = browser::method(self.as_js(), "create").ok_or(WidgetError::MethodMissing {
+            method: "create".into(),
+        })?;
+        let active = Rc::new(Cell::new(true));
+        let closures = WidgetClosures::new(&callbacks, &active);
+        let object = options.to_js();
+        let create_error = |e: JsValue| WidgetError::Create {
+            message: browser::js_message(&e),
+        };
+        for (name, closure) in [
+            ("onSuccess", closures.on_success.as_js_value()),
+            ("onExit", closures.on_exit.as_js_value()),
+            ("onEvent", closures.on_event.as_js_value()),
+        ] {
+            js_sys::Reflect::set(&object, &JsValue::from_str(name), closure)
+                .map_err(create_error)?;
+        }
+        let js = create.call1(self.as_js(), &object).map_err(create_error)?;
+        if !js.is_object() {
+            return Err(WidgetError::Create {
+                message: "Fintoc.create returned no widget object".into(),
+            }
+            .into());
+        }
+        Ok(Widget {
+            js,
+            active,
+            closures: RefCell::new(Some(closures)),
+        })
+    }
+}
+
+struct WidgetClosures {
+    on_success: Closure<dyn Fn(JsValue)>,
+    on_exit: Closure<dyn Fn(JsValue)>,
+    on_event: Closure<dyn Fn(JsValue, JsValue)>,
+}
+
+impl WidgetClosures {
+    fn new(callbacks: &Callbacks, active: &Rc<Cell<bool>>) -> Self {
+        let on_success = {
+            let (callbacks, active) = (callbacks.clone(), active.clone());
+            Closure::<dyn Fn(JsValue)>::new(move |payload: JsValue| {
+                if active.get() {
+                    callbacks.success(SuccessPayload::from_js(payload));
+                }
+            })
+        };
+        let on_exit = {
+            let (callbacks, active) = (callbacks.clone(), active.clone());
+            Closure::<dyn Fn(JsValue)>::new(move |payload: JsValue| {
+                if active.get() {
+                    callbacks.exit(ExitPayload::from_js(payload));
+                }
+            })
+        };
+        let on_event = {
+            let (callbacks, active) = (callbacks.clone(), active.clone());
+            Closure::<dyn Fn(JsValue, JsValue)>::new(move |name: JsValue, metadata: JsValue| {
+                if active.get() {
+                    callbacks.event(WidgetEvent::from_js(&name, metadata));
+                }
+            })
+        };
+        WidgetClosures {
+            on_success,
+            on_exit,
+            on_event,
+        }
+    }
+}
+
+/// A Fintoc widget. Dropping the handle destroys the widget (its iframe leaves the page) and
+/// frees its callbacks.
+///
+/// All methods take `&self`, so a shop can keep the handle in an `Rc` and call
+/// [`hide`](Self::hide) or [`destroy`](Self::destroy) from inside its own callbacks.
+///
+/// ```no_run
+/// use std::{cell::RefCell, rc::Rc};
+/// use fintoc_wasm::{Callbacks, Fintoc, Widget, WidgetOptions};
+///
+/// fn pay(fintoc: &Fintoc, options: &WidgetOptions) -> Result<(), fintoc_wasm::FintocError> {
+///     let slot: Rc<RefCell<Option<Widget>>> = Rc::default();
+///     let on_success_slot = slot.clone();
+///     let callbacks = Callbacks::new().on_success(move |_| {
+///         // Done with the widget: take it out, then drop it (destroys it).
+///         let widget = on_success_slot.borrow_mut().take();
+///         drop(widget);
+///     });
+///     let widget = fintoc.create(options, callbacks)?;
+///     widget.open()?;
+///     *slot.borrow_mut() = Some(widget);
+///     Ok(())
+/// }
+/// ```
+#[must_use = "dropping a Widget destroys it; keep it while the user pays"]
+pub struct Widget {
+    js: JsValue,
+    active: Rc<Cell<bool>>,
+    closures: RefCell<Option<WidgetClosures>>,
+}
+
+impl Widget {
+    /// Shows the widget.
+    ///
+    /// # Errors
+    /// [`WidgetError::Destroyed`] after [`destroy`](Self::destroy); [`WidgetError::Call`] when
+    /// the widget throws.
+    ///
+    /// ```no_run
+    /// # fn f(widget: &fintoc_wasm::Widget) -> Result<(), fintoc_wasm::WidgetError> {
+    /// widget.open()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn open(&self) -> Result<(), WidgetError> {
+        self.ensure_alive()?;
+        self.call("open")
+    }
+
+    /// Hides the widget without destroying it; [`open`](Self::open) shows it again. Calls the
+    /// widget's `hide()` (Fintoc's docs) or, when missing, `close()` (`@fintoc/fintoc-js`'s
+    /// types).
+    ///
+    /// # Errors
+    /// [`WidgetError::Destroyed`]; [`WidgetError::MethodMissing`] when the widget has neither
+    /// method; [`WidgetError::Call`] when it throws.
+    ///
+    /// ```no_run
+    /// # fn f(widget: &fintoc_wasm::Widget) -> Result<(), fintoc_wasm::WidgetError> {
+    /// widget.hide()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn hide(&self) -> Result<(), WidgetError> {
+        self.ensure_alive()?;
+        if browser::method(&self.js, "hide").is_some() {
+            self.call("hide")
+        } else if browser::method(&self.js, "close").is_some() {
+            self.call("close")
+        } else {
+            Err(WidgetError::MethodMissing {
+                method: "hide".into(),
+            })
+        }
+    }
+
+    /// Destroys the widget: its iframe leaves the page and `open()` no longer works. Idempotent.
+    /// From the moment this starts, callbacks no longer reach your code (the closures stay
+    /// valid until the widget's `destroy()` has returned, then are freed).
+    ///
+    /// # Errors
+    /// [`WidgetError::Call`] when the widget's `destroy()` throws (the handle is still
+    /// considered destroyed and its closures are freed).
+    ///
+    /// ```no_run
+    /// # fn f(widget: fintoc_wasm::Widget) -> Result<(), fintoc_wasm::WidgetError> {
+    /// widget.destroy()?;
+    /// assert!(widget.is_destroyed());
+    /// # Ok(()) }
+    /// ```
+    pub fn destroy(&self) -> Result<(), WidgetError> {
+        // Take the closures out before calling into JS: no borrow is held during the call.
+        let closures = self.closures.borrow_mut().take();
+        let Some(closures) = closures else {
+            return Ok(());
+        };
+        self.active.set(false);
+        let result = self.call("destroy");
+        drop(closures);
+        result
+    }
+
+    /// True once [`destroy`](Self::destroy) has run.
+    ///
+    /// ```no_run
+    /// # fn f(widget: &fintoc_wasm::Widget) {
+    /// if !widget.is_destroyed() { let _ = widget.open(); }
+    /// # }
+    /// ```
+    pub fn is_destroyed(&self) -> bool {
+        self.closures.borrow().is_none()
+    }
+
+    /// The JS widget object, for calls this crate does not wrap.
+    ///
+    /// ```no_run
+    /// # fn f(widget: &fintoc_wasm::Widget) {
+    /// let raw: &wasm_bindgen::JsValue = widget.as_js();
+    /// # }
+    /// ```
+    pub fn as_js(&self) -> &JsValue {
+        &self.js
+    }
+
+    fn ensure_alive(&self) -> Result<(), WidgetError> {
+        if self.is_destroyed() {
+            Err(WidgetError::Destroyed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn call(&self, name: &str) -> Result<(), WidgetError> {
+        let method = browser::method(&self.js, name).ok_or_else(|| WidgetError::MethodMissing {
+            method: name.to_owned(),
+        })?;
+        method
+            .call0(&self.js)
+            .map(drop)
+            .map_err(|e| WidgetError::Call {
+                method: name.to_owned(),
+                message: browser::js_message(&e),
+            })
+    }
+}
+
+impl Drop for Widget {
+    fn drop(&mut self) {
+        let _ = self.destroy();
+    }
+}
+
+impl fmt::Debug for Widget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Widget")
+            .field("destroyed", &self.is_destroyed())
+            .finish()
+    }
+}

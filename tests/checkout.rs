@@ -1,0 +1,423 @@
+//! The checkout state machine in a real page: the sandbox plays Fintoc, the fixture server plays
+//! the merchant backend (and the script host, where a test needs to control load timing).
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use fintoc_wasm::testing::{LoadFailure, Sandbox};
+use fintoc_wasm::{
+    Callbacks, Checkout, CheckoutConfig, CheckoutState, FintocError, LoadError, LoadOptions,
+    SessionError, SessionSource, SessionToken, WidgetOptions,
+};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn options() -> WidgetOptions {
+    WidgetOptions::builder("pk_test_checkout").build().unwrap()
+}
+
+fn record_states(checkout: &Checkout, rec: &Recorder) -> fintoc_wasm::Subscription {
+    let rec = rec.clone();
+    checkout.subscribe(move |s| {
+        rec.push(match s {
+            CheckoutState::Failed(e) => format!("Failed({e})"),
+            other => format!("{other:?}"),
+        })
+    })
+}
+
+fn callbacks(rec: &Recorder) -> Callbacks {
+    let (s, x) = (rec.clone(), rec.clone());
+    Callbacks::new()
+        .on_success(move |_| s.push("on_success"))
+        .on_exit(move |_| x.push("on_exit"))
+}
+
+/// Sandbox script served by the fixture server (so its timing is controlled and logged).
+fn served_sandbox(id: &str, delay_ms: u32) -> LoadOptions {
+    LoadOptions::new()
+        .url(script_url(id, delay_ms))
+        .timeout(Duration::from_secs(10))
+}
+
+/// The control object of a sandbox loaded without the `Sandbox` harness.
+fn create_count() -> usize {
+    let control =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"FintocSandbox".into()).unwrap();
+    if control.is_undefined() {
+        return 0;
+    }
+    js_sys::Reflect::get(&control, &"createCount".into())
+        .unwrap()
+        .as_f64()
+        .unwrap() as usize
+}
+
+#[wasm_bindgen_test]
+async fn full_flow_idle_preparing_ready_open_succeeded() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("flow");
+    let rec = Recorder::default();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        callbacks(&rec),
+    );
+    let _s = record_states(&checkout, &rec);
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    checkout.open();
+    assert_eq!(checkout.state(), CheckoutState::Preparing);
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    let token = checkout.session_token().unwrap();
+    assert!(token.as_str().starts_with(&format!("cs_{id}_sec_")));
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some(token.as_str())
+    );
+    assert_eq!(
+        checkout.redirect_url().as_deref(),
+        Some(format!("https://checkout.fintoc.com/checkout_session_{id}").as_str())
+    );
+    sandbox.succeed().unwrap();
+    assert_eq!(
+        rec.take(),
+        ["Preparing", "Ready", "Open", "Succeeded", "on_success"]
+    );
+    // After success, open() does nothing until reset().
+    checkout.open();
+    assert_eq!(checkout.state(), CheckoutState::Succeeded);
+    checkout.reset();
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    assert_eq!(checkout.session_token(), None);
+    assert_eq!(sandbox.iframe_count(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_token_request_starts_before_the_script_has_loaded() {
+    fresh_page();
+    let id = unique_id("order");
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, "")))
+            .load_options(served_sandbox(&id, 500)),
+        Callbacks::new(),
+    );
+    checkout.prepare();
+    let state = checkout.wait_for(|s| !s.is_busy()).await;
+    assert_eq!(state, CheckoutState::Ready);
+    let log = server_log(&id).await;
+    let pos = |event: &str| log.iter().position(|e| e.event == event).unwrap();
+    assert!(
+        pos("session-start") < pos("script-end"),
+        "session request must go out while the script is loading: {log:?}"
+    );
+    assert!(pos("script-start") < pos("script-end"));
+}
+
+#[wasm_bindgen_test]
+async fn concurrent_prepare_and_double_open_make_one_request_and_one_widget() {
+    fresh_page();
+    let id = unique_id("double");
+    let rec = Recorder::default();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&delay=200")),
+        )
+        .load_options(served_sandbox(&id, 100)),
+        callbacks(&rec),
+    );
+    let _s = record_states(&checkout, &rec);
+    checkout.prepare();
+    checkout.prepare();
+    checkout.open();
+    checkout.open();
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.open();
+    sleep(50).await;
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    assert_eq!(create_count(), 1);
+    assert_eq!(rec.take(), ["Preparing", "Ready", "Open"]);
+}
+
+#[wasm_bindgen_test]
+async fn cancel_while_preparing_creates_no_widget_and_fires_nothing() {
+    fresh_page();
+    let id = unique_id("cancel");
+    let rec = Recorder::default();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&delay=300")),
+        )
+        .load_options(served_sandbox(&id, 150)),
+        callbacks(&rec),
+    );
+    let _s = record_states(&checkout, &rec);
+    checkout.open();
+    sleep(30).await;
+    checkout.cancel();
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    sleep(600).await; // both the script and the (aborted) session request are long done
+    assert!(fintoc_global_exists(), "the script itself still loaded");
+    assert_eq!(create_count(), 0, "no widget was ever created");
+    assert_eq!(rec.take(), ["Preparing", "Idle"]);
+    assert_eq!(checkout.session_token(), None);
+}
+
+#[wasm_bindgen_test]
+async fn dropping_while_preparing_creates_no_widget_and_fires_nothing() {
+    fresh_page();
+    let id = unique_id("drop");
+    let rec = Recorder::default();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&delay=300")),
+        )
+        .load_options(served_sandbox(&id, 200)),
+        callbacks(&rec),
+    );
+    let s = record_states(&checkout, &rec);
+    checkout.open();
+    assert_eq!(
+        scripts_matching(&id),
+        1,
+        "open() puts the script in the page at once"
+    );
+    sleep(30).await; // the session request is in flight
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    drop(checkout);
+    drop(s);
+    sleep(500).await;
+    assert!(fintoc_global_exists(), "the script itself still loaded");
+    assert_eq!(create_count(), 0, "no widget was ever created");
+    assert_eq!(rec.take(), ["Preparing"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_stale_token_is_refetched_before_opening() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("stale");
+    // Expires 30.3 s after creation: with the 30 s safety margin it is stale after 0.3 s.
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&expires_in=30.3")),
+        ),
+        Callbacks::new(),
+    );
+    checkout.prepare();
+    checkout.wait_for(|s| *s == CheckoutState::Ready).await;
+    let first = checkout.session_token().unwrap();
+    assert!(!first.is_stale());
+    sleep(400).await;
+    assert!(first.is_stale());
+    checkout.open();
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    let second = checkout.session_token().unwrap();
+    assert_ne!(first.as_str(), second.as_str());
+    assert_eq!(count_events(&id, "session-start").await, 2);
+    let widgets = sandbox.widgets();
+    assert_eq!(widgets.len(), 2);
+    assert_eq!(widgets[0].state, "destroyed", "the stale widget is gone");
+    assert_eq!(widgets[1].state, "open");
+    assert_eq!(
+        widgets[1].options.session_token.as_deref(),
+        Some(second.as_str())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_fixed_token_is_used_as_is_and_a_stale_one_fails_clearly() {
+    let sandbox = Sandbox::install().unwrap();
+    let token = SessionToken::new("cs_fixed_sec_1").unwrap();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::token(token)),
+        Callbacks::new(),
+    );
+    checkout.open();
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some("cs_fixed_sec_1")
+    );
+    let old =
+        SessionToken::fetched_at("cs_old_sec_1", js_sys::Date::now() - 11.0 * 60_000.0).unwrap();
+    let stale = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::token(old)),
+        Callbacks::new(),
+    );
+    stale.open();
+    let state = stale.wait_for(|s| !s.is_busy()).await;
+    assert_eq!(
+        state,
+        CheckoutState::Failed(FintocError::Session(SessionError::Expired))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_load_keeps_the_hosted_page_fallback_and_retry_recovers() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("fallback");
+    let rec = Recorder::default();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        callbacks(&rec),
+    );
+    let _s = record_states(&checkout, &rec);
+    sandbox.fail_next_load(LoadFailure::Network).unwrap();
+    checkout.open();
+    let state = checkout.wait_for(|s| !s.is_busy()).await;
+    assert!(
+        matches!(
+            state,
+            CheckoutState::Failed(FintocError::Load(LoadError::Network { .. }))
+        ),
+        "{state:?}"
+    );
+    assert_eq!(
+        checkout.redirect_url().as_deref(),
+        Some(format!("https://checkout.fintoc.com/checkout_session_{id}").as_str())
+    );
+    checkout.retry();
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        1,
+        "the fresh token was reused"
+    );
+    let log = rec.take();
+    assert_eq!(log.len(), 5, "{log:?}");
+    assert!(
+        log[1].starts_with("Failed(could not load Fintoc.js"),
+        "{log:?}"
+    );
+    assert_eq!(log[2..], ["Preparing", "Ready", "Open"]);
+}
+
+#[wasm_bindgen_test]
+async fn session_errors_surface_as_failed_states() {
+    let _sandbox = Sandbox::install().unwrap();
+    let id = unique_id("s500");
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&status=502&mode=html")),
+        ),
+        Callbacks::new(),
+    );
+    checkout.open();
+    let state = checkout.wait_for(|s| !s.is_busy()).await;
+    assert_eq!(
+        state,
+        CheckoutState::Failed(FintocError::Session(SessionError::Status {
+            status: 502,
+            body_excerpt: "<html><body>Bad gateway from proxy</body></html>".into()
+        }))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn exit_then_reopen_reuses_the_widget_and_callbacks_are_the_latest() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("reopen");
+    let first = Recorder::default();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        callbacks(&first),
+    );
+    checkout.open();
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    sandbox.exit().unwrap();
+    assert_eq!(checkout.state(), CheckoutState::Exited);
+    assert_eq!(first.take(), ["on_exit"]);
+    // New callbacks while the widget lives: the widget is not recreated, the new ones are called.
+    let second = Recorder::default();
+    checkout.set_callbacks(callbacks(&second));
+    checkout.open();
+    assert_eq!(checkout.state(), CheckoutState::Open);
+    sandbox.succeed().unwrap();
+    assert_eq!(first.take(), Vec::<String>::new());
+    assert_eq!(second.take(), ["on_success"]);
+    assert_eq!(sandbox.create_count(), 1);
+    assert_eq!(count_events(&id, "session-start").await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn hide_and_cancel_from_inside_callbacks_and_subscribers() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("reenter");
+    let checkout = std::rc::Rc::new(Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        Callbacks::new(),
+    ));
+    let weak = std::rc::Rc::downgrade(&checkout);
+    checkout.set_callbacks(Callbacks::new().on_success(move |_| {
+        if let Some(c) = weak.upgrade() {
+            c.reset(); // destroys the widget from inside its own callback
+        }
+    }));
+    checkout.open();
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    sandbox.succeed().expect("no JS exception");
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    assert_eq!(sandbox.iframe_count(), 0);
+
+    // A subscriber that hides the widget as soon as it opens.
+    let weak = std::rc::Rc::downgrade(&checkout);
+    let _s = checkout.subscribe(move |s| {
+        if *s == CheckoutState::Open {
+            if let Some(c) = weak.upgrade() {
+                c.hide();
+            }
+        }
+    });
+    checkout.open();
+    let state = checkout
+        .wait_for(|s| matches!(s, CheckoutState::Ready | CheckoutState::Failed(_)))
+        .await;
+    sleep(20).await;
+    assert_eq!(state, CheckoutState::Ready);
+    assert_eq!(checkout.state(), CheckoutState::Ready);
+    assert_eq!(sandbox.widgets().last().unwrap().state, "hidden");
+}
+
+#[wasm_bindgen_test]
+async fn a_public_key_or_session_change_destroys_the_old_widget_first() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("identity");
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&cart=1")),
+        ),
+        Callbacks::new(),
+    );
+    checkout.open();
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    // Same identity, another country: nothing recreated.
+    checkout.set_config(CheckoutConfig::new(
+        WidgetOptions::builder("pk_test_checkout")
+            .country(fintoc_wasm::Country::Mx)
+            .build()
+            .unwrap(),
+        SessionSource::endpoint(session_url(&id, "&cart=1")),
+    ));
+    assert_eq!(checkout.state(), CheckoutState::Open);
+    assert_eq!(sandbox.create_count(), 1);
+    // Another session source: the old widget is destroyed at once.
+    checkout.set_config(CheckoutConfig::new(
+        options(),
+        SessionSource::endpoint(session_url(&id, "&cart=2")),
+    ));
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    assert_eq!(sandbox.iframe_count(), 0);
+    checkout.open();
+    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    assert_eq!(sandbox.create_count(), 2);
+    assert_eq!(sandbox.iframe_count(), 1);
+    assert_eq!(count_events(&id, "session-start").await, 2);
+}

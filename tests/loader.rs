@@ -1,0 +1,239 @@
+//! Script loader, in a real browser page, against the fixture server.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use fintoc_wasm::testing;
+use fintoc_wasm::{load_fintoc_with, preload_with, LoadError, LoadOptions};
+use futures::future::join_all;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn options(url: &str) -> LoadOptions {
+    LoadOptions::new().url(url).timeout(Duration::from_secs(10))
+}
+
+#[wasm_bindgen_test]
+async fn twenty_concurrent_loads_inject_one_tag() {
+    fresh_page();
+    let id = unique_id("concurrent");
+    let url = script_url(&id, 300);
+    let loads = (0..20).map(|_| {
+        let o = options(&url);
+        async move { load_fintoc_with(&o).await }
+    });
+    let all = join_all(loads);
+    // While they are all waiting: one tag.
+    let results = {
+        let check = async {
+            sleep(50).await;
+            assert_eq!(scripts_matching(&id), 1, "one tag while loading");
+        };
+        let (results, ()) = futures::join!(all, check);
+        results
+    };
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(scripts_matching(&id), 1);
+    assert_eq!(count_events(&id, "script-start").await, 1, "one request");
+    // Later callers reuse the loaded global: still one tag, no new request.
+    load_fintoc_with(&options(&url)).await.unwrap();
+    assert_eq!(scripts_matching(&id), 1);
+    assert_eq!(count_events(&id, "script-start").await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn an_existing_window_fintoc_is_reused_without_a_tag() {
+    fresh_page();
+    js("window.Fintoc = { create: function () { return {}; }, mine: 42 };");
+    let before = document().query_selector_all("script").unwrap().length();
+    let fintoc = load_fintoc_with(&options(&script_url("unused", 0)))
+        .await
+        .unwrap();
+    let mine = js_sys::Reflect::get(fintoc.as_js(), &"mine".into()).unwrap();
+    assert_eq!(mine.as_f64(), Some(42.0));
+    assert_eq!(
+        document().query_selector_all("script").unwrap().length(),
+        before
+    );
+    assert_eq!(count_events("unused", "script-start").await, 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_global_without_create_is_not_trusted() {
+    fresh_page();
+    js("window.Fintoc = { notCreate: true };");
+    let id = unique_id("nocreate");
+    let fintoc = load_fintoc_with(&options(&script_url(&id, 0)))
+        .await
+        .unwrap();
+    assert!(fintoc_wasm_has_create(fintoc.as_js()));
+    assert_eq!(scripts_matching(&id), 1);
+}
+
+fn fintoc_wasm_has_create(v: &wasm_bindgen::JsValue) -> bool {
+    js_sys::Reflect::get(v, &"create".into())
+        .map(|f| f.is_function())
+        .unwrap_or(false)
+}
+
+#[wasm_bindgen_test]
+async fn a_foreign_tag_is_reused_and_trusted_only_once_it_has_loaded() {
+    fresh_page();
+    let id = unique_id("foreign");
+    // A hand-written tag (no trailing slash, a query) that takes a while to load.
+    let foreign = document().create_element("script").unwrap();
+    foreign
+        .set_attribute("src", &format!("{}/script?id={id}&delay=400", server()))
+        .unwrap();
+    document().head().unwrap().append_child(&foreign).unwrap();
+    // We ask for the same script with a trailing slash and another query.
+    let ours = format!("{}/script/?id={id}&delay=0&other=1", server());
+    let started = js_sys::Date::now();
+    let fintoc = load_fintoc_with(&options(&ours)).await;
+    assert!(fintoc.is_ok(), "{fintoc:?}");
+    assert!(fintoc_global_exists());
+    assert!(
+        js_sys::Date::now() - started >= 300.0,
+        "resolved before the foreign tag loaded"
+    );
+    assert_eq!(scripts_matching(&id), 1, "no second tag");
+    assert_eq!(count_events(&id, "script-start").await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_foreign_tag_that_already_loaded_is_picked_up() {
+    fresh_page();
+    let id = unique_id("loaded");
+    let foreign = document().create_element("script").unwrap();
+    foreign.set_attribute("src", &script_url(&id, 0)).unwrap();
+    document().head().unwrap().append_child(&foreign).unwrap();
+    assert!(until(3000, fintoc_global_exists).await);
+    // The global exists: nothing to load at all.
+    load_fintoc_with(&options(&script_url(&id, 0)))
+        .await
+        .unwrap();
+    assert_eq!(scripts_matching(&id), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_404_is_a_network_error_then_a_retry_against_a_good_url_succeeds() {
+    fresh_page();
+    let bad = format!("{}/status/404?x={}", server(), unique_id("404"));
+    let err = load_fintoc_with(&options(&bad)).await.unwrap_err();
+    assert!(
+        matches!(err, LoadError::Network { ref url } if url.contains("/status/404")),
+        "{err:?}"
+    );
+    assert_eq!(scripts_matching("/status/404"), 0, "failed tag removed");
+    assert_eq!(testing::pending_loads(), 0, "cache cleared");
+    // Same URL again: a fresh attempt (a new tag, removed again), not a cached error.
+    let again = load_fintoc_with(&options(&bad)).await.unwrap_err();
+    assert!(matches!(again, LoadError::Network { .. }));
+    let id = unique_id("good");
+    load_fintoc_with(&options(&script_url(&id, 0)))
+        .await
+        .unwrap();
+    assert!(fintoc_global_exists());
+    assert_eq!(scripts_matching(&id), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_port_is_a_network_error() {
+    fresh_page();
+    let port = closed_port().await;
+    let url = format!("http://127.0.0.1:{port}/fintoc.js");
+    let err = load_fintoc_with(&options(&url)).await.unwrap_err();
+    assert!(matches!(err, LoadError::Network { .. }), "{err:?}");
+    assert_eq!(scripts_matching(&format!(":{port}/")), 0);
+    assert!(err.to_string().contains("loading again retries"), "{err}");
+}
+
+#[wasm_bindgen_test]
+async fn a_script_that_defines_no_global_is_global_missing() {
+    fresh_page();
+    let id = unique_id("noglobal");
+    let url = format!("{}/script?id={id}&kind=noglobal", server());
+    let err = load_fintoc_with(&options(&url)).await.unwrap_err();
+    assert!(matches!(err, LoadError::GlobalMissing { .. }), "{err:?}");
+    assert_eq!(scripts_matching(&id), 0, "failed tag removed");
+    assert_eq!(testing::pending_loads(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn a_slow_script_times_out_and_a_later_load_retries() {
+    fresh_page();
+    let id = unique_id("slow");
+    // `noglobal`: when it finally arrives (the browser still runs a removed tag's script), it
+    // must not define window.Fintoc under the later tests in this page.
+    let url = format!("{}/script?id={id}&delay=3000&kind=noglobal", server());
+    let err = load_fintoc_with(&options(&url).timeout(Duration::from_millis(200)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        LoadError::Timeout {
+            url: url.clone(),
+            after_ms: 200
+        }
+    );
+    assert_eq!(scripts_matching(&id), 0, "timed-out tag removed");
+    let id2 = unique_id("fast");
+    load_fintoc_with(&options(&script_url(&id2, 0)))
+        .await
+        .unwrap();
+    assert!(fintoc_global_exists());
+}
+
+#[wasm_bindgen_test]
+async fn the_nonce_is_set_on_the_injected_tag() {
+    fresh_page();
+    let id = unique_id("nonce");
+    let url = script_url(&id, 200);
+    let o = options(&url).nonce("n0nc3-abc");
+    preload_with(&o);
+    let list = document()
+        .query_selector_all("script[data-fintoc-wasm]")
+        .unwrap();
+    assert_eq!(list.length(), 1);
+    let tag: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(list.item(0).unwrap());
+    assert_eq!(tag.get_attribute("nonce").as_deref(), Some("n0nc3-abc"));
+    let html: web_sys::HtmlElement = wasm_bindgen::JsCast::unchecked_into(tag);
+    assert_eq!(html.nonce(), "n0nc3-abc");
+    load_fintoc_with(&o).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn preload_starts_the_load_and_later_loads_join_it() {
+    fresh_page();
+    let id = unique_id("preload");
+    let o = options(&script_url(&id, 200));
+    preload_with(&o);
+    preload_with(&o);
+    assert_eq!(scripts_matching(&id), 1, "the tag is in the page at once");
+    load_fintoc_with(&o).await.unwrap();
+    assert_eq!(scripts_matching(&id), 1);
+    assert_eq!(count_events(&id, "script-start").await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn relative_urls_resolve_against_the_page() {
+    fresh_page();
+    // The test page's own origin serves no such file: a relative URL must become absolute
+    // and fail as a network error (not InvalidUrl).
+    let err = load_fintoc_with(&options("/definitely-not-here.js"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, LoadError::Network { ref url } if url.starts_with("http")),
+        "{err:?}"
+    );
+    let invalid = load_fintoc_with(&options("")).await.unwrap_err();
+    assert!(
+        matches!(invalid, LoadError::InvalidUrl { .. }),
+        "{invalid:?}"
+    );
+}

@@ -1,0 +1,136 @@
+//! Session endpoint errors and successes, against the fixture server.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use fintoc_wasm::{CredentialsMode, HttpMethod, SessionEndpoint, SessionError};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn a_checkout_session_response_gives_token_expiry_and_fallback() {
+    let id = unique_id("ok");
+    let before = js_sys::Date::now();
+    let r = SessionEndpoint::new(session_url(&id, "&expires_in=120"))
+        .json(&serde_json::json!({"cart": [{"sku": "cafe", "qty": 2}]}))
+        .header("X-Test", "hello")
+        .fetch()
+        .await
+        .unwrap();
+    assert!(r.token.as_str().starts_with(&format!("cs_{id}_sec_")));
+    assert!(r.token.fetched_at_ms() >= before);
+    let expires_in = r.token.expires_at_ms() - r.token.fetched_at_ms();
+    assert!(
+        (110_000.0..=121_000.0).contains(&expires_in),
+        "{expires_in}"
+    );
+    assert_eq!(
+        r.redirect_url.as_deref(),
+        Some(format!("https://checkout.fintoc.com/checkout_session_{id}").as_str())
+    );
+    let log = server_log(&id).await;
+    let detail = log[0].detail.clone().unwrap();
+    assert_eq!(detail["method"], "POST");
+    assert_eq!(detail["x-test"], "hello");
+    let body: serde_json::Value = serde_json::from_str(detail["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body["cart"][0]["qty"], 2);
+}
+
+#[wasm_bindgen_test]
+async fn get_without_body_works_too() {
+    let id = unique_id("get");
+    let r = SessionEndpoint::new(session_url(&id, ""))
+        .method(HttpMethod::Get)
+        .credentials(CredentialsMode::Include)
+        .fetch()
+        .await
+        .unwrap();
+    assert!(r.token.as_str().starts_with("cs_"));
+    assert_eq!(
+        server_log(&id).await[0].detail.as_ref().unwrap()["method"],
+        "GET"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn http_errors_carry_status_and_a_short_excerpt() {
+    let id = unique_id("500");
+    let err = SessionEndpoint::new(session_url(&id, "&status=500&mode=html"))
+        .fetch()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SessionError::Status {
+            status: 500,
+            body_excerpt: "<html><body>Bad gateway from proxy</body></html>".into()
+        }
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_2xx_that_is_not_json_is_not_json() {
+    let id = unique_id("html");
+    let err = SessionEndpoint::new(session_url(&id, "&mode=html"))
+        .fetch()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, SessionError::NotJson { .. }), "{err:?}");
+}
+
+#[wasm_bindgen_test]
+async fn json_without_a_token_is_missing_token() {
+    let id = unique_id("missing");
+    let err = SessionEndpoint::new(session_url(&id, "&mode=missing"))
+        .fetch()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SessionError::MissingToken { ref body_excerpt } if body_excerpt.contains("checkout_session")),
+        "{err:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_slow_endpoint_times_out() {
+    let id = unique_id("slow");
+    let started = js_sys::Date::now();
+    let err = SessionEndpoint::new(session_url(&id, "&delay=3000"))
+        .timeout(Duration::from_millis(200))
+        .fetch()
+        .await
+        .unwrap_err();
+    assert_eq!(err, SessionError::Timeout { after_ms: 200 });
+    assert!(js_sys::Date::now() - started < 2500.0);
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_endpoint_is_a_network_error() {
+    let port = closed_port().await;
+    let url = format!("http://127.0.0.1:{port}/api/checkout");
+    let err = SessionEndpoint::new(url.clone()).fetch().await.unwrap_err();
+    assert!(
+        matches!(err, SessionError::Network { url: ref u, .. } if *u == url),
+        "{err:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_body_that_cannot_be_serialized_is_an_invalid_request() {
+    let mut map = std::collections::HashMap::new();
+    map.insert((1, 2), "tuple keys are not JSON");
+    let err = SessionEndpoint::new(session_url("never", ""))
+        .json(&map)
+        .fetch()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SessionError::InvalidRequest { .. }),
+        "{err:?}"
+    );
+    assert_eq!(count_events("never", "session-start").await, 0);
+}
