@@ -4,8 +4,10 @@
 //! unknown event names become [`EventKind::Unknown`], fields of an unexpected type read as `None`,
 //! and the raw JS object stays available for fields Fintoc adds later. Decoding never panics.
 
-use serde::de::{DeserializeOwned, Deserializer, IgnoredAny};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+
+use crate::lenient::{lenient_number, lenient_string};
 use wasm_bindgen::JsValue;
 
 macro_rules! event_kinds {
@@ -294,30 +296,6 @@ fn field<T: DeserializeOwned>(obj: &JsValue, name: &str) -> Option<T> {
     serde_wasm_bindgen::from_value(value).ok()
 }
 
-/// Any JSON-ish value, keeping only what a lenient reader needs.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Loose {
-    Str(String),
-    Num(f64),
-    Other(IgnoredAny),
-}
-
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Loose>::deserialize(d)? {
-        Some(Loose::Str(s)) => Some(s),
-        _ => None,
-    })
-}
-
-fn lenient_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(match Option::<Loose>::deserialize(d)? {
-        Some(Loose::Num(n)) => Some(n),
-        Some(Loose::Str(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,28 +308,5 @@ mod tests {
             assert_eq!(kind.as_str(), *name);
         }
         assert_eq!(EventKind::from_name("").as_str(), "");
-    }
-
-    #[test]
-    fn lenient_fields_accept_any_shape() {
-        #[derive(Deserialize)]
-        struct T {
-            #[serde(default, deserialize_with = "lenient_string")]
-            s: Option<String>,
-            #[serde(default, deserialize_with = "lenient_number")]
-            n: Option<f64>,
-        }
-        let cases = [
-            (r#"{"s":"a","n":5}"#, Some("a"), Some(5.0)),
-            (r#"{"s":1,"n":"7"}"#, None, Some(7.0)),
-            (r#"{"s":{"x":[1]},"n":[1,2]}"#, None, None),
-            (r#"{"s":null,"n":null}"#, None, None),
-            (r#"{}"#, None, None),
-        ];
-        for (json, s, n) in cases {
-            let t: T = serde_json::from_str(json).unwrap();
-            assert_eq!(t.s.as_deref(), s, "{json}");
-            assert_eq!(t.n, n, "{json}");
-        }
     }
 }

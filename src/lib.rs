@@ -44,6 +44,7 @@ mod browser;
 mod checkout;
 mod error;
 mod events;
+mod lenient;
 mod loader;
 mod options;
 mod session;

@@ -11,7 +11,6 @@
 //! pure function with table tests.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -223,12 +222,15 @@ pub fn preload_with(options: &LoadOptions) {
 type LoadFuture = Shared<LocalBoxFuture<'static, Result<Fintoc, LoadError>>>;
 
 struct Entry {
+    key: String,
     id: u64,
     future: LoadFuture,
 }
 
 thread_local! {
-    static REGISTRY: RefCell<HashMap<String, Entry>> = RefCell::new(HashMap::new());
+    /// One entry per script URL identity. A page loads one or two scripts at most, so a `Vec`
+    /// (no hashing code in the bundle) is the right map.
+    static REGISTRY: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u64> = const { Cell::new(0) };
 }
 
@@ -249,7 +251,14 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     let requested = effective_url(options);
     let url = absolute_url(&window, &requested)?;
     let key = script_key(&url);
-    if let Some(future) = REGISTRY.with(|r| r.borrow().get(&key).map(|e| e.future.clone())) {
+    let existing = REGISTRY.with(|r| {
+        let registry = r.borrow();
+        registry
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| e.future.clone())
+    });
+    if let Some(future) = existing {
         return Ok(Started::Pending(future));
     }
     let document = window.document().ok_or(LoadError::NotInBrowser)?;
@@ -267,7 +276,6 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
         n.set(n.get() + 1);
         n.get()
     });
-    let entry_key = key.clone();
     let future: LoadFuture = async move {
         let outcome = outcome.await;
         let result = match outcome {
@@ -279,7 +287,7 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
         };
         if result.is_err() {
             script.remove();
-            forget_entry(&entry_key, id);
+            forget_entry(id);
         }
         #[cfg(feature = "testing")]
         finish_next_url(&requested);
@@ -288,26 +296,19 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     .boxed_local()
     .shared();
     REGISTRY.with(|r| {
-        r.borrow_mut().insert(
+        r.borrow_mut().push(Entry {
             key,
-            Entry {
-                id,
-                future: future.clone(),
-            },
-        )
+            id,
+            future: future.clone(),
+        })
     });
     wasm_bindgen_futures::spawn_local(future.clone().map(drop));
     Ok(Started::Pending(future))
 }
 
-/// Removes the registry entry `id` for `key` (not a newer one that replaced it).
-fn forget_entry(key: &str, id: u64) {
-    REGISTRY.with(|r| {
-        let mut registry = r.borrow_mut();
-        if registry.get(key).map(|e| e.id) == Some(id) {
-            registry.remove(key);
-        }
-    });
+/// Removes registry entry `id` (not a newer entry for the same URL).
+fn forget_entry(id: u64) {
+    REGISTRY.with(|r| r.borrow_mut().retain(|e| e.id != id));
 }
 
 /// Clears every registry entry (testing: a fresh page state without a reload).

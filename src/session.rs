@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::browser;
 use crate::error::{excerpt, OptionsError, SessionError};
+use crate::lenient::lenient_string;
 
 /// How long a Checkout Session token is valid after creation.
 pub const SESSION_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 60);
@@ -242,39 +243,52 @@ pub fn parse_session_response(
     body: &str,
     fetched_at_ms: f64,
 ) -> Result<SessionResponse, SessionError> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Expiry {
-        Seconds(f64),
-        Text(String),
-        Other(serde::de::IgnoredAny),
+    if serde_json::from_str::<serde::de::IgnoredAny>(body).is_err() {
+        return Err(SessionError::NotJson {
+            body_excerpt: excerpt(body, 120),
+        });
     }
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(default, alias = "sessionToken")]
-        session_token: Option<serde_json::Value>,
-        #[serde(default, alias = "expiresAt")]
-        expires_at: Option<Expiry>,
-        #[serde(default, alias = "redirectUrl")]
-        redirect_url: Option<serde_json::Value>,
-    }
-    let short = || excerpt(body, 120);
-    let value: serde_json::Value =
-        serde_json::from_str(body).map_err(|_| SessionError::NotJson {
-            body_excerpt: short(),
-        })?;
-    let parsed: Body = serde_json::from_value(value).map_err(|_| SessionError::MissingToken {
-        body_excerpt: short(),
-    })?;
-    let token = parsed
+    let fields = serde_json::from_str::<SessionBody>(body).ok();
+    session_response_from(fields, body, fetched_at_ms)
+}
+
+/// The fields of a session response the crate reads; each one lenient (a field of an unexpected
+/// type reads as missing).
+#[derive(Deserialize)]
+struct SessionBody {
+    #[serde(default, alias = "sessionToken", deserialize_with = "lenient_string")]
+    session_token: Option<String>,
+    #[serde(default, alias = "expiresAt")]
+    expires_at: Option<Expiry>,
+    #[serde(default, alias = "redirectUrl", deserialize_with = "lenient_string")]
+    redirect_url: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Expiry {
+    Seconds(f64),
+    Text(String),
+    Other(serde::de::IgnoredAny),
+}
+
+/// Builds the response from parsed fields (`None`: the JSON was not an object of that shape).
+/// Shared by the native parser (serde_json) and the browser one (`JSON.parse`, which keeps
+/// serde_json's deserializer out of wasm bundles).
+fn session_response_from(
+    fields: Option<SessionBody>,
+    body: &str,
+    fetched_at_ms: f64,
+) -> Result<SessionResponse, SessionError> {
+    let missing = || SessionError::MissingToken {
+        body_excerpt: excerpt(body, 120),
+    };
+    let fields = fields.ok_or_else(missing)?;
+    let token = fields
         .session_token
-        .as_ref()
-        .and_then(serde_json::Value::as_str)
         .and_then(|t| SessionToken::fetched_at(t, fetched_at_ms).ok())
-        .ok_or_else(|| SessionError::MissingToken {
-            body_excerpt: short(),
-        })?;
-    let expires_at_ms = match parsed.expires_at {
+        .ok_or_else(missing)?;
+    let expires_at_ms = match fields.expires_at {
         Some(Expiry::Seconds(s)) => Some(s * 1000.0),
         Some(Expiry::Text(t)) => parse_rfc3339_ms(&t),
         _ => None,
@@ -283,16 +297,25 @@ pub fn parse_session_response(
         Some(ms) => token.with_expires_at_ms(ms),
         None => token,
     };
-    let redirect_url = parsed
+    let redirect_url = fields
         .redirect_url
-        .as_ref()
-        .and_then(serde_json::Value::as_str)
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-        .map(str::to_owned);
+        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
     Ok(SessionResponse {
         token,
         redirect_url,
     })
+}
+
+/// The browser's parser for a session response body.
+fn parse_in_browser(body: &str, fetched_at_ms: f64) -> Result<SessionResponse, SessionError> {
+    let value = js_sys::JSON::parse(body).map_err(|_| SessionError::NotJson {
+        body_excerpt: excerpt(body, 120),
+    })?;
+    let fields = value
+        .is_object()
+        .then(|| serde_wasm_bindgen::from_value::<SessionBody>(value).ok())
+        .flatten();
+    session_response_from(fields, body, fetched_at_ms)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into Unix milliseconds.
@@ -603,7 +626,7 @@ impl SessionEndpoint {
                 body_excerpt: excerpt(&text, 120),
             });
         }
-        parse_session_response(&text, browser::now_ms())
+        parse_in_browser(&text, browser::now_ms())
     }
 }
 
