@@ -211,8 +211,8 @@ struct Inner {
     config: RefCell<CheckoutConfig>,
     callbacks: RefCell<Callbacks>,
     state: RefCell<CheckoutState>,
-    token: RefCell<Option<SessionToken>>,
-    redirect_url: RefCell<Option<String>>,
+    /// The last session response (token, fallback URL, body), kept while its token is useful.
+    session: RefCell<Option<SessionResponse>>,
     widget: RefCell<Option<Rc<Widget>>>,
     want_open: Cell<bool>,
     /// Bumped by cancel/reset/drop: results of older preparations are discarded.
@@ -241,8 +241,7 @@ impl Checkout {
                 config: RefCell::new(config),
                 callbacks: RefCell::new(callbacks),
                 state: RefCell::new(CheckoutState::Idle),
-                token: RefCell::new(None),
-                redirect_url: RefCell::new(None),
+                session: RefCell::new(None),
                 widget: RefCell::new(None),
                 want_open: Cell::new(false),
                 epoch: Cell::new(0),
@@ -478,7 +477,11 @@ impl Checkout {
     /// # }
     /// ```
     pub fn redirect_url(&self) -> Option<String> {
-        self.inner.redirect_url.borrow().clone()
+        self.inner
+            .session
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.redirect_url.clone())
     }
 
     /// The current session token, if one was obtained.
@@ -489,7 +492,23 @@ impl Checkout {
     /// # }
     /// ```
     pub fn session_token(&self) -> Option<SessionToken> {
-        self.inner.token.borrow().clone()
+        self.inner
+            .session
+            .borrow()
+            .as_ref()
+            .map(|s| s.token.clone())
+    }
+
+    /// The whole session response the token came from, e.g. to read your backend's own fields
+    /// (an order id) with [`SessionResponse::get`].
+    ///
+    /// ```no_run
+    /// # fn f(checkout: &fintoc_wasm::Checkout) {
+    /// let order_id: Option<String> = checkout.session().and_then(|s| s.get("order_id"));
+    /// # }
+    /// ```
+    pub fn session(&self) -> Option<SessionResponse> {
+        self.inner.session.borrow().clone()
     }
 }
 
@@ -559,12 +578,15 @@ impl Inner {
         }
     }
 
-    fn fresh_token(&self) -> Option<SessionToken> {
-        self.token.borrow().clone().filter(|t| !t.is_stale())
+    fn fresh_session(&self) -> Option<SessionResponse> {
+        self.session
+            .borrow()
+            .clone()
+            .filter(|s| !s.token.is_stale())
     }
 
     fn has_usable_widget(&self) -> bool {
-        self.widget.borrow().is_some() && self.fresh_token().is_some()
+        self.widget.borrow().is_some() && self.fresh_session().is_some()
     }
 
     /// Destroys the widget (if any) without touching the state.
@@ -589,8 +611,7 @@ impl Inner {
     fn stop(&self, forget_token: bool) {
         self.shutdown();
         if forget_token || self.state() == CheckoutState::Succeeded {
-            *self.token.borrow_mut() = None;
-            *self.redirect_url.borrow_mut() = None;
+            *self.session.borrow_mut() = None;
         }
         self.set_state(CheckoutState::Idle);
     }
@@ -613,17 +634,14 @@ impl Inner {
         }
         let epoch = self.epoch.get();
         let config = self.config.borrow().clone();
-        let fresh = self.fresh_token();
+        let fresh = self.fresh_session();
         // The `<script>` goes into the page now; the task below joins that load.
         preload_with(&config.load);
         let weak = Rc::downgrade(self);
         let task = async move {
             let session = async {
                 match fresh {
-                    Some(token) => Ok(SessionResponse {
-                        token,
-                        redirect_url: None,
-                    }),
+                    Some(session) => Ok(session),
                     None => config.session.get().await,
                 }
             };
@@ -653,10 +671,7 @@ impl Inner {
             Ok(session) => session,
             Err(e) => return self.fail(e.into()),
         };
-        *self.token.borrow_mut() = Some(session.token.clone());
-        if session.redirect_url.is_some() {
-            *self.redirect_url.borrow_mut() = session.redirect_url;
-        }
+        *self.session.borrow_mut() = Some(session.clone());
         let fintoc = match loaded {
             Ok(fintoc) => fintoc,
             Err(e) => return self.fail(e.into()),

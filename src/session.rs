@@ -209,13 +209,78 @@ impl IntoSessionToken for &String {
 }
 
 /// What the session endpoint answered: the token and, when present, Fintoc's hosted checkout
-/// page (`redirect_url`), the fallback when the widget cannot load.
+/// page (`redirect_url`), the fallback when the widget cannot load. Your backend's own fields
+/// (an order id, say) are read with [`get`](Self::get).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionResponse {
     /// The session token (with `expires_at` when the response had it).
     pub token: SessionToken,
     /// Fintoc's hosted checkout page for this session, if the response had one.
     pub redirect_url: Option<String>,
+    body: String,
+}
+
+impl SessionResponse {
+    /// A response that is just a token (a [`SessionSource::Token`]).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{SessionResponse, SessionToken};
+    /// let r = SessionResponse::from_token(SessionToken::new("cs_1")?);
+    /// assert_eq!(r.get::<String>("order_id"), None);
+    /// # Ok::<(), fintoc_wasm::OptionsError>(())
+    /// ```
+    pub fn from_token(token: SessionToken) -> Self {
+        SessionResponse {
+            token,
+            redirect_url: None,
+            body: String::new(),
+        }
+    }
+
+    /// The response body as received.
+    ///
+    /// ```
+    /// # use fintoc_wasm::parse_session_response;
+    /// let r = parse_session_response(r#"{"session_token":"t"}"#, 0.0)?;
+    /// assert_eq!(r.body(), r#"{"session_token":"t"}"#);
+    /// # Ok::<(), fintoc_wasm::SessionError>(())
+    /// ```
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// Reads top-level field `name` of the response JSON as `T` (`None` when missing or of
+    /// another shape).
+    ///
+    /// ```
+    /// # use fintoc_wasm::parse_session_response;
+    /// let r = parse_session_response(r#"{"session_token":"t","order_id":"ord_42","total":5000}"#, 0.0)?;
+    /// assert_eq!(r.get::<String>("order_id").as_deref(), Some("ord_42"));
+    /// assert_eq!(r.get::<u32>("total"), Some(5000));
+    /// assert_eq!(r.get::<u32>("order_id"), None);
+    /// # Ok::<(), fintoc_wasm::SessionError>(())
+    /// ```
+    pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+        {
+            // JSON.parse keeps serde_json's deserializer out of the wasm bundle.
+            let value = js_sys::JSON::parse(&self.body).ok()?;
+            if !value.is_object() {
+                return None;
+            }
+            let field =
+                js_sys::Reflect::get(&value, &wasm_bindgen::JsValue::from_str(name)).ok()?;
+            if field.is_undefined() {
+                return None;
+            }
+            serde_wasm_bindgen::from_value(field).ok()
+        }
+        #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+        {
+            let mut value: serde_json::Value = serde_json::from_str(&self.body).ok()?;
+            serde_json::from_value(value.get_mut(name)?.take()).ok()
+        }
+    }
 }
 
 /// Parses a session endpoint's JSON body (pure; used by [`SessionEndpoint::fetch`]).
@@ -303,6 +368,7 @@ fn session_response_from(
     Ok(SessionResponse {
         token,
         redirect_url,
+        body: body.to_owned(),
     })
 }
 
@@ -768,10 +834,7 @@ impl SessionSource {
         match self {
             SessionSource::Endpoint(e) => e.fetch().await,
             SessionSource::Token(t) if t.is_stale() => Err(SessionError::Expired),
-            SessionSource::Token(t) => Ok(SessionResponse {
-                token: t.clone(),
-                redirect_url: None,
-            }),
+            SessionSource::Token(t) => Ok(SessionResponse::from_token(t.clone())),
         }
     }
 }
