@@ -11,8 +11,9 @@
  * (a constructed stylesheet): no inline scripts, so it runs on pages with a strict
  * Content-Security-Policy.
  *
- * window.FintocSandbox drives it without clicks (tests): widgets, createCount, current(),
- * selectBank(id), succeed(), fail(reason), exit(), emit(name, metadata), reset().
+ * window.FintocSandbox drives it without clicks (tests): widgets, createCount, log (lifecycle
+ * in order: "create:1", "open:1", "destroy:1", …), current(), selectBank(id), succeed(),
+ * fail(reason), exit(), emit(name, metadata), reset().
  */
 (function () {
   'use strict';
@@ -53,7 +54,12 @@
   }
 
   var widgets = [];
+  var lifecycle = [];
   var nextId = 1;
+
+  function note(what, widget) {
+    lifecycle.push(what + ':' + widget.id);
+  }
 
   function fail(message) {
     throw new Error('Fintoc (sandbox): ' + message);
@@ -134,6 +140,7 @@
     this.iframe.style.cssText =
       'position:fixed;inset:0;width:100%;height:100%;border:0;z-index:2147483647;display:none;';
     (document.body || document.documentElement).appendChild(this.iframe);
+    note('create', this);
     this.render();
   }
 
@@ -274,6 +281,7 @@
       return;
     }
     this.state = 'open';
+    note('open', this);
     this.screen = this.institutionId ? 'authorize' : 'banks';
     this.render();
     this.iframe.style.display = 'block';
@@ -293,6 +301,7 @@
     }
     if (this.state === 'open') {
       this.state = 'hidden';
+      note('hide', this);
       this.iframe.style.display = 'none';
     }
   };
@@ -313,6 +322,7 @@
       }
     }
     this.state = 'destroyed';
+    note('destroy', this);
     if (this.iframe.parentNode) {
       this.iframe.parentNode.removeChild(this.iframe);
     }
@@ -337,6 +347,7 @@
     this.emit('payment_created', { institutionId: this.institutionId });
     this.screen = 'done';
     this.state = 'hidden';
+    note('succeed', this);
     this.iframe.style.display = 'none';
     this.report('succeeded');
     var payload;
@@ -352,6 +363,7 @@
   Widget.prototype.failPayment = function (reason) {
     this.requireOpen('fail');
     this.failReason = reason || 'insufficient_funds';
+    note('fail', this);
     this.screen = 'failed';
     this.render();
     this.report('failed');
@@ -361,6 +373,7 @@
   Widget.prototype.exit = function () {
     this.requireOpen('exit');
     this.state = 'hidden';
+    note('exit', this);
     this.iframe.style.display = 'none';
     if (this.screen !== 'failed') {
       this.report('exited');
@@ -419,6 +432,7 @@
     reportUrl: reportUrl,
     get widgets() { return widgets.slice(); },
     get createCount() { return widgets.length; },
+    get log() { return lifecycle.slice(); },
     current: current,
     selectBank: function (institutionId, id) { target(id).selectBank(institutionId); },
     succeed: function (id) { target(id).succeed(); },
@@ -431,6 +445,7 @@
         w.destroy();
       });
       widgets = [];
+      lifecycle = [];
     }
   };
 })();

@@ -154,6 +154,28 @@ impl Sandbox {
             .collect()
     }
 
+    /// The widgets' lifecycle in order: `create:1`, `open:1`, `hide:1`, `destroy:1`,
+    /// `succeed:1`, `fail:1`, `exit:1` (the number is the widget id).
+    ///
+    /// ```no_run
+    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
+    /// let log = sandbox.log();
+    /// let destroyed_first = log.iter().position(|e| e == "destroy:1") < log.iter().position(|e| e == "create:2");
+    /// ```
+    pub fn log(&self) -> Vec<String> {
+        let Ok(control) = control() else {
+            return Vec::new();
+        };
+        js_sys::Reflect::get(&control, &"log".into())
+            .map(|list| {
+                js_sys::Array::from(&list)
+                    .iter()
+                    .filter_map(|v| v.as_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// How many times `Fintoc.create` succeeded.
     ///
     /// ```no_run
