@@ -35,7 +35,10 @@
 //! calls return a typed `NotInBrowser` error instead of panicking.
 //!
 //! ## Features
-//! - `testing`: [`testing::Sandbox`], a fake Fintoc for your own wasm-bindgen tests (offline).
+//! - `testing`: `testing::Sandbox`, a fake Fintoc for your own wasm-bindgen tests (offline).
+//! - `yew`: `yew::FintocCheckout` and `yew::use_fintoc_checkout` for Yew 0.23.
+//! - `server` (native only): `server::FintocClient` (Checkout Sessions with the secret key) and
+//!   webhook verification (`server::WebhookEvent::verify_and_parse`).
 
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
@@ -46,13 +49,18 @@ mod error;
 mod events;
 mod lenient;
 mod loader;
+mod money;
 mod options;
 mod session;
 mod widget;
 
 pub mod sandbox;
+#[cfg(all(feature = "server", not(target_arch = "wasm32")))]
+pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "yew")]
+pub mod yew;
 
 pub use checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
 pub use error::{FintocError, LoadError, OptionsError, SessionError, WidgetError};
@@ -61,6 +69,7 @@ pub use loader::{
     load_fintoc, load_fintoc_with, preload, preload_with, Fintoc, LoadOptions,
     DEFAULT_LOAD_TIMEOUT, DEFAULT_SCRIPT_URL,
 };
+pub use money::{Amount, AmountError, Currency, UnknownCurrency};
 pub use options::{
     Country, HolderType, IntoPublicKey, OptionValue, Product, PublicKey, Username, WidgetOptions,
     WidgetOptionsBuilder, WidgetToken,

@@ -1,0 +1,328 @@
+//! Café Fintoc: a small Yew shop that takes payment with `<FintocCheckout>`.
+//!
+//! It talks to the demo server (`examples/server`):
+//! - `GET /api/config` → the public key and the Fintoc.js URL (the offline sandbox in sandbox mode);
+//! - `POST /api/checkout` with the cart → `{order_id, session_token, expires_at}` (the server
+//!   computes the amount and creates the Checkout Session with its secret key);
+//! - `GET /api/orders/{id}` → the order, polled after `onSuccess` until the **webhook** has marked
+//!   it paid, failed or expired. The page never trusts `onSuccess` alone.
+
+use fintoc_wasm::yew::FintocCheckout;
+use fintoc_wasm::{
+    Country, Currency, ExitPayload, FintocError, LoadOptions, SessionResponse, SessionSource,
+    SuccessPayload,
+};
+use serde::{Deserialize, Serialize};
+use yew::prelude::*;
+
+/// A product, as the server's catalogue (`GET /api/products`) describes it. The server's
+/// prices are the only ones that count: it computes the amount itself.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Product {
+    id: String,
+    name: String,
+    description: String,
+    price: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Catalogue {
+    products: Vec<Product>,
+}
+
+/// `$12.990`: CLP has no decimals and uses `.` for thousands.
+fn clp(amount: u64) -> String {
+    Currency::Clp.format(amount)
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct ShopConfig {
+    public_key: String,
+    script_url: String,
+    mode: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+struct CartItem {
+    product_id: String,
+    quantity: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+struct CheckoutRequest {
+    items: Vec<CartItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+struct Order {
+    id: String,
+    status: String,
+    amount: u64,
+}
+
+/// What the page tells the shopper about the payment.
+#[derive(Clone, Debug, PartialEq)]
+enum Payment {
+    /// Nothing yet.
+    None,
+    /// The widget said success; waiting for the webhook.
+    Confirming(String),
+    /// The webhook confirmed it.
+    Paid(Order),
+    /// The webhook said failed / expired.
+    NotPaid(Order),
+}
+
+async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
+    let response = gloo_net::http::Request::get(url)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    response.json::<T>().await.map_err(|e| e.to_string())
+}
+
+#[component]
+fn App() -> Html {
+    let loaded = use_state(|| None::<Result<(ShopConfig, Vec<Product>), String>>);
+    {
+        let loaded = loaded.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = async {
+                    let config = get_json::<ShopConfig>("/api/config").await?;
+                    let catalogue = get_json::<Catalogue>("/api/products").await?;
+                    Ok((config, catalogue.products))
+                };
+                loaded.set(Some(result.await));
+            });
+        });
+    }
+    match &*loaded {
+        None => html! { <main class="shop"><p class="muted">{ "Cargando la tienda…" }</p></main> },
+        Some(Err(e)) => html! {
+            <main class="shop">
+                <p class="notice notice--error">
+                    { format!("No pudimos hablar con el servidor de la tienda ({e}). ¿Está corriendo scripts/demo?") }
+                </p>
+            </main>
+        },
+        Some(Ok((config, products))) => html! {
+            <Shop config={config.clone()} products={products.clone()} />
+        },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ShopProps {
+    config: ShopConfig,
+    products: Vec<Product>,
+}
+
+#[component]
+fn Shop(props: &ShopProps) -> Html {
+    let products = &props.products;
+    // Start with one of the first and last products in the cart.
+    let quantities = {
+        let n = products.len();
+        use_state(move || {
+            (0..n)
+                .map(|i| u32::from(i == 0 || i + 1 == n))
+                .collect::<Vec<_>>()
+        })
+    };
+    let order_id = use_mut_ref(|| None::<String>);
+    let payment = use_state(|| Payment::None);
+
+    let total: u64 = products
+        .iter()
+        .zip(quantities.iter())
+        .map(|(p, q)| p.price * u64::from(*q))
+        .sum();
+    let items: Vec<CartItem> = products
+        .iter()
+        .zip(quantities.iter())
+        .filter(|(_, q)| **q > 0)
+        .map(|(p, q)| CartItem {
+            product_id: p.id.clone(),
+            quantity: *q,
+        })
+        .collect();
+    let cart_empty = items.is_empty();
+    let paying = matches!(*payment, Payment::Confirming(_) | Payment::Paid(_));
+
+    let change = |index: usize, delta: i32| {
+        let quantities = quantities.clone();
+        let payment = payment.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*quantities).clone();
+            next[index] = next[index].saturating_add_signed(delta).min(20);
+            quantities.set(next);
+            payment.set(Payment::None);
+        })
+    };
+
+    // The session body also carries our own order id: keep it to poll the order.
+    let on_session = {
+        let order_id = order_id.clone();
+        Callback::from(move |session: SessionResponse| {
+            *order_id.borrow_mut() = session.get::<String>("order_id");
+        })
+    };
+    let on_success = {
+        let order_id = order_id.clone();
+        let payment = payment.clone();
+        Callback::from(move |_: SuccessPayload| {
+            let Some(id) = order_id.borrow().clone() else {
+                return;
+            };
+            payment.set(Payment::Confirming(id.clone()));
+            let payment = payment.clone();
+            wasm_bindgen_futures::spawn_local(poll_order(id, payment, 600));
+        })
+    };
+    // After a rejected payment the widget also exits: poll a little while so the shopper sees
+    // what the webhook says instead of just "closed".
+    let on_exit = {
+        let order_id = order_id.clone();
+        let payment = payment.clone();
+        Callback::from(move |_: ExitPayload| {
+            if let Some(id) = order_id.borrow().clone() {
+                wasm_bindgen_futures::spawn_local(poll_order(id, payment.clone(), 15));
+            }
+        })
+    };
+    let on_error = Callback::from(|e: FintocError| {
+        console_error(&format!("fintoc-wasm: {e}"));
+    });
+    let load = LoadOptions::new().url(props.config.script_url.clone());
+    let session = SessionSource::endpoint("/api/checkout").json(&CheckoutRequest { items });
+
+    html! {
+        <main class="shop">
+            <header class="shop__header">
+                <h1>{ "Café Fintoc" }</h1>
+                if props.config.mode == "sandbox" {
+                    <p class="badge">{ "Modo sandbox: sin cuenta Fintoc, sin dinero real" }</p>
+                }
+            </header>
+            <ul class="products">
+                { for products.iter().enumerate().map(|(i, p)| html! {
+                    <li class="product" data-product={p.id.clone()}>
+                        <div>
+                            <h2>{ p.name.clone() }</h2>
+                            <p class="muted">{ p.description.clone() }</p>
+                            <p class="price">{ clp(p.price) }</p>
+                        </div>
+                        <div class="qty">
+                            <button type="button" aria-label={format!("Quitar {}", p.name)}
+                                disabled={paying} onclick={change(i, -1)}>{ "−" }</button>
+                            <span class="qty__value" data-qty={p.id.clone()}>{ quantities[i] }</span>
+                            <button type="button" aria-label={format!("Agregar {}", p.name)}
+                                disabled={paying} onclick={change(i, 1)}>{ "+" }</button>
+                        </div>
+                    </li>
+                }) }
+            </ul>
+            <section class="checkout">
+                <p class="total">{ "Total: " }<strong data-total={total.to_string()}>{ clp(total) }</strong></p>
+                if !paying {
+                    <FintocCheckout
+                        public_key={props.config.public_key.clone()}
+                        {session}
+                        {load}
+                        country={Country::Cl}
+                        {on_session}
+                        {on_success}
+                        {on_exit}
+                        {on_error}
+                        disabled={cart_empty}
+                        label={format!("Pagar {} con Fintoc", clp(total))} />
+                }
+                <PaymentStatus payment={(*payment).clone()} />
+            </section>
+            <footer class="muted small">
+                { "Pago con " }<a href="https://fintoc.com">{ "Fintoc" }</a>
+                { " vía fintoc-wasm. El pago se confirma con el webhook del servidor, no en el navegador." }
+            </footer>
+        </main>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PaymentStatusProps {
+    payment: Payment,
+}
+
+#[component]
+fn PaymentStatus(props: &PaymentStatusProps) -> Html {
+    match &props.payment {
+        Payment::None => html! {},
+        Payment::Confirming(id) => html! {
+            <p class="notice" role="status" data-order={id.clone()} data-payment="confirming">
+                { "Estamos confirmando tu pago con el banco…" }
+            </p>
+        },
+        Payment::Paid(order) => html! {
+            <p class="notice notice--ok" role="status" data-order={order.id.clone()} data-payment="paid">
+                { format!("¡Pago confirmado! Pedido {} por {}. Gracias.", order.id, clp(order.amount)) }
+            </p>
+        },
+        Payment::NotPaid(order) => html! {
+            <p class="notice notice--error" role="status" data-order={order.id.clone()} data-payment={order.status.clone()}>
+                { if order.status == "expired" {
+                    "La sesión de pago expiró; no se cobró nada. Puedes intentarlo de nuevo."
+                } else {
+                    "El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo."
+                } }
+            </p>
+        },
+    }
+}
+
+/// Polls the order every second (at most `tries` times) until the webhook has decided it.
+async fn poll_order(id: String, payment: UseStateHandle<Payment>, tries: u32) {
+    for _ in 0..tries {
+        gloo_timers::future::TimeoutFuture::new(1_000).await;
+        let Ok(response) = gloo_net::http::Request::get(&format!("/api/orders/{id}"))
+            .send()
+            .await
+        else {
+            continue;
+        };
+        let Ok(order) = response.json::<Order>().await else {
+            continue;
+        };
+        match order.status.as_str() {
+            "paid" => return payment.set(Payment::Paid(order)),
+            "failed" | "expired" => return payment.set(Payment::NotPaid(order)),
+            _ => {}
+        }
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+fn main() {
+    yew::Renderer::<App>::new().render();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clp;
+
+    #[test]
+    fn clp_formatting() {
+        assert_eq!(clp(0), "$0");
+        assert_eq!(clp(990), "$990");
+        assert_eq!(clp(2_500), "$2.500");
+        assert_eq!(clp(12_990), "$12.990");
+        assert_eq!(clp(1_234_567), "$1.234.567");
+    }
+}

@@ -1,0 +1,41 @@
+//! Server helpers (feature `server`, native targets only): create Checkout Sessions with the
+//! secret key, and verify and read Fintoc's webhooks.
+//!
+//! ```no_run
+//! use fintoc_wasm::{Amount, Currency};
+//! use fintoc_wasm::server::{CheckoutSessionCreate, FintocClient, PaymentOutcome, WebhookEvent, DEFAULT_TOLERANCE};
+//!
+//! # async fn run(raw_body: &[u8], signature_header: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! // 1. Create the session; the browser gets only `session_token`.
+//! let fintoc = FintocClient::new(std::env::var("FINTOC_SECRET_KEY")?)?;
+//! let session = fintoc
+//!     .create_checkout_session(&CheckoutSessionCreate::new(Amount::new(5_000, Currency::Clp)?)
+//!         .metadata("order_id", "ord_42"))
+//!     .await?;
+//!
+//! // 2. In the webhook route: verify the raw bytes, then act once per event id.
+//! let event = WebhookEvent::verify_and_parse(
+//!     raw_body, signature_header, &std::env::var("FINTOC_WEBHOOK_SECRET")?,
+//!     Some(DEFAULT_TOLERANCE), std::time::SystemTime::now())?;
+//! match event.payment_outcome() {
+//!     Some(PaymentOutcome::Paid) => { /* fulfil the order in metadata.order_id */ }
+//!     Some(PaymentOutcome::NotPaid { reason }) => { /* tell the customer */ }
+//!     Some(PaymentOutcome::Expired) => { /* release the stock */ }
+//!     _ => {}
+//! }
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod types;
+mod webhook;
+
+pub use client::{ClientError, FintocClient, DEFAULT_API_BASE};
+pub use types::{
+    ApiErrorType, BankAccount, CheckoutSession, CheckoutSessionCreate, CheckoutSessionStatus,
+    PaymentIntent, PaymentIntentStatus, PaymentResource,
+};
+pub use webhook::{
+    parse_signature_header, sign, verify_signature, EventData, PaymentOutcome, SignatureError,
+    SignatureHeader, WebhookError, WebhookEvent, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
+};

@@ -1,0 +1,670 @@
+//! Fintoc webhooks: signature verification and typed events.
+//!
+//! Verify the **raw** request body before parsing it (never re-serialized JSON), then act on
+//! the event. The scheme (`../shared/fintoc-reference.md` §5.3): header
+//! `Fintoc-Signature: t=<unix seconds>,v1=<hex>`, `v1 = HMAC-SHA256(key = the whole whsec_… secret,
+//! msg = "{t}.{raw body}")`, compared in constant time, timestamp within a tolerance (default
+//! 300 s, both directions). Other schemes (`v0=`, `v2=`) are ignored.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+
+use super::types::{CheckoutSession, CheckoutSessionStatus, PaymentIntent, PaymentIntentStatus};
+
+/// How far the signature's timestamp may be from now, in either direction, by default.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// The header Fintoc signs webhooks with (match it case-insensitively).
+pub const SIGNATURE_HEADER: &str = "Fintoc-Signature";
+
+/// Why a webhook signature was refused. Answer 400 and change nothing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// No `Fintoc-Signature` header.
+    #[error("Missing Fintoc-Signature header.")]
+    MissingHeader,
+    /// The header has no integer `t` or no `v1`.
+    #[error("Unable to extract timestamp and signatures from header")]
+    Malformed,
+    /// The timestamp is too old or too far in the future (a replay, or a skewed clock).
+    #[error("Timestamp outside the tolerance zone ({timestamp})")]
+    OutsideTolerance {
+        /// The header's timestamp.
+        timestamp: i64,
+    },
+    /// No `v1` matches the body and secret.
+    #[error("Signature mismatch. The webhook signature is not valid.")]
+    Mismatch,
+}
+
+/// The parts of a `Fintoc-Signature` header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureHeader {
+    /// `t`, Unix seconds.
+    pub timestamp: i64,
+    /// Every `v1` value, in order.
+    pub v1: Vec<String>,
+}
+
+/// Parses `t=…,v1=…[,other=…]`; never panics.
+///
+/// # Errors
+/// [`SignatureError::MissingHeader`] for an empty header, [`SignatureError::Malformed`] without
+/// an integer `t` or a `v1`.
+///
+/// ```
+/// use fintoc_wasm::server::parse_signature_header;
+/// let h = parse_signature_header("t=1620870928,v1=4df9,v2=ignored")?;
+/// assert_eq!(h.timestamp, 1620870928);
+/// assert_eq!(h.v1, ["4df9"]);
+/// # Ok::<(), fintoc_wasm::server::SignatureError>(())
+/// ```
+pub fn parse_signature_header(header: &str) -> Result<SignatureHeader, SignatureError> {
+    if header.trim().is_empty() {
+        return Err(SignatureError::MissingHeader);
+    }
+    let mut timestamp = None;
+    let mut v1 = Vec::new();
+    for part in header.split(',') {
+        let Some((key, value)) = part.split_once('=') else {
+            continue;
+        };
+        match key.trim() {
+            "t" => timestamp = value.trim().parse::<i64>().ok().or(timestamp),
+            "v1" => v1.push(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    match (timestamp, v1.is_empty()) {
+        (Some(timestamp), false) => Ok(SignatureHeader { timestamp, v1 }),
+        _ => Err(SignatureError::Malformed),
+    }
+}
+
+/// The `v1` signature of `raw_body` at `timestamp` (lowercase hex), as Fintoc computes it.
+/// Useful to sign test webhooks.
+///
+/// ```
+/// use fintoc_wasm::server::{sign, verify_signature, DEFAULT_TOLERANCE};
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let body = br#"{"id":"evt_1"}"#;
+/// let v1 = sign(body, 1_700_000_000, "whsec_test_abc");
+/// let header = format!("t=1700000000,v1={v1}");
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_010);
+/// assert!(verify_signature(body, &header, "whsec_test_abc", Some(DEFAULT_TOLERANCE), now).is_ok());
+/// ```
+pub fn sign(raw_body: &[u8], timestamp: i64, secret: &str) -> String {
+    hex::encode(mac(raw_body, timestamp, secret).finalize().into_bytes())
+}
+
+fn mac(raw_body: &[u8], timestamp: i64, secret: &str) -> Hmac<Sha256> {
+    // HMAC accepts keys of any length: this cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(raw_body);
+    mac
+}
+
+/// Verifies a webhook: `header` is the `Fintoc-Signature` value, `secret` the endpoint's whole
+/// `whsec_…` secret, `tolerance` how far `t` may be from `now` (`None` skips the check: only for
+/// replaying stored events).
+///
+/// # Errors
+/// [`SignatureError`]; answer 400 and do not act on the body.
+///
+/// ```
+/// use fintoc_wasm::server::{sign, verify_signature, SignatureError, DEFAULT_TOLERANCE};
+/// use std::time::{Duration, UNIX_EPOCH};
+///
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let header = format!("t=1700000000,v1={}", sign(b"{}", 1_700_000_000, "whsec_x"));
+/// assert_eq!(verify_signature(b"{ }", &header, "whsec_x", Some(DEFAULT_TOLERANCE), now),
+///            Err(SignatureError::Mismatch));
+/// ```
+pub fn verify_signature(
+    raw_body: &[u8],
+    header: &str,
+    secret: &str,
+    tolerance: Option<Duration>,
+    now: SystemTime,
+) -> Result<(), SignatureError> {
+    let parsed = parse_signature_header(header)?;
+    let matches = parsed.v1.iter().any(|candidate| {
+        hex::decode(candidate)
+            .map(|expected| {
+                mac(raw_body, parsed.timestamp, secret)
+                    .verify_slice(&expected)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    });
+    if !matches {
+        return Err(SignatureError::Mismatch);
+    }
+    if let Some(tolerance) = tolerance {
+        let now = match now.duration_since(UNIX_EPOCH) {
+            Ok(d) => i128::from(d.as_secs()),
+            Err(e) => -i128::from(e.duration().as_secs()),
+        };
+        let skew = (now - i128::from(parsed.timestamp)).unsigned_abs();
+        if skew > u128::from(tolerance.as_secs()) {
+            return Err(SignatureError::OutsideTolerance {
+                timestamp: parsed.timestamp,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Why a webhook could not be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookError {
+    /// The signature was refused.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    /// The signed body is not a Fintoc event.
+    #[error("the webhook body is not a Fintoc event: {0}")]
+    Body(String),
+}
+
+/// What an event is about, typed for the payment events this crate knows.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum EventData {
+    /// `checkout_session.finished`: the customer completed the flow — paid or not, see
+    /// [`CheckoutSession::is_paid`]. (`checkout_session.completed`, named by some Fintoc
+    /// guides, is read the same way.)
+    CheckoutSessionFinished(CheckoutSession),
+    /// `checkout_session.expired`: the customer left before finishing.
+    CheckoutSessionExpired(CheckoutSession),
+    /// `payment_intent.succeeded` / `.failed` / `.rejected` / `.expired` / `.pending`.
+    PaymentIntent(PaymentIntent),
+    /// Any other type, with its raw `data`.
+    Unknown(serde_json::Value),
+}
+
+/// A Fintoc webhook event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebhookEvent {
+    /// `evt_…`: deduplicate on it (Fintoc may deliver an event more than once).
+    pub id: String,
+    /// E.g. `checkout_session.finished`.
+    pub event_type: String,
+    /// `test` or `live`.
+    pub mode: Option<String>,
+    /// When the event happened (RFC 3339).
+    pub created_at: Option<String>,
+    /// The typed payload.
+    pub data: EventData,
+}
+
+/// What a webhook says about the payment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PaymentOutcome {
+    /// The payment intent succeeded: fulfil the order.
+    Paid,
+    /// The payment failed or was rejected (with Fintoc's `error_reason` when given).
+    NotPaid {
+        /// `error_reason`, e.g. `insufficient_funds`.
+        reason: Option<String>,
+    },
+    /// The session or payment expired before the customer finished.
+    Expired,
+    /// Not final yet (`pending`, `in_progress`, …): wait for the next webhook.
+    Pending,
+}
+
+impl WebhookEvent {
+    /// Parses a (verified) body.
+    ///
+    /// # Errors
+    /// [`WebhookError::Body`] when it is not an event object or a typed `data` does not match
+    /// its `type`.
+    ///
+    /// ```
+    /// use fintoc_wasm::server::{EventData, WebhookEvent};
+    /// let e = WebhookEvent::parse(br#"{"id":"evt_1","type":"refund.succeeded","data":{"x":1}}"#)?;
+    /// assert!(matches!(e.data, EventData::Unknown(_)));
+    /// # Ok::<(), fintoc_wasm::server::WebhookError>(())
+    /// ```
+    pub fn parse(raw_body: &[u8]) -> Result<WebhookEvent, WebhookError> {
+        #[derive(Deserialize)]
+        struct Raw {
+            id: String,
+            #[serde(rename = "type")]
+            event_type: String,
+            #[serde(default)]
+            mode: Option<String>,
+            #[serde(default)]
+            created_at: Option<String>,
+            #[serde(default)]
+            data: serde_json::Value,
+        }
+        let body = |e: serde_json::Error| WebhookError::Body(e.to_string());
+        let raw: Raw = serde_json::from_slice(raw_body).map_err(body)?;
+        // `data` is the resource itself; some senders wrap it as {"object": {...}}.
+        let resource = match raw.data.get("object") {
+            Some(inner) if inner.is_object() => inner.clone(),
+            _ => raw.data.clone(),
+        };
+        let data = match raw.event_type.as_str() {
+            "checkout_session.finished" | "checkout_session.completed" => {
+                EventData::CheckoutSessionFinished(serde_json::from_value(resource).map_err(body)?)
+            }
+            "checkout_session.expired" => {
+                EventData::CheckoutSessionExpired(serde_json::from_value(resource).map_err(body)?)
+            }
+            t if t.starts_with("payment_intent.") => {
+                EventData::PaymentIntent(serde_json::from_value(resource).map_err(body)?)
+            }
+            _ => EventData::Unknown(raw.data),
+        };
+        Ok(WebhookEvent {
+            id: raw.id,
+            event_type: raw.event_type,
+            mode: raw.mode,
+            created_at: raw.created_at,
+            data,
+        })
+    }
+
+    /// Verifies the signature, then parses: the one call a webhook route needs.
+    ///
+    /// # Errors
+    /// [`WebhookError`].
+    ///
+    /// ```no_run
+    /// use fintoc_wasm::server::{WebhookEvent, DEFAULT_TOLERANCE};
+    /// # fn route(body: &[u8], header: &str) -> Result<(), fintoc_wasm::server::WebhookError> {
+    /// let event = WebhookEvent::verify_and_parse(body, header, "whsec_live_…", Some(DEFAULT_TOLERANCE),
+    ///                                            std::time::SystemTime::now())?;
+    /// # Ok(()) }
+    /// ```
+    pub fn verify_and_parse(
+        raw_body: &[u8],
+        header: &str,
+        secret: &str,
+        tolerance: Option<Duration>,
+        now: SystemTime,
+    ) -> Result<WebhookEvent, WebhookError> {
+        verify_signature(raw_body, header, secret, tolerance, now)?;
+        WebhookEvent::parse(raw_body)
+    }
+
+    /// What this event says about the payment (`None` for events that are not about one).
+    /// "Paid" means the payment intent succeeded — never just "the session finished".
+    ///
+    /// ```
+    /// use fintoc_wasm::server::{PaymentOutcome, WebhookEvent};
+    /// let e = WebhookEvent::parse(br#"{"id":"evt_1","type":"checkout_session.finished","data":{
+    ///     "id":"cs_1","amount":5000,"currency":"CLP","status":"finished",
+    ///     "payment_resource":{"payment_intent":{"id":"pi_1","amount":5000,"currency":"CLP","status":"succeeded"}}}}"#)?;
+    /// assert_eq!(e.payment_outcome(), Some(PaymentOutcome::Paid));
+    /// # Ok::<(), fintoc_wasm::server::WebhookError>(())
+    /// ```
+    pub fn payment_outcome(&self) -> Option<PaymentOutcome> {
+        let from_intent = |pi: &PaymentIntent| match pi.status {
+            PaymentIntentStatus::Succeeded => PaymentOutcome::Paid,
+            PaymentIntentStatus::Failed | PaymentIntentStatus::Rejected => {
+                PaymentOutcome::NotPaid {
+                    reason: pi.error_reason.clone(),
+                }
+            }
+            PaymentIntentStatus::Expired => PaymentOutcome::Expired,
+            _ => PaymentOutcome::Pending,
+        };
+        match &self.data {
+            EventData::CheckoutSessionFinished(cs) => Some(match cs.payment_intent() {
+                Some(pi) => from_intent(pi),
+                None => PaymentOutcome::NotPaid { reason: None },
+            }),
+            EventData::CheckoutSessionExpired(_) => Some(PaymentOutcome::Expired),
+            EventData::PaymentIntent(pi) => Some(from_intent(pi)),
+            EventData::Unknown(_) => None,
+        }
+    }
+
+    /// The checkout session this event is about, if it is one of its events.
+    pub fn checkout_session(&self) -> Option<&CheckoutSession> {
+        match &self.data {
+            EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
+                Some(cs)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl CheckoutSessionStatus {
+    /// True for `finished` and `expired`.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            CheckoutSessionStatus::Finished | CheckoutSessionStatus::Expired
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "whsec_test_5ecr3t";
+    const T: i64 = 1_700_000_000;
+
+    fn at(secs: i64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs as u64)
+    }
+
+    fn header(body: &[u8], t: i64) -> String {
+        format!("t={t},v1={}", sign(body, t, SECRET))
+    }
+
+    #[test]
+    fn known_answers_match_pythons_hmac() {
+        // hmac.new(b"whsec_test_5ecr3t", b"1700000000.{}", hashlib.sha256).hexdigest()
+        assert_eq!(
+            sign(b"{}", T, SECRET),
+            "80b3d490d08ffcc54d3423b69fc8b91208d52a21ca89e078d2ac25a21e428f1c"
+        );
+        // The raw UTF-8 bytes are signed, not an escaped re-serialization.
+        assert_eq!(
+            sign("{\"monto\":\"ñ\"}".as_bytes(), T, SECRET),
+            "54d0b40b2a5d745c09faadbfdc8748edaf45166c5fdaac91534628a96b349fe9"
+        );
+    }
+
+    #[test]
+    fn verification_table() {
+        let body = br#"{"id":"evt_1","type":"checkout_session.finished"}"#;
+        let good = header(body, T);
+        let tol = Some(DEFAULT_TOLERANCE);
+        type Case = (
+            &'static str,
+            Vec<u8>,
+            String,
+            Option<Duration>,
+            i64,
+            Result<(), SignatureError>,
+        );
+        let cases: Vec<Case> = vec![
+            ("valid", body.to_vec(), good.clone(), tol, T + 10, Ok(())),
+            (
+                "valid at the edge",
+                body.to_vec(),
+                good.clone(),
+                tol,
+                T + 300,
+                Ok(()),
+            ),
+            (
+                "tampered body",
+                br#"{"id":"evt_2","type":"checkout_session.finished"}"#.to_vec(),
+                good.clone(),
+                tol,
+                T,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "re-serialized body",
+                br#"{"id": "evt_1", "type": "checkout_session.finished"}"#.to_vec(),
+                good.clone(),
+                tol,
+                T,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "tampered signature",
+                body.to_vec(),
+                good.replacen("v1=", "v1=0", 1),
+                tol,
+                T,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "flipped hex digit",
+                body.to_vec(),
+                flip_last(&good),
+                tol,
+                T,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "wrong secret",
+                body.to_vec(),
+                format!("t={T},v1={}", sign(body, T, "whsec_other")),
+                tol,
+                T,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "secret without prefix",
+                body.to_vec(),
+                format!("t={T},v1={}", sign(body, T, "test_5ecr3t")),
+                tol,
+                T,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "stale",
+                body.to_vec(),
+                good.clone(),
+                tol,
+                T + 301,
+                Err(SignatureError::OutsideTolerance { timestamp: T }),
+            ),
+            (
+                "future",
+                body.to_vec(),
+                good.clone(),
+                tol,
+                T - 301,
+                Err(SignatureError::OutsideTolerance { timestamp: T }),
+            ),
+            (
+                "no tolerance check",
+                body.to_vec(),
+                good.clone(),
+                None,
+                T + 86_400,
+                Ok(()),
+            ),
+            (
+                "extra schemes",
+                body.to_vec(),
+                format!("{good},v2=bad,v0=old"),
+                tol,
+                T,
+                Ok(()),
+            ),
+            (
+                "scheme order",
+                body.to_vec(),
+                format!("v0=x,v1={},t={T}", sign(body, T, SECRET)),
+                tol,
+                T,
+                Ok(()),
+            ),
+            (
+                "several v1, one good",
+                body.to_vec(),
+                format!("t={T},v1=deadbeef,v1={}", sign(body, T, SECRET)),
+                tol,
+                T,
+                Ok(()),
+            ),
+            (
+                "spaces",
+                body.to_vec(),
+                format!("t={T}, v1={}", sign(body, T, SECRET)),
+                tol,
+                T,
+                Ok(()),
+            ),
+            (
+                "missing header",
+                body.to_vec(),
+                String::new(),
+                tol,
+                T,
+                Err(SignatureError::MissingHeader),
+            ),
+            (
+                "missing t",
+                body.to_vec(),
+                format!("v1={}", sign(body, T, SECRET)),
+                tol,
+                T,
+                Err(SignatureError::Malformed),
+            ),
+            (
+                "missing v1",
+                body.to_vec(),
+                format!("t={T}"),
+                tol,
+                T,
+                Err(SignatureError::Malformed),
+            ),
+            (
+                "non-numeric t",
+                body.to_vec(),
+                format!("t=abc,v1={}", sign(body, T, SECRET)),
+                tol,
+                T,
+                Err(SignatureError::Malformed),
+            ),
+            (
+                "garbage",
+                body.to_vec(),
+                "not a header".into(),
+                tol,
+                T,
+                Err(SignatureError::Malformed),
+            ),
+            (
+                "non-hex v1",
+                body.to_vec(),
+                format!("t={T},v1=zz"),
+                tol,
+                T,
+                Err(SignatureError::Mismatch),
+            ),
+            (
+                "huge t",
+                body.to_vec(),
+                format!("t={},v1={}", i64::MAX, sign(body, i64::MAX, SECRET)),
+                tol,
+                T,
+                Err(SignatureError::OutsideTolerance {
+                    timestamp: i64::MAX,
+                }),
+            ),
+            (
+                "negative t",
+                body.to_vec(),
+                format!("t=-5,v1={}", sign(body, -5, SECRET)),
+                tol,
+                T,
+                Err(SignatureError::OutsideTolerance { timestamp: -5 }),
+            ),
+        ];
+        for (name, body, header, tolerance, now, expected) in cases {
+            assert_eq!(
+                verify_signature(&body, &header, SECRET, tolerance, at(now)),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    fn flip_last(header: &str) -> String {
+        let mut s = header.to_owned();
+        let last = s.pop().unwrap();
+        s.push(if last == '0' { '1' } else { '0' });
+        s
+    }
+
+    #[test]
+    fn events_parse_into_types() {
+        let finished =
+            br#"{"id":"evt_1","object":"event","type":"checkout_session.finished","mode":"test",
+            "created_at":"2025-04-05T21:57:31.834Z","data":{"id":"cs_1","object":"checkout_session",
+            "amount":5000,"currency":"CLP","status":"finished","metadata":{"order_id":"ord_1"},
+            "payment_resource":{"payment_intent":{"id":"pi_1","amount":5000,"currency":"CLP",
+            "status":"failed","error_reason":"insufficient_funds"}}}}"#;
+        let e = WebhookEvent::parse(finished).unwrap();
+        assert_eq!(e.id, "evt_1");
+        assert_eq!(e.mode.as_deref(), Some("test"));
+        assert_eq!(
+            e.payment_outcome(),
+            Some(PaymentOutcome::NotPaid {
+                reason: Some("insufficient_funds".into())
+            })
+        );
+        assert_eq!(e.checkout_session().unwrap().metadata["order_id"], "ord_1");
+
+        let expired = br#"{"id":"evt_2","type":"checkout_session.expired","data":{"id":"cs_1",
+            "amount":5000,"currency":"CLP","status":"expired","payment_resource":null}}"#;
+        assert_eq!(
+            WebhookEvent::parse(expired).unwrap().payment_outcome(),
+            Some(PaymentOutcome::Expired)
+        );
+
+        for (status, outcome) in [
+            ("succeeded", PaymentOutcome::Paid),
+            ("rejected", PaymentOutcome::NotPaid { reason: None }),
+            ("expired", PaymentOutcome::Expired),
+            ("pending", PaymentOutcome::Pending),
+        ] {
+            let body = format!(
+                r#"{{"id":"evt_3","type":"payment_intent.{status}","data":{{"id":"pi_1","amount":1,"currency":"MXN","status":"{status}"}}}}"#
+            );
+            assert_eq!(
+                WebhookEvent::parse(body.as_bytes())
+                    .unwrap()
+                    .payment_outcome(),
+                Some(outcome),
+                "{status}"
+            );
+        }
+
+        let unknown =
+            WebhookEvent::parse(br#"{"id":"evt_4","type":"payout.created","data":{"id":"po_1"}}"#)
+                .unwrap();
+        assert_eq!(unknown.payment_outcome(), None);
+        assert!(matches!(unknown.data, EventData::Unknown(_)));
+
+        for bad in [
+            &b"not json"[..],
+            br#"{"type":"x"}"#,
+            br#"{"id":"e","type":"checkout_session.finished","data":{"id":"cs"}}"#,
+        ] {
+            assert!(matches!(
+                WebhookEvent::parse(bad),
+                Err(WebhookError::Body(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn finished_without_a_payment_is_not_paid() {
+        let e = WebhookEvent::parse(
+            br#"{"id":"evt_1","type":"checkout_session.finished","data":{
+            "id":"cs_1","amount":1,"currency":"CLP","status":"finished"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            e.payment_outcome(),
+            Some(PaymentOutcome::NotPaid { reason: None })
+        );
+    }
+}

@@ -1,0 +1,534 @@
+//! `use_fintoc_checkout`: the core [`Checkout`] as a Yew hook.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
+use crate::error::{FintocError, OptionsError};
+use crate::events::{ExitPayload, SuccessPayload, WidgetEvent};
+use crate::loader::LoadOptions;
+use crate::options::{
+    Country, HolderType, IntoPublicKey, Product, PublicKey, Username, WidgetOptions,
+};
+use crate::session::{SessionResponse, SessionSource};
+use crate::widget::Callbacks;
+
+/// The Yew callbacks a checkout reports to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct HookCallbacks {
+    pub(crate) on_success: Option<Callback<SuccessPayload>>,
+    pub(crate) on_exit: Option<Callback<ExitPayload>>,
+    pub(crate) on_event: Option<Callback<WidgetEvent>>,
+    pub(crate) on_error: Option<Callback<FintocError>>,
+    pub(crate) on_state: Option<Callback<CheckoutState>>,
+    pub(crate) on_session: Option<Callback<SessionResponse>>,
+}
+
+/// What [`use_fintoc_checkout`] needs: public key, session source, widget options, callbacks.
+///
+/// ```
+/// use fintoc_wasm::yew::FintocCheckoutConfig;
+/// use fintoc_wasm::{Country, SessionSource, SuccessPayload};
+/// use yew::Callback;
+///
+/// let config = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/api/checkout"))
+///     .country(Country::Cl)
+///     .on_success(|_: SuccessPayload| { /* show "confirming…" */ })
+///     .preload(true);
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "pass the config to use_fintoc_checkout"]
+pub struct FintocCheckoutConfig {
+    pub(crate) public_key: Result<PublicKey, OptionsError>,
+    pub(crate) session: SessionSource,
+    pub(crate) product: Product,
+    pub(crate) country: Option<Country>,
+    pub(crate) holder_type: Option<HolderType>,
+    pub(crate) institution_id: Option<String>,
+    pub(crate) username: Option<Username>,
+    pub(crate) load: LoadOptions,
+    pub(crate) auto_open: bool,
+    pub(crate) preload: bool,
+    pub(crate) callbacks: HookCallbacks,
+}
+
+impl FintocCheckoutConfig {
+    /// A config for `public_key` (strings are validated; an invalid or secret key puts the
+    /// checkout in the `Failed` state) and `session`. Preloads the script on mount; does not
+    /// open by itself.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
+    /// let config = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/api/checkout"));
+    /// ```
+    pub fn new(public_key: impl IntoPublicKey, session: impl Into<SessionSource>) -> Self {
+        FintocCheckoutConfig {
+            public_key: public_key.into_public_key(),
+            session: session.into(),
+            product: Product::Payments,
+            country: None,
+            holder_type: None,
+            institution_id: None,
+            username: None,
+            load: LoadOptions::default(),
+            auto_open: false,
+            preload: true,
+            callbacks: HookCallbacks::default(),
+        }
+    }
+
+    /// The product (default payments).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, Product, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).product(Product::Payments);
+    /// ```
+    pub fn product(mut self, product: Product) -> Self {
+        self.product = product;
+        self
+    }
+
+    /// The country (`cl` when unset).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, Country, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).country(Country::Mx);
+    /// ```
+    pub fn country(mut self, country: Country) -> Self {
+        self.country = Some(country);
+        self
+    }
+
+    /// The holder type.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, HolderType, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).holder_type(HolderType::Individual);
+    /// ```
+    pub fn holder_type(mut self, holder_type: HolderType) -> Self {
+        self.holder_type = Some(holder_type);
+        self
+    }
+
+    /// Preselects a bank.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).institution_id("cl_banco_estado");
+    /// ```
+    pub fn institution_id(mut self, institution_id: impl Into<String>) -> Self {
+        self.institution_id = Some(institution_id.into());
+        self
+    }
+
+    /// Prefills the bank username.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).username("12345678-9");
+    /// ```
+    pub fn username(mut self, username: impl Into<Username>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// How to load the script (URL, nonce, timeout).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, LoadOptions, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x"))
+    ///     .load_options(LoadOptions::new().nonce("r4nd0m"));
+    /// ```
+    pub fn load_options(mut self, load: LoadOptions) -> Self {
+        self.load = load;
+        self
+    }
+
+    /// Opens the widget on mount (and again whenever the public key or session source
+    /// changes) instead of waiting for `open()`.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).auto_open(true);
+    /// ```
+    pub fn auto_open(mut self, auto_open: bool) -> Self {
+        self.auto_open = auto_open;
+        self
+    }
+
+    /// Starts loading the script on mount (default `true`).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).preload(false);
+    /// ```
+    pub fn preload(mut self, preload: bool) -> Self {
+        self.preload = preload;
+        self
+    }
+
+    /// Called when the user finishes (not proof of payment: confirm it from the webhook).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource, SuccessPayload};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_success(|_: SuccessPayload| {});
+    /// ```
+    pub fn on_success(mut self, callback: impl Into<Callback<SuccessPayload>>) -> Self {
+        self.callbacks.on_success = Some(callback.into());
+        self
+    }
+
+    /// Called when the user closes the widget.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, ExitPayload, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_exit(|_: ExitPayload| {});
+    /// ```
+    pub fn on_exit(mut self, callback: impl Into<Callback<ExitPayload>>) -> Self {
+        self.callbacks.on_exit = Some(callback.into());
+        self
+    }
+
+    /// Called for every widget event.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource, WidgetEvent};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_event(|_: WidgetEvent| {});
+    /// ```
+    pub fn on_event(mut self, callback: impl Into<Callback<WidgetEvent>>) -> Self {
+        self.callbacks.on_event = Some(callback.into());
+        self
+    }
+
+    /// Called whenever the checkout fails (also for an invalid public key).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, FintocError, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_error(|_: FintocError| {});
+    /// ```
+    pub fn on_error(mut self, callback: impl Into<Callback<FintocError>>) -> Self {
+        self.callbacks.on_error = Some(callback.into());
+        self
+    }
+
+    /// Called on every state change.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, CheckoutState, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_state(|_: CheckoutState| {});
+    /// ```
+    pub fn on_state(mut self, callback: impl Into<Callback<CheckoutState>>) -> Self {
+        self.callbacks.on_state = Some(callback.into());
+        self
+    }
+
+    /// Called with each new session response (e.g. to read your backend's order id from it
+    /// with [`SessionResponse::get`]).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionResponse, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x"))
+    ///     .on_session(|s: SessionResponse| { let _order: Option<String> = s.get("order_id"); });
+    /// ```
+    pub fn on_session(mut self, callback: impl Into<Callback<SessionResponse>>) -> Self {
+        self.callbacks.on_session = Some(callback.into());
+        self
+    }
+
+    /// The core configuration, or why the options are invalid.
+    fn checkout_config(&self) -> Result<CheckoutConfig, OptionsError> {
+        let mut builder =
+            WidgetOptions::builder(self.public_key.clone()?).product(self.product.clone());
+        if let Some(country) = self.country {
+            builder = builder.country(country);
+        }
+        if let Some(holder_type) = self.holder_type {
+            builder = builder.holder_type(holder_type);
+        }
+        if let Some(institution_id) = &self.institution_id {
+            builder = builder.institution_id(institution_id.clone());
+        }
+        if let Some(username) = &self.username {
+            builder = builder.username(username.clone());
+        }
+        Ok(CheckoutConfig::new(builder.build()?, self.session.clone())
+            .load_options(self.load.clone()))
+    }
+}
+
+/// The checkout a component holds, and its subscription (dropped together on unmount).
+struct Held {
+    checkout: Rc<Checkout>,
+    _subscription: Subscription,
+}
+
+impl Held {
+    fn new(
+        config: CheckoutConfig,
+        latest: &Rc<RefCell<HookCallbacks>>,
+        rerender: impl Fn() + 'static,
+    ) -> Held {
+        // Each callback reads the latest props' callback when it fires: no stale closures, and
+        // changing a callback never recreates the widget.
+        let callbacks = Callbacks::new()
+            .on_success(forward(latest, |c| c.on_success.clone()))
+            .on_exit(forward(latest, |c| c.on_exit.clone()))
+            .on_event(forward(latest, |c| c.on_event.clone()));
+        let checkout = Rc::new(Checkout::new(config, callbacks));
+        let subscription = checkout.subscribe({
+            let latest = latest.clone();
+            let checkout = Rc::downgrade(&checkout);
+            let last_token = RefCell::new(None::<String>);
+            move |state| {
+                rerender();
+                let callbacks = latest.borrow().clone();
+                // A session arrives with the move out of Preparing; report each token once.
+                let session = checkout.upgrade().and_then(|c| c.session());
+                if let (Some(session), Some(on_session)) = (session, &callbacks.on_session) {
+                    let token = session.token.as_str().to_owned();
+                    let new = last_token.borrow().as_deref() != Some(token.as_str());
+                    if new {
+                        *last_token.borrow_mut() = Some(token);
+                        on_session.emit(session);
+                    }
+                }
+                if let Some(on_state) = callbacks.on_state {
+                    on_state.emit(state.clone());
+                }
+                if let (CheckoutState::Failed(error), Some(on_error)) = (state, callbacks.on_error)
+                {
+                    on_error.emit(error.clone());
+                }
+            }
+        });
+        Held {
+            checkout,
+            _subscription: subscription,
+        }
+    }
+}
+
+/// A function that emits to the callback `pick` finds in the latest callbacks (the borrow ends
+/// before the callback runs).
+fn forward<T: 'static>(
+    latest: &Rc<RefCell<HookCallbacks>>,
+    pick: fn(&HookCallbacks) -> Option<Callback<T>>,
+) -> impl Fn(T) + 'static {
+    let latest = latest.clone();
+    move |value| {
+        let callback = pick(&latest.borrow());
+        if let Some(callback) = callback {
+            callback.emit(value);
+        }
+    }
+}
+
+type Slot = Rc<RefCell<Option<Held>>>;
+
+fn checkout_in(slot: &Slot) -> Option<Rc<Checkout>> {
+    slot.borrow().as_ref().map(|held| held.checkout.clone())
+}
+
+/// What [`use_fintoc_checkout`] returns: the current state and the actions.
+///
+/// Cheap to clone; the actions do nothing before the component is mounted or after it is
+/// unmounted.
+#[derive(Clone)]
+pub struct UseFintocCheckout {
+    state: CheckoutState,
+    redirect_url: Option<String>,
+    slot: Slot,
+}
+
+impl UseFintocCheckout {
+    /// The state at this render.
+    pub fn state(&self) -> &CheckoutState {
+        &self.state
+    }
+
+    /// True while preparing (disable your button, show progress).
+    pub fn is_busy(&self) -> bool {
+        self.state.is_busy()
+    }
+
+    /// Fintoc's hosted checkout page for the current session, if the session response had one.
+    pub fn redirect_url(&self) -> Option<&str> {
+        self.redirect_url.as_deref()
+    }
+
+    /// Opens the widget (preparing first if needed; a second call while preparing joins it).
+    pub fn open(&self) {
+        if let Some(checkout) = checkout_in(&self.slot) {
+            checkout.open();
+        }
+    }
+
+    /// Hides the open widget.
+    pub fn hide(&self) {
+        if let Some(checkout) = checkout_in(&self.slot) {
+            checkout.hide();
+        }
+    }
+
+    /// Tries again after a failure, and opens.
+    pub fn retry(&self) {
+        if let Some(checkout) = checkout_in(&self.slot) {
+            checkout.retry();
+        }
+    }
+
+    /// Forgets the session (e.g. after success, to pay for another order).
+    pub fn reset(&self) {
+        if let Some(checkout) = checkout_in(&self.slot) {
+            checkout.reset();
+        }
+    }
+}
+
+impl std::fmt::Debug for UseFintocCheckout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UseFintocCheckout")
+            .field("state", &self.state)
+            .field("redirect_url", &self.redirect_url)
+            .finish()
+    }
+}
+
+/// A Fintoc checkout for components that draw their own UI (the
+/// [`FintocCheckout`](super::FintocCheckout) component is built on it).
+///
+/// The component re-renders on every state change. Effects (browser only, so SSR renders the
+/// idle state and touches no browser API): the script preloads on mount, the config is applied
+/// when it changes (a new public key or session source destroys the old widget first), and on
+/// unmount the checkout is dropped: preparation cancelled, widget destroyed, no callback after.
+///
+/// ```no_run
+/// use fintoc_wasm::yew::{use_fintoc_checkout, FintocCheckoutConfig};
+/// use fintoc_wasm::{CheckoutState, SessionSource, SuccessPayload};
+/// use yew::prelude::*;
+///
+/// #[component]
+/// fn MyPayButton() -> Html {
+///     let paid = use_state(|| false);
+///     let checkout = use_fintoc_checkout(
+///         FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/api/checkout"))
+///             .on_success({
+///                 let paid = paid.clone();
+///                 move |_: SuccessPayload| paid.set(true)
+///             }),
+///     );
+///     let onclick = {
+///         let checkout = checkout.clone();
+///         Callback::from(move |_| checkout.open())
+///     };
+///     html! {
+///         <div>
+///             <button {onclick} disabled={checkout.is_busy()}>
+///                 { if checkout.is_busy() { "…" } else { "Pay" } }
+///             </button>
+///             if let CheckoutState::Failed(err) = checkout.state() {
+///                 <p>{ err.to_string() }</p>
+///             }
+///             if *paid { <p>{ "Confirming your payment…" }</p> }
+///         </div>
+///     }
+/// }
+/// ```
+#[hook]
+pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
+    let latest: Rc<RefCell<HookCallbacks>> = use_mut_ref(HookCallbacks::default);
+    *latest.borrow_mut() = config.callbacks.clone();
+    let force_update = use_force_update();
+    let built = config.checkout_config();
+    let slot: Slot = use_mut_ref(|| None);
+
+    // Created at the first render with a valid config (no browser call happens here).
+    if slot.borrow().is_none() {
+        if let Ok(checkout_config) = &built {
+            let held = Held::new(checkout_config.clone(), &latest, move || {
+                force_update.force_update()
+            });
+            *slot.borrow_mut() = Some(held);
+        }
+    }
+
+    // Unmount: drop the checkout (cancels preparation, destroys the widget, silences callbacks).
+    {
+        let slot = slot.clone();
+        use_effect_with((), move |_| {
+            move || {
+                let held = slot.borrow_mut().take();
+                drop(held);
+            }
+        });
+    }
+
+    // Config changes: same identity keeps the widget; another key or session replaces it. An
+    // invalid config stops the checkout.
+    {
+        let slot = slot.clone();
+        use_effect_with(built.clone().ok(), move |config| {
+            if let Some(checkout) = checkout_in(&slot) {
+                match config {
+                    Some(config) => checkout.set_config(config.clone()),
+                    None => checkout.reset(),
+                }
+            }
+        });
+    }
+
+    // An invalid config is an error the shop hears about once per distinct error.
+    {
+        let latest = latest.clone();
+        use_effect_with(built.clone().err(), move |error| {
+            if let Some(error) = error {
+                let on_error = latest.borrow().on_error.clone();
+                if let Some(on_error) = on_error {
+                    on_error.emit(error.clone().into());
+                }
+            }
+        });
+    }
+
+    {
+        let slot = slot.clone();
+        use_effect_with(config.preload && built.is_ok(), move |preload| {
+            if *preload {
+                if let Some(checkout) = checkout_in(&slot) {
+                    checkout.preload();
+                }
+            }
+        });
+    }
+
+    {
+        let slot = slot.clone();
+        let identity = built
+            .as_ref()
+            .ok()
+            .map(|c| (c.options().public_key().clone(), c.session().clone()));
+        use_effect_with(
+            (config.auto_open, identity),
+            move |(auto_open, identity)| {
+                if *auto_open && identity.is_some() {
+                    if let Some(checkout) = checkout_in(&slot) {
+                        checkout.open();
+                    }
+                }
+            },
+        );
+    }
+
+    let (state, redirect_url) = match (&built, checkout_in(&slot)) {
+        (Err(error), _) => (CheckoutState::Failed(error.clone().into()), None),
+        (Ok(_), Some(checkout)) => (checkout.state(), checkout.redirect_url()),
+        (Ok(_), None) => (CheckoutState::Idle, None),
+    };
+    UseFintocCheckout {
+        state,
+        redirect_url,
+        slot,
+    }
+}

@@ -1,0 +1,524 @@
+//! `<FintocCheckout>` rendered into a real page (headless Chromium), with the sandbox as Fintoc
+//! and the fixture server as the merchant backend.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use fintoc_wasm::testing::{LoadFailure, Sandbox};
+use fintoc_wasm::yew::{FintocCheckout, FintocCheckoutProps, Locale};
+use fintoc_wasm::{
+    CheckoutState, FintocError, LoadOptions, OptionsError, SessionSource, SuccessPayload,
+};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use yew::prelude::*;
+use yew::AppHandle;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+struct Mounted<C: BaseComponent> {
+    handle: Option<AppHandle<C>>,
+    root: web_sys::Element,
+}
+
+impl<C: BaseComponent> Mounted<C> {
+    fn new(props: C::Properties) -> Self {
+        let root = document().create_element("div").unwrap();
+        document().body().unwrap().append_child(&root).unwrap();
+        let handle = yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
+        Mounted {
+            handle: Some(handle),
+            root,
+        }
+    }
+
+    fn update(&mut self, props: C::Properties) {
+        self.handle.as_mut().unwrap().update(props);
+    }
+
+    fn unmount(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.destroy();
+        }
+    }
+
+    fn find(&self, selector: &str) -> Option<web_sys::HtmlElement> {
+        self.root
+            .query_selector(selector)
+            .unwrap()
+            .map(|e| e.dyn_into().unwrap())
+    }
+
+    fn button(&self) -> web_sys::HtmlElement {
+        self.find(".fintoc-checkout__button").expect("a pay button")
+    }
+}
+
+impl<C: BaseComponent> Drop for Mounted<C> {
+    fn drop(&mut self) {
+        self.unmount();
+        self.root.remove();
+    }
+}
+
+/// Lets Yew's scheduler render and run effects.
+async fn settle() {
+    sleep(20).await;
+}
+
+fn states(rec: &Recorder) -> Callback<CheckoutState> {
+    let rec = rec.clone();
+    Callback::from(move |s: CheckoutState| {
+        rec.push(match s {
+            CheckoutState::Failed(_) => "Failed".to_owned(),
+            other => format!("{other:?}"),
+        })
+    })
+}
+
+fn base_props(session: SessionSource) -> FintocCheckoutProps {
+    yew::props!(FintocCheckoutProps {
+        public_key: "pk_test_yew",
+        session,
+    })
+}
+
+#[wasm_bindgen_test]
+async fn click_runs_the_checkout_and_success_reaches_the_yew_callback() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("click");
+    let rec = Recorder::default();
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "&delay=150")));
+    props.on_state = Some(states(&rec));
+    props.on_success = Some({
+        let rec = rec.clone();
+        Callback::from(move |p: SuccessPayload| {
+            rec.push(format!(
+                "on_success(raw undefined: {})",
+                p.raw().is_undefined()
+            ))
+        })
+    });
+    props.on_session = Some({
+        let rec = rec.clone();
+        Callback::from(move |s: fintoc_wasm::SessionResponse| {
+            rec.push(format!(
+                "on_session({})",
+                s.get::<String>("id").unwrap_or_default()
+            ))
+        })
+    });
+    let app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    let button = app.button();
+    assert_eq!(button.get_attribute("type").as_deref(), Some("button"));
+    assert_eq!(button.text_content().as_deref(), Some("Pagar con Fintoc"));
+    assert_eq!(button.get_attribute("aria-busy").as_deref(), Some("false"));
+    assert_eq!(
+        injected_script(),
+        1,
+        "preload puts the script in the page on mount"
+    );
+
+    button.click();
+    settle().await;
+    let button = app.button();
+    assert_eq!(button.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert!(button.has_attribute("disabled"));
+    assert!(app.find(".fintoc-checkout__spinner").is_some());
+    assert_eq!(
+        app.root
+            .first_element_child()
+            .unwrap()
+            .get_attribute("data-state")
+            .as_deref(),
+        Some("preparing")
+    );
+
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    settle().await;
+    assert_eq!(
+        app.button().get_attribute("aria-busy").as_deref(),
+        Some("false")
+    );
+    sandbox.succeed().unwrap();
+    settle().await;
+    assert_eq!(
+        rec.take(),
+        [
+            "Preparing".to_owned(),
+            format!("on_session(cs_{id})"),
+            "Ready".to_owned(),
+            "Open".to_owned(),
+            "Succeeded".to_owned(),
+            "on_success(raw undefined: true)".to_owned()
+        ]
+    );
+    let status = app.find(".fintoc-checkout__status").unwrap();
+    assert_eq!(
+        status.text_content().as_deref(),
+        Some("Recibimos tu pago; lo estamos confirmando…")
+    );
+    assert_eq!(status.get_attribute("role").as_deref(), Some("status"));
+}
+
+fn injected_script() -> usize {
+    fintoc_wasm::testing::injected_script_count()
+}
+
+#[wasm_bindgen_test]
+async fn callbacks_are_the_latest_props_without_recreating_the_widget() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("latest");
+    let (first, second) = (Recorder::default(), Recorder::default());
+    let session = SessionSource::endpoint(session_url(&id, ""));
+    let with_success = |rec: &Recorder| {
+        let mut p = base_props(session.clone());
+        let rec = rec.clone();
+        p.on_success = Some(Callback::from(move |_: SuccessPayload| rec.push("success")));
+        p
+    };
+    let mut app = Mounted::<FintocCheckout>::new(with_success(&first));
+    settle().await;
+    app.button().click();
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    app.update(with_success(&second));
+    settle().await;
+    sandbox.succeed().unwrap();
+    settle().await;
+    assert_eq!(first.take(), Vec::<String>::new());
+    assert_eq!(second.take(), ["success"]);
+    assert_eq!(sandbox.create_count(), 1, "the widget was not recreated");
+    assert_eq!(count_events(&id, "session-start").await, 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_new_session_source_destroys_the_old_widget_before_making_a_new_one() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("identity");
+    let props = |cart: u32, country: Option<fintoc_wasm::Country>| {
+        let mut p = base_props(SessionSource::endpoint(session_url(
+            &id,
+            &format!("&cart={cart}"),
+        )));
+        p.auto_open = true;
+        p.country = country;
+        p
+    };
+    let mut app = Mounted::<FintocCheckout>::new(props(1, None));
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    // Another country: same identity, nothing recreated.
+    app.update(props(1, Some(fintoc_wasm::Country::Cl)));
+    settle().await;
+    assert_eq!(sandbox.create_count(), 1);
+    // Another cart: the old widget goes first, then the new one opens (auto_open).
+    app.update(props(2, None));
+    assert!(
+        until(3000, || sandbox.create_count() == 2
+            && sandbox.widgets()[1].state == "open")
+        .await
+    );
+    let log = sandbox.log();
+    let at = |e: &str| log.iter().position(|x| x == e).unwrap();
+    assert!(at("destroy:1") < at("create:2"), "{log:?}");
+    assert_eq!(sandbox.iframe_count(), 1);
+    assert_eq!(count_events(&id, "session-start").await, 2);
+}
+
+#[wasm_bindgen_test]
+async fn unmount_while_preparing_opens_nothing_and_calls_nothing() {
+    fresh_page();
+    let id = unique_id("unmount-prep");
+    let rec = Recorder::default();
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "&delay=250")));
+    props.load = LoadOptions::new()
+        .url(script_url(&id, 250))
+        .timeout(Duration::from_secs(10));
+    props.on_state = Some(states(&rec));
+    props.on_success = Some({
+        let rec = rec.clone();
+        Callback::from(move |_| rec.push("success"))
+    });
+    let mut app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    app.button().click();
+    settle().await;
+    app.unmount();
+    sleep(600).await;
+    assert!(fintoc_global_exists(), "the script did load");
+    assert_eq!(sandbox_create_count(), 0, "no widget was ever created");
+    assert_eq!(rec.take(), ["Preparing"]);
+}
+
+fn sandbox_create_count() -> usize {
+    let control =
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"FintocSandbox".into()).unwrap();
+    js_sys::Reflect::get(&control, &"createCount".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0) as usize
+}
+
+#[wasm_bindgen_test]
+async fn unmount_while_open_removes_the_iframe() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("unmount-open");
+    let rec = Recorder::default();
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
+    props.on_exit = Some({
+        let rec = rec.clone();
+        Callback::from(move |_| rec.push("exit"))
+    });
+    let mut app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    app.button().click();
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert_eq!(sandbox.iframe_count(), 1);
+    app.unmount();
+    settle().await;
+    assert_eq!(sandbox.iframe_count(), 0);
+    assert_eq!(sandbox.widgets()[0].state, "destroyed");
+    assert_eq!(
+        rec.take(),
+        Vec::<String>::new(),
+        "no callback after unmount"
+    );
+}
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Option<fintoc_wasm::yew::UseFintocCheckout>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A shop component that keeps a clone of the hook's handle somewhere long-lived.
+#[component]
+fn KeepsHandle(props: &FintocCheckoutProps) -> Html {
+    let checkout = fintoc_wasm::yew::use_fintoc_checkout(props.into());
+    KEPT.with(|k| *k.borrow_mut() = Some(checkout.clone()));
+    let onclick = Callback::from(move |_: MouseEvent| checkout.open());
+    html! { <button class="fintoc-checkout__button" {onclick}>{ "Pay" }</button> }
+}
+
+#[wasm_bindgen_test]
+async fn unmount_tears_down_even_when_the_shop_kept_a_handle() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("kept");
+    let mut app =
+        Mounted::<KeepsHandle>::new(base_props(SessionSource::endpoint(session_url(&id, ""))));
+    settle().await;
+    app.button().click();
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    app.unmount();
+    settle().await;
+    assert_eq!(
+        sandbox.iframe_count(),
+        0,
+        "the widget went with the component"
+    );
+    KEPT.with(|k| {
+        let kept = k.borrow_mut().take().unwrap();
+        kept.open(); // after unmount: does nothing
+    });
+    settle().await;
+    assert_eq!(sandbox.create_count(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn mount_unmount_mount_keeps_one_widget_and_one_script() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("remount");
+    let props = || {
+        let mut p = base_props(SessionSource::endpoint(session_url(&id, "")));
+        p.auto_open = true;
+        p
+    };
+    let mut first = Mounted::<FintocCheckout>::new(props());
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    first.unmount();
+    let _second = Mounted::<FintocCheckout>::new(props());
+    assert!(
+        until(3000, || sandbox.create_count() == 2
+            && sandbox.widgets()[1].state == "open")
+        .await
+    );
+    assert_eq!(sandbox.iframe_count(), 1, "exactly one widget in the page");
+    assert_eq!(injected_script(), 1, "exactly one script");
+}
+
+#[wasm_bindgen_test]
+async fn a_double_click_while_preparing_makes_one_request_and_one_widget() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("dblclick");
+    let app = Mounted::<FintocCheckout>::new(base_props(SessionSource::endpoint(session_url(
+        &id,
+        "&delay=200",
+    ))));
+    settle().await;
+    let button = app.button();
+    button.click();
+    button.click(); // before Yew re-rendered the button as disabled
+    settle().await;
+    app.button().click(); // disabled now: ignored
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    sleep(50).await;
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    assert_eq!(sandbox.create_count(), 1);
+}
+
+#[component]
+fn Fifty(props: &FintocCheckoutProps) -> Html {
+    (0..50)
+        .map(|_| html! { <FintocCheckout ..props.clone() /> })
+        .collect::<Html>()
+}
+
+#[wasm_bindgen_test]
+async fn fifty_mounted_components_load_one_script() {
+    fresh_page();
+    let id = unique_id("fifty");
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
+    props.load = LoadOptions::new()
+        .url(script_url(&id, 100))
+        .timeout(Duration::from_secs(10));
+    let app = Mounted::<Fifty>::new(props);
+    settle().await;
+    assert_eq!(
+        app.root
+            .query_selector_all(".fintoc-checkout__button")
+            .unwrap()
+            .length(),
+        50
+    );
+    assert!(until(3000, fintoc_global_exists).await);
+    assert_eq!(scripts_matching(&id), 1);
+    assert_eq!(count_events(&id, "script-start").await, 1);
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        0,
+        "no session before a click"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_error_state_explains_offers_the_hosted_page_and_retry_works() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("error");
+    let errors = Recorder::default();
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
+    props.preload = false;
+    props.on_error = Some({
+        let errors = errors.clone();
+        Callback::from(move |e: FintocError| errors.push(format!("{e:?}")))
+    });
+    let app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    sandbox.fail_next_load(LoadFailure::Network).unwrap();
+    app.button().click();
+    assert!(until(3000, || app.find(".fintoc-checkout__error").is_some()).await);
+    let error = app.find(".fintoc-checkout__error").unwrap();
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    let message = app.find(".fintoc-checkout__error-message").unwrap();
+    assert!(message
+        .text_content()
+        .unwrap()
+        .starts_with("No pudimos cargar Fintoc"));
+    let fallback = app
+        .find(".fintoc-checkout__fallback")
+        .expect("a fallback link");
+    assert_eq!(
+        fallback.get_attribute("href"),
+        Some(format!("https://checkout.fintoc.com/checkout_session_{id}"))
+    );
+    assert_eq!(errors.len(), 1);
+    assert!(errors.take()[0].starts_with("Load(Network"));
+
+    app.find(".fintoc-checkout__retry").unwrap().click();
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    settle().await;
+    assert!(app.find(".fintoc-checkout__error").is_none());
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        1,
+        "token reused on retry"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_secret_key_renders_a_configuration_error_and_never_loads() {
+    let sandbox = Sandbox::install().unwrap();
+    let errors = Recorder::default();
+    let props = yew::props!(FintocCheckoutProps {
+        public_key: "sk_live_do_not_ship_me",
+        session: SessionSource::endpoint(session_url("never", "")),
+        locale: Locale::En,
+        on_error: {
+            let errors = errors.clone();
+            move |e: FintocError| errors.push(format!("{e:?}"))
+        },
+    });
+    let app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    let message = app.find(".fintoc-checkout__error-message").unwrap();
+    assert_eq!(
+        message.text_content().as_deref(),
+        Some("This payment method is not set up correctly. Please tell the shop.")
+    );
+    let details = app.find(".fintoc-checkout__error-details code").unwrap();
+    assert!(details
+        .text_content()
+        .unwrap()
+        .contains("secret keys must never reach the browser"));
+    assert!(
+        app.find(".fintoc-checkout__retry").is_none(),
+        "retrying cannot help"
+    );
+    assert_eq!(
+        errors.take(),
+        [format!(
+            "{:?}",
+            FintocError::Options(OptionsError::SecretKey)
+        )]
+    );
+    assert_eq!(injected_script(), 0);
+    assert_eq!(sandbox.create_count(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn children_label_locale_and_classes() {
+    let _sandbox = Sandbox::install().unwrap();
+    let session = SessionSource::endpoint(session_url("labels", ""));
+    let with_children = yew::props!(FintocCheckoutProps {
+        public_key: "pk_test_yew",
+        session: session.clone(),
+        class: classes!("my-shop"),
+        children: html! { <strong>{ "Pay $12.990" }</strong> },
+    });
+    let app = Mounted::<FintocCheckout>::new(with_children);
+    settle().await;
+    assert_eq!(app.button().inner_html(), "<strong>Pay $12.990</strong>");
+    let root = app.root.first_element_child().unwrap();
+    assert_eq!(
+        root.get_attribute("class").as_deref(),
+        Some("fintoc-checkout fintoc-checkout--idle my-shop")
+    );
+    assert!(root.get_attribute("style").is_none());
+    drop(app);
+
+    let labelled = yew::props!(FintocCheckoutProps {
+        public_key: "pk_test_yew",
+        session,
+        label: "Pagar $12.990",
+        locale: Locale::En,
+        disabled: true,
+    });
+    let app = Mounted::<FintocCheckout>::new(labelled);
+    settle().await;
+    assert_eq!(
+        app.button().text_content().as_deref(),
+        Some("Pagar $12.990")
+    );
+    assert!(app.button().has_attribute("disabled"));
+}
