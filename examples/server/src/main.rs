@@ -1,0 +1,79 @@
+//! `fintoc-demo-server`: the demo shop. Sandbox mode unless `FINTOC_SECRET_KEY` is set.
+//!
+//! Environment:
+//! - `PORT` (default 8080), `HOST` (default 127.0.0.1)
+//! - `DATABASE_PATH` (default `fintoc-demo.sqlite`, created on first run)
+//! - `STATIC_DIR` (default `examples/yew-checkout/dist`)
+//! - `PUBLIC_URL` (default `http://HOST:PORT`): where browsers reach this server
+//! - `SANDBOX_SESSION_LIFETIME_SECS` (default 600): when sandbox sessions expire
+//! - live mode: `FINTOC_SECRET_KEY`, `FINTOC_PUBLIC_KEY`, `FINTOC_WEBHOOK_SECRET`
+
+use std::path::PathBuf;
+
+use fintoc_demo_server::{router, state, Mode, Settings};
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(e) = run().await {
+        eprintln!("fintoc-demo-server: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let host = env("HOST").unwrap_or_else(|| "127.0.0.1".into());
+    let port = env("PORT").unwrap_or_else(|| "8080".into());
+    let listener = tokio::net::TcpListener::bind(format!("{host}:{port}"))
+        .await
+        .map_err(|e| {
+            format!("cannot listen on {host}:{port}: {e} (set PORT to use another port)")
+        })?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    let base = env("PUBLIC_URL").unwrap_or_else(|| format!("http://{address}"));
+    let settings = Settings {
+        secret_key: env("FINTOC_SECRET_KEY"),
+        public_key: env("FINTOC_PUBLIC_KEY"),
+        webhook_secret: env("FINTOC_WEBHOOK_SECRET"),
+        database: env("DATABASE_PATH")
+            .map_or_else(|| PathBuf::from("fintoc-demo.sqlite"), PathBuf::from),
+        static_dir: env("STATIC_DIR").map_or_else(
+            || PathBuf::from("examples/yew-checkout/dist"),
+            PathBuf::from,
+        ),
+        sandbox_session_lifetime: env("SANDBOX_SESSION_LIFETIME_SECS")
+            .map(|s| {
+                s.parse().map(std::time::Duration::from_secs).map_err(|_| {
+                    format!("SANDBOX_SESSION_LIFETIME_SECS={s} is not a number of seconds")
+                })
+            })
+            .transpose()?,
+    };
+    if !settings.static_dir.join("index.html").exists() {
+        eprintln!(
+            "warning: {} has no index.html; build the shop first (scripts/build-shop)",
+            settings.static_dir.display()
+        );
+    }
+    let state = state(&settings, &base)?;
+    let mode = state.mode;
+    let app = router(state, &settings.static_dir);
+    match mode {
+        Mode::Sandbox => println!(
+            "Fintoc demo shop (sandbox mode: no Fintoc account, no real money) on {base}\n\
+             Orders are stored in {}. Set FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and \
+             FINTOC_WEBHOOK_SECRET to use real Fintoc.",
+            settings.database.display()
+        ),
+        Mode::Live => println!("Fintoc demo shop (LIVE Fintoc API) on {base}"),
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}

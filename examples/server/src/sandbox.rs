@@ -1,0 +1,544 @@
+//! The offline Fintoc: what runs under `/sandbox` when no `FINTOC_SECRET_KEY` is set.
+//!
+//! - `POST /sandbox/api/v1/checkout_sessions`, `GET …/{id}`, `POST …/{id}/expire`: the Checkout
+//!   Session API with Fintoc's shapes — `Authorization: <secret key>`, `Idempotency-Key` replay,
+//!   the `{"error": {type, code, message, param}}` object;
+//! - `GET /sandbox/fintoc.js`: the sandbox widget (`fintoc_wasm::sandbox::SCRIPT`, the crate's one
+//!   copy);
+//! - `POST /sandbox/outcome`: the widget reports what the shopper picked; a signed
+//!   `checkout_session.finished` webhook (payment intent `succeeded` or `failed`) goes to the
+//!   server's own `/webhooks/fintoc`, like Fintoc would send it. Sessions that reach their
+//!   `expires_at` (or are expired through the API) send `checkout_session.expired`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The sandbox's public key (the widget only checks its shape).
+pub const PUBLIC_KEY: &str = "pk_test_sandbox_demo";
+
+/// How long a sandbox session lives (Fintoc's session tokens: 10 minutes).
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+#[derive(Clone, Debug)]
+struct Session {
+    id: String,
+    token: String,
+    amount: u64,
+    currency: String,
+    status: String,
+    metadata: Value,
+    customer_email: Value,
+    success_url: Value,
+    cancel_url: Value,
+    created_at: i64,
+    expires_at: i64,
+    payment_intent: Option<Value>,
+}
+
+impl Session {
+    /// The Checkout Session object (API 2023-11-15 shape).
+    fn to_json(&self, mode_is_final_token: bool) -> Value {
+        json!({
+            "id": self.id,
+            "object": "checkout_session",
+            "amount": self.amount,
+            "currency": self.currency,
+            "status": self.status,
+            "mode": "test",
+            "created_at": rfc3339(self.created_at),
+            "expires_at": rfc3339(self.expires_at),
+            "customer_email": self.customer_email,
+            "metadata": self.metadata,
+            "success_url": self.success_url,
+            "cancel_url": self.cancel_url,
+            "business_profile": null,
+            "customer": null,
+            "payment_method_options": {},
+            "payment_methods": ["payment_intent"],
+            "payment_resource": self.payment_intent.as_ref().map(|pi| json!({ "payment_intent": pi })),
+            "redirect_url": format!("https://checkout.fintoc.com/sandbox/{}", self.id),
+            "session_token": if mode_is_final_token { Value::Null } else { json!(self.token) },
+        })
+    }
+
+    fn is_final(&self) -> bool {
+        self.status == "finished" || self.status == "expired"
+    }
+}
+
+struct Replay {
+    request: Value,
+    status: StatusCode,
+    body: Value,
+}
+
+/// The sandbox's state.
+pub struct Sandbox {
+    secret_key: String,
+    webhook_secret: String,
+    webhook_url: String,
+    sessions: Mutex<HashMap<String, Session>>,
+    idempotency: Mutex<HashMap<String, Replay>>,
+    http: reqwest::Client,
+    lifetime: Duration,
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn random() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// `2026-11-24T12:00:00Z` for Unix seconds.
+pub fn rfc3339(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn fintoc_error(
+    status: StatusCode,
+    kind: &str,
+    code: &str,
+    message: &str,
+    param: Option<&str>,
+) -> Response {
+    (
+        status,
+        Json(json!({ "error": {
+            "type": kind, "code": code, "message": message, "param": param,
+            "doc_url": "https://docs.fintoc.com/reference/errors",
+        }})),
+    )
+        .into_response()
+}
+
+impl Sandbox {
+    /// A sandbox for the server at `base` (webhooks go to `{base}/webhooks/fintoc`), whose
+    /// sessions expire `lifetime` after creation.
+    pub fn new(base: &str, webhook_secret: Option<String>, lifetime: Duration) -> Sandbox {
+        Sandbox {
+            secret_key: format!("sk_test_sandbox_{}", random()),
+            webhook_secret: webhook_secret
+                .unwrap_or_else(|| format!("whsec_test_sandbox_{}", random())),
+            webhook_url: format!("{base}/webhooks/fintoc"),
+            sessions: Mutex::new(HashMap::new()),
+            idempotency: Mutex::new(HashMap::new()),
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+            lifetime,
+        }
+    }
+
+    pub fn secret_key(&self) -> String {
+        self.secret_key.clone()
+    }
+
+    pub fn webhook_secret(&self) -> &str {
+        &self.webhook_secret
+    }
+
+    /// Signs and POSTs an event to the server's webhook route, retrying like Fintoc (backoff)
+    /// until a 2xx. Each delivery is signed with its own timestamp.
+    fn deliver(self: &Arc<Self>, event_type: &str, data: Value) {
+        let event = json!({
+            "id": format!("evt_{}", random()),
+            "object": "event",
+            "type": event_type,
+            "mode": "test",
+            "created_at": rfc3339(now()),
+            "data": data,
+        });
+        let body = event.to_string().into_bytes();
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(500);
+            for _ in 0..8 {
+                let t = now();
+                let signature = fintoc_wasm::server::sign(&body, t, &this.webhook_secret);
+                let sent = this
+                    .http
+                    .post(&this.webhook_url)
+                    .header("Content-Type", "application/json")
+                    .header("Fintoc-Signature", format!("t={t},v1={signature}"))
+                    .body(body.clone())
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status().is_success() => return,
+                    Ok(r) => eprintln!("sandbox: webhook answered {}; retrying", r.status()),
+                    Err(e) => eprintln!("sandbox: webhook failed ({e}); retrying"),
+                }
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        });
+    }
+
+    /// Expires sessions past `expires_at` (with the webhook); runs until the sandbox is dropped.
+    fn spawn_sweeper(self: &Arc<Self>) {
+        let weak: Weak<Sandbox> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let Some(this) = weak.upgrade() else { return };
+                let due: Vec<Value> = {
+                    let mut sessions = lock(&this.sessions);
+                    let t = now();
+                    sessions
+                        .values_mut()
+                        .filter(|s| !s.is_final() && s.expires_at <= t)
+                        .map(|s| {
+                            s.status = "expired".into();
+                            s.to_json(true)
+                        })
+                        .collect()
+                };
+                for data in due {
+                    this.deliver("checkout_session.expired", data);
+                }
+            }
+        });
+    }
+
+    fn authorized(&self, headers: &HeaderMap) -> Result<(), Response> {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
+        if given == Some(self.secret_key.as_str()) {
+            Ok(())
+        } else {
+            Err(fintoc_error(
+                StatusCode::UNAUTHORIZED,
+                "authentication_error",
+                "invalid_api_key",
+                "Invalid API Key provided (send the secret key in the Authorization header).",
+                None,
+            ))
+        }
+    }
+}
+
+/// The sandbox's routes, mounted under `/sandbox`.
+pub fn router<S: Clone + Send + Sync + 'static>(sandbox: Arc<Sandbox>) -> Router<S> {
+    sandbox.spawn_sweeper();
+    Router::new()
+        .route("/fintoc.js", get(script))
+        .route("/api/v1/checkout_sessions", post(create_session))
+        .route("/api/v1/checkout_sessions/{id}", get(get_session))
+        .route(
+            "/api/v1/checkout_sessions/{id}/expire",
+            post(expire_session),
+        )
+        .route("/outcome", post(outcome))
+        .with_state(sandbox)
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        fintoc_wasm::sandbox::SCRIPT,
+    )
+        .into_response()
+}
+
+async fn create_session(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    let invalid = |code: &str, message: &str, param: Option<&str>| {
+        fintoc_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            code,
+            message,
+            param,
+        )
+    };
+    let Ok(body) = body else {
+        return invalid("invalid_body", "The request body could not be read.", None);
+    };
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return invalid("invalid_json", "The request body is not JSON.", None);
+    };
+    let key = headers
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(key) = &key {
+        if let Some(replay) = lock(&sandbox.idempotency).get(key) {
+            if replay.request != request {
+                return invalid(
+                    "idempotency_key_reused",
+                    "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                    None,
+                );
+            }
+            return (replay.status, Json(replay.body.clone())).into_response();
+        }
+    }
+    let (status, body) = match new_session(&sandbox, &request) {
+        Ok(session) => (StatusCode::CREATED, session),
+        Err((code, message, param)) => (
+            StatusCode::BAD_REQUEST,
+            json!({ "error": { "type": "invalid_request_error", "code": code, "message": message, "param": param }}),
+        ),
+    };
+    if let Some(key) = key {
+        lock(&sandbox.idempotency).insert(
+            key,
+            Replay {
+                request,
+                status,
+                body: body.clone(),
+            },
+        );
+    }
+    (status, Json(body)).into_response()
+}
+
+type Invalid = (&'static str, String, Option<&'static str>);
+
+fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
+    let amount = match &request["amount"] {
+        Value::Null => {
+            return Err((
+                "missing_parameter",
+                "Missing required param: amount.".into(),
+                Some("amount"),
+            ))
+        }
+        v => v.as_u64().filter(|a| *a > 0).ok_or((
+            "invalid_amount",
+            "amount must be a positive integer in the currency's smallest unit.".into(),
+            Some("amount"),
+        ))?,
+    };
+    let currency = match request["currency"].as_str() {
+        None => {
+            return Err((
+                "missing_parameter",
+                "Missing required param: currency.".into(),
+                Some("currency"),
+            ))
+        }
+        Some(c) => c
+            .parse::<fintoc_wasm::Currency>()
+            .map_err(|e| ("invalid_currency", e.to_string(), Some("currency")))?,
+    };
+    let created_at = now();
+    let id = format!("cs_sandbox_{}", &random()[..20]);
+    let session = Session {
+        token: format!("{id}_sec_{}", &random()[..24]),
+        id: id.clone(),
+        amount,
+        currency: currency.code().to_owned(),
+        status: "created".into(),
+        metadata: request.get("metadata").cloned().unwrap_or(json!({})),
+        customer_email: request
+            .get("customer_email")
+            .cloned()
+            .unwrap_or(Value::Null),
+        success_url: request.get("success_url").cloned().unwrap_or(Value::Null),
+        cancel_url: request.get("cancel_url").cloned().unwrap_or(Value::Null),
+        created_at,
+        expires_at: created_at + sandbox.lifetime.as_secs() as i64,
+        payment_intent: None,
+    };
+    let json = session.to_json(false);
+    lock(&sandbox.sessions).insert(id, session);
+    Ok(json)
+}
+
+async fn get_session(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    match lock(&sandbox.sessions).get(&id) {
+        Some(s) => Json(s.to_json(s.is_final())).into_response(),
+        None => not_found(&id),
+    }
+}
+
+fn not_found(id: &str) -> Response {
+    fintoc_error(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        "resource_missing",
+        &format!("No such checkout session: {id}"),
+        Some("id"),
+    )
+}
+
+async fn expire_session(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    let expired = {
+        let mut sessions = lock(&sandbox.sessions);
+        let Some(session) = sessions.get_mut(&id) else {
+            return not_found(&id);
+        };
+        if session.is_final() {
+            return fintoc_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_error",
+                "invalid_status",
+                &format!("The checkout session is already {}.", session.status),
+                None,
+            );
+        }
+        session.status = "expired".into();
+        session.to_json(true)
+    };
+    sandbox.deliver("checkout_session.expired", expired.clone());
+    Json(expired).into_response()
+}
+
+#[derive(Deserialize)]
+struct Outcome {
+    session_token: Option<String>,
+    outcome: String,
+    #[serde(default)]
+    institution_id: Option<String>,
+}
+
+/// The sandbox widget reports what the shopper picked.
+async fn outcome(
+    State(sandbox): State<Arc<Sandbox>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let Some(report) = body
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Outcome>(&b).ok())
+    else {
+        return crate::shop::error(
+            StatusCode::BAD_REQUEST,
+            "invalid_outcome",
+            "expected {session_token, outcome}",
+        );
+    };
+    let (payment_status, error_reason) = match report.outcome.as_str() {
+        "succeeded" => ("succeeded", None),
+        "failed" => ("failed", Some("insufficient_funds")),
+        "exited" => {
+            // The shopper closed the widget: the session stays open until it expires.
+            let mut sessions = lock(&sandbox.sessions);
+            if let Some(s) = sessions
+                .values_mut()
+                .find(|s| Some(&s.token) == report.session_token.as_ref() && s.status == "created")
+            {
+                s.status = "in_progress".into();
+            }
+            return StatusCode::NO_CONTENT.into_response();
+        }
+        _ => {
+            return crate::shop::error(
+                StatusCode::BAD_REQUEST,
+                "invalid_outcome",
+                "outcome must be succeeded, failed or exited",
+            )
+        }
+    };
+    let finished = {
+        let mut sessions = lock(&sandbox.sessions);
+        let Some(session) = sessions
+            .values_mut()
+            .find(|s| Some(&s.token) == report.session_token.as_ref())
+        else {
+            return crate::shop::error(
+                StatusCode::NOT_FOUND,
+                "unknown_session",
+                "no sandbox session has that token",
+            );
+        };
+        if session.is_final() {
+            return crate::shop::error(
+                StatusCode::CONFLICT,
+                "session_final",
+                format!("the session is already {}", session.status),
+            );
+        }
+        session.status = "finished".into();
+        session.payment_intent = Some(json!({
+            "id": format!("pi_sandbox_{}", &random()[..20]),
+            "object": "payment_intent",
+            "amount": session.amount,
+            "currency": session.currency,
+            "status": payment_status,
+            "error_reason": error_reason,
+            "payment_type": "bank_transfer",
+            "reference_id": format!("{:08}", now() % 100_000_000),
+            "created_at": rfc3339(now()),
+            "metadata": session.metadata,
+            "sender_account": { "institution_id": report.institution_id },
+        }));
+        session.to_json(true)
+    };
+    sandbox.deliver("checkout_session.finished", finished);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn rfc3339_formats_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_767_225_600), "2026-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_709_208_000), "2024-02-29T12:00:00Z");
+        assert_eq!(rfc3339(1_795_483_003), "2026-11-24T01:16:43Z"); // python: datetime.fromtimestamp(…, utc)
+    }
+}

@@ -1,0 +1,334 @@
+//! End to end, in headless Chromium: the built Yew shop, the demo server in sandbox mode, the
+//! sandbox widget and its signed webhooks. A shopper pays (the order is confirmed by the
+//! webhook, not the browser), is rejected by the bank, and closes the widget.
+//!
+//! Needs the shop built (`scripts/build-shop`) and Debian's chromium + chromedriver
+//! (`scripts/setup`); `scripts/test` does both. Browser: `CHROME_BIN` (default
+//! `/usr/bin/chromium`); driver: `CHROMEDRIVER` (default `/usr/bin/chromedriver`).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use serde_json::{json, Value};
+
+/// The W3C web element identifier key.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Just enough of the W3C WebDriver protocol, over reqwest.
+struct Browser {
+    http: reqwest::Client,
+    session: String,
+    driver: Child,
+    _profile: tempfile::TempDir,
+    port: u16,
+}
+
+impl Browser {
+    async fn start() -> Browser {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chrome = std::env::var("CHROME_BIN").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {chromedriver} ({e}); run scripts/setup"));
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let ready = eventually(20, || {
+            let http = &http;
+            let base = &base;
+            async move {
+                let r = http.get(format!("{base}/status")).send().await.ok()?;
+                let v: Value = r.json().await.ok()?;
+                v["value"]["ready"].as_bool().filter(|r| *r)
+            }
+        })
+        .await;
+        assert!(ready.is_some(), "chromedriver did not become ready");
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chrome,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--window-size=1000,1200",
+                         format!("--user-data-dir={}", profile.path().display())]
+            }
+        }}});
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {created}"))
+            .to_owned();
+        Browser {
+            http,
+            session,
+            driver,
+            _profile: profile,
+            port,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!(
+            "http://127.0.0.1:{}/session/{}{path}",
+            self.port, self.session
+        )
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let v: Value = request.send().await.unwrap().json().await.unwrap();
+        v["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await;
+    }
+
+    /// The first element matching `css` within `secs` seconds, if any.
+    async fn find(&self, css: &str, secs: u64) -> Option<String> {
+        eventually(secs, || async move {
+            let v = self
+                .call(
+                    reqwest::Method::POST,
+                    "/element",
+                    Some(json!({"using": "css selector", "value": css})),
+                )
+                .await;
+            v[ELEMENT].as_str().map(str::to_owned)
+        })
+        .await
+    }
+
+    async fn wait(&self, css: &str) -> String {
+        match self.find(css, 20).await {
+            Some(e) => e,
+            None => {
+                self.screenshot(css).await;
+                panic!("no `{css}` within 20 s (screenshot in target/e2e-failure.png)");
+            }
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.wait(css).await;
+        let r = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/element/{element}/click"),
+                Some(json!({})),
+            )
+            .await;
+        assert!(r.is_null(), "clicking {css}: {r}");
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.wait(css).await;
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{element}/text"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    async fn attribute(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.wait(css).await;
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{element}/attribute/{name}"),
+            None,
+        )
+        .await
+        .as_str()
+        .map(str::to_owned)
+    }
+
+    /// Switches into the sandbox widget's iframe once it is shown.
+    async fn enter_widget(&self) {
+        let frame = self.wait("iframe[data-fintoc-sandbox]").await;
+        let shown = eventually(20, || async {
+            let display = self
+                .call(
+                    reqwest::Method::POST,
+                    "/execute/sync",
+                    Some(
+                        json!({"script": "return getComputedStyle(arguments[0]).display;",
+                                "args": [{ ELEMENT: frame }]}),
+                    ),
+                )
+                .await;
+            (display != "none").then_some(())
+        })
+        .await;
+        assert!(shown.is_some(), "the widget never opened");
+        self.call(
+            reqwest::Method::POST,
+            "/frame",
+            Some(json!({"id": { ELEMENT: frame }})),
+        )
+        .await;
+    }
+
+    async fn leave_widget(&self) {
+        self.call(reqwest::Method::POST, "/frame", Some(json!({"id": null})))
+            .await;
+    }
+
+    async fn screenshot(&self, label: &str) {
+        let png = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        if let Some(data) = png.as_str() {
+            use base64_decode::decode;
+            let path = workspace_root().join("target/e2e-failure.png");
+            let _ = std::fs::write(&path, decode(data));
+            eprintln!("screenshot for `{label}` in {}", path.display());
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// Tiny base64 decoder for the failure screenshot (no extra dependency).
+mod base64_decode {
+    pub fn decode(s: &str) -> Vec<u8> {
+        let value = |c: u8| match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        let (mut buffer, mut bits) = (0u32, 0);
+        for v in s.bytes().filter_map(value) {
+            buffer = (buffer << 6) | u32::from(v);
+            bits += 6;
+            if bits >= 8 {
+                bits -= 8;
+                out.push((buffer >> bits) as u8);
+            }
+        }
+        out
+    }
+}
+
+async fn order_status(server: &Running, id: &str) -> String {
+    server.state.db.order(id).unwrap().unwrap().status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
+    let dist = workspace_root().join("examples/yew-checkout/dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "the shop is not built: run scripts/build-shop (scripts/test does)"
+    );
+    let db_dir = tempfile::tempdir().unwrap();
+    let server = start(&db_dir.path().join("e2e.sqlite"), &dist).await;
+    let browser = Browser::start().await;
+
+    // 1. Pay: the page shows "confirming" after onSuccess, then "paid" once the webhook landed.
+    browser.goto(&server.base).await;
+    assert_eq!(browser.text("[data-total]").await, "$11.490");
+    browser
+        .click(".fintoc-checkout__button:not([disabled])")
+        .await;
+    browser.enter_widget().await;
+    browser
+        .click("button[data-institution='cl_banco_estado']")
+        .await;
+    browser.click("[data-action='succeed']").await;
+    browser.leave_widget().await;
+    let paid = browser.wait("[data-payment='paid']").await;
+    let _ = paid;
+    let order = browser
+        .attribute("[data-payment='paid']", "data-order")
+        .await
+        .unwrap();
+    assert_eq!(order_status(&server, &order).await, "paid");
+    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    assert!(browser
+        .text("[data-payment='paid']")
+        .await
+        .contains("¡Pago confirmado!"));
+
+    // 2. The bank rejects it: the shopper sees the failure the webhook reported.
+    browser.goto(&server.base).await;
+    browser
+        .click(".fintoc-checkout__button:not([disabled])")
+        .await;
+    browser.enter_widget().await;
+    browser
+        .click("button[data-institution='cl_banco_de_chile']")
+        .await;
+    browser.click("[data-action='fail']").await;
+    browser.click(".card > button[data-action='close']").await;
+    browser.leave_widget().await;
+    let failed = browser
+        .attribute("[data-payment='failed']", "data-order")
+        .await
+        .unwrap();
+    assert_eq!(order_status(&server, &failed).await, "failed");
+    assert!(browser
+        .text("[data-payment='failed']")
+        .await
+        .contains("rechazó"));
+
+    // 3. The shopper closes the widget: nothing is charged, the order stays pending, and the
+    //    pay button is there to try again.
+    browser.goto(&server.base).await;
+    browser
+        .click(".fintoc-checkout__button:not([disabled])")
+        .await;
+    browser.enter_widget().await;
+    browser.click("button[aria-label='Cerrar']").await;
+    browser.leave_widget().await;
+    browser.wait(".fintoc-checkout--exited").await;
+    assert_eq!(
+        browser.text(".fintoc-checkout__status").await,
+        "Cerraste el pago. Puedes intentarlo de nuevo."
+    );
+    browser
+        .wait(".fintoc-checkout__button:not([disabled])")
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pending = server.state.db.orders_with_status("pending").unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(server.state.db.orders_with_status("paid").unwrap(), [order]);
+    assert_eq!(
+        server.state.db.orders_with_status("failed").unwrap(),
+        [failed]
+    );
+}
