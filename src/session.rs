@@ -571,7 +571,11 @@ impl SessionEndpoint {
     /// let e = SessionEndpoint::new("/api/checkout").json(&serde_json::json!({"cart": [1, 2]}));
     /// ```
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
-        self.body = Some(serde_json::to_string(body).map_err(|e| e.to_string()));
+        // The error's text is dropped on purpose: formatting serde_json errors would pull all of
+        // serde_json's messages into every wasm bundle for a case derived types never hit.
+        self.body = Some(serde_json::to_string(body).map_err(|_| {
+            "the value cannot be written as JSON (e.g. a map with non-string keys)".to_owned()
+        }));
         self
     }
 
@@ -665,18 +669,25 @@ impl SessionEndpoint {
             }
             None => builder.build(),
         }
-        .map_err(|e| invalid(format!("{} {}: {e}", self.method.as_str(), self.url)))?;
+        .map_err(|e| {
+            invalid(format!(
+                "{} {}: {}",
+                self.method.as_str(),
+                self.url,
+                gloo_message(e)
+            ))
+        })?;
 
         let after_ms = u32::try_from(self.timeout.as_millis()).unwrap_or(u32::MAX);
         let exchange = Box::pin(async {
             let response = request.send().await.map_err(|e| SessionError::Network {
                 url: self.url.clone(),
-                message: e.to_string(),
+                message: gloo_message(e),
             })?;
             let status = response.status();
             let text = response.text().await.map_err(|e| SessionError::Network {
                 url: self.url.clone(),
-                message: e.to_string(),
+                message: gloo_message(e),
             })?;
             Ok::<_, SessionError>((status, text))
         });
@@ -693,6 +704,17 @@ impl SessionEndpoint {
             });
         }
         parse_in_browser(&text, browser::now_ms())
+    }
+}
+
+/// The browser's message for a gloo-net error. Not `to_string()`: with gloo-net's `json`
+/// feature on (as in a Yew app) that would link serde_json's error texts into the bundle.
+fn gloo_message(error: gloo_net::Error) -> String {
+    match error {
+        gloo_net::Error::JsError(e) => e.message,
+        gloo_net::Error::GlooError(message) => message,
+        #[allow(unreachable_patterns)]
+        _ => "the response could not be read".to_owned(),
     }
 }
 
