@@ -148,6 +148,12 @@ impl IntoPublicKey for &String {
         PublicKey::new(self)
     }
 }
+/// An already validated key, or the error validating it (reported by `build`).
+impl IntoPublicKey for Result<PublicKey, OptionsError> {
+    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
+        self
+    }
+}
 
 /// The Fintoc product the widget runs.
 ///
@@ -495,6 +501,12 @@ const RESERVED: &[&str] = &[
 #[derive(Clone, Debug, PartialEq)]
 pub struct WidgetOptions {
     public_key: PublicKey,
+    fields: Fields,
+}
+
+/// Every option but the public key: what [`WidgetOptions`] holds and its builder fills in.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Fields {
     product: Product,
     session_token: Option<SessionToken>,
     widget_token: Option<WidgetToken>,
@@ -522,14 +534,7 @@ impl WidgetOptions {
         WidgetOptionsBuilder {
             public_key,
             error,
-            product: Product::Payments,
-            session_token: None,
-            widget_token: None,
-            country: None,
-            holder_type: None,
-            institution_id: None,
-            username: None,
-            extra: Vec::new(),
+            fields: Fields::default(),
         }
     }
 
@@ -554,7 +559,7 @@ impl WidgetOptions {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn product(&self) -> &Product {
-        &self.product
+        &self.fields.product
     }
 
     /// The session token, if set.
@@ -566,7 +571,7 @@ impl WidgetOptions {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn session_token(&self) -> Option<&SessionToken> {
-        self.session_token.as_ref()
+        self.fields.session_token.as_ref()
     }
 
     /// The same options with `token` as session token (any widget token is dropped). This is
@@ -580,8 +585,8 @@ impl WidgetOptions {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn with_session_token(mut self, token: SessionToken) -> Self {
-        self.session_token = Some(token);
-        self.widget_token = None;
+        self.fields.session_token = Some(token);
+        self.fields.widget_token = None;
         self
     }
 
@@ -598,10 +603,12 @@ impl WidgetOptions {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn check_complete(&self) -> Result<(), OptionsError> {
-        if self.product.needs_token() && self.session_token.is_none() && self.widget_token.is_none()
+        if self.fields.product.needs_token()
+            && self.fields.session_token.is_none()
+            && self.fields.widget_token.is_none()
         {
             return Err(OptionsError::MissingToken {
-                product: self.product.as_str().to_owned(),
+                product: self.fields.product.as_str().to_owned(),
             });
         }
         Ok(())
@@ -625,27 +632,27 @@ impl WidgetOptions {
     pub fn to_pairs(&self) -> Vec<(String, OptionValue)> {
         let mut pairs: Vec<(String, OptionValue)> = vec![
             ("publicKey".into(), self.public_key.as_str().into()),
-            ("product".into(), self.product.as_str().into()),
+            ("product".into(), self.fields.product.as_str().into()),
         ];
-        if let Some(t) = &self.session_token {
+        if let Some(t) = &self.fields.session_token {
             pairs.push(("sessionToken".into(), t.as_str().into()));
         }
-        if let Some(t) = &self.widget_token {
+        if let Some(t) = &self.fields.widget_token {
             pairs.push(("widgetToken".into(), t.as_str().into()));
         }
-        if let Some(c) = self.country {
+        if let Some(c) = self.fields.country {
             pairs.push(("country".into(), c.as_str().into()));
         }
-        if let Some(h) = self.holder_type {
+        if let Some(h) = self.fields.holder_type {
             pairs.push(("holderType".into(), h.as_str().into()));
         }
-        if let Some(i) = &self.institution_id {
+        if let Some(i) = &self.fields.institution_id {
             pairs.push(("institutionId".into(), i.as_str().into()));
         }
-        if let Some(u) = &self.username {
+        if let Some(u) = &self.fields.username {
             pairs.push(("username".into(), u.to_value()));
         }
-        pairs.extend(self.extra.iter().cloned());
+        pairs.extend(self.fields.extra.iter().cloned());
         pairs
     }
 
@@ -683,14 +690,7 @@ impl WidgetOptions {
 pub struct WidgetOptionsBuilder {
     public_key: Option<PublicKey>,
     error: Option<OptionsError>,
-    product: Product,
-    session_token: Option<SessionToken>,
-    widget_token: Option<WidgetToken>,
-    country: Option<Country>,
-    holder_type: Option<HolderType>,
-    institution_id: Option<String>,
-    username: Option<Username>,
-    extra: Vec<(String, OptionValue)>,
+    fields: Fields,
 }
 
 impl WidgetOptionsBuilder {
@@ -706,7 +706,7 @@ impl WidgetOptionsBuilder {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn product(mut self, product: Product) -> Self {
-        self.product = product;
+        self.fields.product = product;
         self
     }
 
@@ -719,7 +719,7 @@ impl WidgetOptionsBuilder {
     /// ```
     pub fn session_token(mut self, token: impl crate::session::IntoSessionToken) -> Self {
         match token.into_session_token() {
-            Ok(t) => self.session_token = Some(t),
+            Ok(t) => self.fields.session_token = Some(t),
             Err(e) => self.fail(e),
         }
         self
@@ -734,7 +734,7 @@ impl WidgetOptionsBuilder {
     /// ```
     pub fn widget_token(mut self, token: impl Into<String>) -> Self {
         match WidgetToken::new(token) {
-            Ok(t) => self.widget_token = Some(t),
+            Ok(t) => self.fields.widget_token = Some(t),
             Err(e) => self.fail(e),
         }
         self
@@ -748,7 +748,7 @@ impl WidgetOptionsBuilder {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn country(mut self, country: Country) -> Self {
-        self.country = Some(country);
+        self.fields.country = Some(country);
         self
     }
 
@@ -760,7 +760,7 @@ impl WidgetOptionsBuilder {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn holder_type(mut self, holder_type: HolderType) -> Self {
-        self.holder_type = Some(holder_type);
+        self.fields.holder_type = Some(holder_type);
         self
     }
 
@@ -772,7 +772,7 @@ impl WidgetOptionsBuilder {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn institution_id(mut self, institution_id: impl Into<String>) -> Self {
-        self.institution_id = Some(institution_id.into());
+        self.fields.institution_id = Some(institution_id.into());
         self
     }
 
@@ -786,7 +786,7 @@ impl WidgetOptionsBuilder {
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
     pub fn username(mut self, username: impl Into<Username>) -> Self {
-        self.username = Some(username.into());
+        self.fields.username = Some(username.into());
         self
     }
 
@@ -807,7 +807,7 @@ impl WidgetOptionsBuilder {
         } else if RESERVED.contains(&name.as_str()) {
             self.fail(OptionsError::ReservedOption { name });
         } else {
-            self.extra.push((name, value.into()));
+            self.fields.extra.push((name, value.into()));
         }
         self
     }
@@ -836,19 +836,12 @@ impl WidgetOptionsBuilder {
                 shown: String::new(),
             });
         };
-        if self.session_token.is_some() && self.widget_token.is_some() {
+        if self.fields.session_token.is_some() && self.fields.widget_token.is_some() {
             return Err(OptionsError::ConflictingTokens);
         }
         Ok(WidgetOptions {
             public_key,
-            product: self.product,
-            session_token: self.session_token,
-            widget_token: self.widget_token,
-            country: self.country,
-            holder_type: self.holder_type,
-            institution_id: self.institution_id,
-            username: self.username,
-            extra: self.extra,
+            fields: self.fields,
         })
     }
 }

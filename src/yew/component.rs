@@ -138,26 +138,33 @@ pub struct FintocCheckoutProps {
 
 impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
     fn from(props: &FintocCheckoutProps) -> Self {
-        FintocCheckoutConfig {
-            public_key: props.public_key.0.clone(),
-            session: props.session.clone(),
-            product: props.product.clone(),
-            country: props.country,
-            holder_type: props.holder_type,
-            institution_id: props.institution_id.as_ref().map(|i| i.to_string()),
-            username: props.username.clone(),
-            load: props.load.clone(),
-            auto_open: props.auto_open,
-            preload: props.preload,
-            callbacks: HookCallbacks {
-                on_success: props.on_success.clone(),
-                on_exit: props.on_exit.clone(),
-                on_event: props.on_event.clone(),
-                on_error: props.on_error.clone(),
-                on_state: props.on_state.clone(),
-                on_session: props.on_session.clone(),
-            },
+        let mut config =
+            FintocCheckoutConfig::new(props.public_key.0.clone(), props.session.clone())
+                .widget(|w| w.product(props.product.clone()))
+                .load_options(props.load.clone())
+                .auto_open(props.auto_open)
+                .preload(props.preload);
+        if let Some(country) = props.country {
+            config = config.widget(|w| w.country(country));
         }
+        if let Some(holder_type) = props.holder_type {
+            config = config.widget(|w| w.holder_type(holder_type));
+        }
+        if let Some(institution_id) = &props.institution_id {
+            config = config.widget(|w| w.institution_id(institution_id.to_string()));
+        }
+        if let Some(username) = &props.username {
+            config = config.widget(|w| w.username(username.clone()));
+        }
+        config.callbacks = HookCallbacks {
+            on_success: props.on_success.clone(),
+            on_exit: props.on_exit.clone(),
+            on_event: props.on_event.clone(),
+            on_error: props.on_error.clone(),
+            on_state: props.on_state.clone(),
+            on_session: props.on_session.clone(),
+        };
+        config
     }
 }
 

@@ -9,9 +9,7 @@ use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
 use crate::error::{FintocError, OptionsError};
 use crate::events::{ExitPayload, SuccessPayload, WidgetEvent};
 use crate::loader::LoadOptions;
-use crate::options::{
-    Country, HolderType, IntoPublicKey, Product, PublicKey, Username, WidgetOptions,
-};
+use crate::options::{IntoPublicKey, WidgetOptions, WidgetOptionsBuilder};
 use crate::session::{SessionResponse, SessionSource};
 use crate::widget::Callbacks;
 
@@ -26,28 +24,23 @@ pub(crate) struct HookCallbacks {
     pub(crate) on_session: Option<Callback<SessionResponse>>,
 }
 
-/// What [`use_fintoc_checkout`] needs: public key, session source, widget options, callbacks.
+/// What [`use_fintoc_checkout`] needs: the widget options (public key and the rest, see
+/// [`widget`](Self::widget)), the session source, and the callbacks.
 ///
 /// ```
 /// use fintoc_wasm::yew::FintocCheckoutConfig;
 /// use fintoc_wasm::{Country, SessionSource, SuccessPayload};
-/// use yew::Callback;
 ///
 /// let config = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/api/checkout"))
-///     .country(Country::Cl)
+///     .widget(|w| w.country(Country::Cl).institution_id("cl_banco_estado"))
 ///     .on_success(|_: SuccessPayload| { /* show "confirming…" */ })
 ///     .preload(true);
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "pass the config to use_fintoc_checkout"]
 pub struct FintocCheckoutConfig {
-    pub(crate) public_key: Result<PublicKey, OptionsError>,
+    pub(crate) options: WidgetOptionsBuilder,
     pub(crate) session: SessionSource,
-    pub(crate) product: Product,
-    pub(crate) country: Option<Country>,
-    pub(crate) holder_type: Option<HolderType>,
-    pub(crate) institution_id: Option<String>,
-    pub(crate) username: Option<Username>,
     pub(crate) load: LoadOptions,
     pub(crate) auto_open: bool,
     pub(crate) preload: bool,
@@ -65,13 +58,8 @@ impl FintocCheckoutConfig {
     /// ```
     pub fn new(public_key: impl IntoPublicKey, session: impl Into<SessionSource>) -> Self {
         FintocCheckoutConfig {
-            public_key: public_key.into_public_key(),
+            options: WidgetOptions::builder(public_key),
             session: session.into(),
-            product: Product::Payments,
-            country: None,
-            holder_type: None,
-            institution_id: None,
-            username: None,
             load: LoadOptions::default(),
             auto_open: false,
             preload: true,
@@ -79,58 +67,16 @@ impl FintocCheckoutConfig {
         }
     }
 
-    /// The product (default payments).
+    /// Sets widget options (product, country, holder type, bank, username, extras) on the
+    /// [`WidgetOptionsBuilder`]; the session token is filled in by the checkout.
     ///
     /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, Product, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).product(Product::Payments);
+    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, HolderType, Product, SessionSource};
+    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x"))
+    ///     .widget(|w| w.product(Product::Payments).holder_type(HolderType::Individual).username("12345678-9"));
     /// ```
-    pub fn product(mut self, product: Product) -> Self {
-        self.product = product;
-        self
-    }
-
-    /// The country (`cl` when unset).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, Country, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).country(Country::Mx);
-    /// ```
-    pub fn country(mut self, country: Country) -> Self {
-        self.country = Some(country);
-        self
-    }
-
-    /// The holder type.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, HolderType, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).holder_type(HolderType::Individual);
-    /// ```
-    pub fn holder_type(mut self, holder_type: HolderType) -> Self {
-        self.holder_type = Some(holder_type);
-        self
-    }
-
-    /// Preselects a bank.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).institution_id("cl_banco_estado");
-    /// ```
-    pub fn institution_id(mut self, institution_id: impl Into<String>) -> Self {
-        self.institution_id = Some(institution_id.into());
-        self
-    }
-
-    /// Prefills the bank username.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).username("12345678-9");
-    /// ```
-    pub fn username(mut self, username: impl Into<Username>) -> Self {
-        self.username = Some(username.into());
+    pub fn widget(mut self, f: impl FnOnce(WidgetOptionsBuilder) -> WidgetOptionsBuilder) -> Self {
+        self.options = f(self.options);
         self
     }
 
@@ -239,22 +185,8 @@ impl FintocCheckoutConfig {
 
     /// The core configuration, or why the options are invalid.
     fn checkout_config(&self) -> Result<CheckoutConfig, OptionsError> {
-        let mut builder =
-            WidgetOptions::builder(self.public_key.clone()?).product(self.product.clone());
-        if let Some(country) = self.country {
-            builder = builder.country(country);
-        }
-        if let Some(holder_type) = self.holder_type {
-            builder = builder.holder_type(holder_type);
-        }
-        if let Some(institution_id) = &self.institution_id {
-            builder = builder.institution_id(institution_id.clone());
-        }
-        if let Some(username) = &self.username {
-            builder = builder.username(username.clone());
-        }
-        Ok(CheckoutConfig::new(builder.build()?, self.session.clone())
-            .load_options(self.load.clone()))
+        let options = self.options.clone().build()?;
+        Ok(CheckoutConfig::new(options, self.session.clone()).load_options(self.load.clone()))
     }
 }
 

@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
+use crate::unix_now;
+
 /// An order as the shop page sees it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Order {
@@ -36,13 +38,6 @@ pub enum Applied {
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 impl Db {
@@ -81,9 +76,7 @@ impl Db {
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
-        // back), so a poisoned lock is still usable.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        crate::lock(&self.conn)
     }
 
     pub fn create_order(
@@ -93,7 +86,7 @@ impl Db {
         currency: &str,
         items: &serde_json::Value,
     ) -> rusqlite::Result<()> {
-        let t = now();
+        let t = unix_now();
         self.lock().execute(
             "INSERT INTO orders (id, status, amount, currency, items, created_at, updated_at)
              VALUES (?1, 'pending', ?2, ?3, ?4, ?5, ?5)",
@@ -105,7 +98,7 @@ impl Db {
     pub fn attach_session(&self, order_id: &str, session_id: &str) -> rusqlite::Result<()> {
         self.lock().execute(
             "UPDATE orders SET checkout_session_id = ?2, updated_at = ?3 WHERE id = ?1",
-            params![order_id, session_id, now()],
+            params![order_id, session_id, unix_now()],
         )?;
         Ok(())
     }
@@ -114,7 +107,7 @@ impl Db {
         self.lock().execute(
             "UPDATE orders SET status = 'failed', failure_reason = ?2, updated_at = ?3
              WHERE id = ?1 AND status = 'pending'",
-            params![order_id, reason, now()],
+            params![order_id, reason, unix_now()],
         )?;
         Ok(())
     }
@@ -199,7 +192,7 @@ impl Db {
                 .optional()?,
             OrderRef::None => None,
         };
-        let t = now();
+        let t = unix_now();
         let inserted = tx.execute(
             "INSERT OR IGNORE INTO processed_events (id, type, order_id, received_at)
              VALUES (?1, ?2, ?3, ?4)",

@@ -29,6 +29,20 @@ use tower_http::services::{ServeDir, ServeFile};
 
 pub use db::Db;
 
+/// Unix time in seconds.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Locks `mutex`; a poisoned lock is still used (every critical section here leaves its data
+/// consistent, and SQLite rolls back unfinished transactions).
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Largest request body accepted (a cart is a few hundred bytes; webhooks a few kB).
 pub const BODY_LIMIT: usize = 64 * 1024;
 

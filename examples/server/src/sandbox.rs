@@ -11,7 +11,7 @@
 //!   `expires_at` (or are expired through the API) send `checkout_session.expired`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -23,6 +23,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+use crate::{lock, unix_now};
 
 /// The sandbox's public key (the widget only checks its shape).
 pub const PUBLIC_KEY: &str = "pk_test_sandbox_demo";
@@ -94,19 +96,8 @@ pub struct Sandbox {
     lifetime: Duration,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 fn random() -> String {
     uuid::Uuid::new_v4().simple().to_string()
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// `2026-11-24T12:00:00Z` for Unix seconds.
@@ -182,7 +173,7 @@ impl Sandbox {
             "object": "event",
             "type": event_type,
             "mode": "test",
-            "created_at": rfc3339(now()),
+            "created_at": rfc3339(unix_now()),
             "data": data,
         });
         let body = event.to_string().into_bytes();
@@ -190,7 +181,7 @@ impl Sandbox {
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(500);
             for _ in 0..8 {
-                let t = now();
+                let t = unix_now();
                 let signature = fintoc_wasm::server::sign(&body, t, &this.webhook_secret);
                 let sent = this
                     .http
@@ -220,7 +211,7 @@ impl Sandbox {
                 let Some(this) = weak.upgrade() else { return };
                 let due: Vec<Value> = {
                     let mut sessions = lock(&this.sessions);
-                    let t = now();
+                    let t = unix_now();
                     sessions
                         .values_mut()
                         .filter(|s| !s.is_final() && s.expires_at <= t)
@@ -369,7 +360,7 @@ fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
             .parse::<fintoc_wasm::Currency>()
             .map_err(|e| ("invalid_currency", e.to_string(), Some("currency")))?,
     };
-    let created_at = now();
+    let created_at = unix_now();
     let id = format!("cs_sandbox_{}", &random()[..20]);
     let session = Session {
         token: format!("{id}_sec_{}", &random()[..24]),
@@ -519,8 +510,8 @@ async fn outcome(
             "status": payment_status,
             "error_reason": error_reason,
             "payment_type": "bank_transfer",
-            "reference_id": format!("{:08}", now() % 100_000_000),
-            "created_at": rfc3339(now()),
+            "reference_id": format!("{:08}", unix_now() % 100_000_000),
+            "created_at": rfc3339(unix_now()),
             "metadata": session.metadata,
             "sender_account": { "institution_id": report.institution_id },
         }));

@@ -3,9 +3,10 @@
 
 mod common;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use common::*;
+use fintoc_demo_server::unix_now;
 use fintoc_wasm::server::sign;
 use serde_json::{json, Value};
 
@@ -48,13 +49,6 @@ async fn order(server: &Running, id: &str) -> Value {
         .unwrap()
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 /// A `checkout_session.finished` event for `order_id` with the payment intent in `status`.
 fn finished_event(event_id: &str, order_id: &str, status: &str) -> Value {
     json!({
@@ -87,6 +81,24 @@ async fn deliver(server: &Running, body: &[u8], header: Option<String>) -> (u16,
 
 fn signed(server: &Running, body: &[u8], t: i64) -> String {
     format!("t={t},v1={}", sign(body, t, &server.state.webhook_secret))
+}
+
+/// Delivers `body` signed now with the server's webhook secret.
+async fn send_event(server: &Running, body: &str) -> (u16, Value) {
+    deliver(
+        server,
+        body.as_bytes(),
+        Some(signed(server, body.as_bytes(), unix_now())),
+    )
+    .await
+}
+
+/// A new pending order for `items`; its id.
+async fn new_order(server: &Running, items: Value) -> String {
+    checkout(server, items).await["order_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -185,18 +197,10 @@ async fn bad_input_gets_a_clear_4xx_json_error_never_a_500() {
 #[tokio::test]
 async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     let (_dir, server) = start_fresh().await;
-    let id = checkout(&server, json!([{"product_id": "cortado", "quantity": 1}])).await["order_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = new_order(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
     let body = finished_event("evt_paid_1", &id, "succeeded").to_string();
     for attempt in 0..5 {
-        let (status, answer) = deliver(
-            &server,
-            body.as_bytes(),
-            Some(signed(&server, body.as_bytes(), unix_now())),
-        )
-        .await;
+        let (status, answer) = send_event(&server, &body).await;
         assert_eq!(status, 200, "{answer}");
         assert_eq!(
             answer["duplicate"].as_bool().unwrap_or(false),
@@ -208,12 +212,7 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     let second = json!({"id": "evt_paid_2", "type": "payment_intent.succeeded", "data": {
         "id": "pi_test_1", "amount": 2900, "currency": "CLP", "status": "succeeded", "metadata": {"order_id": id}}})
     .to_string();
-    let (status, _) = deliver(
-        &server,
-        second.as_bytes(),
-        Some(signed(&server, second.as_bytes(), unix_now())),
-    )
-    .await;
+    let (status, _) = send_event(&server, &second).await;
     assert_eq!(status, 200);
     assert_eq!(order(&server, &id).await["status"], "paid");
     assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
@@ -223,11 +222,7 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
 #[tokio::test]
 async fn bad_signatures_get_400_and_change_nothing() {
     let (_dir, server) = start_fresh().await;
-    let id = checkout(&server, json!([{"product_id": "espresso", "quantity": 1}])).await
-        ["order_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
     let body = finished_event("evt_forged", &id, "succeeded").to_string();
     let now = unix_now();
     let tampered = body.replace("succeeded", "succeeded ");
@@ -271,70 +266,30 @@ async fn bad_signatures_get_400_and_change_nothing() {
 #[tokio::test]
 async fn finished_is_not_paid_and_final_states_do_not_change() {
     let (_dir, server) = start_fresh().await;
-    let failed = checkout(&server, json!([{"product_id": "espresso", "quantity": 1}])).await
-        ["order_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let failed = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
     let body = finished_event("evt_failed", &failed, "failed").to_string();
-    assert_eq!(
-        deliver(
-            &server,
-            body.as_bytes(),
-            Some(signed(&server, body.as_bytes(), unix_now()))
-        )
-        .await
-        .0,
-        200
-    );
+    assert_eq!(send_event(&server, &body).await.0, 200);
     let stored = order(&server, &failed).await;
     assert_eq!(stored["status"], "failed");
     assert_eq!(stored["failure_reason"], "insufficient_funds");
     // A late "succeeded" for the same order never flips a final status.
     let late = finished_event("evt_late", &failed, "succeeded").to_string();
-    assert_eq!(
-        deliver(
-            &server,
-            late.as_bytes(),
-            Some(signed(&server, late.as_bytes(), unix_now()))
-        )
-        .await
-        .0,
-        200
-    );
+    assert_eq!(send_event(&server, &late).await.0, 200);
     assert_eq!(order(&server, &failed).await["status"], "failed");
     assert_eq!(server.state.db.fulfillments(&failed).unwrap(), 0);
 
-    let expired = checkout(&server, json!([{"product_id": "espresso", "quantity": 1}])).await
-        ["order_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let expired = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
     let body = json!({"id": "evt_exp", "type": "checkout_session.expired", "data": {
         "id": "cs_x", "amount": 2500, "currency": "CLP", "status": "expired",
         "metadata": {"order_id": expired}, "payment_resource": null}})
     .to_string();
-    assert_eq!(
-        deliver(
-            &server,
-            body.as_bytes(),
-            Some(signed(&server, body.as_bytes(), unix_now()))
-        )
-        .await
-        .0,
-        200
-    );
+    assert_eq!(send_event(&server, &body).await.0, 200);
     assert_eq!(order(&server, &expired).await["status"], "expired");
 
     // Events about nothing we know are acknowledged (else Fintoc retries forever) and ignored.
     let other =
         json!({"id": "evt_payout", "type": "payout.created", "data": {"id": "po_1"}}).to_string();
-    let (status, answer) = deliver(
-        &server,
-        other.as_bytes(),
-        Some(signed(&server, other.as_bytes(), unix_now())),
-    )
-    .await;
+    let (status, answer) = send_event(&server, &other).await;
     assert_eq!(status, 200);
     assert_eq!(answer["order_id"], Value::Null);
 }
@@ -506,21 +461,9 @@ async fn the_sandbox_api_behaves_like_fintocs() {
 async fn orders_survive_a_restart() {
     let (dir, db) = temp_db();
     let first = start(&db, dir.path()).await;
-    let id = checkout(&first, json!([{"product_id": "beans", "quantity": 1}])).await["order_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = new_order(&first, json!([{"product_id": "beans", "quantity": 1}])).await;
     let body = finished_event("evt_before_restart", &id, "succeeded").to_string();
-    assert_eq!(
-        deliver(
-            &first,
-            body.as_bytes(),
-            Some(signed(&first, body.as_bytes(), unix_now()))
-        )
-        .await
-        .0,
-        200
-    );
+    assert_eq!(send_event(&first, &body).await.0, 200);
     first.stop().await;
 
     let second = start(&db, dir.path()).await;
@@ -528,12 +471,7 @@ async fn orders_survive_a_restart() {
     assert_eq!(stored["status"], "paid");
     assert_eq!(stored["amount"], 8_990);
     // The processed event ids survive too: a redelivery after the restart is a duplicate.
-    let (status, answer) = deliver(
-        &second,
-        body.as_bytes(),
-        Some(signed(&second, body.as_bytes(), unix_now())),
-    )
-    .await;
+    let (status, answer) = send_event(&second, &body).await;
     assert_eq!(status, 200);
     assert_eq!(answer["duplicate"], true);
     assert_eq!(second.state.db.fulfillments(&id).unwrap(), 1);
