@@ -179,6 +179,12 @@ impl EventMetadata {
     }
 
     /// The metadata object exactly as the widget sent it.
+    ///
+    /// ```no_run
+    /// # fn f(event: fintoc_wasm::WidgetEvent) {
+    /// let raw: &wasm_bindgen::JsValue = event.metadata.raw();
+    /// # }
+    /// ```
     pub fn raw(&self) -> &JsValue {
         &self.raw
     }
@@ -232,6 +238,12 @@ impl SuccessPayload {
     }
 
     /// The argument exactly as the widget passed it (`undefined` when none).
+    ///
+    /// ```no_run
+    /// # fn f(p: fintoc_wasm::SuccessPayload) {
+    /// let payments_flow = p.raw().is_undefined();
+    /// # }
+    /// ```
     pub fn raw(&self) -> &JsValue {
         &self.raw
     }
@@ -260,6 +272,12 @@ impl ExitPayload {
     }
 
     /// The argument exactly as the widget passed it (`undefined` when none).
+    ///
+    /// ```no_run
+    /// # fn f(p: fintoc_wasm::ExitPayload) {
+    /// let raw = p.raw();
+    /// # }
+    /// ```
     pub fn raw(&self) -> &JsValue {
         &self.raw
     }

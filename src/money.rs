@@ -89,6 +89,10 @@ impl fmt::Display for Currency {
 }
 
 /// A currency code Fintoc payments do not accept.
+///
+/// ```
+/// assert!("USD".parse::<fintoc_wasm::Currency>().is_err());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a currency Fintoc payments accept (CLP or MXN)")]
 pub struct UnknownCurrency(pub String);
@@ -119,6 +123,11 @@ impl<'de> Deserialize<'de> for Currency {
 }
 
 /// Why an amount is invalid.
+///
+/// ```
+/// use fintoc_wasm::{Amount, AmountError, Currency};
+/// assert!(matches!(Amount::from_major("1.5", Currency::Clp), Err(AmountError::TooPrecise { .. })));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AmountError {
@@ -167,6 +176,11 @@ pub struct Amount {
 impl Amount {
     /// `minor` units of `currency` (CLP pesos, MXN centavos).
     ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, AmountError, Currency};
+    /// assert_eq!(Amount::new(0, Currency::Clp), Err(AmountError::Zero));
+    /// ```
+    ///
     /// # Errors
     /// [`AmountError::Zero`].
     pub fn new(minor: u64, currency: Currency) -> Result<Self, AmountError> {
@@ -178,6 +192,12 @@ impl Amount {
 
     /// Parses a major-unit amount: `"5000"` CLP, `"10.29"` MXN (at most the currency's
     /// decimals; `"10.2"` MXN is 1020 centavos).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// assert_eq!(Amount::from_major("10.2", Currency::Mxn)?.minor_units(), 1020);
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     ///
     /// # Errors
     /// [`AmountError`] for zero, malformed, too precise or too large amounts.

@@ -30,6 +30,11 @@ pub struct PublicKey(String);
 impl PublicKey {
     /// Validates and wraps a public key.
     ///
+    /// ```
+    /// # use fintoc_wasm::PublicKey;
+    /// assert!(PublicKey::new("pk_test_abc").is_ok());
+    /// ```
+    ///
     /// # Errors
     /// [`OptionsError::SecretKey`] for `sk_…` keys, [`OptionsError::InvalidPublicKey`] for
     /// anything not starting with `pk_test_`/`pk_live_` or containing inner whitespace.
@@ -336,6 +341,11 @@ pub struct WidgetToken(String);
 
 impl WidgetToken {
     /// Validates a widget token (non-empty, no whitespace).
+    ///
+    /// ```
+    /// # use fintoc_wasm::WidgetToken;
+    /// assert!(WidgetToken::new("pi_123_sec_456").is_ok());
+    /// ```
     ///
     /// # Errors
     /// [`OptionsError::InvalidWidgetToken`].

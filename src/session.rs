@@ -41,6 +41,11 @@ pub struct SessionToken {
 impl SessionToken {
     /// Validates a token (non-empty, no whitespace), stamped as fetched now.
     ///
+    /// ```
+    /// # use fintoc_wasm::{OptionsError, SessionToken};
+    /// assert_eq!(SessionToken::new("cs 1"), Err(OptionsError::SessionTokenWhitespace));
+    /// ```
+    ///
     /// # Errors
     /// [`OptionsError::EmptySessionToken`], [`OptionsError::SessionTokenWhitespace`].
     pub fn new(value: impl Into<String>) -> Result<Self, OptionsError> {

@@ -355,6 +355,12 @@ impl CreatedOptions {
     }
 
     /// The options object itself (for fields not listed above, such as `username`).
+    ///
+    /// ```no_run
+    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
+    /// let username = sandbox.last_options()
+    ///     .and_then(|o| js_sys::Reflect::get(o.raw(), &"username".into()).ok());
+    /// ```
     pub fn raw(&self) -> &JsValue {
         &self.raw
     }

@@ -120,6 +120,14 @@ impl FintocClient {
     ///
     /// # Errors
     /// [`ClientError::InvalidSecretKey`] unless the key starts with `sk_test_`/`sk_live_`.
+    ///
+    /// ```
+    /// use fintoc_wasm::server::{ClientError, FintocClient};
+    /// let client = FintocClient::new("sk_test_123")?;
+    /// assert!(!client.is_live());
+    /// assert!(matches!(FintocClient::new("pk_test_123"), Err(ClientError::InvalidSecretKey)));
+    /// # Ok::<(), ClientError>(())
+    /// ```
     pub fn new(secret_key: impl Into<String>) -> Result<Self, ClientError> {
         let secret_key = secret_key.into().trim().to_owned();
         let valid = ["sk_test_", "sk_live_"]
@@ -142,24 +150,49 @@ impl FintocClient {
     }
 
     /// Another API base URL (a mock, or a local sandbox).
+    ///
+    /// ```
+    /// # use fintoc_wasm::server::FintocClient;
+    /// let mock = FintocClient::new("sk_test_123")?.with_base_url("http://127.0.0.1:4010");
+    /// # Ok::<(), fintoc_wasm::server::ClientError>(())
+    /// ```
     pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
         self.base_url = base_url.into().trim_end_matches('/').to_owned();
         self
     }
 
     /// Sends `Fintoc-Version: <version>` (e.g. `2026-02-01`) with every request.
+    ///
+    /// ```
+    /// # use fintoc_wasm::server::FintocClient;
+    /// let pinned = FintocClient::new("sk_test_123")?.with_api_version("2026-02-01");
+    /// # Ok::<(), fintoc_wasm::server::ClientError>(())
+    /// ```
     pub fn with_api_version(mut self, version: impl Into<String>) -> Self {
         self.api_version = Some(version.into());
         self
     }
 
     /// Uses your own `reqwest::Client` (proxies, timeouts).
+    ///
+    /// ```
+    /// # use fintoc_wasm::server::FintocClient;
+    /// let http = reqwest::Client::builder().timeout(std::time::Duration::from_secs(5)).build().unwrap();
+    /// let client = FintocClient::new("sk_test_123")?.with_http_client(http);
+    /// # Ok::<(), fintoc_wasm::server::ClientError>(())
+    /// ```
     pub fn with_http_client(mut self, http: reqwest::Client) -> Self {
         self.http = http;
         self
     }
 
     /// True for `sk_live_` keys.
+    ///
+    /// ```
+    /// # use fintoc_wasm::server::FintocClient;
+    /// assert!(FintocClient::new("sk_live_123")?.is_live());
+    /// # Ok::<(), fintoc_wasm::server::ClientError>(())
+    /// ```
     pub fn is_live(&self) -> bool {
         self.secret_key.starts_with("sk_live_")
     }
@@ -168,6 +201,16 @@ impl FintocClient {
     ///
     /// # Errors
     /// [`ClientError`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use fintoc_wasm::{Amount, Currency};
+    /// use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let session = client
+    ///     .create_checkout_session(&CheckoutSessionCreate::new(Amount::new(5_000, Currency::Clp)?))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_checkout_session(
         &self,
         create: &CheckoutSessionCreate,
@@ -181,6 +224,16 @@ impl FintocClient {
     ///
     /// # Errors
     /// [`ClientError`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use fintoc_wasm::{Amount, Currency};
+    /// use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let create = CheckoutSessionCreate::new(Amount::new(5_000, Currency::Clp)?);
+    /// // The order id as key: a retried request returns the same session.
+    /// let session = client.create_checkout_session_with_key(&create, "ord_42").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn create_checkout_session_with_key(
         &self,
         create: &CheckoutSessionCreate,
@@ -211,6 +264,13 @@ impl FintocClient {
     ///
     /// # Errors
     /// [`ClientError`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), fintoc_wasm::server::ClientError> {
+    /// let session = client.get_checkout_session("cs_li5531onlFDi235").await?;
+    /// if session.is_paid() { /* fulfil */ }
+    /// # Ok(()) }
+    /// ```
     pub async fn get_checkout_session(&self, id: &str) -> Result<CheckoutSession, ClientError> {
         let path = format!("/v1/checkout_sessions/{}", path_segment(id)?);
         self.send(self.request(reqwest::Method::GET, &path)).await
@@ -220,6 +280,12 @@ impl FintocClient {
     ///
     /// # Errors
     /// [`ClientError`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), fintoc_wasm::server::ClientError> {
+    /// let expired = client.expire_checkout_session("cs_li5531onlFDi235").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn expire_checkout_session(&self, id: &str) -> Result<CheckoutSession, ClientError> {
         let path = format!("/v1/checkout_sessions/{}/expire", path_segment(id)?);
         let key = uuid::Uuid::new_v4().to_string();
@@ -234,6 +300,13 @@ impl FintocClient {
     ///
     /// # Errors
     /// [`ClientError`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), fintoc_wasm::server::ClientError> {
+    /// let intent = client.get_payment_intent("pi_2aBc").await?;
+    /// println!("{}: {:?}", intent.status, intent.error_reason);
+    /// # Ok(()) }
+    /// ```
     pub async fn get_payment_intent(&self, id: &str) -> Result<PaymentIntent, ClientError> {
         let path = format!("/v1/payment_intents/{}", path_segment(id)?);
         self.send(self.request(reqwest::Method::GET, &path)).await

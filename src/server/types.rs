@@ -23,6 +23,11 @@ macro_rules! open_enum {
 
         impl $name {
             /// The value as Fintoc writes it.
+    ///
+    /// ```
+    /// use fintoc_wasm::server::CheckoutSessionStatus;
+    /// assert_eq!(CheckoutSessionStatus::InProgress.as_str(), "in_progress");
+    /// ```
             pub fn as_str(&self) -> &str {
                 match self {
                     $( $name::$variant => $text, )*
@@ -164,6 +169,14 @@ pub struct CheckoutSessionCreate {
 
 impl CheckoutSessionCreate {
     /// A session for `amount` (already validated: positive, CLP or MXN).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let create = CheckoutSessionCreate::new(Amount::new(1029, Currency::Mxn)?);
+    /// assert_eq!(create.amount().minor_units(), 1029);
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     pub fn new(amount: Amount) -> Self {
         CheckoutSessionCreate {
             amount,
@@ -177,30 +190,65 @@ impl CheckoutSessionCreate {
     }
 
     /// Where Fintoc sends refund notifications.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).customer_email("ana@example.cl");
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     pub fn customer_email(mut self, email: impl Into<String>) -> Self {
         self.customer_email = Some(email.into());
         self
     }
 
     /// A metadata entry (e.g. your order id; it comes back in the webhook).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).metadata("order_id", "ord_42");
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata.insert(key.into(), value.into());
         self
     }
 
     /// Where the hosted checkout page returns after payment.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).success_url("https://shop.cl/paid");
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     pub fn success_url(mut self, url: impl Into<String>) -> Self {
         self.success_url = Some(url.into());
         self
     }
 
     /// Where the hosted checkout page returns on cancel.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).cancel_url("https://shop.cl/cart");
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     pub fn cancel_url(mut self, url: impl Into<String>) -> Self {
         self.cancel_url = Some(url.into());
         self
     }
 
     /// When the session expires (RFC 3339, e.g. `2026-11-24T12:00:00Z`).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).expires_at("2026-11-24T12:00:00Z");
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     pub fn expires_at(mut self, rfc3339: impl Into<String>) -> Self {
         self.expires_at = Some(rfc3339.into());
         self
@@ -209,12 +257,33 @@ impl CheckoutSessionCreate {
     /// Direct payment: the money goes to this account instead of Fintoc collecting and paying
     /// out. Sent as `payment_method_options.payment_intent.recipient_account` (API
     /// 2023-11-15), or `…bank_transfer…` when the client pins `Fintoc-Version` ≥ 2026-02-01.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// use fintoc_wasm::server::BankAccount;
+    /// let c = CheckoutSessionCreate::new(Amount::new(5_000, Currency::Clp)?).recipient_account(BankAccount {
+    ///     holder_id: "771433855".into(),
+    ///     number: "123456789".into(),
+    ///     account_type: "checking_account".into(),
+    ///     institution_id: "cl_banco_de_chile".into(),
+    /// });
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     pub fn recipient_account(mut self, account: BankAccount) -> Self {
         self.recipient_account = Some(account);
         self
     }
 
     /// The amount.
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let c = CheckoutSessionCreate::new(Amount::new(7, Currency::Clp)?);
+    /// assert_eq!(c.amount().minor_units(), 7);
+    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// ```
     pub fn amount(&self) -> Amount {
         self.amount
     }
@@ -288,6 +357,14 @@ impl CheckoutSession {
     }
 
     /// The session's payment intent, if any.
+    ///
+    /// ```
+    /// # fn f(session: &fintoc_wasm::server::CheckoutSession) {
+    /// if let Some(intent) = session.payment_intent() {
+    ///     println!("{} {:?}", intent.status, intent.error_reason);
+    /// }
+    /// # }
+    /// ```
     pub fn payment_intent(&self) -> Option<&PaymentIntent> {
         self.payment_resource.payment_intent.as_ref()
     }

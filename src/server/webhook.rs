@@ -21,6 +21,12 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 pub const SIGNATURE_HEADER: &str = "Fintoc-Signature";
 
 /// Why a webhook signature was refused. Answer 400 and change nothing.
+///
+/// ```
+/// use fintoc_wasm::server::{verify_signature, SignatureError};
+/// let err = verify_signature(b"{}", "", "whsec_x", None, std::time::SystemTime::now());
+/// assert_eq!(err, Err(SignatureError::MissingHeader));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignatureError {
@@ -42,6 +48,12 @@ pub enum SignatureError {
 }
 
 /// The parts of a `Fintoc-Signature` header.
+///
+/// ```
+/// let h = fintoc_wasm::server::parse_signature_header("t=1,v1=ab,v1=cd")?;
+/// assert_eq!(h.v1.len(), 2);
+/// # Ok::<(), fintoc_wasm::server::SignatureError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignatureHeader {
     /// `t`, Unix seconds.
@@ -164,6 +176,11 @@ pub fn verify_signature(
 }
 
 /// Why a webhook could not be used.
+///
+/// ```
+/// use fintoc_wasm::server::{WebhookError, WebhookEvent};
+/// assert!(matches!(WebhookEvent::parse(b"[]"), Err(WebhookError::Body(_))));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebhookError {
@@ -176,6 +193,15 @@ pub enum WebhookError {
 }
 
 /// What an event is about, typed for the payment events this crate knows.
+///
+/// ```
+/// # fn f(event: fintoc_wasm::server::WebhookEvent) {
+/// use fintoc_wasm::server::EventData;
+/// if let EventData::CheckoutSessionFinished(session) = &event.data {
+///     println!("paid: {}", session.is_paid());
+/// }
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum EventData {
@@ -192,6 +218,13 @@ pub enum EventData {
 }
 
 /// A Fintoc webhook event.
+///
+/// ```
+/// use fintoc_wasm::server::WebhookEvent;
+/// let e = WebhookEvent::parse(br#"{"id":"evt_1","type":"payout.created","mode":"live","data":{}}"#)?;
+/// assert_eq!((e.id.as_str(), e.event_type.as_str()), ("evt_1", "payout.created"));
+/// # Ok::<(), fintoc_wasm::server::WebhookError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct WebhookEvent {
     /// `evt_…`: deduplicate on it (Fintoc may deliver an event more than once).
@@ -207,6 +240,18 @@ pub struct WebhookEvent {
 }
 
 /// What a webhook says about the payment.
+///
+/// ```
+/// # fn f(event: fintoc_wasm::server::WebhookEvent) {
+/// use fintoc_wasm::server::PaymentOutcome;
+/// match event.payment_outcome() {
+///     Some(PaymentOutcome::Paid) => { /* fulfil, once per order */ }
+///     Some(PaymentOutcome::NotPaid { reason }) => { /* tell the customer why */ }
+///     Some(PaymentOutcome::Expired) => { /* release the stock */ }
+///     _ => { /* wait for the next event */ }
+/// }
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PaymentOutcome {
@@ -334,6 +379,12 @@ impl WebhookEvent {
     }
 
     /// The checkout session this event is about, if it is one of its events.
+    ///
+    /// ```
+    /// # fn f(event: &fintoc_wasm::server::WebhookEvent) {
+    /// let order_id = event.checkout_session().and_then(|s| s.metadata.get("order_id"));
+    /// # }
+    /// ```
     pub fn checkout_session(&self) -> Option<&CheckoutSession> {
         match &self.data {
             EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
@@ -346,6 +397,12 @@ impl WebhookEvent {
 
 impl CheckoutSessionStatus {
     /// True for `finished` and `expired`.
+    ///
+    /// ```
+    /// use fintoc_wasm::server::CheckoutSessionStatus;
+    /// assert!(CheckoutSessionStatus::Expired.is_final());
+    /// assert!(!CheckoutSessionStatus::InProgress.is_final());
+    /// ```
     pub fn is_final(&self) -> bool {
         matches!(
             self,

@@ -30,6 +30,13 @@ pub struct PublicKeyProp(Result<PublicKey, OptionsError>);
 impl PublicKeyProp {
     /// The key, or why it was refused.
     ///
+    /// ```
+    /// use fintoc_wasm::yew::PublicKeyProp;
+    /// use yew::html::IntoPropValue;
+    /// let p: PublicKeyProp = "pk_live_x1".into_prop_value();
+    /// assert!(p.get().unwrap().is_live());
+    /// ```
+    ///
     /// # Errors
     /// The validation error of the string given.
     pub fn get(&self) -> Result<&PublicKey, &OptionsError> {

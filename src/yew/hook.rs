@@ -265,6 +265,13 @@ fn checkout_in(slot: &Slot) -> Option<Rc<Checkout>> {
 
 /// What [`use_fintoc_checkout`] returns: the current state and the actions.
 ///
+/// ```
+/// # fn f(checkout: fintoc_wasm::yew::UseFintocCheckout) {
+/// let busy = checkout.is_busy();
+/// checkout.open();
+/// # }
+/// ```
+///
 /// Cheap to clone; the actions do nothing before the component is mounted or after it is
 /// unmounted.
 #[derive(Clone)]
@@ -276,21 +283,45 @@ pub struct UseFintocCheckout {
 
 impl UseFintocCheckout {
     /// The state at this render.
+    ///
+    /// ```no_run
+    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
+    /// if let fintoc_wasm::CheckoutState::Failed(err) = checkout.state() { let _ = err.to_string(); }
+    /// # }
+    /// ```
     pub fn state(&self) -> &CheckoutState {
         &self.state
     }
 
     /// True while preparing (disable your button, show progress).
+    ///
+    /// ```no_run
+    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
+    /// let disabled = checkout.is_busy();
+    /// # }
+    /// ```
     pub fn is_busy(&self) -> bool {
         self.state.is_busy()
     }
 
     /// Fintoc's hosted checkout page for the current session, if the session response had one.
+    ///
+    /// ```no_run
+    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
+    /// if let Some(url) = checkout.redirect_url() { /* <a href={url}> */ }
+    /// # }
+    /// ```
     pub fn redirect_url(&self) -> Option<&str> {
         self.redirect_url.as_deref()
     }
 
     /// Opens the widget (preparing first if needed; a second call while preparing joins it).
+    ///
+    /// ```no_run
+    /// # fn f(checkout: fintoc_wasm::yew::UseFintocCheckout) {
+    /// let onclick = yew::Callback::from(move |_: yew::MouseEvent| checkout.open());
+    /// # }
+    /// ```
     pub fn open(&self) {
         if let Some(checkout) = checkout_in(&self.slot) {
             checkout.open();
@@ -298,6 +329,12 @@ impl UseFintocCheckout {
     }
 
     /// Hides the open widget.
+    ///
+    /// ```no_run
+    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
+    /// checkout.hide();
+    /// # }
+    /// ```
     pub fn hide(&self) {
         if let Some(checkout) = checkout_in(&self.slot) {
             checkout.hide();
@@ -305,6 +342,12 @@ impl UseFintocCheckout {
     }
 
     /// Tries again after a failure, and opens.
+    ///
+    /// ```no_run
+    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
+    /// if checkout.state().error().is_some() { checkout.retry(); }
+    /// # }
+    /// ```
     pub fn retry(&self) {
         if let Some(checkout) = checkout_in(&self.slot) {
             checkout.retry();
@@ -312,6 +355,12 @@ impl UseFintocCheckout {
     }
 
     /// Forgets the session (e.g. after success, to pay for another order).
+    ///
+    /// ```no_run
+    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
+    /// checkout.reset();
+    /// # }
+    /// ```
     pub fn reset(&self) {
         if let Some(checkout) = checkout_in(&self.slot) {
             checkout.reset();
