@@ -1,6 +1,6 @@
 //! The widget handle: owns the JS widget and the closures Fintoc calls, like gloo's timers own
-//! theirs. Dropping it destroys the widget and frees the closures; nothing is ever leaked with
-//! `Closure::forget`.
+//! theirs. Dropping it destroys the widget and frees the closures; no closure is ever leaked
+//! (never forgotten).
 //!
 //! Re-entrancy rules (a shop may destroy or drop the widget from inside its own callbacks):
 //! - callbacks are `Fn` closures: JS may call them re-entrantly, and no `RefCell` borrow is held

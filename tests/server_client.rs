@@ -53,6 +53,17 @@ const SESSION: &str = r#"{"id":"cs_123","object":"checkout_session","amount":129
   "redirect_url":"https://checkout.fintoc.com/checkout_session_123","metadata":{"order_id":"ord_1"},
   "payment_resource":null,"customer_email":null,"created_at":"2026-11-24T00:00:00Z"}"#;
 
+/// Creates a session against a mock answering `status` with `body`; the client's error.
+async fn create_error(status: StatusCode, body: String) -> ClientError {
+    let base = mock(Seen::default(), (status, body)).await;
+    FintocClient::new("sk_test_1")
+        .unwrap()
+        .with_base_url(&base)
+        .create_checkout_session(&create())
+        .await
+        .unwrap_err()
+}
+
 fn create() -> CheckoutSessionCreate {
     CheckoutSessionCreate::new(Amount::new(12_990, Currency::Clp).unwrap())
         .metadata("order_id", "ord_1")
@@ -134,13 +145,7 @@ async fn fintocs_error_object_becomes_a_typed_error() {
     let error = json!({"error": {"type": "invalid_request_error", "code": "missing_parameter",
         "message": "Missing required param: currency.", "param": "currency",
         "doc_url": "https://docs.fintoc.com/reference/errors"}});
-    let base = mock(
-        Seen::default(),
-        (StatusCode::BAD_REQUEST, error.to_string()),
-    )
-    .await;
-    let client = FintocClient::new("sk_test_1").unwrap().with_base_url(&base);
-    let err = client.create_checkout_session(&create()).await.unwrap_err();
+    let err = create_error(StatusCode::BAD_REQUEST, error.to_string()).await;
     assert_eq!(
         err,
         ClientError::Api {
@@ -155,17 +160,7 @@ async fn fintocs_error_object_becomes_a_typed_error() {
     assert!(!err.is_retryable());
 
     let auth = json!({"error": {"type": "authentication_error", "message": "Invalid API Key"}});
-    let base = mock(
-        Seen::default(),
-        (StatusCode::UNAUTHORIZED, auth.to_string()),
-    )
-    .await;
-    let err = FintocClient::new("sk_live_1")
-        .unwrap()
-        .with_base_url(&base)
-        .create_checkout_session(&create())
-        .await
-        .unwrap_err();
+    let err = create_error(StatusCode::UNAUTHORIZED, auth.to_string()).await;
     assert!(matches!(
         err,
         ClientError::Api {
@@ -178,13 +173,7 @@ async fn fintocs_error_object_becomes_a_typed_error() {
 
 #[tokio::test]
 async fn five_hundreds_and_garbage_are_typed_too() {
-    let base = mock(
-        Seen::default(),
-        (StatusCode::BAD_GATEWAY, "<html>upstream down</html>".into()),
-    )
-    .await;
-    let client = FintocClient::new("sk_test_1").unwrap().with_base_url(&base);
-    let err = client.create_checkout_session(&create()).await.unwrap_err();
+    let err = create_error(StatusCode::BAD_GATEWAY, "<html>upstream down</html>".into()).await;
     assert_eq!(
         err,
         ClientError::Http {
@@ -195,33 +184,13 @@ async fn five_hundreds_and_garbage_are_typed_too() {
     assert!(err.is_retryable());
 
     let unavailable = json!({"error": {"type": "api_error", "message": "institution unavailable"}});
-    let base = mock(
-        Seen::default(),
-        (StatusCode::SERVICE_UNAVAILABLE, unavailable.to_string()),
-    )
-    .await;
-    let err = FintocClient::new("sk_test_1")
-        .unwrap()
-        .with_base_url(&base)
-        .create_checkout_session(&create())
-        .await
-        .unwrap_err();
+    let err = create_error(StatusCode::SERVICE_UNAVAILABLE, unavailable.to_string()).await;
     assert!(
         matches!(err, ClientError::Api { status: 503, .. }) && err.is_retryable(),
         "{err:?}"
     );
 
-    let base = mock(
-        Seen::default(),
-        (StatusCode::OK, "{\"not\":\"a session\"}".into()),
-    )
-    .await;
-    let err = FintocClient::new("sk_test_1")
-        .unwrap()
-        .with_base_url(&base)
-        .create_checkout_session(&create())
-        .await
-        .unwrap_err();
+    let err = create_error(StatusCode::OK, "{\"not\":\"a session\"}".into()).await;
     assert!(matches!(err, ClientError::Decode(_)), "{err:?}");
 
     let closed = FintocClient::new("sk_test_1")
