@@ -150,7 +150,7 @@ async fn cancel_while_preparing_creates_no_widget_and_fires_nothing() {
     let checkout = Checkout::new(
         CheckoutConfig::new(
             options(),
-            SessionSource::endpoint(session_url(&id, "&delay=300")),
+            SessionSource::endpoint(session_url(&id, "&delay=800")),
         )
         .load_options(served_sandbox(&id, 150)),
         callbacks(&rec),
@@ -160,7 +160,7 @@ async fn cancel_while_preparing_creates_no_widget_and_fires_nothing() {
     sleep(30).await;
     checkout.cancel();
     assert_eq!(checkout.state(), CheckoutState::Idle);
-    sleep(600).await; // both the script and the (aborted) session request are long done
+    sleep(1200).await; // both the script and the (aborted) session request are long done
     assert!(fintoc_global_exists(), "the script itself still loaded");
     assert_eq!(create_count(), 0, "no widget was ever created");
     assert_eq!(rec.take(), ["Preparing", "Idle"]);
@@ -175,9 +175,9 @@ async fn dropping_while_preparing_creates_no_widget_and_fires_nothing() {
     let checkout = Checkout::new(
         CheckoutConfig::new(
             options(),
-            SessionSource::endpoint(session_url(&id, "&delay=300")),
+            SessionSource::endpoint(session_url(&id, "&delay=1000")),
         )
-        .load_options(served_sandbox(&id, 200)),
+        .load_options(served_sandbox(&id, 800)),
         callbacks(&rec),
     );
     let s = record_states(&checkout, &rec);
@@ -187,11 +187,19 @@ async fn dropping_while_preparing_creates_no_widget_and_fires_nothing() {
         1,
         "open() puts the script in the page at once"
     );
-    sleep(30).await; // the session request is in flight
-    assert_eq!(count_events(&id, "session-start").await, 1);
+    // The session request is in flight (the server answers only after 1 s).
+    let mut in_flight = false;
+    for _ in 0..25 {
+        if count_events(&id, "session-start").await == 1 {
+            in_flight = true;
+            break;
+        }
+        sleep(20).await;
+    }
+    assert!(in_flight, "the session request went out");
     drop(checkout);
     drop(s);
-    sleep(500).await;
+    sleep(1500).await;
     assert!(fintoc_global_exists(), "the script itself still loaded");
     assert_eq!(create_count(), 0, "no widget was ever created");
     assert_eq!(rec.take(), ["Preparing"]);
@@ -201,11 +209,11 @@ async fn dropping_while_preparing_creates_no_widget_and_fires_nothing() {
 async fn a_stale_token_is_refetched_before_opening() {
     let sandbox = Sandbox::install().unwrap();
     let id = unique_id("stale");
-    // Expires 30.3 s after creation: with the 30 s safety margin it is stale after 0.3 s.
+    // Expires 31 s after creation: with the 30 s safety margin it is stale after 1 s.
     let checkout = Checkout::new(
         CheckoutConfig::new(
             options(),
-            SessionSource::endpoint(session_url(&id, "&expires_in=30.3")),
+            SessionSource::endpoint(session_url(&id, "&expires_in=31")),
         ),
         Callbacks::new(),
     );
@@ -213,7 +221,7 @@ async fn a_stale_token_is_refetched_before_opening() {
     checkout.wait_for(|s| *s == CheckoutState::Ready).await;
     let first = checkout.session_token().unwrap();
     assert!(!first.is_stale());
-    sleep(400).await;
+    sleep(1100).await;
     assert!(first.is_stale());
     checkout.open();
     checkout.wait_for(|s| *s == CheckoutState::Open).await;

@@ -233,9 +233,9 @@ async fn unmount_while_preparing_opens_nothing_and_calls_nothing() {
     fresh_page();
     let id = unique_id("unmount-prep");
     let rec = Recorder::default();
-    let mut props = base_props(SessionSource::endpoint(session_url(&id, "&delay=250")));
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "&delay=700")));
     props.load = LoadOptions::new()
-        .url(script_url(&id, 250))
+        .url(script_url(&id, 700))
         .timeout(Duration::from_secs(10));
     props.on_state = Some(states(&rec));
     props.on_success = Some({
@@ -247,7 +247,7 @@ async fn unmount_while_preparing_opens_nothing_and_calls_nothing() {
     app.button().click();
     settle().await;
     app.unmount();
-    sleep(600).await;
+    sleep(1200).await;
     assert!(fintoc_global_exists(), "the script did load");
     assert_eq!(sandbox_create_count(), 0, "no widget was ever created");
     assert_eq!(rec.take(), ["Preparing"]);
