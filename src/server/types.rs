@@ -80,6 +80,22 @@ open_enum! {
     }
 }
 
+impl CheckoutSessionStatus {
+    /// True for `finished` and `expired`.
+    ///
+    /// ```
+    /// use fintoc_wasm::server::CheckoutSessionStatus;
+    /// assert!(CheckoutSessionStatus::Expired.is_final());
+    /// assert!(!CheckoutSessionStatus::InProgress.is_final());
+    /// ```
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            CheckoutSessionStatus::Finished | CheckoutSessionStatus::Expired
+        )
+    }
+}
+
 open_enum! {
     /// `payment_intent.status`.
     PaymentIntentStatus {

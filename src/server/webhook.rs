@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::types::{CheckoutSession, CheckoutSessionStatus, PaymentIntent, PaymentIntentStatus};
+use super::types::{CheckoutSession, PaymentIntent, PaymentIntentStatus};
 
 /// How far the signature's timestamp may be from now, in either direction, by default.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
@@ -392,22 +392,6 @@ impl WebhookEvent {
             }
             _ => None,
         }
-    }
-}
-
-impl CheckoutSessionStatus {
-    /// True for `finished` and `expired`.
-    ///
-    /// ```
-    /// use fintoc_wasm::server::CheckoutSessionStatus;
-    /// assert!(CheckoutSessionStatus::Expired.is_final());
-    /// assert!(!CheckoutSessionStatus::InProgress.is_final());
-    /// ```
-    pub fn is_final(&self) -> bool {
-        matches!(
-            self,
-            CheckoutSessionStatus::Finished | CheckoutSessionStatus::Expired
-        )
     }
 }
 

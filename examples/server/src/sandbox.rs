@@ -21,6 +21,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use fintoc_wasm::server::CheckoutSessionStatus;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -38,7 +39,7 @@ struct Session {
     token: String,
     amount: u64,
     currency: String,
-    status: String,
+    status: CheckoutSessionStatus,
     metadata: Value,
     customer_email: Value,
     success_url: Value,
@@ -49,8 +50,8 @@ struct Session {
 }
 
 impl Session {
-    /// The Checkout Session object (API 2023-11-15 shape).
-    fn to_json(&self, mode_is_final_token: bool) -> Value {
+    /// The Checkout Session object (API 2023-11-15 shape); the token is `null` once final.
+    fn to_json(&self) -> Value {
         json!({
             "id": self.id,
             "object": "checkout_session",
@@ -70,12 +71,8 @@ impl Session {
             "payment_methods": ["payment_intent"],
             "payment_resource": self.payment_intent.as_ref().map(|pi| json!({ "payment_intent": pi })),
             "redirect_url": format!("https://checkout.fintoc.com/sandbox/{}", self.id),
-            "session_token": if mode_is_final_token { Value::Null } else { json!(self.token) },
+            "session_token": if self.status.is_final() { Value::Null } else { json!(self.token) },
         })
-    }
-
-    fn is_final(&self) -> bool {
-        self.status == "finished" || self.status == "expired"
     }
 }
 
@@ -214,10 +211,10 @@ impl Sandbox {
                     let t = unix_now();
                     sessions
                         .values_mut()
-                        .filter(|s| !s.is_final() && s.expires_at <= t)
+                        .filter(|s| !s.status.is_final() && s.expires_at <= t)
                         .map(|s| {
-                            s.status = "expired".into();
-                            s.to_json(true)
+                            s.status = CheckoutSessionStatus::Expired;
+                            s.to_json()
                         })
                         .collect()
                 };
@@ -367,7 +364,7 @@ fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
         id: id.clone(),
         amount,
         currency: currency.code().to_owned(),
-        status: "created".into(),
+        status: CheckoutSessionStatus::Created,
         metadata: request.get("metadata").cloned().unwrap_or(json!({})),
         customer_email: request
             .get("customer_email")
@@ -379,7 +376,7 @@ fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
         expires_at: created_at + sandbox.lifetime.as_secs() as i64,
         payment_intent: None,
     };
-    let json = session.to_json(false);
+    let json = session.to_json();
     lock(&sandbox.sessions).insert(id, session);
     Ok(json)
 }
@@ -393,7 +390,7 @@ async fn get_session(
         return r;
     }
     match lock(&sandbox.sessions).get(&id) {
-        Some(s) => Json(s.to_json(s.is_final())).into_response(),
+        Some(s) => Json(s.to_json()).into_response(),
         None => not_found(&id),
     }
 }
@@ -421,7 +418,7 @@ async fn expire_session(
         let Some(session) = sessions.get_mut(&id) else {
             return not_found(&id);
         };
-        if session.is_final() {
+        if session.status.is_final() {
             return fintoc_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request_error",
@@ -430,8 +427,8 @@ async fn expire_session(
                 None,
             );
         }
-        session.status = "expired".into();
-        session.to_json(true)
+        session.status = CheckoutSessionStatus::Expired;
+        session.to_json()
     };
     sandbox.deliver("checkout_session.expired", expired.clone());
     Json(expired).into_response()
@@ -466,11 +463,11 @@ async fn outcome(
         "exited" => {
             // The shopper closed the widget: the session stays open until it expires.
             let mut sessions = lock(&sandbox.sessions);
-            if let Some(s) = sessions
-                .values_mut()
-                .find(|s| Some(&s.token) == report.session_token.as_ref() && s.status == "created")
-            {
-                s.status = "in_progress".into();
+            if let Some(s) = sessions.values_mut().find(|s| {
+                Some(&s.token) == report.session_token.as_ref()
+                    && s.status == CheckoutSessionStatus::Created
+            }) {
+                s.status = CheckoutSessionStatus::InProgress;
             }
             return StatusCode::NO_CONTENT.into_response();
         }
@@ -494,14 +491,14 @@ async fn outcome(
                 "no sandbox session has that token",
             );
         };
-        if session.is_final() {
+        if session.status.is_final() {
             return crate::shop::error(
                 StatusCode::CONFLICT,
                 "session_final",
                 format!("the session is already {}", session.status),
             );
         }
-        session.status = "finished".into();
+        session.status = CheckoutSessionStatus::Finished;
         session.payment_intent = Some(json!({
             "id": format!("pi_sandbox_{}", &random()[..20]),
             "object": "payment_intent",
@@ -515,7 +512,7 @@ async fn outcome(
             "metadata": session.metadata,
             "sender_account": { "institution_id": report.institution_id },
         }));
-        session.to_json(true)
+        session.to_json()
     };
     sandbox.deliver("checkout_session.finished", finished);
     StatusCode::NO_CONTENT.into_response()

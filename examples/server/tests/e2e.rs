@@ -170,6 +170,13 @@ impl Browser {
         .map(str::to_owned)
     }
 
+    /// Loads the shop, clicks the pay button and switches into the widget once it is open.
+    async fn start_payment(&self, shop: &str) {
+        self.goto(shop).await;
+        self.click(".fintoc-checkout__button:not([disabled])").await;
+        self.enter_widget().await;
+    }
+
     /// Switches into the sandbox widget's iframe once it is shown.
     async fn enter_widget(&self) {
         let frame = self.wait("iframe[data-fintoc-sandbox]").await;
@@ -271,8 +278,6 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
         .await;
     browser.click("[data-action='succeed']").await;
     browser.leave_widget().await;
-    let paid = browser.wait("[data-payment='paid']").await;
-    let _ = paid;
     let order = browser
         .attribute("[data-payment='paid']", "data-order")
         .await
@@ -285,11 +290,7 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
         .contains("¡Pago confirmado!"));
 
     // 2. The bank rejects it: the shopper sees the failure the webhook reported.
-    browser.goto(&server.base).await;
-    browser
-        .click(".fintoc-checkout__button:not([disabled])")
-        .await;
-    browser.enter_widget().await;
+    browser.start_payment(&server.base).await;
     browser
         .click("button[data-institution='cl_banco_de_chile']")
         .await;
@@ -308,11 +309,7 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
 
     // 3. The shopper closes the widget: nothing is charged, the order stays pending, and the
     //    pay button is there to try again.
-    browser.goto(&server.base).await;
-    browser
-        .click(".fintoc-checkout__button:not([disabled])")
-        .await;
-    browser.enter_widget().await;
+    browser.start_payment(&server.base).await;
     browser.click("button[aria-label='Cerrar']").await;
     browser.leave_widget().await;
     browser.wait(".fintoc-checkout--exited").await;
