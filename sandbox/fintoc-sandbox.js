@@ -2,7 +2,8 @@
  * fintoc-wasm sandbox: an offline stand-in for https://js.fintoc.com/v1/.
  *
  * The one copy used by the crate's tests, the `testing` feature and the demo server.
- * It mimics the documented widget contract (../shared/fintoc-reference.md §1):
+ * It mimics the documented widget contract
+ * (https://docs.fintoc.com/docs/resources/widget/web-integration):
  *   window.Fintoc.create(options) -> { open(), hide(), close(), destroy() }
  *   options: publicKey, product, sessionToken | widgetToken, holderType, country,
  *            institutionId, username, onSuccess(payload?), onExit(), onEvent(name, metadata)

@@ -5,9 +5,12 @@ It serves scripts (the sandbox, slow, failing, defining no global) and a fake me
 endpoint, and records the order in which requests start and end, per test id, so tests can prove
 ordering ("the token request went out before the script finished loading") without timing.
 
-    GET  /script?id=ID&delay=MS&kind=sandbox|noglobal   logs script-start, waits, serves, logs script-end
+    GET  /script?id=ID&delay=MS&kind=sandbox|noglobal|late
+                                                         logs script-start, waits, serves, logs script-end
+                                                         (late: the sandbox defines window.Fintoc 300 ms
+                                                         after the script ran, like an async bootstrap)
     GET  /status/404                                     404
-    ANY  /session?id=ID&delay=MS&status=200&mode=ok|html|missing&expires_in=S
+    ANY  /session?id=ID&delay=MS&status=200&mode=ok|html|missing&expires_in=S&redirect=URL
                                                          logs session-start (method, body, x-test header)
     GET  /log?id=ID                                      the log for ID as JSON
     GET  /closed-port                                    a TCP port nothing listens on
@@ -109,11 +112,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/script":
             record(test_id, "script-start")
             time.sleep(delay)
-            if q.get("kind", "sandbox") == "noglobal":
+            kind = q.get("kind", "sandbox")
+            if kind == "noglobal":
                 source = "/* loads, defines nothing */ window.__noGlobalLoaded = true;"
             else:
                 with open(SANDBOX, encoding="utf-8") as f:
                     source = f.read()
+                if kind == "late":
+                    source = (
+                        "window.__fintocLateRan = true;\nsetTimeout(function () {\n"
+                        + source
+                        + "\n}, 300);"
+                    )
             self.send(200, source, "text/javascript; charset=utf-8")
             record(test_id, "script-end")
         elif url.path.startswith("/status/"):
@@ -143,7 +153,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "status": "created",
                     "session_token": "cs_%s_sec_%d" % (test_id or "x", n),
                     "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (expires.microsecond // 1000),
-                    "redirect_url": "https://checkout.fintoc.com/checkout_session_" + test_id,
+                    "redirect_url": q.get(
+                        "redirect", "https://checkout.fintoc.com/checkout_session_" + test_id
+                    ),
                 }
                 self.send(status, json.dumps(session))
             record(test_id, "session-end")

@@ -34,6 +34,29 @@ pub(crate) fn now_ms() -> f64 {
     }
 }
 
+/// The longest delay `setTimeout` honours: 2^31 − 1 ms (~24.8 days). Browsers treat anything
+/// longer as 0 and fire at once, so a `Duration::MAX` meant as "no timeout" must be clamped.
+pub(crate) const MAX_TIMER_MS: u32 = i32::MAX as u32;
+
+/// `duration` in whole milliseconds for a browser timer, clamped to [`MAX_TIMER_MS`].
+pub(crate) fn timer_ms(duration: std::time::Duration) -> u32 {
+    u32::try_from(duration.as_millis())
+        .unwrap_or(MAX_TIMER_MS)
+        .min(MAX_TIMER_MS)
+}
+
+/// In debug builds, prints a technical error message to the browser console (the details a
+/// developer needs, which shoppers never see); in release builds, nothing.
+#[cfg_attr(not(feature = "yew"), allow(dead_code))]
+pub(crate) fn debug_console_error(message: &dyn std::fmt::Display) {
+    #[cfg(debug_assertions)]
+    if window().is_some() {
+        web_sys::console::error_1(&JsValue::from_str(&format!("fintoc-wasm: {message}")));
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = message;
+}
+
 /// A readable message for a thrown JS value (an `Error`'s message, else its string form).
 pub(crate) fn js_message(value: &JsValue) -> String {
     if let Some(err) = value.dyn_ref::<js_sys::Error>() {

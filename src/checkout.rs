@@ -454,7 +454,9 @@ impl Checkout {
         self.inner.stop(true);
     }
 
-    /// After a failure: tries again and opens (a still-fresh token is reused).
+    /// After a failure: tries again and opens. A still-fresh token is reused after a script or
+    /// session failure; after a widget failure (Fintoc refused the token, say) a new session is
+    /// fetched.
     ///
     /// ```no_run
     /// # fn f(checkout: &fintoc_wasm::Checkout) {
@@ -462,7 +464,12 @@ impl Checkout {
     /// # }
     /// ```
     pub fn retry(&self) {
-        if self.state().error().is_some() {
+        if let Some(error) = self.state().error() {
+            // A token the widget refused (create threw, or a widget call failed) is not tried
+            // again for its remaining lifetime: the retry fetches a new session.
+            if matches!(error, FintocError::Widget(_)) {
+                *self.inner.session.borrow_mut() = None;
+            }
             self.inner.discard_widget();
         }
         self.open();
@@ -623,7 +630,11 @@ impl Inner {
     }
 
     fn ensure_prepared(self: &Rc<Self>) {
-        if self.task.borrow().is_some() || self.has_usable_widget() {
+        // An open widget is a customer mid-payment: never replaced because its token aged.
+        if self.task.borrow().is_some()
+            || self.has_usable_widget()
+            || self.state() == CheckoutState::Open
+        {
             return;
         }
         // A widget whose token went stale cannot be reused: the new one gets a new token.
@@ -677,10 +688,17 @@ impl Inner {
             Err(e) => return self.fail(e.into()),
         };
         let options = options.clone().with_session_token(session.token);
-        match fintoc.create(&options, self.widget_callbacks()) {
-            Ok(widget) => *self.widget.borrow_mut() = Some(Rc::new(widget)),
+        let widget = match fintoc.create(&options, self.widget_callbacks()) {
+            Ok(widget) => widget,
             Err(e) => return self.fail(e),
+        };
+        // A callback Fintoc fired synchronously inside `create` may have cancelled, reset or
+        // dropped the checkout: then this widget belongs to nobody and is destroyed here.
+        if self.epoch.get() != epoch {
+            drop(widget);
+            return;
         }
+        *self.widget.borrow_mut() = Some(Rc::new(widget));
         self.set_state(CheckoutState::Ready);
         if self.epoch.get() == epoch && self.want_open.get() {
             self.open_now();

@@ -14,8 +14,10 @@ macro_rules! event_kinds {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal, )*) => {
         /// The name of a widget event (`onEvent`'s first argument), as an open enum.
         ///
-        /// Names from the Fintoc docs and the event list in `../shared/fintoc-reference.md` §1.5;
-        /// anything else is kept as [`EventKind::Unknown`].
+        /// Names from Fintoc's widget events page
+        /// (<https://docs.fintoc.com/guides/resources/widget/widget-events>) and the events the
+        /// mobile SDKs handle (see `docs/fintoc.md` in this repository); anything else is kept as
+        /// [`EventKind::Unknown`].
         ///
         /// ```
         /// use fintoc_wasm::EventKind;

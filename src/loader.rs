@@ -270,8 +270,8 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
             false,
         ),
     };
-    let after_ms = u32::try_from(options.timeout.as_millis()).unwrap_or(u32::MAX);
-    let outcome = watch_script(&window, &script, foreign, after_ms);
+    let after_ms = browser::timer_ms(options.timeout);
+    let outcome = watch_script(&window, &script, after_ms);
     let id = NEXT_ID.with(|n| {
         n.set(n.get() + 1);
         n.get()
@@ -279,14 +279,24 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     let future: LoadFuture = async move {
         let outcome = outcome.await;
         let result = match outcome {
-            Outcome::Loaded => Fintoc::from_window(&window).ok_or(LoadError::GlobalMissing { url }),
+            Outcome::Loaded => {
+                Fintoc::from_window(&window).ok_or(LoadError::GlobalMissing { url: url.clone() })
+            }
             Outcome::Failed => Err(LoadError::Network { url }),
+            // The script ran but `window.Fintoc` never appeared within the timeout.
+            Outcome::LoadedWithoutGlobal => {
+                Fintoc::from_window(&window).ok_or(LoadError::GlobalMissing { url })
+            }
             Outcome::TimedOut => {
                 Fintoc::from_window(&window).ok_or(LoadError::Timeout { url, after_ms })
             }
         };
         if result.is_err() {
-            script.remove();
+            // Only a tag this crate injected is ours to remove: a tag the page author wrote
+            // stays (removing it and injecting another could run Fintoc.js twice).
+            if !foreign {
+                script.remove();
+            }
             forget_entry(id);
         }
         #[cfg(feature = "testing")]
@@ -400,7 +410,12 @@ fn absolute_url(window: &web_sys::Window, url: &str) -> Result<String, LoadError
 /// script. `data:` URLs are compared whole.
 pub(crate) fn script_key(url: &str) -> String {
     let url = url.trim();
-    if url.len() >= 5 && url[..5].eq_ignore_ascii_case("data:") {
+    // `.get`, not slicing: `src` of an invalid URL keeps its raw text, which may put a
+    // multi-byte character across byte 5 (`//[aé`).
+    if url
+        .get(..5)
+        .is_some_and(|s| s.eq_ignore_ascii_case("data:"))
+    {
         return url.to_owned();
     }
     let url = url.split('#').next().unwrap_or_default();
@@ -409,10 +424,11 @@ pub(crate) fn script_key(url: &str) -> String {
         return url.trim_end_matches('/').to_owned();
     };
     let authority_start = scheme_end + 3;
-    let path_start = url[authority_start..]
-        .find('/')
+    let path_start = url
+        .get(authority_start..)
+        .and_then(|rest| rest.find('/'))
         .map_or(url.len(), |i| authority_start + i);
-    let (origin, path) = url.split_at(path_start);
+    let (origin, path) = url.split_at_checked(path_start).unwrap_or((url, ""));
     format!(
         "{}{}",
         origin.to_ascii_lowercase(),
@@ -422,18 +438,24 @@ pub(crate) fn script_key(url: &str) -> String {
 
 #[derive(Clone, Copy, Debug)]
 enum Outcome {
+    /// `window.Fintoc` exists.
     Loaded,
+    /// The tag's `error` event.
     Failed,
+    /// The tag's `load` fired but `window.Fintoc` did not appear before the timeout.
+    LoadedWithoutGlobal,
+    /// Neither `load` nor `error` within the timeout.
     TimedOut,
 }
 
 /// Listens for the tag's `load`/`error` and starts the timeout, now; the returned future
-/// resolves with whichever comes first. For a tag we did not inject, its `load` may already have
-/// fired, so `window.Fintoc` appearing also counts as loaded (polled every 50 ms).
+/// resolves with whichever comes first. `window.Fintoc` is polled every 50 ms as well: a tag we
+/// did not inject may have fired `load` already, and a script may define the global a moment
+/// after its `load` (a bootstrap that finishes asynchronously). A `load` without the global
+/// therefore keeps waiting, bounded by the timeout, before it counts as `GlobalMissing`.
 fn watch_script(
     window: &web_sys::Window,
     script: &web_sys::HtmlScriptElement,
-    foreign: bool,
     after_ms: u32,
 ) -> impl std::future::Future<Output = Outcome> {
     use gloo_events::EventListener;
@@ -446,10 +468,20 @@ fn watch_script(
             let _ = tx.send(outcome);
         }
     };
+    let loaded = Rc::new(Cell::new(false));
+    let has_global = {
+        let window = window.clone();
+        move || Fintoc::from_window(&window).is_some()
+    };
     let listeners = (
         EventListener::once(script, "load", {
-            let send = send.clone();
-            move |_| send(Outcome::Loaded)
+            let (send, loaded, has_global) = (send.clone(), loaded.clone(), has_global.clone());
+            move |_| {
+                loaded.set(true);
+                if has_global() {
+                    send(Outcome::Loaded);
+                }
+            }
         }),
         EventListener::once(script, "error", {
             let send = send.clone();
@@ -458,15 +490,18 @@ fn watch_script(
     );
     let timer = Timeout::new(after_ms, {
         let send = send.clone();
-        move || send(Outcome::TimedOut)
+        move || {
+            send(if loaded.get() {
+                Outcome::LoadedWithoutGlobal
+            } else {
+                Outcome::TimedOut
+            })
+        }
     });
-    let poll = foreign.then(|| {
-        let window = window.clone();
-        Interval::new(50, move || {
-            if Fintoc::from_window(&window).is_some() {
-                send(Outcome::Loaded);
-            }
-        })
+    let poll = Interval::new(50, move || {
+        if has_global() {
+            send(Outcome::Loaded);
+        }
     });
     async move {
         let outcome = rx.await.unwrap_or(Outcome::TimedOut);

@@ -1,7 +1,9 @@
 //! Typed, validated options for `Fintoc.create`, converted to the camelCase object the widget
 //! expects.
 //!
-//! Option names and values follow `../shared/fintoc-reference.md` §1.2. Anything the crate does not
+//! Option names and values follow Fintoc's widget documentation
+//! (<https://docs.fintoc.com/docs/resources/widget/web-integration>,
+//! <https://docs.fintoc.com/guides/resources/widget/webview>). Anything the crate does not
 //! know yet goes through [`WidgetOptionsBuilder::extra`].
 
 use std::fmt;
@@ -667,16 +669,25 @@ impl WidgetOptions {
     }
 
     /// The options as the plain JS object `Fintoc.create` receives (without callbacks).
-    /// Browser only: in a native build this panics like any `JsValue` construction.
     ///
-    /// ```no_run
+    /// # Errors
+    /// [`LoadError::NotInBrowser`](crate::LoadError::NotInBrowser) in a native build (server-side
+    /// rendering, tests), where no JS object can exist.
+    ///
+    /// ```
     /// # use fintoc_wasm::WidgetOptions;
     /// let o = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
-    /// let obj: js_sys::Object = o.to_js();
+    /// match o.to_js() {
+    ///     Ok(object) => { /* in the browser: pass it to your own JS */ }
+    ///     Err(e) => assert!(fintoc_wasm::FintocError::from(e).is_not_in_browser()),
+    /// }
     /// # Ok::<(), fintoc_wasm::OptionsError>(())
     /// ```
-    pub fn to_js(&self) -> js_sys::Object {
-        object_from_pairs(&self.to_pairs())
+    pub fn to_js(&self) -> Result<js_sys::Object, crate::LoadError> {
+        if !crate::browser::IS_BROWSER_TARGET {
+            return Err(crate::LoadError::NotInBrowser);
+        }
+        Ok(object_from_pairs(&self.to_pairs()))
     }
 }
 
@@ -954,6 +965,15 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err, OptionsError::EmptyOptionName);
+    }
+
+    #[test]
+    fn to_js_off_browser_is_a_typed_error_not_a_panic() {
+        let o = WidgetOptions::builder("pk_test_1")
+            .session_token("cs_1")
+            .build()
+            .unwrap();
+        assert_eq!(o.to_js().err(), Some(crate::LoadError::NotInBrowser));
     }
 
     #[test]

@@ -31,7 +31,11 @@ pub const STALE_MARGIN: Duration = Duration::from_secs(30);
 /// assert!(token.is_stale_at(token.fetched_at_ms() + 10.0 * 60_000.0));
 /// # Ok::<(), fintoc_wasm::OptionsError>(())
 /// ```
-#[derive(Clone, PartialEq)]
+///
+/// Two tokens are equal when their strings (and explicit `expires_at`, if any) are: when the
+/// Rust value was built is not part of a token's identity, so a page that rebuilds the same
+/// token on every render does not look like a new session.
+#[derive(Clone)]
 pub struct SessionToken {
     value: String,
     fetched_at_ms: f64,
@@ -156,6 +160,12 @@ impl SessionToken {
     }
 }
 
+impl PartialEq for SessionToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.expires_at_ms == other.expires_at_ms
+    }
+}
+
 impl fmt::Debug for SessionToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionToken")
@@ -216,13 +226,25 @@ impl IntoSessionToken for &String {
 /// What the session endpoint answered: the token and, when present, Fintoc's hosted checkout
 /// page (`redirect_url`), the fallback when the widget cannot load. Your backend's own fields
 /// (an order id, say) are read with [`get`](Self::get).
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Its `Debug` output never shows the token in clear nor the body (which holds the token).
+#[derive(Clone, PartialEq)]
 pub struct SessionResponse {
     /// The session token (with `expires_at` when the response had it).
     pub token: SessionToken,
     /// Fintoc's hosted checkout page for this session, if the response had one.
     pub redirect_url: Option<String>,
     body: String,
+}
+
+impl fmt::Debug for SessionResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionResponse")
+            .field("token", &self.token)
+            .field("redirect_url", &self.redirect_url)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl SessionResponse {
@@ -367,14 +389,49 @@ fn session_response_from(
         Some(ms) => token.with_expires_at_ms(ms),
         None => token,
     };
-    let redirect_url = fields
-        .redirect_url
-        .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+    let redirect_url = fields.redirect_url.filter(|u| is_safe_redirect(u));
     Ok(SessionResponse {
         token,
         redirect_url,
         body: body.to_owned(),
     })
+}
+
+/// True for a URL the shopper may be sent to: `https:`, or `http:` on this machine
+/// (`localhost`, `127.x.x.x`, `[::1]`, for local development). Anything else (`javascript:`,
+/// `data:`, plain `http:` elsewhere, credentials in the URL) is refused.
+pub(crate) fn is_safe_redirect(url: &str) -> bool {
+    let scheme_is = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    let rest = if scheme_is("https://") {
+        url.get(8..)
+    } else if scheme_is("http://") {
+        url.get(7..)
+    } else {
+        None
+    };
+    let Some(rest) = rest else { return false };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') || authority.contains('\\') {
+        return false;
+    }
+    if scheme_is("https://") {
+        return true;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || (host.starts_with("127.")
+            && host.split('.').count() == 4
+            && host.split('.').all(|p| p.parse::<u8>().is_ok()))
 }
 
 /// The browser's parser for a session response body.
@@ -392,11 +449,11 @@ fn parse_in_browser(body: &str, fetched_at_ms: f64) -> Result<SessionResponse, S
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into Unix milliseconds.
 fn parse_rfc3339_ms(s: &str) -> Option<f64> {
     let s = s.trim();
-    let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+    let at = |i: usize| s.as_bytes().get(i).copied();
+    if at(4) != Some(b'-') || at(7) != Some(b'-') || !matches!(at(10), Some(b'T' | b't' | b' ')) {
         return None;
     }
-    if b[13] != b':' || b[16] != b':' {
+    if at(13) != Some(b':') || at(16) != Some(b':') {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
@@ -417,15 +474,15 @@ fn parse_rfc3339_ms(s: &str) -> Option<f64> {
     {
         return None;
     }
-    let mut rest = &s[19..];
+    let mut rest = s.get(19..)?;
     let mut millis = 0.0;
     if let Some(frac) = rest.strip_prefix('.') {
         let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
         if digits == 0 {
             return None;
         }
-        millis = format!("0.{}", &frac[..digits]).parse::<f64>().ok()? * 1000.0;
-        rest = &frac[digits..];
+        millis = format!("0.{}", frac.get(..digits)?).parse::<f64>().ok()? * 1000.0;
+        rest = frac.get(digits..)?;
     }
     let offset_minutes = match rest {
         "Z" | "z" => 0,
@@ -435,12 +492,12 @@ fn parse_rfc3339_ms(s: &str) -> Option<f64> {
                 b'-' => -1,
                 _ => return None,
             };
-            let tz = &rest[1..];
-            if tz.len() != 5 || tz.as_bytes()[2] != b':' {
+            let tz = rest.get(1..)?;
+            if tz.len() != 5 || tz.as_bytes().get(2) != Some(&b':') {
                 return None;
             }
-            let h: i64 = tz[..2].parse().ok()?;
-            let m: i64 = tz[3..].parse().ok()?;
+            let h: i64 = tz.get(..2)?.parse().ok()?;
+            let m: i64 = tz.get(3..)?.parse().ok()?;
             sign * (h * 60 + m)
         }
     };
@@ -514,7 +571,10 @@ pub enum CredentialsMode {
 /// println!("token valid until {}", response.token.expires_at_ms());
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Its `Debug` output shows header names but never their values (an `Authorization` bearer,
+/// a CSRF token), nor the body (which may hold the shopper's data).
+#[derive(Clone, PartialEq)]
 pub struct SessionEndpoint {
     url: String,
     method: HttpMethod,
@@ -522,6 +582,35 @@ pub struct SessionEndpoint {
     headers: Vec<(String, String)>,
     credentials: CredentialsMode,
     timeout: Duration,
+}
+
+impl fmt::Debug for SessionEndpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Names<'a>(&'a [(String, String)]);
+        impl fmt::Debug for Names<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // Names only: values may be credentials.
+                f.debug_list()
+                    .entries(self.0.iter().map(|(name, _)| name))
+                    .finish()
+            }
+        }
+        f.debug_struct("SessionEndpoint")
+            .field("url", &self.url)
+            .field("method", &self.method)
+            .field(
+                "body",
+                &match &self.body {
+                    None => format_args!("none"),
+                    Some(Ok(_)) => format_args!("<json>"),
+                    Some(Err(_)) => format_args!("<invalid>"),
+                },
+            )
+            .field("headers", &Names(&self.headers))
+            .field("credentials", &self.credentials)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl SessionEndpoint {
@@ -683,7 +772,7 @@ impl SessionEndpoint {
             ))
         })?;
 
-        let after_ms = u32::try_from(self.timeout.as_millis()).unwrap_or(u32::MAX);
+        let after_ms = browser::timer_ms(self.timeout);
         let exchange = Box::pin(async {
             let response = request.send().await.map_err(|e| SessionError::Network {
                 url: self.url.clone(),
@@ -898,6 +987,10 @@ mod tests {
             ("2026-01-01T00:00:00+0300", None),
             ("2026-01-01T00:00:00.Z", None),
             ("2026-01-01T00:00:0éZ", None),
+            ("2026-01-01T00:00:00+é:00", None),
+            ("2026-01-01T00:00:00.5é", None),
+            ("2026-01-01T00:00:00é+03:00", None),
+            ("ñññññññññññññññññññ", None),
         ];
         for (input, expected) in cases {
             assert_eq!(parse_rfc3339_ms(input), expected, "{input}");
@@ -928,6 +1021,76 @@ mod tests {
         )
         .unwrap();
         assert_eq!(bad_redirect.redirect_url, None);
+    }
+
+    #[test]
+    fn only_https_or_local_http_redirects_are_offered() {
+        let safe = [
+            "https://checkout.fintoc.com/checkout_session_1",
+            "HTTPS://checkout.fintoc.com/x",
+            "http://localhost:8080/sandbox/checkout/cs_1",
+            "http://127.0.0.1:8080/x",
+            "http://[::1]:8080/x",
+        ];
+        for url in safe {
+            assert!(is_safe_redirect(url), "{url}");
+        }
+        let unsafe_ = [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "http://checkout.fintoc.com/x",
+            "http://localhost.evil.example/x",
+            "http://localhost@evil.example/x",
+            "https://user@evil.example/x",
+            "http://127.0.0.1.evil.example/x",
+            "https://",
+            "https:///path",
+            "https://a b",
+            "//evil.example/x",
+            "/relative",
+            "",
+            "é",
+        ];
+        for url in unsafe_ {
+            assert!(!is_safe_redirect(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn a_token_is_the_same_whenever_the_rust_value_was_built() {
+        let first = SessionToken::fetched_at("cs_1_sec_2", 1_000.0).unwrap();
+        let later = SessionToken::fetched_at("cs_1_sec_2", 9_000.0).unwrap();
+        assert_eq!(first, later);
+        assert_eq!(
+            SessionSource::token(first.clone()),
+            SessionSource::token(later)
+        );
+        assert_ne!(
+            first,
+            SessionToken::fetched_at("cs_1_sec_3", 1_000.0).unwrap()
+        );
+        assert_ne!(first.clone(), first.with_expires_at_ms(5_000.0));
+    }
+
+    #[test]
+    fn debug_never_shows_the_token_or_header_values() {
+        let r = parse_session_response(
+            r#"{"session_token":"cs_live_secretpart_sec_abcdef","order_id":"o1"}"#,
+            0.0,
+        )
+        .unwrap();
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("secretpart"), "{shown}");
+        assert!(!shown.contains("abcdef"), "{shown}");
+        let e = SessionEndpoint::new("/api/checkout")
+            .header("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.secret")
+            .json(&serde_json::json!({"email": "ana@example.cl"}));
+        let shown = format!("{e:?}");
+        assert!(!shown.contains("eyJ"), "{shown}");
+        assert!(!shown.contains("ana@example.cl"), "{shown}");
+        assert!(shown.contains("Authorization"), "{shown}");
     }
 
     #[test]

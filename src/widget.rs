@@ -145,7 +145,7 @@ impl Fintoc {
         })?;
         let active = Rc::new(Cell::new(true));
         let closures = WidgetClosures::new(&callbacks, &active);
-        let object = options.to_js();
+        let object = options.to_js()?;
         let create_error = |e: JsValue| WidgetError::Create {
             message: browser::js_message(&e),
         };

@@ -70,7 +70,7 @@ async fn full_flow_idle_preparing_ready_open_succeeded() {
     assert_eq!(checkout.state(), CheckoutState::Idle);
     checkout.open();
     assert_eq!(checkout.state(), CheckoutState::Preparing);
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     let token = checkout.session_token().unwrap();
     assert!(token.as_str().starts_with(&format!("cs_{id}_sec_")));
     assert_eq!(
@@ -105,7 +105,7 @@ async fn the_token_request_starts_before_the_script_has_loaded() {
         Callbacks::new(),
     );
     checkout.prepare();
-    let state = checkout.wait_for(|s| !s.is_busy()).await;
+    let state = checkout.wait_until(|s| !s.is_busy()).await;
     assert_eq!(state, CheckoutState::Ready);
     let log = server_log(&id).await;
     let pos = |event: &str| log.iter().position(|e| e.event == event).unwrap();
@@ -134,7 +134,7 @@ async fn concurrent_prepare_and_double_open_make_one_request_and_one_widget() {
     checkout.prepare();
     checkout.open();
     checkout.open();
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     checkout.open();
     sleep(50).await;
     assert_eq!(count_events(&id, "session-start").await, 1);
@@ -218,13 +218,13 @@ async fn a_stale_token_is_refetched_before_opening() {
         Callbacks::new(),
     );
     checkout.prepare();
-    checkout.wait_for(|s| *s == CheckoutState::Ready).await;
+    checkout.wait_until(|s| *s == CheckoutState::Ready).await;
     let first = checkout.session_token().unwrap();
     assert!(!first.is_stale());
     sleep(1100).await;
     assert!(first.is_stale());
     checkout.open();
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     let second = checkout.session_token().unwrap();
     assert_ne!(first.as_str(), second.as_str());
     assert_eq!(count_events(&id, "session-start").await, 2);
@@ -247,7 +247,7 @@ async fn a_fixed_token_is_used_as_is_and_a_stale_one_fails_clearly() {
         Callbacks::new(),
     );
     checkout.open();
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     assert_eq!(
         sandbox.last_options().unwrap().session_token.as_deref(),
         Some("cs_fixed_sec_1")
@@ -259,7 +259,7 @@ async fn a_fixed_token_is_used_as_is_and_a_stale_one_fails_clearly() {
         Callbacks::new(),
     );
     stale.open();
-    let state = stale.wait_for(|s| !s.is_busy()).await;
+    let state = stale.wait_until(|s| !s.is_busy()).await;
     assert_eq!(
         state,
         CheckoutState::Failed(FintocError::Session(SessionError::Expired))
@@ -278,7 +278,7 @@ async fn a_failed_load_keeps_the_hosted_page_fallback_and_retry_recovers() {
     let _s = record_states(&checkout, &rec);
     sandbox.fail_next_load(LoadFailure::Network).unwrap();
     checkout.open();
-    let state = checkout.wait_for(|s| !s.is_busy()).await;
+    let state = checkout.wait_until(|s| !s.is_busy()).await;
     assert!(
         matches!(
             state,
@@ -291,7 +291,7 @@ async fn a_failed_load_keeps_the_hosted_page_fallback_and_retry_recovers() {
         Some(format!("https://checkout.fintoc.com/checkout_session_{id}").as_str())
     );
     checkout.retry();
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     assert_eq!(
         count_events(&id, "session-start").await,
         1,
@@ -318,7 +318,7 @@ async fn session_errors_surface_as_failed_states() {
         Callbacks::new(),
     );
     checkout.open();
-    let state = checkout.wait_for(|s| !s.is_busy()).await;
+    let state = checkout.wait_until(|s| !s.is_busy()).await;
     assert_eq!(
         state,
         CheckoutState::Failed(FintocError::Session(SessionError::Status {
@@ -338,7 +338,7 @@ async fn exit_then_reopen_reuses_the_widget_and_callbacks_are_the_latest() {
         callbacks(&first),
     );
     checkout.open();
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     sandbox.exit().unwrap();
     assert_eq!(checkout.state(), CheckoutState::Exited);
     assert_eq!(first.take(), ["on_exit"]);
@@ -369,7 +369,7 @@ async fn hide_and_cancel_from_inside_callbacks_and_subscribers() {
         }
     }));
     checkout.open();
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     sandbox.succeed().expect("no JS exception");
     assert_eq!(checkout.state(), CheckoutState::Idle);
     assert_eq!(sandbox.iframe_count(), 0);
@@ -385,7 +385,7 @@ async fn hide_and_cancel_from_inside_callbacks_and_subscribers() {
     });
     checkout.open();
     let state = checkout
-        .wait_for(|s| matches!(s, CheckoutState::Ready | CheckoutState::Failed(_)))
+        .wait_until(|s| matches!(s, CheckoutState::Ready | CheckoutState::Failed(_)))
         .await;
     sleep(20).await;
     assert_eq!(state, CheckoutState::Ready);
@@ -405,7 +405,7 @@ async fn a_public_key_or_session_change_destroys_the_old_widget_first() {
         Callbacks::new(),
     );
     checkout.open();
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     // Same identity, another country: nothing recreated.
     checkout.set_config(CheckoutConfig::new(
         WidgetOptions::builder("pk_test_checkout")
@@ -424,8 +424,205 @@ async fn a_public_key_or_session_change_destroys_the_old_widget_first() {
     assert_eq!(checkout.state(), CheckoutState::Idle);
     assert_eq!(sandbox.iframe_count(), 0);
     checkout.open();
-    checkout.wait_for(|s| *s == CheckoutState::Open).await;
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
     assert_eq!(sandbox.create_count(), 2);
     assert_eq!(sandbox.iframe_count(), 1);
     assert_eq!(count_events(&id, "session-start").await, 2);
+}
+
+#[wasm_bindgen_test]
+async fn prepare_or_open_while_open_never_replaces_the_widget_whose_token_aged() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("agedopen");
+    // Stale 1 s after it was fetched (31 s lifetime, 30 s safety margin).
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&expires_in=31")),
+        ),
+        Callbacks::new(),
+    );
+    checkout.open();
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
+    sleep(1100).await;
+    assert!(checkout.session_token().unwrap().is_stale());
+    // The customer is mid-payment: neither call may touch the open widget.
+    checkout.prepare();
+    checkout.open();
+    sleep(300).await;
+    assert_eq!(checkout.state(), CheckoutState::Open);
+    let widgets = sandbox.widgets();
+    assert_eq!(widgets.len(), 1, "no second widget");
+    assert_eq!(widgets[0].state, "open");
+    assert_eq!(sandbox.iframe_count(), 1);
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    sandbox.succeed().unwrap();
+    assert_eq!(checkout.state(), CheckoutState::Succeeded);
+}
+
+/// A `window.Fintoc` whose first `create` throws (Fintoc refused the token); later ones work.
+/// Every token it was given is in `window.__tokens`.
+fn install_refusing_fintoc() {
+    js("window.__tokens = [];
+        window.Fintoc = { create: function (o) {
+            window.__tokens.push(o.sessionToken);
+            if (window.__tokens.length === 1) { throw new Error('invalid session token'); }
+            return { open: function () {}, hide: function () {}, destroy: function () {} };
+        } };");
+}
+
+#[wasm_bindgen_test]
+async fn retry_after_the_widget_refused_the_token_fetches_a_new_one() {
+    fresh_page();
+    install_refusing_fintoc();
+    let id = unique_id("refused");
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        Callbacks::new(),
+    );
+    checkout.open();
+    let state = checkout.wait_until(|s| !s.is_busy()).await;
+    assert!(
+        matches!(state, CheckoutState::Failed(FintocError::Widget(_))),
+        "{state:?}"
+    );
+    checkout.retry();
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
+    assert_eq!(count_events(&id, "session-start").await, 2, "a new session");
+    let tokens: Vec<String> = js_sys::Array::from(&js("window.__tokens"))
+        .iter()
+        .filter_map(|t| t.as_string())
+        .collect();
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    assert_ne!(tokens[0], tokens[1], "the refused token is not reused");
+    fresh_page();
+}
+
+/// A `window.Fintoc` whose `create` calls `onExit` before returning; counts destroys and opens.
+fn install_synchronous_exit_fintoc() {
+    js("window.__destroyed = 0; window.__opened = 0;
+        window.Fintoc = { create: function (o) {
+            o.onExit();
+            return {
+                open: function () { window.__opened += 1; },
+                hide: function () {},
+                destroy: function () { window.__destroyed += 1; }
+            };
+        } };");
+}
+
+fn js_number(source: &str) -> f64 {
+    js(source).as_f64().unwrap_or(-1.0)
+}
+
+#[wasm_bindgen_test]
+async fn cancel_from_a_callback_fired_inside_create_leaves_no_widget() {
+    fresh_page();
+    install_synchronous_exit_fintoc();
+    let checkout = std::rc::Rc::new(Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::token(SessionToken::new("cs_sync_sec_1").unwrap()),
+        ),
+        Callbacks::new(),
+    ));
+    let weak = std::rc::Rc::downgrade(&checkout);
+    checkout.set_callbacks(Callbacks::new().on_exit(move |_| {
+        if let Some(c) = weak.upgrade() {
+            c.cancel();
+        }
+    }));
+    checkout.open();
+    within(5_000, "the preparation to end", async {
+        while checkout.state().is_busy() {
+            sleep(10).await;
+        }
+    })
+    .await;
+    sleep(50).await;
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    assert_eq!(
+        js_number("window.__destroyed"),
+        1.0,
+        "the widget was destroyed"
+    );
+    assert_eq!(js_number("window.__opened"), 0.0, "and never opened");
+    fresh_page();
+}
+
+#[wasm_bindgen_test]
+async fn dropping_from_a_callback_fired_inside_create_leaves_no_widget() {
+    fresh_page();
+    install_synchronous_exit_fintoc();
+    let holder: std::rc::Rc<std::cell::RefCell<Option<Checkout>>> = Default::default();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::token(SessionToken::new("cs_sync_sec_2").unwrap()),
+        ),
+        Callbacks::new().on_exit({
+            let holder = holder.clone();
+            move |_| {
+                let taken = holder.borrow_mut().take();
+                drop(taken);
+            }
+        }),
+    );
+    checkout.open();
+    *holder.borrow_mut() = Some(checkout);
+    assert!(
+        until(5_000, || js_number("window.__destroyed") == 1.0).await,
+        "the widget was destroyed"
+    );
+    sleep(50).await;
+    assert!(holder.borrow().is_none());
+    assert_eq!(js_number("window.__destroyed"), 1.0);
+    assert_eq!(js_number("window.__opened"), 0.0);
+    fresh_page();
+}
+
+#[wasm_bindgen_test]
+async fn only_https_redirect_urls_are_offered_as_the_fallback() {
+    let _sandbox = Sandbox::install().unwrap();
+    for (redirect, offered) in [
+        ("javascript:alert(document.cookie)", false),
+        ("http://evil.example/pay", false),
+        ("https://checkout.fintoc.com/checkout_session_x", true),
+    ] {
+        let id = unique_id("redirect");
+        let query = format!("&redirect={}", js_sys::encode_uri_component(redirect));
+        let checkout = Checkout::new(
+            CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, &query))),
+            Callbacks::new(),
+        );
+        checkout.prepare();
+        checkout.wait_until(|s| !s.is_busy()).await;
+        assert_eq!(
+            checkout.redirect_url().is_some(),
+            offered,
+            "{redirect}: {:?}",
+            checkout.redirect_url()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_public_key_with_surrounding_whitespace_is_trimmed() {
+    let sandbox = Sandbox::install().unwrap();
+    let options = WidgetOptions::builder("  pk_test_spaces\n")
+        .build()
+        .unwrap();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options,
+            SessionSource::token(SessionToken::new("cs_ws_sec_1").unwrap()),
+        ),
+        Callbacks::new(),
+    );
+    checkout.open();
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
+    assert_eq!(
+        sandbox.last_options().unwrap().public_key.as_deref(),
+        Some("pk_test_spaces")
+    );
 }

@@ -157,7 +157,10 @@ async fn a_script_that_defines_no_global_is_global_missing() {
     fresh_page();
     let id = unique_id("noglobal");
     let url = format!("{}/script?id={id}&kind=noglobal", server());
-    let err = load_fintoc_with(&options(&url)).await.unwrap_err();
+    // The loader waits for the global up to the timeout before calling it missing.
+    let err = load_fintoc_with(&options(&url).timeout(Duration::from_millis(1500)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, LoadError::GlobalMissing { .. }), "{err:?}");
     assert_eq!(scripts_matching(&id), 0, "failed tag removed");
     assert_eq!(testing::pending_loads(), 0);
@@ -236,4 +239,106 @@ async fn relative_urls_resolve_against_the_page() {
         matches!(invalid, LoadError::InvalidUrl { .. }),
         "{invalid:?}"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_global_defined_just_after_load_is_waited_for() {
+    fresh_page();
+    let id = unique_id("late");
+    // The script runs, fires `load`, and defines window.Fintoc 300 ms later.
+    let url = format!("{}/script?id={id}&kind=late", server());
+    let fintoc = load_fintoc_with(&options(&url)).await;
+    assert!(fintoc.is_ok(), "{fintoc:?}");
+    assert!(fintoc_global_exists());
+    assert_eq!(scripts_matching(&id), 1, "our tag stays");
+}
+
+#[wasm_bindgen_test]
+async fn a_page_tag_whose_global_appears_after_load_is_waited_for() {
+    // (a) the page's tag is still downloading when the loader starts watching it: its `load`
+    //     fires while we listen, the global comes 300 ms later;
+    // (b) the page's tag already ran (its `load` is past) and the global is not there yet.
+    for already_ran in [false, true] {
+        fresh_page();
+        js("delete window.__fintocLateRan;");
+        let id = unique_id("latepage");
+        let url = format!("{}/script?id={id}&kind=late&delay=200", server());
+        let foreign = document().create_element("script").unwrap();
+        foreign.set_attribute("src", &url).unwrap();
+        document().head().unwrap().append_child(&foreign).unwrap();
+        if already_ran {
+            assert!(until(3000, || js("window.__fintocLateRan === true").is_truthy()).await);
+            assert!(!fintoc_global_exists());
+        }
+        let fintoc = load_fintoc_with(&options(&url)).await;
+        assert!(fintoc.is_ok(), "already ran: {already_ran}: {fintoc:?}");
+        assert_eq!(scripts_matching(&id), 1, "no second tag");
+        assert_eq!(count_events(&id, "script-start").await, 1);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn odd_script_tags_in_the_page_never_panic_the_loader() {
+    fresh_page();
+    // Invalid URLs keep their raw text in `.src`: a multi-byte character across byte 5 once
+    // panicked the module while the loader looked for an existing tag.
+    let odd = [
+        "//[aé",
+        "da\u{e9}ta:x",
+        "é",
+        "https://[é]/v1",
+        "http://",
+        "data:",
+        "ñ://x/y",
+    ];
+    for src in odd {
+        let tag = document().create_element("script").unwrap();
+        tag.set_attribute("type", "text/plain").unwrap(); // in the page, never run
+        tag.set_attribute("src", src).unwrap();
+        tag.set_attribute("data-odd", "").unwrap();
+        document().head().unwrap().append_child(&tag).unwrap();
+    }
+    let fintoc = load_fintoc_with(&options(&script_url(&unique_id("odd"), 0))).await;
+    assert!(fintoc.is_ok(), "{fintoc:?}");
+    // The module still works afterwards (a panic would poison every later call).
+    testing::reset();
+    let again = load_fintoc_with(&options(&script_url(&unique_id("odd2"), 0))).await;
+    assert!(again.is_ok(), "{again:?}");
+    let list = document().query_selector_all("script[data-odd]").unwrap();
+    for i in 0..list.length() {
+        let el: web_sys::Element = wasm_bindgen::JsCast::unchecked_into(list.item(i).unwrap());
+        el.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn duration_max_means_no_timeout_not_an_immediate_one() {
+    fresh_page();
+    let o = options(&script_url(&unique_id("forever"), 400)).timeout(Duration::MAX);
+    let fintoc = load_fintoc_with(&o).await;
+    assert!(fintoc.is_ok(), "{fintoc:?}");
+    fresh_page();
+    let o = options(&script_url(&unique_id("long"), 0)).timeout(Duration::from_secs(40 * 86_400));
+    assert!(load_fintoc_with(&o).await.is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn a_timeout_never_removes_a_tag_the_page_author_wrote() {
+    fresh_page();
+    let id = unique_id("pagetag");
+    let url = format!("{}/script?id={id}&delay=2000&kind=noglobal", server());
+    let foreign = document().create_element("script").unwrap();
+    foreign.set_attribute("src", &url).unwrap();
+    document().head().unwrap().append_child(&foreign).unwrap();
+    let err = load_fintoc_with(&options(&url).timeout(Duration::from_millis(200)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, LoadError::Timeout { .. }), "{err:?}");
+    assert_eq!(
+        scripts_matching(&id),
+        1,
+        "the page's own tag is still there"
+    );
+    assert_eq!(testing::pending_loads(), 0, "a later call retries");
+    foreign.remove();
 }

@@ -398,7 +398,9 @@ async fn the_harness_makes_the_next_load_fail_then_recovers() {
     assert!(matches!(err, LoadError::Network { .. }), "{err:?}");
     load_fintoc().await.expect("the retry gets the sandbox");
     sandbox.fail_next_load(LoadFailure::GlobalMissing).unwrap();
-    let err = load_fintoc().await.unwrap_err();
+    // The loader waits for a late global up to the load timeout before giving up.
+    let quick = fintoc_wasm::LoadOptions::new().timeout(std::time::Duration::from_millis(800));
+    let err = fintoc_wasm::load_fintoc_with(&quick).await.unwrap_err();
     assert!(matches!(err, LoadError::GlobalMissing { .. }), "{err:?}");
     load_fintoc().await.expect("the retry gets the sandbox");
     assert_eq!(fintoc_wasm::testing::injected_script_count(), 1);

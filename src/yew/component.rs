@@ -190,8 +190,9 @@ fn state_name(state: &CheckoutState) -> &'static str {
 /// A "Pay with Fintoc" button that runs the whole checkout.
 ///
 /// Renders a real `<button type="button">`; while preparing it is disabled with
-/// `aria-busy="true"` and a spinner; on failure it shows a readable message (technical details
-/// folded in a `<details>`), a retry button, and — when the script cannot load but the session
+/// `aria-busy="true"` and a spinner; on failure it shows the shopper a friendly message (never
+/// the technical one: that goes to `on_error`, and to the console in debug builds), a retry
+/// button, and — when the script cannot load but the session
 /// response carried a `redirect_url` — a link to continue on Fintoc's hosted page. Every element
 /// has a class (`fintoc-checkout`, `fintoc-checkout__button`, `__spinner`, `__label`, `__error`,
 /// `__retry`, `__fallback`, `__status`) and the root has `fintoc-checkout--{state}` and
@@ -265,10 +266,6 @@ pub fn FintocCheckout(props: &FintocCheckoutProps) -> Html {
             html! {
                 <div class="fintoc-checkout__error" role="alert">
                     <p class="fintoc-checkout__error-message">{ labels.for_error(error) }</p>
-                    <details class="fintoc-checkout__error-details">
-                        <summary>{ labels.details }</summary>
-                        <code>{ error.to_string() }</code>
-                    </details>
                     if can_retry {
                         <button type="button" class="fintoc-checkout__retry" onclick={retry}>
                             { labels.retry }

@@ -229,9 +229,11 @@ impl Held {
                 if let Some(on_state) = callbacks.on_state {
                     on_state.emit(state.clone());
                 }
-                if let (CheckoutState::Failed(error), Some(on_error)) = (state, callbacks.on_error)
-                {
-                    on_error.emit(error.clone());
+                if let CheckoutState::Failed(error) = state {
+                    crate::browser::debug_console_error(error);
+                    if let Some(on_error) = callbacks.on_error {
+                        on_error.emit(error.clone());
+                    }
                 }
             }
         });
@@ -465,6 +467,7 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         let latest = latest.clone();
         use_effect_with(built.clone().err(), move |error| {
             if let Some(error) = error {
+                crate::browser::debug_console_error(error);
                 let on_error = latest.borrow().on_error.clone();
                 if let Some(on_error) = on_error {
                     on_error.emit(error.clone().into());

@@ -42,8 +42,6 @@ pub struct Labels {
     pub widget_failed: &'static str,
     /// Link to Fintoc's hosted checkout page when the widget cannot load.
     pub continue_on_fintoc: &'static str,
-    /// Title of the technical details of an error.
-    pub details: &'static str,
     /// After `onSuccess` (the shop still confirms through its webhook).
     pub succeeded: &'static str,
     /// After the user closed the widget.
@@ -60,7 +58,6 @@ const ES: Labels = Labels {
     misconfigured: "Este medio de pago no está bien configurado. Avísale a la tienda.",
     widget_failed: "Fintoc tuvo un problema. Intenta de nuevo.",
     continue_on_fintoc: "Continuar el pago en Fintoc",
-    details: "Detalles",
     succeeded: "Recibimos tu pago; lo estamos confirmando…",
     exited: "Cerraste el pago. Puedes intentarlo de nuevo.",
 };
@@ -76,7 +73,6 @@ const EN: Labels = Labels {
     misconfigured: "This payment method is not set up correctly. Please tell the shop.",
     widget_failed: "Fintoc ran into a problem. Please try again.",
     continue_on_fintoc: "Continue the payment on Fintoc",
-    details: "Details",
     succeeded: "We received your payment; confirming it…",
     exited: "You closed the payment. You can try again.",
 };

@@ -51,11 +51,16 @@ pub struct LogEntry {
 /// The server's log of requests for `id`, in the order they happened.
 pub async fn server_log(id: &str) -> Vec<LogEntry> {
     let url = format!("{}/log?id={id}", server());
-    let response = gloo_net::http::Request::get(&url)
-        .send()
+    let response = within(
+        5_000,
+        "the fixture server's log",
+        gloo_net::http::Request::get(&url).send(),
+    )
+    .await
+    .expect("the test server runs (scripts/test starts it)");
+    within(5_000, "the fixture server's log body", response.json())
         .await
-        .expect("the test server runs (scripts/test starts it)");
-    response.json().await.expect("log is JSON")
+        .expect("log is JSON")
 }
 
 pub async fn count_events(id: &str, event: &str) -> usize {
@@ -72,8 +77,17 @@ pub async fn closed_port() -> u16 {
         port: u16,
     }
     let url = format!("{}/closed-port", server());
-    let r = gloo_net::http::Request::get(&url).send().await.unwrap();
-    r.json::<Port>().await.unwrap().port
+    let r = within(
+        5_000,
+        "the fixture server",
+        gloo_net::http::Request::get(&url).send(),
+    )
+    .await
+    .unwrap();
+    within(5_000, "the fixture server", r.json::<Port>())
+        .await
+        .unwrap()
+        .port
 }
 
 pub async fn sleep(ms: u32) {
@@ -131,6 +145,38 @@ pub async fn until(max_ms: u32, mut pred: impl FnMut() -> bool) -> bool {
         waited += 10;
     }
     true
+}
+
+/// Runs `future` with a deadline: a broken behaviour fails the test with `what` instead of
+/// hanging it.
+pub async fn within<T>(max_ms: u32, what: &str, future: impl std::future::Future<Output = T>) -> T {
+    use futures::future::{select, Either};
+    let timer = gloo_timers::future::TimeoutFuture::new(max_ms);
+    match select(Box::pin(future), timer).await {
+        Either::Left((value, _)) => value,
+        Either::Right(((), _)) => panic!("timed out after {max_ms} ms waiting for {what}"),
+    }
+}
+
+/// How long a test waits for a checkout state before failing.
+pub const STATE_DEADLINE_MS: u32 = 10_000;
+
+/// [`fintoc_wasm::Checkout::wait_for`] with a deadline.
+pub trait WaitWithDeadline {
+    /// Waits (at most [`STATE_DEADLINE_MS`]) until `pred` holds for the state.
+    fn wait_until(
+        &self,
+        pred: impl Fn(&fintoc_wasm::CheckoutState) -> bool + 'static,
+    ) -> impl std::future::Future<Output = fintoc_wasm::CheckoutState>;
+}
+
+impl WaitWithDeadline for fintoc_wasm::Checkout {
+    fn wait_until(
+        &self,
+        pred: impl Fn(&fintoc_wasm::CheckoutState) -> bool + 'static,
+    ) -> impl std::future::Future<Output = fintoc_wasm::CheckoutState> {
+        within(STATE_DEADLINE_MS, "a checkout state", self.wait_for(pred))
+    }
 }
 
 pub fn js(source: &str) -> JsValue {
