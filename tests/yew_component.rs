@@ -64,9 +64,16 @@ impl<C: BaseComponent> Drop for Mounted<C> {
     }
 }
 
-/// Lets Yew's scheduler render and run effects.
+/// Lets Yew's scheduler render and run effects: it queues its work as microtasks, which all
+/// run before the next timer task. Anything that waits on the network waits on a condition
+/// (`until`) instead.
 async fn settle() {
-    sleep(20).await;
+    sleep(0).await;
+}
+
+/// The root's whole text, to check what a shopper can read.
+fn visible_text(app: &Mounted<impl BaseComponent>) -> String {
+    app.root.text_content().unwrap_or_default()
 }
 
 fn states(rec: &Recorder) -> Callback<CheckoutState> {
@@ -434,6 +441,11 @@ async fn the_error_state_explains_offers_the_hosted_page_and_retry_works() {
     );
     assert_eq!(errors.len(), 1);
     assert!(errors.take()[0].starts_with("Load(Network"));
+    assert!(
+        !visible_text(&app).contains("Fintoc.js"),
+        "no technical text for shoppers: {}",
+        visible_text(&app)
+    );
 
     app.find(".fintoc-checkout__retry").unwrap().click();
     assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
@@ -466,11 +478,12 @@ async fn a_secret_key_renders_a_configuration_error_and_never_loads() {
         message.text_content().as_deref(),
         Some("This payment method is not set up correctly. Please tell the shop.")
     );
-    let details = app.find(".fintoc-checkout__error-details code").unwrap();
-    assert!(details
-        .text_content()
-        .unwrap()
-        .contains("secret keys must never reach the browser"));
+    assert!(
+        !visible_text(&app).contains("secret key"),
+        "the technical message is for the shop, not the shopper: {}",
+        visible_text(&app)
+    );
+    assert!(app.find(".fintoc-checkout__error-details").is_none());
     assert!(
         app.find(".fintoc-checkout__retry").is_none(),
         "retrying cannot help"
@@ -521,4 +534,154 @@ async fn children_label_locale_and_classes() {
         Some("Pagar $12.990")
     );
     assert!(app.button().has_attribute("disabled"));
+}
+
+#[wasm_bindgen_test]
+async fn backend_error_details_reach_on_error_never_the_shopper() {
+    let _sandbox = Sandbox::install().unwrap();
+    let id = unique_id("s502");
+    let errors = Recorder::default();
+    let mut props = base_props(SessionSource::endpoint(session_url(
+        &id,
+        "&status=502&mode=html",
+    )));
+    props.on_error = Some({
+        let errors = errors.clone();
+        Callback::from(move |e: FintocError| errors.push(e.to_string()))
+    });
+    let app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    app.button().click();
+    assert!(until(3000, || app.find(".fintoc-checkout__error").is_some()).await);
+    let shown = visible_text(&app);
+    assert!(shown.contains("No pudimos iniciar el pago"), "{shown}");
+    for secret in ["502", "Bad gateway", "session endpoint", "<html>"] {
+        assert!(
+            !shown.contains(secret),
+            "`{secret}` shown to the shopper: {shown}"
+        );
+    }
+    let reported = errors.take();
+    assert_eq!(reported.len(), 1);
+    assert!(reported[0].contains("HTTP 502"), "{reported:?}");
+    assert!(reported[0].contains("Bad gateway"), "{reported:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_javascript_redirect_url_from_the_backend_renders_no_fallback_link() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("jsurl");
+    let query = format!(
+        "&redirect={}",
+        js_sys::encode_uri_component("javascript:alert(document.cookie)")
+    );
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, &query)));
+    props.preload = false;
+    let app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    sandbox.fail_next_load(LoadFailure::Network).unwrap();
+    app.button().click();
+    assert!(until(3000, || app.find(".fintoc-checkout__error").is_some()).await);
+    settle().await;
+    assert!(app.find(".fintoc-checkout__fallback").is_none());
+    assert!(
+        app.root.query_selector("a").unwrap().is_none(),
+        "no link at all"
+    );
+}
+
+#[derive(Properties, PartialEq)]
+struct ShopProps {
+    token: String,
+}
+
+/// A shop exactly as shops write it: the token was rendered into the page, and `on_state`
+/// stores the state in `use_state`, so the shop re-renders on every state change (and builds
+/// a new `SessionToken` value each time).
+#[component]
+fn RerenderingShop(props: &ShopProps) -> Html {
+    let state = use_state(|| "Idle".to_owned());
+    let on_state = {
+        let state = state.clone();
+        Callback::from(move |s: CheckoutState| state.set(format!("{s:?}")))
+    };
+    let token = fintoc_wasm::SessionToken::new(props.token.clone()).unwrap();
+    html! {
+        <>
+            <p class="shop-state">{ (*state).clone() }</p>
+            <FintocCheckout public_key="pk_test_yew" session={SessionSource::token(token)} {on_state} />
+        </>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_page_rendered_token_opens_and_stays_open_while_the_shop_rerenders() {
+    let sandbox = Sandbox::install().unwrap();
+    let app = Mounted::<RerenderingShop>::new(ShopProps {
+        token: "cs_rendered_sec_1".into(),
+    });
+    settle().await;
+    app.button().click();
+    let shop_state = || {
+        app.find(".shop-state")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    assert!(
+        until(3000, || shop_state() == "Open").await,
+        "the widget opened (shop saw {})",
+        shop_state()
+    );
+    sleep(400).await;
+    assert_eq!(shop_state(), "Open", "and it stays open");
+    let widgets = sandbox.widgets();
+    assert_eq!(widgets.len(), 1, "one widget");
+    assert_eq!(widgets[0].state, "open");
+    assert_eq!(
+        widgets[0].options.session_token.as_deref(),
+        Some("cs_rendered_sec_1")
+    );
+}
+
+/// A parent that re-renders every 30 ms (a clock, say), with the same page-rendered token.
+#[component]
+fn TickingParent(props: &ShopProps) -> Html {
+    let ticks = use_state(|| 0u32);
+    {
+        let ticks = ticks.clone();
+        use_effect_with((), move |_| {
+            let interval = gloo_timers::callback::Interval::new(30, move || ticks.set(*ticks + 1));
+            move || drop(interval)
+        });
+    }
+    let token = fintoc_wasm::SessionToken::new(props.token.clone()).unwrap();
+    html! {
+        <>
+            <p class="ticks">{ *ticks }</p>
+            <FintocCheckout public_key="pk_test_yew" session={SessionSource::token(token)} />
+        </>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_parent_rerendering_on_a_timer_does_not_reset_the_checkout() {
+    let sandbox = Sandbox::install().unwrap();
+    let app = Mounted::<TickingParent>::new(ShopProps {
+        token: "cs_ticking_sec_1".into(),
+    });
+    settle().await;
+    app.button().click();
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    let ticks = || {
+        app.find(".ticks")
+            .and_then(|e| e.text_content())
+            .and_then(|t| t.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let before = ticks();
+    sleep(400).await;
+    assert!(ticks() >= before + 5, "the parent kept re-rendering");
+    assert_eq!(sandbox.create_count(), 1);
+    assert_eq!(sandbox.widgets()[0].state, "open");
+    assert_eq!(sandbox.iframe_count(), 1);
 }
