@@ -5,7 +5,8 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use fintoc_wasm::server::{
-    parse_signature_header, sign, verify_signature, SignatureError, WebhookEvent, DEFAULT_TOLERANCE,
+    parse_signature_header, sign, verify_signature, SignatureError, WebhookEvent,
+    DEFAULT_TOLERANCE, MAX_V1_SIGNATURES,
 };
 use proptest::prelude::*;
 
@@ -60,6 +61,29 @@ proptest! {
         prop_assert_eq!(
             verify_signature(&body, &header, &other_secret, Some(DEFAULT_TOLERANCE), now),
             Err(SignatureError::Mismatch)
+        );
+    }
+
+    #[test]
+    fn the_good_signature_among_up_to_the_cap_verifies_and_more_are_refused(
+        body in prop::collection::vec(any::<u8>(), 0..100),
+        wrong in prop::collection::vec("[0-9a-f]{64}|[0-9a-f]{0,8}|[g-z]{1,4}", 0..40),
+        position in any::<prop::sample::Index>(),
+    ) {
+        let t = 1_700_000_000;
+        let good = sign(&body, t, "whsec_test_x");
+        let mut candidates = wrong.clone();
+        candidates.insert(position.index(wrong.len() + 1), good);
+        let header = format!("t={t},v1={}", candidates.join(",v1="));
+        let now = UNIX_EPOCH + Duration::from_secs(t as u64);
+        let expected = if candidates.len() <= MAX_V1_SIGNATURES {
+            Ok(())
+        } else {
+            Err(SignatureError::Malformed)
+        };
+        prop_assert_eq!(
+            verify_signature(&body, &header, "whsec_test_x", Some(DEFAULT_TOLERANCE), now),
+            expected
         );
     }
 }

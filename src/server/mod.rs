@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! use fintoc_wasm::{Amount, Currency};
-//! use fintoc_wasm::server::{CheckoutSessionCreate, FintocClient, PaymentOutcome, WebhookEvent, DEFAULT_TOLERANCE};
+//! use fintoc_wasm::server::{CheckoutSessionCreate, EventData, FintocClient, PaymentOutcome, WebhookEvent, DEFAULT_TOLERANCE};
 //!
 //! # async fn run(raw_body: &[u8], signature_header: &str) -> Result<(), Box<dyn std::error::Error>> {
 //! // 1. Create the session; the browser gets only `session_token`.
@@ -23,6 +23,12 @@
 //!     Some(PaymentOutcome::Expired) => { /* release the stock */ }
 //!     _ => {}
 //! }
+//! // A payment event of a shape this crate does not read (still 2xx: Fintoc would retry, then
+//! // drop it): keep `raw`, have a person look — it may be money received.
+//! if let EventData::Unparsed { reason, raw } = &event.data {
+//!     eprintln!("webhook {} ({}) not read: {reason}; order {:?}", event.id, event.event_type,
+//!               event.metadata("order_id"));
+//! }
 //! # Ok(()) }
 //! ```
 
@@ -37,5 +43,6 @@ pub use types::{
 };
 pub use webhook::{
     parse_signature_header, sign, verify_signature, EventData, PaymentOutcome, SignatureError,
-    SignatureHeader, WebhookError, WebhookEvent, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
+    SignatureHeader, WebhookError, WebhookEvent, DEFAULT_TOLERANCE, MAX_SIGNATURE_HEADER_LEN,
+    MAX_V1_SIGNATURES, SIGNATURE_HEADER,
 };

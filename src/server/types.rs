@@ -163,7 +163,7 @@ pub struct BankAccount {
 /// assert_eq!(body["amount"], 12990);
 /// assert_eq!(body["currency"], "CLP");
 /// assert_eq!(body["metadata"]["order_id"], "ord_42");
-/// # Ok::<(), fintoc_wasm::AmountError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CheckoutSessionCreate {
@@ -191,7 +191,7 @@ impl CheckoutSessionCreate {
     /// # use fintoc_wasm::server::CheckoutSessionCreate;
     /// let create = CheckoutSessionCreate::new(Amount::new(1029, Currency::Mxn)?);
     /// assert_eq!(create.amount().minor_units(), 1029);
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(amount: Amount) -> Self {
         CheckoutSessionCreate {
@@ -211,7 +211,7 @@ impl CheckoutSessionCreate {
     /// # use fintoc_wasm::{Amount, Currency};
     /// # use fintoc_wasm::server::CheckoutSessionCreate;
     /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).customer_email("ana@example.cl");
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn customer_email(mut self, email: impl Into<String>) -> Self {
         self.customer_email = Some(email.into());
@@ -224,7 +224,7 @@ impl CheckoutSessionCreate {
     /// # use fintoc_wasm::{Amount, Currency};
     /// # use fintoc_wasm::server::CheckoutSessionCreate;
     /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).metadata("order_id", "ord_42");
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.metadata.insert(key.into(), value.into());
@@ -237,7 +237,7 @@ impl CheckoutSessionCreate {
     /// # use fintoc_wasm::{Amount, Currency};
     /// # use fintoc_wasm::server::CheckoutSessionCreate;
     /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).success_url("https://shop.cl/paid");
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn success_url(mut self, url: impl Into<String>) -> Self {
         self.success_url = Some(url.into());
@@ -250,7 +250,7 @@ impl CheckoutSessionCreate {
     /// # use fintoc_wasm::{Amount, Currency};
     /// # use fintoc_wasm::server::CheckoutSessionCreate;
     /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).cancel_url("https://shop.cl/cart");
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cancel_url(mut self, url: impl Into<String>) -> Self {
         self.cancel_url = Some(url.into());
@@ -263,7 +263,7 @@ impl CheckoutSessionCreate {
     /// # use fintoc_wasm::{Amount, Currency};
     /// # use fintoc_wasm::server::CheckoutSessionCreate;
     /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).expires_at("2026-11-24T12:00:00Z");
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn expires_at(mut self, rfc3339: impl Into<String>) -> Self {
         self.expires_at = Some(rfc3339.into());
@@ -284,7 +284,7 @@ impl CheckoutSessionCreate {
     ///     account_type: "checking_account".into(),
     ///     institution_id: "cl_banco_de_chile".into(),
     /// });
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn recipient_account(mut self, account: BankAccount) -> Self {
         self.recipient_account = Some(account);
@@ -298,7 +298,7 @@ impl CheckoutSessionCreate {
     /// # use fintoc_wasm::server::CheckoutSessionCreate;
     /// let c = CheckoutSessionCreate::new(Amount::new(7, Currency::Clp)?);
     /// assert_eq!(c.amount().minor_units(), 7);
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn amount(&self) -> Amount {
         self.amount
@@ -415,22 +415,31 @@ pub struct PaymentIntent {
 /// object, or `null`.
 fn metadata<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let value = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(metadata_map(value.as_ref()))
+}
+
+/// [`metadata`]'s reading of a raw JSON value (also used on events this crate could not type).
+pub(crate) fn metadata_map(value: Option<&serde_json::Value>) -> BTreeMap<String, String> {
+    let parsed;
     let object = match value {
         Some(serde_json::Value::Object(o)) => o,
-        Some(serde_json::Value::String(s)) => match serde_json::from_str(&s) {
-            Ok(serde_json::Value::Object(o)) => o,
-            _ => return Ok(BTreeMap::new()),
+        Some(serde_json::Value::String(s)) => match serde_json::from_str(s) {
+            Ok(serde_json::Value::Object(o)) => {
+                parsed = o;
+                &parsed
+            }
+            _ => return BTreeMap::new(),
         },
-        _ => return Ok(BTreeMap::new()),
+        _ => return BTreeMap::new(),
     };
-    Ok(object
-        .into_iter()
+    object
+        .iter()
         .filter_map(|(k, v)| match v {
-            serde_json::Value::String(s) => Some((k, s)),
-            serde_json::Value::Number(n) => Some((k, n.to_string())),
+            serde_json::Value::String(s) => Some((k.clone(), s.clone())),
+            serde_json::Value::Number(n) => Some((k.clone(), n.to_string())),
             _ => None,
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

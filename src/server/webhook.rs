@@ -8,17 +8,33 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use hmac::digest::{CtOutput, Output};
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use sha2::Sha256;
 
-use super::types::{CheckoutSession, PaymentIntent, PaymentIntentStatus};
+use super::types::{metadata_map, CheckoutSession, PaymentIntent, PaymentIntentStatus};
+
+/// The resource in an event's `data`: `data` itself, or `data.object` when a sender wraps it.
+fn resource(data: &serde_json::Value) -> &serde_json::Value {
+    match data.get("object") {
+        Some(inner) if inner.is_object() => inner,
+        _ => data,
+    }
+}
 
 /// How far the signature's timestamp may be from now, in either direction, by default.
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 
 /// The header Fintoc signs webhooks with (match it case-insensitively).
 pub const SIGNATURE_HEADER: &str = "Fintoc-Signature";
+
+/// The longest `Fintoc-Signature` header accepted, in bytes (Fintoc's is under 100); a longer
+/// one is [`SignatureError::Malformed`] before any hashing.
+pub const MAX_SIGNATURE_HEADER_LEN: usize = 4096;
+
+/// The most `v1` signatures one header may carry (Fintoc sends one; more during a secret
+/// rotation); more is [`SignatureError::Malformed`] before any hashing.
+pub const MAX_V1_SIGNATURES: usize = 8;
 
 /// Why a webhook signature was refused. Answer 400 and change nothing.
 ///
@@ -33,7 +49,8 @@ pub enum SignatureError {
     /// No `Fintoc-Signature` header.
     #[error("Missing Fintoc-Signature header.")]
     MissingHeader,
-    /// The header has no integer `t` or no `v1`.
+    /// The header has no integer `t` or no `v1`, is longer than
+    /// [`MAX_SIGNATURE_HEADER_LEN`], or has more than [`MAX_V1_SIGNATURES`] `v1` values.
     #[error("Unable to extract timestamp and signatures from header")]
     Malformed,
     /// The timestamp is too old or too far in the future (a replay, or a skewed clock).
@@ -66,7 +83,8 @@ pub struct SignatureHeader {
 ///
 /// # Errors
 /// [`SignatureError::MissingHeader`] for an empty header, [`SignatureError::Malformed`] without
-/// an integer `t` or a `v1`.
+/// an integer `t` or a `v1`, over [`MAX_SIGNATURE_HEADER_LEN`] bytes, or with more than
+/// [`MAX_V1_SIGNATURES`] `v1` values.
 ///
 /// ```
 /// use fintoc_wasm::server::parse_signature_header;
@@ -79,6 +97,9 @@ pub fn parse_signature_header(header: &str) -> Result<SignatureHeader, Signature
     if header.trim().is_empty() {
         return Err(SignatureError::MissingHeader);
     }
+    if header.len() > MAX_SIGNATURE_HEADER_LEN {
+        return Err(SignatureError::Malformed);
+    }
     let mut timestamp = None;
     let mut v1 = Vec::new();
     for part in header.split(',') {
@@ -87,6 +108,7 @@ pub fn parse_signature_header(header: &str) -> Result<SignatureHeader, Signature
         };
         match key.trim() {
             "t" => timestamp = value.trim().parse::<i64>().ok().or(timestamp),
+            "v1" if v1.len() == MAX_V1_SIGNATURES => return Err(SignatureError::Malformed),
             "v1" => v1.push(value.trim().to_owned()),
             _ => {}
         }
@@ -114,7 +136,15 @@ pub fn sign(raw_body: &[u8], timestamp: i64, secret: &str) -> String {
     hex::encode(mac(raw_body, timestamp, secret).finalize().into_bytes())
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many HMACs this thread computed (tests prove verification does one per call).
+    static MACS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 fn mac(raw_body: &[u8], timestamp: i64, secret: &str) -> Hmac<Sha256> {
+    #[cfg(test)]
+    MACS.with(|n| n.set(n.get() + 1));
     // HMAC accepts keys of any length: this cannot fail.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
@@ -127,6 +157,10 @@ fn mac(raw_body: &[u8], timestamp: i64, secret: &str) -> Hmac<Sha256> {
 /// Verifies a webhook: `header` is the `Fintoc-Signature` value, `secret` the endpoint's whole
 /// `whsec_…` secret, `tolerance` how far `t` may be from `now` (`None` skips the check: only for
 /// replaying stored events).
+///
+/// The HMAC of the body is computed once, whatever the number of `v1` candidates, and each
+/// candidate is compared with it in constant time; a header over [`MAX_SIGNATURE_HEADER_LEN`]
+/// bytes or with more than [`MAX_V1_SIGNATURES`] candidates is refused before any hashing.
 ///
 /// # Errors
 /// [`SignatureError`]; answer 400 and do not act on the body.
@@ -148,15 +182,16 @@ pub fn verify_signature(
     now: SystemTime,
 ) -> Result<(), SignatureError> {
     let parsed = parse_signature_header(header)?;
-    let matches = parsed.v1.iter().any(|candidate| {
-        hex::decode(candidate)
-            .map(|expected| {
-                mac(raw_body, parsed.timestamp, secret)
-                    .verify_slice(&expected)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    });
+    // One HMAC; `CtOutput`'s equality is constant-time (`subtle`).
+    let tag = mac(raw_body, parsed.timestamp, secret).finalize();
+    let mut matches = false;
+    for candidate in &parsed.v1 {
+        let mut given = Output::<Hmac<Sha256>>::default();
+        // Wrong length or non-hex: not a match (and no early exit that would time the others).
+        if hex::decode_to_slice(candidate, given.as_mut_slice()).is_ok() {
+            matches |= CtOutput::new(given) == tag;
+        }
+    }
     if !matches {
         return Err(SignatureError::Mismatch);
     }
@@ -175,7 +210,9 @@ pub fn verify_signature(
     Ok(())
 }
 
-/// Why a webhook could not be used.
+/// Why a webhook could not be used: a refused signature, or a body that is not an event at all
+/// (a valid event of a shape this crate does not model is not an error: see
+/// [`EventData::Unparsed`]).
 ///
 /// ```
 /// use fintoc_wasm::server::{WebhookError, WebhookEvent};
@@ -187,7 +224,7 @@ pub enum WebhookError {
     /// The signature was refused.
     #[error(transparent)]
     Signature(#[from] SignatureError),
-    /// The signed body is not a Fintoc event.
+    /// The signed body is not a JSON object with a string `id` and a string `type`.
     #[error("the webhook body is not a Fintoc event: {0}")]
     Body(String),
 }
@@ -213,6 +250,19 @@ pub enum EventData {
     CheckoutSessionExpired(CheckoutSession),
     /// `payment_intent.succeeded` / `.failed` / `.rejected` / `.expired` / `.pending`.
     PaymentIntent(PaymentIntent),
+    /// A payment event this crate types (`checkout_session.*`, `payment_intent.*`) whose
+    /// `data` it could not read: an unknown currency, a missing `amount`, a changed shape. The
+    /// signature was valid, so acknowledge it (2xx: an error makes Fintoc retry for days, then
+    /// drop it), but do not ignore it — a `checkout_session.finished` or
+    /// `payment_intent.succeeded` may be money received. Store it and have a person look;
+    /// [`WebhookEvent::metadata`] still finds your order id.
+    /// [`payment_outcome`](WebhookEvent::payment_outcome) is `None`.
+    Unparsed {
+        /// What did not fit, e.g. ``checkout_session.finished: missing field `amount` ``.
+        reason: String,
+        /// The event's `data`, as received.
+        raw: serde_json::Value,
+    },
     /// Any other type, with its raw `data`.
     Unknown(serde_json::Value),
 }
@@ -271,53 +321,67 @@ pub enum PaymentOutcome {
 impl WebhookEvent {
     /// Parses a (verified) body.
     ///
+    /// Never fails on a shape this crate does not model: a payment event whose `data` does not
+    /// read into its type becomes [`EventData::Unparsed`] (with the reason and the raw JSON),
+    /// other types [`EventData::Unknown`]; `mode` and `created_at` that are not strings read as
+    /// `None`.
+    ///
     /// # Errors
-    /// [`WebhookError::Body`] when it is not an event object or a typed `data` does not match
-    /// its `type`.
+    /// [`WebhookError::Body`] only when the body is not a JSON object with a string `id` and a
+    /// string `type`.
     ///
     /// ```
     /// use fintoc_wasm::server::{EventData, WebhookEvent};
     /// let e = WebhookEvent::parse(br#"{"id":"evt_1","type":"refund.succeeded","data":{"x":1}}"#)?;
     /// assert!(matches!(e.data, EventData::Unknown(_)));
+    /// let e = WebhookEvent::parse(br#"{"id":"evt_2","type":"payment_intent.succeeded","data":{"id":"pi_1"}}"#)?;
+    /// assert!(matches!(e.data, EventData::Unparsed { .. }));
     /// # Ok::<(), fintoc_wasm::server::WebhookError>(())
     /// ```
     pub fn parse(raw_body: &[u8]) -> Result<WebhookEvent, WebhookError> {
-        #[derive(Deserialize)]
-        struct Raw {
-            id: String,
-            #[serde(rename = "type")]
-            event_type: String,
-            #[serde(default)]
-            mode: Option<String>,
-            #[serde(default)]
-            created_at: Option<String>,
-            #[serde(default)]
-            data: serde_json::Value,
-        }
-        let body = |e: serde_json::Error| WebhookError::Body(e.to_string());
-        let raw: Raw = serde_json::from_slice(raw_body).map_err(body)?;
-        // `data` is the resource itself; some senders wrap it as {"object": {...}}.
-        let resource = match raw.data.get("object") {
-            Some(inner) if inner.is_object() => inner.clone(),
-            _ => raw.data.clone(),
+        use serde_json::Value;
+        let value: Value =
+            serde_json::from_slice(raw_body).map_err(|e| WebhookError::Body(e.to_string()))?;
+        let Value::Object(mut object) = value else {
+            return Err(WebhookError::Body("not a JSON object".into()));
         };
-        let data = match raw.event_type.as_str() {
+        let mut string = |name: &str| match object.remove(name) {
+            Some(Value::String(s)) => Ok(s),
+            Some(_) => Err(WebhookError::Body(format!("`{name}` is not a string"))),
+            None => Err(WebhookError::Body(format!("missing field `{name}`"))),
+        };
+        let id = string("id")?;
+        let event_type = string("type")?;
+        let text = |v: Option<Value>| match v {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let mode = text(object.remove("mode"));
+        let created_at = text(object.remove("created_at"));
+        let raw = object.remove("data").unwrap_or(Value::Null);
+        let typed = |wrap: fn(Value) -> Result<EventData, serde_json::Error>| {
+            wrap(resource(&raw).clone()).unwrap_or_else(|e| EventData::Unparsed {
+                reason: format!("{event_type}: {e}"),
+                raw: raw.clone(),
+            })
+        };
+        let data = match event_type.as_str() {
             "checkout_session.finished" | "checkout_session.completed" => {
-                EventData::CheckoutSessionFinished(serde_json::from_value(resource).map_err(body)?)
+                typed(|r| serde_json::from_value(r).map(EventData::CheckoutSessionFinished))
             }
             "checkout_session.expired" => {
-                EventData::CheckoutSessionExpired(serde_json::from_value(resource).map_err(body)?)
+                typed(|r| serde_json::from_value(r).map(EventData::CheckoutSessionExpired))
             }
             t if t.starts_with("payment_intent.") => {
-                EventData::PaymentIntent(serde_json::from_value(resource).map_err(body)?)
+                typed(|r| serde_json::from_value(r).map(EventData::PaymentIntent))
             }
-            _ => EventData::Unknown(raw.data),
+            _ => EventData::Unknown(raw.clone()),
         };
         Ok(WebhookEvent {
-            id: raw.id,
-            event_type: raw.event_type,
-            mode: raw.mode,
-            created_at: raw.created_at,
+            id,
+            event_type,
+            mode,
+            created_at,
             data,
         })
     }
@@ -374,7 +438,42 @@ impl WebhookEvent {
             }),
             EventData::CheckoutSessionExpired(_) => Some(PaymentOutcome::Expired),
             EventData::PaymentIntent(pi) => Some(from_intent(pi)),
-            EventData::Unknown(_) => None,
+            EventData::Unparsed { .. } | EventData::Unknown(_) => None,
+        }
+    }
+
+    /// A `metadata` value of the event's resource (string, or a number as text): the checkout
+    /// session's (then its payment intent's), the payment intent's, or read from the raw JSON of
+    /// an [`EventData::Unparsed`] or [`EventData::Unknown`] event. `metadata` may be an object or
+    /// a JSON string holding one.
+    ///
+    /// ```
+    /// use fintoc_wasm::server::{EventData, WebhookEvent};
+    /// let e = WebhookEvent::parse(br#"{"id":"evt_1","type":"checkout_session.finished",
+    ///     "data":{"id":"cs_1","currency":"USD","metadata":{"order_id":"ord_42"}}}"#)?;
+    /// assert!(matches!(e.data, EventData::Unparsed { .. }));
+    /// assert_eq!(e.metadata("order_id").as_deref(), Some("ord_42"));
+    /// # Ok::<(), fintoc_wasm::server::WebhookError>(())
+    /// ```
+    pub fn metadata(&self, key: &str) -> Option<String> {
+        let intent = |pi: &PaymentIntent| pi.metadata.get(key).cloned();
+        match &self.data {
+            EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => cs
+                .metadata
+                .get(key)
+                .cloned()
+                .or_else(|| cs.payment_intent().and_then(intent)),
+            EventData::PaymentIntent(pi) => intent(pi),
+            EventData::Unparsed { raw, .. } | EventData::Unknown(raw) => {
+                let resource = resource(raw);
+                let nested = resource
+                    .get("payment_resource")
+                    .and_then(|r| r.get("payment_intent"));
+                [Some(resource), nested]
+                    .into_iter()
+                    .flatten()
+                    .find_map(|r| metadata_map(r.get("metadata")).remove(key))
+            }
         }
     }
 
@@ -684,16 +783,181 @@ mod tests {
         assert_eq!(unknown.payment_outcome(), None);
         assert!(matches!(unknown.data, EventData::Unknown(_)));
 
-        for bad in [
-            &b"not json"[..],
-            br#"{"type":"x"}"#,
-            br#"{"id":"e","type":"checkout_session.finished","data":{"id":"cs"}}"#,
-        ] {
+        for bad in [&b"not json"[..], br#"{"type":"x"}"#] {
             assert!(matches!(
                 WebhookEvent::parse(bad),
                 Err(WebhookError::Body(_))
             ));
         }
+    }
+
+    /// A body Fintoc could sign tomorrow: the payment event types this crate types, with shapes
+    /// it does not model.
+    fn finished_with(data: serde_json::Value) -> Vec<u8> {
+        serde_json::json!({"id": "evt_new", "type": "checkout_session.finished", "mode": "live",
+            "created_at": "2026-11-24T00:00:00Z", "data": data})
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn unmodelled_shapes_parse_as_unparsed_keeping_the_raw_json() {
+        let paid_in_usd = serde_json::json!({"id": "cs_1", "amount": 5000, "currency": "USD",
+            "status": "finished", "metadata": {"order_id": "ord_usd"},
+            "payment_resource": {"payment_intent": {"id": "pi_1", "amount": 5000,
+                "currency": "USD", "status": "succeeded"}}});
+        let no_amount = serde_json::json!({"object": {"id": "cs_2", "currency": "CLP",
+            "status": "finished", "metadata": "{\"order_id\":\"ord_json\"}"}});
+        let cases: Vec<(&str, Vec<u8>, Option<&str>)> = vec![
+            (
+                "unknown currency",
+                finished_with(paid_in_usd.clone()),
+                Some("ord_usd"),
+            ),
+            (
+                "missing amount (wrapped)",
+                finished_with(no_amount.clone()),
+                Some("ord_json"),
+            ),
+            (
+                "no data at all",
+                br#"{"id":"evt_x","type":"checkout_session.expired"}"#.to_vec(),
+                None,
+            ),
+            (
+                "amount as a string",
+                br#"{"id":"evt_y","type":"payment_intent.succeeded","data":{"id":"pi_1",
+                "amount":"5000","currency":"CLP","status":"succeeded","metadata":{"order_id":7}}}"#
+                    .to_vec(),
+                Some("7"),
+            ),
+        ];
+        for (name, body, order_id) in cases {
+            let event = WebhookEvent::parse(&body).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let raw_data =
+                serde_json::from_slice::<serde_json::Value>(&body).unwrap()["data"].clone();
+            match &event.data {
+                EventData::Unparsed { reason, raw } => {
+                    assert!(!reason.is_empty(), "{name}");
+                    assert_eq!(raw, &raw_data, "{name}: the raw `data` is kept");
+                }
+                other => panic!("{name}: {other:?}"),
+            }
+            assert_eq!(
+                event.payment_outcome(),
+                None,
+                "{name}: no outcome from a guess"
+            );
+            assert_eq!(event.checkout_session(), None, "{name}");
+            assert_eq!(event.metadata("order_id").as_deref(), order_id, "{name}");
+        }
+        // The reason says what did not fit.
+        let event = WebhookEvent::parse(&finished_with(paid_in_usd)).unwrap();
+        let EventData::Unparsed { reason, .. } = &event.data else {
+            unreachable!()
+        };
+        assert!(reason.contains("USD"), "{reason}");
+        // New envelope fields, and old ones in new types, do not matter either.
+        let e = WebhookEvent::parse(
+            br#"{"id":"evt_z","type":"payout.created","mode":1,"created_at":17e8,"api_version":"2030-01-01","data":{}}"#,
+        )
+        .unwrap();
+        assert_eq!((e.mode, e.created_at), (None, None));
+        // Only a body that is not an object with string `id` and `type` is an error.
+        for bad in [
+            &b"not json"[..],
+            b"[]",
+            b"null",
+            br#"{"type":"x"}"#,
+            br#"{"id":"e"}"#,
+            br#"{"id":1,"type":"checkout_session.finished"}"#,
+            br#"{"id":"e","type":["checkout_session.finished"]}"#,
+        ] {
+            assert!(
+                matches!(WebhookEvent::parse(bad), Err(WebhookError::Body(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn verification_computes_one_hmac_whatever_the_number_of_candidates() {
+        let body = vec![b'x'; 10_000];
+        let good = sign(&body, T, SECRET);
+        let wrong = sign(&body, T, "whsec_other");
+        for position in 0..MAX_V1_SIGNATURES {
+            let mut candidates = [wrong.as_str(); MAX_V1_SIGNATURES];
+            candidates[position] = &good;
+            let header = format!("t={T},v1={}", candidates.join(",v1="));
+            MACS.with(|n| n.set(0));
+            assert_eq!(
+                verify_signature(&body, &header, SECRET, Some(DEFAULT_TOLERANCE), at(T)),
+                Ok(()),
+                "the good one at {position}"
+            );
+            assert_eq!(
+                MACS.with(|n| n.get()),
+                1,
+                "one HMAC for {MAX_V1_SIGNATURES} candidates"
+            );
+        }
+        let header = format!(
+            "t={T},v1={}",
+            [wrong.as_str(); MAX_V1_SIGNATURES].join(",v1=")
+        );
+        MACS.with(|n| n.set(0));
+        assert_eq!(
+            verify_signature(&body, &header, SECRET, None, at(T)),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(MACS.with(|n| n.get()), 1);
+    }
+
+    #[test]
+    fn oversized_headers_are_malformed_before_any_hmac() {
+        let body = br#"{"id":"evt_1"}"#;
+        let good = sign(body, T, SECRET);
+        let flood = |n: usize| {
+            let mut h = format!("t={T}");
+            for _ in 0..n {
+                h.push_str(",v1=deadbeef");
+            }
+            format!("{h},v1={good}")
+        };
+        let padded = format!(
+            "t={T},v1={good},v0={}",
+            "0".repeat(MAX_SIGNATURE_HEADER_LEN)
+        );
+        for (name, header) in [
+            ("10 000 candidates and the good one", flood(10_000)),
+            ("one candidate too many", flood(MAX_V1_SIGNATURES)),
+            ("longer than the cap", padded),
+        ] {
+            MACS.with(|n| n.set(0));
+            assert_eq!(
+                verify_signature(body, &header, SECRET, None, at(T)),
+                Err(SignatureError::Malformed),
+                "{name}"
+            );
+            assert_eq!(MACS.with(|n| n.get()), 0, "{name}: refused before hashing");
+            assert_eq!(
+                parse_signature_header(&header),
+                Err(SignatureError::Malformed)
+            );
+        }
+        // At the caps it still verifies.
+        assert_eq!(
+            verify_signature(body, &flood(MAX_V1_SIGNATURES - 1), SECRET, None, at(T)),
+            Ok(())
+        );
+        let at_cap = format!("t={T},v1={good},v0=");
+        let at_cap = format!(
+            "{at_cap}{}",
+            "0".repeat(MAX_SIGNATURE_HEADER_LEN - at_cap.len())
+        );
+        assert_eq!(at_cap.len(), MAX_SIGNATURE_HEADER_LEN);
+        assert_eq!(verify_signature(body, &at_cap, SECRET, None, at(T)), Ok(()));
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! The fintoc-wasm demo shop server.
 //!
 //! - serves the Yew shop (`examples/yew-checkout/dist`) and `GET /api/config`, `GET /api/products`;
-//! - `POST /api/checkout` creates an order and a Checkout Session for it (secret key stays here);
+//! - `POST /api/checkout` creates an order and a Checkout Session for it (secret key stays here),
+//!   or answers the open one again for the same `cart_id` (see [`shop::checkout`]);
 //! - `POST /webhooks/fintoc` verifies `Fintoc-Signature`, records each event id once and marks
-//!   the order paid / failed / expired;
+//!   the order paid / failed / expired, or flags it for a person (a late payment, a wrong
+//!   amount, an event it cannot read; see [`db::Db::apply_event`]);
 //! - `GET /api/orders/{id}` is what the page polls after `onSuccess`.
 //!
-//! In **sandbox mode** (no `FINTOC_SECRET_KEY`) it also plays Fintoc under `/sandbox`: the
-//! Checkout Session API with Fintoc's request/response shapes, the sandbox widget script, and
-//! signed webhooks when the shopper picks an outcome in the widget.
+//! In **sandbox mode** (none of the live variables set, see [`Mode::from_env`]) it also plays
+//! Fintoc under `/sandbox`: the Checkout Session API with Fintoc's request/response shapes, the
+//! sandbox widget script, and signed webhooks when the shopper picks an outcome in the widget.
 
 // Handlers return `Result<_, Response>` (axum's idiom); boxing the response would buy nothing.
 #![allow(clippy::result_large_err)]
@@ -49,13 +51,95 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 /// Live Fintoc or the built-in sandbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
+    /// The offline Fintoc under `/sandbox`: no account, no real money.
     Sandbox,
+    /// The real Fintoc API, with [`LIVE_VARIABLES`].
     Live,
+}
+
+/// What live mode needs, all three: a missing one is an error, never a quiet sandbox.
+pub const LIVE_VARIABLES: [&str; 3] = [
+    "FINTOC_SECRET_KEY",
+    "FINTOC_PUBLIC_KEY",
+    "FINTOC_WEBHOOK_SECRET",
+];
+
+impl Mode {
+    /// Decides the mode from the environment (`var` reads a variable; blank counts as unset)
+    /// and the address the server will listen on. Errors name variables, never their values.
+    ///
+    /// - `FINTOC_MODE=live`: all of [`LIVE_VARIABLES`] are required.
+    /// - `FINTOC_MODE=sandbox`: sandbox on any address; `FINTOC_SECRET_KEY` and
+    ///   `FINTOC_PUBLIC_KEY` must not be set (`FINTOC_WEBHOOK_SECRET` may be: the sandbox signs
+    ///   its webhooks with it).
+    /// - no `FINTOC_MODE`: all three set is live, none set is sandbox — but only on a loopback
+    ///   `host` (`127.0.0.1`, `::1`, `localhost`); some set is an error naming the missing ones.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>, host: &str) -> Result<Mode, String> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let (set, missing): (Vec<&str>, Vec<&str>) =
+            LIVE_VARIABLES.iter().partition(|name| var(name).is_some());
+        let all = "FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and FINTOC_WEBHOOK_SECRET";
+        let requested = var("FINTOC_MODE").map(|m| m.trim().to_ascii_lowercase());
+        match requested.as_deref() {
+            Some("live") if missing.is_empty() => Ok(Mode::Live),
+            Some("live") => Err(format!(
+                "FINTOC_MODE=live needs {all}; not set: {}.",
+                missing.join(", ")
+            )),
+            Some("sandbox") => {
+                let keys: Vec<&str> = set
+                    .iter()
+                    .copied()
+                    .filter(|name| *name != "FINTOC_WEBHOOK_SECRET")
+                    .collect();
+                if keys.is_empty() {
+                    Ok(Mode::Sandbox)
+                } else {
+                    Err(format!(
+                        "FINTOC_MODE=sandbox, but {} set: the sandbox never uses live keys. Unset \
+                         them for the sandbox, or use FINTOC_MODE=live.",
+                        keys.join(" and ")
+                    ))
+                }
+            }
+            Some(other) => Err(format!(
+                "FINTOC_MODE must be `live` or `sandbox`, not `{other}`."
+            )),
+            None if missing.is_empty() => Ok(Mode::Live),
+            None if !set.is_empty() => Err(format!(
+                "{} set, so this looks like live mode, which needs {all}; not set: {}. Set them \
+                 all for real Fintoc, or none of them for the offline sandbox.",
+                set.join(" and "),
+                missing.join(", ")
+            )),
+            None if !is_loopback(host) => Err(format!(
+                "refusing to run the sandbox on HOST={host}: other machines could reach a shop \
+                 that takes fake payments. Set FINTOC_MODE=sandbox to do it on purpose, or {all} \
+                 for real Fintoc."
+            )),
+            None => Ok(Mode::Sandbox),
+        }
+    }
+}
+
+/// `127.0.0.1` (any `127.x`), `::1`, `[::1]` or `localhost`.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim();
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Everything the handlers share.
 pub struct AppState {
     pub db: Db,
+    /// One checkout at a time per `cart_id` (see [`shop::checkout`]).
+    pub carts: shop::CartLocks,
     pub fintoc: FintocClient,
     pub mode: Mode,
     pub public_key: String,
@@ -67,8 +151,10 @@ pub struct AppState {
 }
 
 /// Settings read from the environment by `main`, or built by tests.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Settings {
+    /// From [`Mode::from_env`].
+    pub mode: Mode,
     pub secret_key: Option<String>,
     pub public_key: Option<String>,
     pub webhook_secret: Option<String>,
@@ -76,6 +162,22 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// Sandbox sessions expire this long after creation (default 10 minutes).
     pub sandbox_session_lifetime: Option<std::time::Duration>,
+}
+
+/// Secrets show as set or not, never their values.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |v: &Option<String>| if v.is_some() { "<set>" } else { "<not set>" };
+        f.debug_struct("Settings")
+            .field("mode", &self.mode)
+            .field("secret_key", &set(&self.secret_key))
+            .field("public_key", &self.public_key)
+            .field("webhook_secret", &set(&self.webhook_secret))
+            .field("database", &self.database)
+            .field("static_dir", &self.static_dir)
+            .field("sandbox_session_lifetime", &self.sandbox_session_lifetime)
+            .finish()
+    }
 }
 
 /// Builds the state for a server listening at `base` (e.g. `http://127.0.0.1:8080`).
@@ -86,28 +188,29 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
             settings.database.display()
         )
     })?;
-    let state = match &settings.secret_key {
-        Some(secret_key) => {
-            let public_key = settings
-                .public_key
-                .clone()
-                .ok_or("FINTOC_PUBLIC_KEY is required with FINTOC_SECRET_KEY")?;
-            let webhook_secret = settings
-                .webhook_secret
-                .clone()
-                .ok_or("FINTOC_WEBHOOK_SECRET is required with FINTOC_SECRET_KEY")?;
+    let required = |value: &Option<String>, name: &str| {
+        value
+            .clone()
+            .ok_or_else(|| format!("live mode needs {name}"))
+    };
+    let state = match settings.mode {
+        Mode::Live => {
+            let secret_key = required(&settings.secret_key, "FINTOC_SECRET_KEY")?;
+            let public_key = required(&settings.public_key, "FINTOC_PUBLIC_KEY")?;
+            let webhook_secret = required(&settings.webhook_secret, "FINTOC_WEBHOOK_SECRET")?;
             AppState {
                 db,
-                fintoc: FintocClient::new(secret_key.clone()).map_err(|e| e.to_string())?,
+                carts: shop::CartLocks::default(),
+                fintoc: FintocClient::new(secret_key).map_err(|e| e.to_string())?,
                 mode: Mode::Live,
                 public_key,
-                script_url: fintoc_wasm::DEFAULT_SCRIPT_URL.to_owned(),
+                script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
                 webhook_secret,
                 public_url: base.to_owned(),
                 sandbox: None,
             }
         }
-        None => {
+        Mode::Sandbox => {
             let sandbox = Arc::new(sandbox::Sandbox::new(
                 base,
                 settings.webhook_secret.clone(),
@@ -117,6 +220,7 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
             ));
             AppState {
                 db,
+                carts: shop::CartLocks::default(),
                 fintoc: FintocClient::new(sandbox.secret_key())
                     .map_err(|e| e.to_string())?
                     .with_base_url(format!("{base}/sandbox/api")),

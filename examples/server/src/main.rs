@@ -1,6 +1,8 @@
-//! `fintoc-demo-server`: the demo shop. Sandbox mode unless `FINTOC_SECRET_KEY` is set.
+//! `fintoc-demo-server`: the demo shop, in sandbox or live mode ([`Mode::from_env`]).
 //!
 //! Environment:
+//! - `FINTOC_MODE`: `live` or `sandbox`; without it, live when all three live variables are set,
+//!   sandbox when none is (on a loopback `HOST` only), an error naming the missing ones otherwise
 //! - `PORT` (default 8080), `HOST` (default 127.0.0.1)
 //! - `DATABASE_PATH` (default `fintoc-demo.sqlite`, created on first run)
 //! - `STATIC_DIR` (default `examples/yew-checkout/dist`)
@@ -27,6 +29,8 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let host = env("HOST").unwrap_or_else(|| "127.0.0.1".into());
     let port = env("PORT").unwrap_or_else(|| "8080".into());
+    // Decided before anything else: a half-configured live server must not come up as sandbox.
+    let mode = Mode::from_env(env, &host)?;
     let listener = tokio::net::TcpListener::bind(format!("{host}:{port}"))
         .await
         .map_err(|e| {
@@ -35,6 +39,7 @@ async fn run() -> Result<(), String> {
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     let base = env("PUBLIC_URL").unwrap_or_else(|| format!("http://{address}"));
     let settings = Settings {
+        mode,
         secret_key: env("FINTOC_SECRET_KEY"),
         public_key: env("FINTOC_PUBLIC_KEY"),
         webhook_secret: env("FINTOC_WEBHOOK_SECRET"),
@@ -59,14 +64,19 @@ async fn run() -> Result<(), String> {
         );
     }
     let state = state(&settings, &base)?;
-    let mode = state.mode;
     let app = router(state, &settings.static_dir);
     match mode {
         Mode::Sandbox => println!(
             "Fintoc demo shop (sandbox mode: no Fintoc account, no real money) on {base}\n\
              Orders are stored in {}. Set FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and \
-             FINTOC_WEBHOOK_SECRET to use real Fintoc.",
-            settings.database.display()
+             FINTOC_WEBHOOK_SECRET to use real Fintoc.{}",
+            settings.database.display(),
+            if address.ip().is_loopback() {
+                ""
+            } else {
+                "\nWARNING: FINTOC_MODE=sandbox on a public address: anyone who reaches it can \
+                 \"pay\" with the fake widget."
+            }
         ),
         Mode::Live => println!("Fintoc demo shop (LIVE Fintoc API) on {base}"),
     }

@@ -118,6 +118,51 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// Unix seconds for an RFC 3339 time (`2026-11-24T12:00:00Z`, `…T12:00:00.123-03:00`); `None`
+/// when it is not one.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let (date, time) = s.split_once(['T', 't', ' '])?;
+    let mut ymd = date.splitn(3, '-');
+    let (year, month, day) = (ymd.next()?, ymd.next()?, ymd.next()?);
+    let number = |t: &str, len: usize| -> Option<i64> {
+        (t.len() == len && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let (year, month, day) = (number(year, 4)?, number(month, 2)?, number(day, 2)?);
+    let offset_at = time.find(['Z', 'z', '+', '-'])?;
+    let (clock, zone) = time.split_at(offset_at);
+    let clock = clock
+        .split_once('.')
+        .map_or(clock, |(whole, _fraction)| whole);
+    let mut hms = clock.splitn(3, ':');
+    let (h, m, sec) = (
+        number(hms.next()?, 2)?,
+        number(hms.next()?, 2)?,
+        number(hms.next()?, 2)?,
+    );
+    let offset = match zone {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = zone.get(1..)?.split_once(':')?;
+            sign * (number(oh, 2)? * 3600 + number(om, 2)? * 60)
+        }
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + sec - offset)
+}
+
 fn fintoc_error(
     status: StatusCode,
     kind: &str,
@@ -520,7 +565,38 @@ async fn outcome(
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::{parse_rfc3339, rfc3339};
+
+    #[test]
+    fn rfc3339_parses_what_it_formats_and_fintocs_variants() {
+        for secs in [
+            0,
+            1_709_208_000,
+            1_767_225_600,
+            1_795_483_003,
+            4_102_444_799,
+        ] {
+            assert_eq!(parse_rfc3339(&rfc3339(secs)), Some(secs));
+        }
+        assert_eq!(
+            parse_rfc3339("2025-04-05T21:57:31.834Z"),
+            Some(1_743_890_251)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-01-01T00:00:00-03:00"),
+            Some(1_767_225_600 + 3 * 3600)
+        );
+        for bad in [
+            "",
+            "2026-01-01",
+            "2026-13-01T00:00:00Z",
+            "2026-01-01T00:00:00",
+            "x-y-zT::Z",
+            "2026-01-01T0:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn rfc3339_formats_utc() {

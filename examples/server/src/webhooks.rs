@@ -1,4 +1,9 @@
 //! `POST /webhooks/fintoc`: verify, record once, update the order.
+//!
+//! After a valid signature the answer is 2xx whatever the event says (an error makes Fintoc
+//! retry for days and then drop the event); only a database error is a 5xx, so that Fintoc
+//! retries. Events the crate cannot read are kept in `unhandled_events` and logged loudly; one
+//! that may be a payment puts its order in `needs_review`.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -14,7 +19,7 @@ use fintoc_wasm::server::{
 };
 use serde_json::json;
 
-use crate::db::{Applied, OrderRef};
+use crate::db::{Applied, Effect, OrderRef, REVIEW_STATUSES};
 use crate::shop::error;
 use crate::AppState;
 
@@ -43,47 +48,124 @@ pub async fn receive(
         Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_webhook", e.to_string()),
     };
 
-    let session = event.checkout_session();
-    let metadata_order = session
-        .and_then(|s| s.metadata.get("order_id"))
-        .or_else(|| match &event.data {
-            EventData::PaymentIntent(pi) => pi.metadata.get("order_id"),
-            _ => None,
-        });
-    let order_ref = match (metadata_order, session) {
+    // Our order id travels in the session's (or payment intent's) metadata; failing that, the
+    // checkout session id stored with the order.
+    let metadata_order = event.metadata("order_id");
+    let session_id = match &event.data {
+        EventData::Unparsed { raw, .. } if event.event_type.starts_with("checkout_session.") => {
+            let resource = raw.get("object").filter(|o| o.is_object()).unwrap_or(raw);
+            resource
+                .get("id")
+                .and_then(|id| id.as_str())
+                .map(str::to_owned)
+        }
+        _ => event.checkout_session().map(|s| s.id.clone()),
+    };
+    let order_ref = match (&metadata_order, &session_id) {
         (Some(id), _) => OrderRef::Id(id),
-        (None, Some(s)) => OrderRef::Session(&s.id),
+        (None, Some(s)) => OrderRef::Session(s),
         (None, None) => OrderRef::None,
     };
+
+    // Every amount the event states for the payment: all must match the order's.
+    let stated: Vec<(u64, &str)> = match &event.data {
+        EventData::CheckoutSessionFinished(cs) => std::iter::once((cs.amount, cs.currency.code()))
+            .chain(
+                cs.payment_intent()
+                    .map(|pi| (pi.amount, pi.currency.code())),
+            )
+            .collect(),
+        EventData::PaymentIntent(pi) => vec![(pi.amount, pi.currency.code())],
+        _ => Vec::new(),
+    };
+    let failure;
     // "Paid" only when the payment intent succeeded; a finished session may hold a failure.
-    let outcome = event.payment_outcome();
-    let status = match &outcome {
-        Some(PaymentOutcome::Paid) => Some(("paid", None)),
-        Some(PaymentOutcome::NotPaid { reason }) => Some((
-            "failed",
-            Some(reason.as_deref().unwrap_or("payment_failed")),
-        )),
-        Some(PaymentOutcome::Expired) => Some(("expired", None)),
+    let effect = match (&event.data, event.payment_outcome()) {
+        (EventData::Unparsed { reason, raw }, _) => Effect::Unreadable {
+            reason,
+            data: raw,
+            may_be_payment: may_be_payment(&event.event_type),
+        },
+        (_, Some(PaymentOutcome::Paid)) => Effect::Paid { stated: &stated },
+        (_, Some(PaymentOutcome::NotPaid { reason })) => {
+            failure = reason.unwrap_or_else(|| "payment_failed".to_owned());
+            Effect::Failed { reason: &failure }
+        }
+        (_, Some(PaymentOutcome::Expired)) => Effect::Expired,
+        _ => Effect::None,
+    };
+    let unreadable = match effect {
+        Effect::Unreadable {
+            reason,
+            may_be_payment,
+            ..
+        } => Some((reason.to_owned(), may_be_payment)),
         _ => None,
     };
     match state
         .db
-        .apply_event(&event.id, &event.event_type, order_ref, status)
+        .apply_event(&event.id, &event.event_type, order_ref, effect)
     {
         Ok(Applied::Duplicate) => {
             Json(json!({ "received": true, "duplicate": true })).into_response()
         }
-        Ok(Applied::Recorded { order_id, status }) => {
-            if let (Some(order_id), Some(status)) = (&order_id, &status) {
+        Ok(Applied::Recorded {
+            order_id,
+            status,
+            review_reason,
+        }) => {
+            if let Some((reason, may_be_payment)) = &unreadable {
                 eprintln!(
-                    "webhook {} ({}): order {order_id} is now {status}",
-                    event.id, event.event_type
+                    "WARNING: webhook {} ({}) could not be read: {reason}. Acknowledged and kept \
+                     in unhandled_events{}.{}",
+                    event.id,
+                    event.event_type,
+                    order_id
+                        .as_deref()
+                        .map(|o| format!(" (order {o})"))
+                        .unwrap_or_default(),
+                    if *may_be_payment {
+                        " IT MAY BE A PAYMENT: check it in Fintoc's dashboard."
+                    } else {
+                        ""
+                    }
                 );
             }
-            Json(json!({ "received": true, "order_id": order_id, "status": status }))
-                .into_response()
+            if let (Some(order_id), Some(status)) = (&order_id, &status) {
+                if REVIEW_STATUSES.contains(&status.as_str()) {
+                    eprintln!(
+                        "ATTENTION: order {order_id} is now {status} (not fulfilled): {}",
+                        review_reason.as_deref().unwrap_or("see the order")
+                    );
+                } else {
+                    eprintln!(
+                        "webhook {} ({}): order {order_id} is now {status}",
+                        event.id, event.event_type
+                    );
+                }
+            }
+            Json(json!({
+                "received": true,
+                "order_id": order_id,
+                "status": status,
+                "unhandled": unreadable.is_some(),
+            }))
+            .into_response()
         }
         // A 5xx makes Fintoc retry later, which is what we want when the database hiccups.
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string()),
     }
+}
+
+/// Whether an event of this type, unread, could be money received: anything but the types that
+/// can only say "not paid".
+fn may_be_payment(event_type: &str) -> bool {
+    !matches!(
+        event_type,
+        "checkout_session.expired"
+            | "payment_intent.failed"
+            | "payment_intent.rejected"
+            | "payment_intent.expired"
+            | "payment_intent.pending"
+    )
 }

@@ -6,8 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use fintoc_demo_server::unix_now;
-use fintoc_wasm::server::sign;
+use fintoc_demo_server::sandbox::parse_rfc3339;
+use fintoc_demo_server::{unix_now, Mode};
+use fintoc_wasm::server::{sign, CheckoutSessionStatus};
 use serde_json::{json, Value};
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -49,16 +50,17 @@ async fn order(server: &Running, id: &str) -> Value {
         .unwrap()
 }
 
-/// A `checkout_session.finished` event for `order_id` with the payment intent in `status`.
-fn finished_event(event_id: &str, order_id: &str, status: &str) -> Value {
+/// A `checkout_session.finished` event for `order_id` (of `amount` CLP) with the payment intent
+/// in `status`.
+fn finished_event(event_id: &str, order_id: &str, status: &str, amount: u64) -> Value {
     json!({
         "id": event_id, "object": "event", "type": "checkout_session.finished", "mode": "test",
         "created_at": "2026-11-24T00:00:00Z",
         "data": {
-            "id": "cs_test_1", "object": "checkout_session", "amount": 5000, "currency": "CLP",
+            "id": "cs_test_1", "object": "checkout_session", "amount": amount, "currency": "CLP",
             "status": "finished", "metadata": { "order_id": order_id },
             "payment_resource": { "payment_intent": {
-                "id": "pi_test_1", "object": "payment_intent", "amount": 5000, "currency": "CLP",
+                "id": "pi_test_1", "object": "payment_intent", "amount": amount, "currency": "CLP",
                 "status": status,
                 "error_reason": if status == "failed" { json!("insufficient_funds") } else { Value::Null },
                 "metadata": { "order_id": order_id }
@@ -168,6 +170,9 @@ async fn bad_input_gets_a_clear_4xx_json_error_never_a_500() {
         ("negative", http().post(&url).json(&json!({"items": [{"product_id": "espresso", "quantity": -1}]})), 400, "invalid_request"),
         ("duplicate line", http().post(&url).json(&json!({"items": [{"product_id": "espresso", "quantity": 1}, {"product_id": "espresso", "quantity": 1}]})), 400, "duplicate_product"),
         ("a client price", http().post(&url).json(&json!({"items": [{"product_id": "espresso", "quantity": 1, "price": 1}]})), 400, "invalid_request"),
+        ("a short cart id", http().post(&url).json(&json!({"items": [{"product_id": "espresso", "quantity": 1}], "cart_id": "cart1"})), 400, "invalid_cart_id"),
+        ("a cart id with spaces", http().post(&url).json(&json!({"items": [{"product_id": "espresso", "quantity": 1}], "cart_id": "my cart is the best cart"})), 400, "invalid_cart_id"),
+        ("a cart id too long", http().post(&url).json(&json!({"items": [{"product_id": "espresso", "quantity": 1}], "cart_id": "c".repeat(65)})), 400, "invalid_cart_id"),
         ("not JSON", http().post(&url).body("items=espresso"), 400, "invalid_json"),
         ("wrong shape", http().post(&url).json(&json!({"items": "espresso"})), 400, "invalid_request"),
         ("empty body", http().post(&url), 400, "invalid_json"),
@@ -198,7 +203,7 @@ async fn bad_input_gets_a_clear_4xx_json_error_never_a_500() {
 async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     let (_dir, server) = start_fresh().await;
     let id = new_order(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
-    let body = finished_event("evt_paid_1", &id, "succeeded").to_string();
+    let body = finished_event("evt_paid_1", &id, "succeeded", 2_900).to_string();
     for attempt in 0..5 {
         let (status, answer) = send_event(&server, &body).await;
         assert_eq!(status, 200, "{answer}");
@@ -223,7 +228,7 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
 async fn bad_signatures_get_400_and_change_nothing() {
     let (_dir, server) = start_fresh().await;
     let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
-    let body = finished_event("evt_forged", &id, "succeeded").to_string();
+    let body = finished_event("evt_forged", &id, "succeeded", 2_500).to_string();
     let now = unix_now();
     let tampered = body.replace("succeeded", "succeeded ");
     let cases = vec![
@@ -267,14 +272,14 @@ async fn bad_signatures_get_400_and_change_nothing() {
 async fn finished_is_not_paid_and_final_states_do_not_change() {
     let (_dir, server) = start_fresh().await;
     let failed = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
-    let body = finished_event("evt_failed", &failed, "failed").to_string();
+    let body = finished_event("evt_failed", &failed, "failed", 2_500).to_string();
     assert_eq!(send_event(&server, &body).await.0, 200);
     let stored = order(&server, &failed).await;
     assert_eq!(stored["status"], "failed");
     assert_eq!(stored["failure_reason"], "insufficient_funds");
-    // A late "succeeded" for the same order never flips a final status.
-    let late = finished_event("evt_late", &failed, "succeeded").to_string();
-    assert_eq!(send_event(&server, &late).await.0, 200);
+    // Another failure for the same order changes nothing.
+    let again = finished_event("evt_failed_again", &failed, "failed", 2_500).to_string();
+    assert_eq!(send_event(&server, &again).await.0, 200);
     assert_eq!(order(&server, &failed).await["status"], "failed");
     assert_eq!(server.state.db.fulfillments(&failed).unwrap(), 0);
 
@@ -462,7 +467,7 @@ async fn orders_survive_a_restart() {
     let (dir, db) = temp_db();
     let first = start(&db, dir.path()).await;
     let id = new_order(&first, json!([{"product_id": "beans", "quantity": 1}])).await;
-    let body = finished_event("evt_before_restart", &id, "succeeded").to_string();
+    let body = finished_event("evt_before_restart", &id, "succeeded", 8_990).to_string();
     assert_eq!(send_event(&first, &body).await.0, 200);
     first.stop().await;
 
@@ -475,4 +480,536 @@ async fn orders_survive_a_restart() {
     assert_eq!(status, 200);
     assert_eq!(answer["duplicate"], true);
     assert_eq!(second.state.db.fulfillments(&id).unwrap(), 1);
+}
+
+/// A checkout for `items` in the purchase `cart_id`.
+async fn checkout_cart(server: &Running, cart_id: &str, items: Value) -> Value {
+    let (status, body) = post_json(
+        &server.url("/api/checkout"),
+        json!({ "items": items, "cart_id": cart_id }),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Waits (10 s at most) until order `id` leaves `pending`; its status.
+async fn settled(server: &Running, id: &str) -> Value {
+    eventually(10, || async move {
+        let o = order(server, id).await;
+        (o["status"] != "pending").then(|| o["status"].clone())
+    })
+    .await
+    .unwrap_or_else(|| panic!("order {id} is still pending"))
+}
+
+#[tokio::test]
+async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_order() {
+    let (_dir, server) = start_fresh().await;
+    // A "paid" session in a currency the crate does not model: maybe money, certainly signed.
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    let mut usd = finished_event("evt_usd", &id, "succeeded", 2_500);
+    usd["data"]["currency"] = json!("USD");
+    let body = usd.to_string();
+    let (status, answer) = send_event(&server, &body).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["order_id"], id.as_str());
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["status"], "needs_review", "{stored}");
+    assert!(
+        stored["review_reason"].as_str().unwrap().contains("USD"),
+        "{stored}"
+    );
+    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
+    let unhandled = server.state.db.unhandled_events().unwrap();
+    assert_eq!(unhandled.len(), 1);
+    assert_eq!(unhandled[0].event_id, "evt_usd");
+    assert_eq!(unhandled[0].order_id.as_deref(), Some(id.as_str()));
+    assert_eq!(unhandled[0].data, usd["data"], "the raw JSON is kept");
+    // Redelivered: a duplicate like any other event.
+    let (status, answer) = send_event(&server, &body).await;
+    assert_eq!((status, &answer["duplicate"]), (200, &json!(true)));
+    assert_eq!(server.state.db.unhandled_events().unwrap().len(), 1);
+
+    // No metadata and no amount: the order is found by its session id.
+    let by_session = new_order(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
+    let session_id = order(&server, &by_session).await["checkout_session_id"].clone();
+    let no_amount = json!({"id": "evt_no_amount", "type": "checkout_session.finished",
+        "data": {"object": {"id": session_id, "currency": "CLP", "status": "finished"}}});
+    assert_eq!(send_event(&server, &no_amount.to_string()).await.0, 200);
+    assert_eq!(order(&server, &by_session).await["status"], "needs_review");
+
+    // Not a payment (an expiry we cannot read): recorded, the order keeps waiting.
+    let waiting = new_order(&server, json!([{"product_id": "beans", "quantity": 1}])).await;
+    let expiry = json!({"id": "evt_odd_expiry", "type": "checkout_session.expired",
+        "data": {"id": "cs_x", "amount": "8990", "metadata": {"order_id": waiting}}});
+    assert_eq!(send_event(&server, &expiry.to_string()).await.0, 200);
+    assert_eq!(order(&server, &waiting).await["status"], "pending");
+
+    // About no order we know: still 2xx, still recorded.
+    let orphan = json!({"id": "evt_orphan", "type": "payment_intent.succeeded",
+        "data": {"id": "pi_9", "currency": "CLP", "status": "succeeded"}});
+    assert_eq!(send_event(&server, &orphan.to_string()).await.0, 200);
+    let unhandled = server.state.db.unhandled_events().unwrap();
+    let ids: Vec<_> = unhandled.iter().map(|e| e.event_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["evt_usd", "evt_no_amount", "evt_odd_expiry", "evt_orphan"]
+    );
+    assert_eq!(unhandled[3].order_id, None);
+    assert_eq!(server.state.db.processed_events().unwrap(), 4);
+
+    // A readable payment of the right amount settles an order under review.
+    let readable = finished_event("evt_readable", &id, "succeeded", 2_500).to_string();
+    assert_eq!(send_event(&server, &readable).await.0, 200);
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["status"], "paid", "{stored}");
+    assert_eq!(stored["review_reason"], Value::Null);
+    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
+}
+
+#[tokio::test]
+async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
+    let (_dir, server) = start_fresh().await;
+    let failed = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    let body = finished_event("evt_failed", &failed, "failed", 2_500).to_string();
+    assert_eq!(send_event(&server, &body).await.0, 200);
+    let late = finished_event("evt_late", &failed, "succeeded", 2_500).to_string();
+    let (status, answer) = send_event(&server, &late).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["status"], "paid_after_close");
+    let stored = order(&server, &failed).await;
+    assert_eq!(stored["status"], "paid_after_close", "{stored}");
+    assert!(
+        stored["review_reason"].as_str().unwrap().contains("refund"),
+        "{stored}"
+    );
+    assert_eq!(
+        server.state.db.fulfillments(&failed).unwrap(),
+        0,
+        "a person decides: refund or fulfil"
+    );
+
+    let expired = new_order(&server, json!([{"product_id": "cortado", "quantity": 2}])).await;
+    let body = json!({"id": "evt_exp", "type": "checkout_session.expired", "data": {
+        "id": "cs_x", "amount": 5800, "currency": "CLP", "status": "expired",
+        "metadata": {"order_id": expired}, "payment_resource": null}})
+    .to_string();
+    assert_eq!(send_event(&server, &body).await.0, 200);
+    assert_eq!(order(&server, &expired).await["status"], "expired");
+    let late = json!({"id": "evt_late_pi", "type": "payment_intent.succeeded", "data": {
+        "id": "pi_late", "amount": 5800, "currency": "CLP", "status": "succeeded",
+        "metadata": {"order_id": expired}}})
+    .to_string();
+    assert_eq!(send_event(&server, &late).await.0, 200);
+    assert_eq!(order(&server, &expired).await["status"], "paid_after_close");
+    assert_eq!(server.state.db.fulfillments(&expired).unwrap(), 0);
+    assert_eq!(
+        server
+            .state
+            .db
+            .orders_with_status("paid_after_close")
+            .unwrap(),
+        [expired, failed]
+    );
+}
+
+#[tokio::test]
+async fn a_payment_of_another_amount_or_currency_is_flagged_not_fulfilled() {
+    let (_dir, server) = start_fresh().await;
+    // The order: one espresso, 2 500 CLP.
+    fn session_says(e: &mut Value, amount: u64, currency: &str) {
+        e["data"]["amount"] = json!(amount);
+        e["data"]["currency"] = json!(currency);
+    }
+    fn intent_says(e: &mut Value, amount: u64, currency: &str) {
+        e["data"]["payment_resource"]["payment_intent"]["amount"] = json!(amount);
+        e["data"]["payment_resource"]["payment_intent"]["currency"] = json!(currency);
+    }
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "less",
+            Box::new(|e| {
+                session_says(e, 1, "CLP");
+                intent_says(e, 1, "CLP")
+            }),
+        ),
+        (
+            "more",
+            Box::new(|e| {
+                session_says(e, 25_000, "CLP");
+                intent_says(e, 25_000, "CLP")
+            }),
+        ),
+        (
+            "another currency",
+            Box::new(|e| {
+                session_says(e, 2_500, "MXN");
+                intent_says(e, 2_500, "MXN")
+            }),
+        ),
+        (
+            "the intent differs",
+            Box::new(|e| intent_says(e, 2_499, "CLP")),
+        ),
+        (
+            "the session differs",
+            Box::new(|e| session_says(e, 2_499, "CLP")),
+        ),
+    ];
+    for (name, edit) in cases {
+        let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+        let mut event = finished_event(
+            &format!("evt_{}", name.replace(' ', "_")),
+            &id,
+            "succeeded",
+            2_500,
+        );
+        edit(&mut event);
+        let (status, answer) = send_event(&server, &event.to_string()).await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        let stored = order(&server, &id).await;
+        assert_eq!(stored["status"], "amount_mismatch", "{name}: {stored}");
+        assert!(
+            stored["review_reason"]
+                .as_str()
+                .unwrap()
+                .contains("2500 CLP"),
+            "{name}: {stored}"
+        );
+        assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0, "{name}");
+    }
+    // A payment_intent event is checked too.
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    let pi = json!({"id": "evt_pi_short", "type": "payment_intent.succeeded", "data": {
+        "id": "pi_1", "amount": 250, "currency": "CLP", "status": "succeeded",
+        "metadata": {"order_id": id}}})
+    .to_string();
+    assert_eq!(send_event(&server, &pi).await.0, 200);
+    assert_eq!(order(&server, &id).await["status"], "amount_mismatch");
+    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
+}
+
+#[tokio::test]
+async fn repeated_checkouts_for_one_cart_share_one_payable_session() {
+    let (_dir, server) = start_fresh().await;
+    let cart = uuid::Uuid::new_v4().to_string();
+    let items =
+        json!([{"product_id": "espresso", "quantity": 2}, {"product_id": "beans", "quantity": 1}]);
+    // A double (quintuple) click: concurrent requests.
+    let clicks: Vec<_> = (0..5)
+        .map(|_| {
+            let url = server.url("/api/checkout");
+            let body = json!({ "items": items, "cart_id": cart });
+            tokio::spawn(async move { post_json(&url, body).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for click in clicks {
+        let (status, body) = tokio::time::timeout(Duration::from_secs(10), click)
+            .await
+            .expect("the checkout answered within 10 s")
+            .unwrap();
+        assert_eq!(status, 200, "{body}");
+        answers.push(body);
+    }
+    // A refetch later (a page reload, a stale token): the same again.
+    answers.push(checkout_cart(&server, &cart, items.clone()).await);
+    let first = &answers[0];
+    for answer in &answers {
+        for field in [
+            "order_id",
+            "session_token",
+            "expires_at",
+            "redirect_url",
+            "amount",
+            "currency",
+        ] {
+            assert_eq!(answer[field], first[field], "{field}");
+        }
+    }
+    let first_order = first["order_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        server.state.db.orders_with_status("pending").unwrap(),
+        [first_order.as_str()]
+    );
+    // `expires_at` is when the token stops working: at most ten minutes after it was made.
+    let expires_at = parse_rfc3339(first["expires_at"].as_str().unwrap()).unwrap();
+    assert!(expires_at <= unix_now() + 600, "{first}");
+
+    // The shopper changes the cart: a new order; the old session can no longer be paid.
+    let old_session = order(&server, &first_order).await["checkout_session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let changed = checkout_cart(
+        &server,
+        &cart,
+        json!([{"product_id": "espresso", "quantity": 3}]),
+    )
+    .await;
+    assert_ne!(changed["order_id"], first["order_id"]);
+    assert_ne!(changed["session_token"], first["session_token"]);
+    assert_eq!(changed["amount"], 7_500);
+    let old = server
+        .state
+        .fintoc
+        .get_checkout_session(&old_session)
+        .await
+        .unwrap();
+    assert_eq!(old.status, CheckoutSessionStatus::Expired);
+    assert_eq!(settled(&server, &first_order).await, "expired");
+    assert_eq!(
+        server.state.db.orders_with_status("pending").unwrap(),
+        [changed["order_id"].as_str().unwrap()]
+    );
+
+    // Once that order is paid, the same cart id starts a new purchase.
+    let paid = changed["order_id"].as_str().unwrap().to_owned();
+    let body = finished_event("evt_cart_paid", &paid, "succeeded", 7_500).to_string();
+    assert_eq!(send_event(&server, &body).await.0, 200);
+    let next = checkout_cart(
+        &server,
+        &cart,
+        json!([{"product_id": "espresso", "quantity": 3}]),
+    )
+    .await;
+    assert_ne!(next["order_id"], paid.as_str());
+
+    // Without a cart id every request is its own purchase (the server cannot tell a double click
+    // from a second order).
+    let a = checkout(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
+    let b = checkout(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
+    assert_ne!(a["order_id"], b["order_id"]);
+}
+
+#[tokio::test]
+async fn a_session_near_its_end_is_expired_and_replaced_not_handed_out_again() {
+    let (dir, db) = temp_db();
+    // Sessions live one minute: less than the margin the server keeps for the shopper to pay.
+    let server = start_with(&db, dir.path(), Some(Duration::from_secs(60))).await;
+    let cart = uuid::Uuid::new_v4().simple().to_string();
+    let items = json!([{"product_id": "cortado", "quantity": 1}]);
+    let first = checkout_cart(&server, &cart, items.clone()).await;
+    let first_order = first["order_id"].as_str().unwrap().to_owned();
+    let old_session = order(&server, &first_order).await["checkout_session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = checkout_cart(&server, &cart, items).await;
+    assert_ne!(second["order_id"], first["order_id"]);
+    assert_ne!(second["session_token"], first["session_token"]);
+    let expires_at = parse_rfc3339(second["expires_at"].as_str().unwrap()).unwrap();
+    assert!(expires_at <= unix_now() + 60, "{second}");
+    let old = server
+        .state
+        .fintoc
+        .get_checkout_session(&old_session)
+        .await
+        .unwrap();
+    assert_eq!(
+        old.status,
+        CheckoutSessionStatus::Expired,
+        "one payable session"
+    );
+    assert_eq!(settled(&server, &first_order).await, "expired");
+    assert_eq!(
+        server.state.db.orders_with_status("pending").unwrap(),
+        [second["order_id"].as_str().unwrap()]
+    );
+}
+
+#[tokio::test]
+async fn an_older_database_file_is_upgraded_in_place() {
+    let (_dir, path) = temp_db();
+    {
+        // The schema before orders had a cart id, a token expiry and a review reason.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE orders (id TEXT PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL,
+                 currency TEXT NOT NULL, items TEXT NOT NULL, checkout_session_id TEXT,
+                 failure_reason TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+             INSERT INTO orders VALUES ('ord_old', 'pending', 2500, 'CLP', '[]', 'cs_old', NULL, 1, 1);
+             CREATE TABLE processed_events (id TEXT PRIMARY KEY, type TEXT NOT NULL, order_id TEXT,
+                 received_at INTEGER NOT NULL);
+             CREATE TABLE fulfillments (order_id TEXT PRIMARY KEY, fulfilled_at INTEGER NOT NULL);",
+        )
+        .unwrap();
+    }
+    let server = start(&path, path.parent().unwrap()).await;
+    let body = finished_event("evt_old", "ord_old", "succeeded", 2_500).to_string();
+    assert_eq!(send_event(&server, &body).await.0, 200);
+    let stored = order(&server, "ord_old").await;
+    assert_eq!(stored["status"], "paid", "{stored}");
+    assert_eq!(server.state.db.fulfillments("ord_old").unwrap(), 1);
+}
+
+/// The environment as `Mode::from_env` sees it.
+fn vars(pairs: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    let pairs = pairs.to_vec();
+    move |name| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
+const SECRET: (&str, &str) = ("FINTOC_SECRET_KEY", "sk_live_DoNotPrintMe");
+const PUBLIC: (&str, &str) = ("FINTOC_PUBLIC_KEY", "pk_live_abc");
+const WEBHOOK: (&str, &str) = ("FINTOC_WEBHOOK_SECRET", "whsec_live_DoNotPrintMe");
+
+#[test]
+fn sandbox_only_on_purpose_and_live_only_complete() {
+    let ok = |pairs: &[(&'static str, &'static str)], host: &str| {
+        Mode::from_env(vars(pairs), host).unwrap_or_else(|e| panic!("{pairs:?} {host}: {e}"))
+    };
+    assert_eq!(ok(&[], "127.0.0.1"), Mode::Sandbox);
+    assert_eq!(ok(&[], "localhost"), Mode::Sandbox);
+    assert_eq!(ok(&[], "::1"), Mode::Sandbox);
+    assert_eq!(
+        ok(&[("FINTOC_SECRET_KEY", "  ")], "127.0.0.1"),
+        Mode::Sandbox,
+        "blank is unset"
+    );
+    assert_eq!(ok(&[("FINTOC_MODE", "sandbox")], "0.0.0.0"), Mode::Sandbox);
+    assert_eq!(
+        ok(&[("FINTOC_MODE", "sandbox"), WEBHOOK], "127.0.0.1"),
+        Mode::Sandbox,
+        "the sandbox may sign with a given webhook secret"
+    );
+    assert_eq!(ok(&[SECRET, PUBLIC, WEBHOOK], "0.0.0.0"), Mode::Live);
+    assert_eq!(
+        ok(
+            &[("FINTOC_MODE", "live"), SECRET, PUBLIC, WEBHOOK],
+            "127.0.0.1"
+        ),
+        Mode::Live
+    );
+
+    // (environment, host, what the error must name as missing or wrong)
+    type Case = (
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+        Vec<&'static str>,
+    );
+    let refused: Vec<Case> = vec![
+        (
+            vec![SECRET],
+            "127.0.0.1",
+            vec!["FINTOC_PUBLIC_KEY", "FINTOC_WEBHOOK_SECRET"],
+        ),
+        (
+            vec![PUBLIC],
+            "127.0.0.1",
+            vec!["FINTOC_SECRET_KEY", "FINTOC_WEBHOOK_SECRET"],
+        ),
+        (
+            vec![WEBHOOK],
+            "127.0.0.1",
+            vec!["FINTOC_SECRET_KEY", "FINTOC_PUBLIC_KEY"],
+        ),
+        (
+            vec![SECRET, PUBLIC],
+            "0.0.0.0",
+            vec!["FINTOC_WEBHOOK_SECRET"],
+        ),
+        (
+            vec![("FINTOC_MODE", "live")],
+            "127.0.0.1",
+            vec![
+                "FINTOC_SECRET_KEY",
+                "FINTOC_PUBLIC_KEY",
+                "FINTOC_WEBHOOK_SECRET",
+            ],
+        ),
+        (
+            vec![("FINTOC_MODE", "live"), SECRET, WEBHOOK],
+            "127.0.0.1",
+            vec!["FINTOC_PUBLIC_KEY"],
+        ),
+    ];
+    for (env, host, missing) in refused {
+        let err = Mode::from_env(vars(&env), host).expect_err(&format!("{env:?}"));
+        let named = err
+            .split_once("not set: ")
+            .and_then(|(_, rest)| rest.split_once('.'))
+            .map(|(list, _)| list.split(", ").collect::<Vec<_>>())
+            .unwrap_or_else(|| panic!("{env:?}: {err}"));
+        assert_eq!(named, missing, "{err}");
+        assert!(!err.contains("DoNotPrintMe"), "a secret in {err}");
+    }
+    for (env, host, named) in [
+        (vec![], "0.0.0.0", "FINTOC_MODE=sandbox"),
+        (vec![], "192.168.1.10", "FINTOC_MODE=sandbox"),
+        (vec![], "", "FINTOC_MODE=sandbox"),
+        (
+            vec![("FINTOC_MODE", "sandbox"), SECRET],
+            "127.0.0.1",
+            "FINTOC_SECRET_KEY",
+        ),
+        (
+            vec![("FINTOC_MODE", "sandbox"), PUBLIC],
+            "127.0.0.1",
+            "FINTOC_PUBLIC_KEY",
+        ),
+        (
+            vec![("FINTOC_MODE", "production")],
+            "127.0.0.1",
+            "FINTOC_MODE",
+        ),
+    ] {
+        let err = Mode::from_env(vars(&env), host).expect_err(&format!("{env:?} {host}"));
+        assert!(err.contains(named), "{env:?} {host}: {err}");
+        assert!(!err.contains("DoNotPrintMe"), "a secret in {err}");
+    }
+}
+
+/// Runs the server binary with `env` only; its exit code and stderr, within 10 s.
+fn run_binary(env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fintoc-demo-server"))
+        .env_clear()
+        .env("PORT", "0")
+        .env("STATIC_DIR", dir.path())
+        .envs(env.iter().copied())
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    (status.map(|s| s.code().unwrap_or(-1)), stderr)
+}
+
+#[test]
+fn the_server_refuses_to_start_in_an_accidental_sandbox() {
+    for (env, named) in [
+        (vec![PUBLIC], "FINTOC_SECRET_KEY"),
+        (vec![WEBHOOK, PUBLIC], "FINTOC_SECRET_KEY"),
+        (vec![("HOST", "0.0.0.0")], "FINTOC_MODE=sandbox"),
+    ] {
+        let (code, stderr) = run_binary(&env);
+        assert_eq!(
+            code,
+            Some(1),
+            "{env:?} should refuse to start, not serve: {stderr}"
+        );
+        assert!(stderr.contains(named), "{env:?}: {stderr}");
+        assert!(!stderr.contains("DoNotPrintMe"), "{stderr}");
+    }
 }

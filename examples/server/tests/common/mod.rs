@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fintoc_demo_server::{router, AppState, Settings};
+use fintoc_demo_server::{router, AppState, Mode, Settings};
 
 pub struct Running {
     pub base: String,
@@ -42,6 +42,7 @@ pub async fn start_with(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let settings = Settings {
+        mode: Mode::Sandbox,
         secret_key: None,
         public_key: None,
         webhook_secret: None,
