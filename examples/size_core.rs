@@ -30,7 +30,7 @@ pub fn pay(public_key: &str, endpoint: &str) -> Result<(), JsValue> {
 }
 
 thread_local! {
-    static CHECKOUT: std::cell::RefCell<Option<(Checkout, fintoc_wasm::Subscription)>> =
+    static CHECKOUT: std::cell::RefCell<Option<(Checkout, fintoc_wasm::checkout::Subscription)>> =
         const { std::cell::RefCell::new(None) };
 }
 

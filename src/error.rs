@@ -10,7 +10,8 @@ use std::fmt;
 /// driving the widget.
 ///
 /// ```
-/// use fintoc_wasm::{FintocError, OptionsError, PublicKey};
+/// use fintoc_wasm::{FintocError, PublicKey};
+/// use fintoc_wasm::error::OptionsError;
 ///
 /// let err: FintocError = PublicKey::new("sk_test_123").unwrap_err().into();
 /// assert!(matches!(err, FintocError::Options(OptionsError::SecretKey)));
@@ -36,11 +37,6 @@ pub enum FintocError {
 impl FintocError {
     /// True when the error only means "this code is not running in a browser" (SSR, native
     /// tests): callers usually render a placeholder instead of an error message.
-    ///
-    /// ```
-    /// use fintoc_wasm::{FintocError, LoadError};
-    /// assert!(FintocError::from(LoadError::NotInBrowser).is_not_in_browser());
-    /// ```
     pub fn is_not_in_browser(&self) -> bool {
         matches!(
             self,
@@ -233,6 +229,32 @@ pub enum SessionError {
          a new Checkout Session, or use `SessionSource::endpoint` so the crate fetches fresh ones"
     )]
     Expired,
+    /// The token the session source produced is not a valid token.
+    #[error("the session source returned an invalid token: {0}")]
+    Token(#[from] OptionsError),
+    /// The shop's own session function ([`SessionSource::from_fn`](crate::SessionSource::from_fn))
+    /// failed.
+    #[error("the shop's session function failed: {message}")]
+    Custom {
+        /// What the shop's code reported.
+        message: String,
+    },
+}
+
+impl SessionError {
+    /// An error from the shop's own session function, with a message for developers (shoppers
+    /// see a friendly text instead).
+    pub fn custom(message: impl Into<String>) -> Self {
+        SessionError::Custom {
+            message: message.into(),
+        }
+    }
+}
+
+impl From<std::convert::Infallible> for OptionsError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
 }
 
 /// A call on the Fintoc widget failed.

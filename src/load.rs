@@ -1,24 +1,33 @@
-//! Loads Fintoc.js once per page.
+//! Loading Fintoc.js, once per page.
 //!
 //! One registry entry per script URL: however many callers ask, concurrently or later, the page
 //! gets exactly one `<script>` for that URL. An existing `window.Fintoc` is reused with no tag at
-//! all, and a matching tag already in the page (a hand-written `<script src="https://js.fintoc.com/v1">`,
-//! or one injected by `@fintoc/fintoc-js`) is reused, but only trusted once `window.Fintoc`
-//! really exists. Any failure removes the failed tag and clears the entry, so the next call
-//! retries cleanly.
+//! all, and a matching tag already in the page (a hand-written
+//! `<script src="https://js.fintoc.com/v1">`, or one injected by `@fintoc/fintoc-js`) is reused,
+//! but only trusted once `window.Fintoc` really exists. A script that defines the global a moment
+//! after its `load` event is waited for, up to the timeout. Any failure clears the entry (and
+//! removes the tag if this crate injected it), so the next call retries cleanly.
 //!
 //! Side effects (DOM, timers, listeners) live in `start` and `watch_script`; URL matching is a
 //! pure function with table tests.
+//!
+//! ```no_run
+//! use fintoc_wasm::load::{load_fintoc_with, LoadOptions};
+//!
+//! # async fn run() -> Result<(), fintoc_wasm::error::LoadError> {
+//! let fintoc = load_fintoc_with(&LoadOptions::new().nonce("r4nd0m")).await?;
+//! # Ok(()) }
+//! ```
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures::future::{FutureExt, LocalBoxFuture, Shared};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::browser;
 use crate::error::LoadError;
+use crate::task::Shared;
 
 /// Where Fintoc serves its widget script.
 pub const DEFAULT_SCRIPT_URL: &str = "https://js.fintoc.com/v1/";
@@ -28,14 +37,21 @@ pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How to load Fintoc.js: URL (self-hosting, a sandbox), CSP nonce, timeout.
 ///
+/// The timeout is clamped to what browsers' timers honour (about 24.8 days), so
+/// `Duration::MAX` means "no timeout".
+///
 /// ```
 /// use std::time::Duration;
 /// use fintoc_wasm::LoadOptions;
 ///
 /// let options = LoadOptions::new()
+///     .url("/sandbox/fintoc.js")
 ///     .nonce("r4nd0m")
 ///     .timeout(Duration::from_secs(8));
-/// assert_eq!(options.script_url(), "https://js.fintoc.com/v1/");
+/// assert_eq!(options.script_url(), "/sandbox/fintoc.js");
+/// assert_eq!(options.csp_nonce(), Some("r4nd0m"));
+/// assert_eq!(options.load_timeout(), Duration::from_secs(8));
+/// assert_eq!(LoadOptions::default().script_url(), "https://js.fintoc.com/v1/");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LoadOptions {
@@ -56,22 +72,11 @@ impl Default for LoadOptions {
 
 impl LoadOptions {
     /// The defaults: `https://js.fintoc.com/v1/`, no nonce, 15 s.
-    ///
-    /// ```
-    /// # use fintoc_wasm::LoadOptions;
-    /// assert_eq!(LoadOptions::new(), LoadOptions::default());
-    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Loads the script from `url` instead (relative URLs resolve against the page).
-    ///
-    /// ```
-    /// # use fintoc_wasm::LoadOptions;
-    /// let o = LoadOptions::new().url("/static/fintoc-sandbox.js");
-    /// assert_eq!(o.script_url(), "/static/fintoc-sandbox.js");
-    /// ```
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = url.into();
         self
@@ -79,62 +84,46 @@ impl LoadOptions {
 
     /// Sets the `nonce` attribute on the injected `<script>`, for pages whose
     /// Content-Security-Policy allows scripts by nonce.
-    ///
-    /// ```
-    /// # use fintoc_wasm::LoadOptions;
-    /// let o = LoadOptions::new().nonce("r4nd0m");
-    /// assert_eq!(o.csp_nonce(), Some("r4nd0m"));
-    /// ```
     pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
         self.nonce = Some(nonce.into());
         self
     }
 
-    /// How long to wait for the script (default 15 s).
-    ///
-    /// ```
-    /// # use std::time::Duration;
-    /// # use fintoc_wasm::LoadOptions;
-    /// let o = LoadOptions::new().timeout(Duration::from_secs(5));
-    /// assert_eq!(o.load_timeout(), Duration::from_secs(5));
-    /// ```
+    /// How long to wait for the script and its `window.Fintoc` (default 15 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// The script URL.
-    ///
-    /// ```
-    /// # use fintoc_wasm::LoadOptions;
-    /// assert_eq!(LoadOptions::new().script_url(), fintoc_wasm::DEFAULT_SCRIPT_URL);
-    /// ```
     pub fn script_url(&self) -> &str {
         &self.url
     }
 
     /// The CSP nonce, if any.
-    ///
-    /// ```
-    /// # use fintoc_wasm::LoadOptions;
-    /// assert_eq!(LoadOptions::new().csp_nonce(), None);
-    /// ```
     pub fn csp_nonce(&self) -> Option<&str> {
         self.nonce.as_deref()
     }
 
     /// The load timeout.
-    ///
-    /// ```
-    /// # use fintoc_wasm::LoadOptions;
-    /// assert_eq!(LoadOptions::new().load_timeout(), fintoc_wasm::DEFAULT_LOAD_TIMEOUT);
-    /// ```
     pub fn load_timeout(&self) -> Duration {
         self.timeout
     }
 }
 
 /// The loaded `window.Fintoc` object. Create widgets with [`Fintoc::create`].
+///
+/// ```no_run
+/// # async fn run() -> Result<(), fintoc_wasm::FintocError> {
+/// use fintoc_wasm::{load, Callbacks, WidgetOptions};
+///
+/// let fintoc = load::load_fintoc().await?;
+/// let options = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
+/// let widget = fintoc.create(&options, Callbacks::new())?;
+/// widget.open()?;
+/// let raw: &wasm_bindgen::JsValue = fintoc.as_js(); // for calls this crate does not wrap
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Fintoc {
     js: JsValue,
@@ -142,13 +131,6 @@ pub struct Fintoc {
 
 impl Fintoc {
     /// The `window.Fintoc` object itself, for calls this crate does not wrap.
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), fintoc_wasm::LoadError> {
-    /// let fintoc = fintoc_wasm::load_fintoc().await?;
-    /// let raw: &wasm_bindgen::JsValue = fintoc.as_js();
-    /// # Ok(()) }
-    /// ```
     pub fn as_js(&self) -> &JsValue {
         &self.js
     }
@@ -166,17 +148,6 @@ impl Fintoc {
 /// # Errors
 /// [`LoadError`]: `NotInBrowser` (SSR, native), `Network`, `Timeout`, `GlobalMissing`. After an
 /// error, calling again retries with a fresh `<script>`.
-///
-/// ```no_run
-/// # async fn run() -> Result<(), fintoc_wasm::FintocError> {
-/// use fintoc_wasm::{load_fintoc, Callbacks, WidgetOptions};
-///
-/// let fintoc = load_fintoc().await?;
-/// let options = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
-/// let widget = fintoc.create(&options, Callbacks::new())?;
-/// widget.open()?;
-/// # Ok(()) }
-/// ```
 pub async fn load_fintoc() -> Result<Fintoc, LoadError> {
     load_fintoc_with(&LoadOptions::default()).await
 }
@@ -185,17 +156,10 @@ pub async fn load_fintoc() -> Result<Fintoc, LoadError> {
 ///
 /// # Errors
 /// As [`load_fintoc`], plus [`LoadError::InvalidUrl`].
-///
-/// ```no_run
-/// # async fn run() -> Result<(), fintoc_wasm::LoadError> {
-/// use fintoc_wasm::{load_fintoc_with, LoadOptions};
-/// let fintoc = load_fintoc_with(&LoadOptions::new().nonce("r4nd0m")).await?;
-/// # Ok(()) }
-/// ```
 pub async fn load_fintoc_with(options: &LoadOptions) -> Result<Fintoc, LoadError> {
     match start(options)? {
         Started::Ready(fintoc) => Ok(fintoc),
-        Started::Pending(future) => future.await,
+        Started::Pending(result) => result.wait().await,
     }
 }
 
@@ -204,27 +168,18 @@ pub async fn load_fintoc_with(options: &LoadOptions) -> Result<Fintoc, LoadError
 /// nothing. Errors surface at the next [`load_fintoc`].
 ///
 /// ```no_run
-/// fintoc_wasm::preload();
+/// fintoc_wasm::load::preload(&fintoc_wasm::LoadOptions::new().nonce("r4nd0m"));
 /// ```
-pub fn preload() {
-    preload_with(&LoadOptions::default());
-}
-
-/// [`preload`] with custom [`LoadOptions`].
-///
-/// ```no_run
-/// fintoc_wasm::preload_with(&fintoc_wasm::LoadOptions::new().nonce("r4nd0m"));
-/// ```
-pub fn preload_with(options: &LoadOptions) {
+pub fn preload(options: &LoadOptions) {
     let _ = start(options);
 }
 
-type LoadFuture = Shared<LocalBoxFuture<'static, Result<Fintoc, LoadError>>>;
+type LoadResult = Shared<Result<Fintoc, LoadError>>;
 
 struct Entry {
     key: String,
     id: u64,
-    future: LoadFuture,
+    result: LoadResult,
 }
 
 thread_local! {
@@ -236,7 +191,7 @@ thread_local! {
 
 enum Started {
     Ready(Fintoc),
-    Pending(LoadFuture),
+    Pending(LoadResult),
 }
 
 /// The synchronous part of a load: reuse the global or a registry entry, else find or inject
@@ -248,18 +203,17 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     if let Some(fintoc) = Fintoc::from_window(&window) {
         return Ok(Started::Ready(fintoc));
     }
-    let requested = effective_url(options);
+    let requested = seam::route(&options.url);
     let url = absolute_url(&window, &requested)?;
     let key = script_key(&url);
     let existing = REGISTRY.with(|r| {
-        let registry = r.borrow();
-        registry
+        r.borrow()
             .iter()
             .find(|e| e.key == key)
-            .map(|e| e.future.clone())
+            .map(|e| e.result.clone())
     });
-    if let Some(future) = existing {
-        return Ok(Started::Pending(future));
+    if let Some(result) = existing {
+        return Ok(Started::Pending(result));
     }
     let document = window.document().ok_or(LoadError::NotInBrowser)?;
     let (script, foreign) = match find_script(&document, &key) {
@@ -276,19 +230,25 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
         n.set(n.get() + 1);
         n.get()
     });
-    let future: LoadFuture = async move {
+    let result = LoadResult::new();
+    REGISTRY.with(|r| {
+        r.borrow_mut().push(Entry {
+            key,
+            id,
+            result: result.clone(),
+        })
+    });
+    let done = result.clone();
+    wasm_bindgen_futures::spawn_local(async move {
         let outcome = outcome.await;
-        let result = match outcome {
-            Outcome::Loaded => {
-                Fintoc::from_window(&window).ok_or(LoadError::GlobalMissing { url: url.clone() })
-            }
-            Outcome::Failed => Err(LoadError::Network { url }),
+        let loaded = Fintoc::from_window(&window);
+        let result = match (outcome, loaded) {
+            (_, Some(fintoc)) => Ok(fintoc),
+            (Outcome::Failed, None) => Err(LoadError::Network { url }),
+            (Outcome::TimedOut, None) => Err(LoadError::Timeout { url, after_ms }),
             // The script ran but `window.Fintoc` never appeared within the timeout.
-            Outcome::LoadedWithoutGlobal => {
-                Fintoc::from_window(&window).ok_or(LoadError::GlobalMissing { url })
-            }
-            Outcome::TimedOut => {
-                Fintoc::from_window(&window).ok_or(LoadError::Timeout { url, after_ms })
+            (Outcome::Loaded | Outcome::LoadedWithoutGlobal, None) => {
+                Err(LoadError::GlobalMissing { url })
             }
         };
         if result.is_err() {
@@ -297,28 +257,12 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
             if !foreign {
                 script.remove();
             }
-            forget_entry(id);
+            REGISTRY.with(|r| r.borrow_mut().retain(|e| e.id != id));
         }
-        #[cfg(feature = "testing")]
-        finish_next_url(&requested);
-        result
-    }
-    .boxed_local()
-    .shared();
-    REGISTRY.with(|r| {
-        r.borrow_mut().push(Entry {
-            key,
-            id,
-            future: future.clone(),
-        })
+        seam::finished(&requested);
+        done.set(result);
     });
-    wasm_bindgen_futures::spawn_local(future.clone().map(drop));
-    Ok(Started::Pending(future))
-}
-
-/// Removes registry entry `id` (not a newer entry for the same URL).
-fn forget_entry(id: u64) {
-    REGISTRY.with(|r| r.borrow_mut().retain(|e| e.id != id));
+    Ok(Started::Pending(result))
 }
 
 /// Clears every registry entry (testing: a fresh page state without a reload).
@@ -333,59 +277,20 @@ pub(crate) fn registry_len() -> usize {
     REGISTRY.with(|r| r.borrow().len())
 }
 
-#[cfg(feature = "testing")]
-thread_local! {
-    /// Set by [`crate::testing::Sandbox`]: every load goes to the sandbox script (or, once, to a
-    /// failing URL).
-    static URL_OVERRIDE: RefCell<Option<UrlOverride>> = const { RefCell::new(None) };
-}
-
-#[cfg(feature = "testing")]
-pub(crate) struct UrlOverride {
-    pub(crate) url: String,
-    pub(crate) next: Option<String>,
-}
-
-#[cfg(feature = "testing")]
-pub(crate) fn set_url_override(value: Option<UrlOverride>) {
-    URL_OVERRIDE.with(|o| *o.borrow_mut() = value);
-}
-
-#[cfg(feature = "testing")]
-pub(crate) fn set_next_url(url: String) {
-    URL_OVERRIDE.with(|o| {
-        if let Some(o) = o.borrow_mut().as_mut() {
-            o.next = Some(url);
-        }
-    });
-}
-
-/// The one-shot URL has served its load (every caller joining it got its result): later
-/// loads get the sandbox again.
-#[cfg(feature = "testing")]
-fn finish_next_url(url: &str) {
-    URL_OVERRIDE.with(|o| {
-        if let Some(o) = o.borrow_mut().as_mut() {
-            if o.next.as_deref() == Some(url) {
-                o.next = None;
-            }
-        }
-    });
-}
-
-fn effective_url(options: &LoadOptions) -> String {
+/// The one place where the `testing` harness reaches into loading: it may route a requested
+/// URL elsewhere (the sandbox, or a failing URL once) and hears when that load has finished.
+/// Without the feature both are identities the compiler removes.
+mod seam {
     #[cfg(feature = "testing")]
-    {
-        let overridden = URL_OVERRIDE.with(|o| {
-            o.borrow()
-                .as_ref()
-                .map(|o| o.next.clone().unwrap_or_else(|| o.url.clone()))
-        });
-        if let Some(url) = overridden {
-            return url;
-        }
+    pub(super) use crate::testing::{load_finished as finished, route_load as route};
+
+    #[cfg(not(feature = "testing"))]
+    pub(super) fn route(url: &str) -> String {
+        url.to_owned()
     }
-    options.url.clone()
+
+    #[cfg(not(feature = "testing"))]
+    pub(super) fn finished(_url: &str) {}
 }
 
 fn absolute_url(window: &web_sys::Window, url: &str) -> Result<String, LoadError> {
@@ -407,7 +312,7 @@ fn absolute_url(window: &web_sys::Window, url: &str) -> Result<String, LoadError
 
 /// The identity of a script URL: scheme and host lower-cased, path without trailing slash,
 /// query and fragment dropped. `https://js.fintoc.com/v1/`, `…/v1` and `…/v1?x=1` are one
-/// script. `data:` URLs are compared whole.
+/// script. `data:` URLs are compared whole. Never panics, whatever the page's tags hold.
 pub(crate) fn script_key(url: &str) -> String {
     let url = url.trim();
     // `.get`, not slicing: `src` of an invalid URL keeps its raw text, which may put a
@@ -418,8 +323,7 @@ pub(crate) fn script_key(url: &str) -> String {
     {
         return url.to_owned();
     }
-    let url = url.split('#').next().unwrap_or_default();
-    let url = url.split('?').next().unwrap_or_default();
+    let url = url.split(['#', '?']).next().unwrap_or_default();
     let Some(scheme_end) = url.find("://") else {
         return url.trim_end_matches('/').to_owned();
     };
@@ -429,11 +333,9 @@ pub(crate) fn script_key(url: &str) -> String {
         .and_then(|rest| rest.find('/'))
         .map_or(url.len(), |i| authority_start + i);
     let (origin, path) = url.split_at_checked(path_start).unwrap_or((url, ""));
-    format!(
-        "{}{}",
-        origin.to_ascii_lowercase(),
-        path.trim_end_matches('/')
-    )
+    let mut key = origin.to_ascii_lowercase();
+    key.push_str(path.trim_end_matches('/'));
+    key
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -461,12 +363,10 @@ fn watch_script(
     use gloo_events::EventListener;
     use gloo_timers::callback::{Interval, Timeout};
 
-    let (tx, rx) = futures::channel::oneshot::channel::<Outcome>();
-    let tx = Rc::new(Cell::new(Some(tx)));
-    let send = move |outcome: Outcome| {
-        if let Some(tx) = tx.take() {
-            let _ = tx.send(outcome);
-        }
+    let outcome = Shared::<Outcome>::new();
+    let send = {
+        let outcome = outcome.clone();
+        move |o: Outcome| outcome.set(o)
     };
     let loaded = Rc::new(Cell::new(false));
     let has_global = {
@@ -504,9 +404,9 @@ fn watch_script(
         }
     });
     async move {
-        let outcome = rx.await.unwrap_or(Outcome::TimedOut);
+        let result = outcome.wait().await;
         drop((listeners, timer, poll));
-        outcome
+        result
     }
 }
 
@@ -537,7 +437,7 @@ fn inject_script(
             .body()
             .map(Into::into)
             .or_else(|| document.document_element().map(Into::into))
-            .ok_or_else(|| JsValue::from_str("the document has no <head> or <body>"))?,
+            .ok_or(JsValue::NULL)?,
     };
     parent.append_child(&script)?;
     Ok(script)
@@ -587,6 +487,22 @@ mod tests {
     }
 
     #[test]
+    fn script_key_never_panics_on_raw_page_text() {
+        for odd in [
+            "//[aé",
+            "daé",
+            "é",
+            "ñ://x/y",
+            "https://[é]/v1",
+            "http://",
+            "data:",
+            "",
+        ] {
+            let _ = script_key(odd);
+        }
+    }
+
+    #[test]
     fn defaults_are_the_real_fintoc() {
         let o = LoadOptions::default();
         assert_eq!(o.script_url(), "https://js.fintoc.com/v1/");
@@ -598,6 +514,6 @@ mod tests {
     fn loading_off_browser_is_a_typed_error() {
         let result = futures::executor::block_on(load_fintoc());
         assert!(matches!(result, Err(LoadError::NotInBrowser)));
-        preload(); // must not panic
+        preload(&LoadOptions::new()); // must not panic
     }
 }

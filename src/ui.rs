@@ -1,12 +1,99 @@
-//! The texts the component shows, in Spanish (default: Chile and Mexico are Fintoc's markets)
-//! and English.
+//! What every UI adapter (Yew, Leptos) shares: the texts in Spanish (default: Chile and Mexico
+//! are Fintoc's markets) and English, the class names, and the one mapping from a checkout
+//! state to what the shopper sees ([`view`]). Also for shops that draw their own UI.
+//!
+//! Shoppers never see technical error messages: [`Labels::for_error`] gives the friendly text;
+//! the error itself goes to the shop's `on_error`.
 
+use crate::checkout::CheckoutState;
 use crate::error::{FintocError, SessionError};
+
+/// The class names the components put on their elements (no inline styles anywhere). The root
+/// also gets `fintoc-checkout--{state}` and a `data-state` attribute with
+/// [`CheckoutState::name`].
+pub mod class {
+    /// The root element.
+    pub const ROOT: &str = "fintoc-checkout";
+    /// The pay button.
+    pub const BUTTON: &str = "fintoc-checkout__button";
+    /// The spinner inside the button while preparing.
+    pub const SPINNER: &str = "fintoc-checkout__spinner";
+    /// The button's text.
+    pub const LABEL: &str = "fintoc-checkout__label";
+    /// The error box (`role="alert"`).
+    pub const ERROR: &str = "fintoc-checkout__error";
+    /// The shopper-facing error text.
+    pub const ERROR_MESSAGE: &str = "fintoc-checkout__error-message";
+    /// The retry button.
+    pub const RETRY: &str = "fintoc-checkout__retry";
+    /// The link to Fintoc's hosted page when the widget cannot load.
+    pub const FALLBACK: &str = "fintoc-checkout__fallback";
+    /// A status line (`role="status"`) after success or exit.
+    pub const STATUS: &str = "fintoc-checkout__status";
+}
+
+/// What to render for one state: every adapter draws exactly this.
+///
+/// ```
+/// use fintoc_wasm::error::LoadError;
+/// use fintoc_wasm::ui::{view, Locale};
+/// use fintoc_wasm::CheckoutState;
+///
+/// let labels = Locale::En.labels();
+/// let failed = CheckoutState::Failed(LoadError::NotInBrowser.into());
+/// let v = view(&failed, Some("https://checkout.fintoc.com/cs_1"), labels);
+/// assert_eq!(v.error, Some(labels.load_failed));
+/// assert!(v.retry);
+/// assert_eq!(v.fallback, Some("https://checkout.fintoc.com/cs_1"));
+/// assert!(view(&CheckoutState::Opening, None, labels).busy);
+/// assert!(!view(&CheckoutState::Preparing, None, labels).busy); // a hover prefetch
+/// assert!(!view(&CheckoutState::Succeeded, None, labels).button);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct View<'a> {
+    /// [`CheckoutState::name`], for `fintoc-checkout--{state}` and `data-state`.
+    pub state: &'static str,
+    /// Show the pay button.
+    pub button: bool,
+    /// Opening: the button is disabled, `aria-busy="true"`, with a spinner and
+    /// [`Labels::preparing`].
+    pub busy: bool,
+    /// A status line (`role="status"`).
+    pub status: Option<&'static str>,
+    /// A friendly error text (`role="alert"`).
+    pub error: Option<&'static str>,
+    /// Offer a retry button (not for a configuration error: retrying cannot help).
+    pub retry: bool,
+    /// Offer Fintoc's hosted page (the script could not load, and the session has one).
+    pub fallback: Option<&'a str>,
+}
+
+/// The one mapping from a state to what the shopper sees.
+pub fn view<'a>(state: &CheckoutState, redirect_url: Option<&'a str>, labels: &Labels) -> View<'a> {
+    let error = state.error();
+    View {
+        state: state.name(),
+        button: !matches!(state, CheckoutState::Succeeded | CheckoutState::Failed(_)),
+        busy: state.is_busy(),
+        status: match state {
+            CheckoutState::Succeeded => Some(labels.succeeded),
+            CheckoutState::Exited => Some(labels.exited),
+            _ => None,
+        },
+        error: error.map(|e| labels.for_error(e)),
+        retry: error.is_some_and(|e| !matches!(e, FintocError::Options(_))),
+        fallback: match error {
+            Some(FintocError::Load(_)) => redirect_url,
+            _ => None,
+        },
+    }
+}
 
 /// The language of the component's default texts.
 ///
 /// ```
-/// use fintoc_wasm::yew::Locale;
+/// use fintoc_wasm::ui::Locale;
 /// assert_eq!(Locale::default(), Locale::Es);
 /// assert_eq!(Locale::En.labels().pay, "Pay with Fintoc");
 /// ```
@@ -79,11 +166,6 @@ const EN: Labels = Labels {
 
 impl Locale {
     /// The texts for this locale.
-    ///
-    /// ```
-    /// # use fintoc_wasm::yew::Locale;
-    /// assert_eq!(Locale::Es.labels().retry, "Reintentar");
-    /// ```
     pub fn labels(self) -> &'static Labels {
         match self {
             Locale::Es => &ES,
@@ -93,13 +175,8 @@ impl Locale {
 }
 
 impl Labels {
-    /// The message a shopper sees for `error` (the technical message goes in the details).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::Locale, FintocError, LoadError};
-    /// let e = FintocError::from(LoadError::NotInBrowser);
-    /// assert_eq!(Locale::En.labels().for_error(&e), Locale::En.labels().load_failed);
-    /// ```
+    /// The message a shopper sees for `error` (the technical one goes to the shop's
+    /// `on_error`, never on screen).
     pub fn for_error(&self, error: &FintocError) -> &'static str {
         match error {
             FintocError::Load(_) => self.load_failed,

@@ -7,20 +7,26 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use fintoc_wasm::error::{LoadError, SessionError};
 use fintoc_wasm::testing::{LoadFailure, Sandbox};
 use fintoc_wasm::{
-    Callbacks, Checkout, CheckoutConfig, CheckoutState, FintocError, LoadError, LoadOptions,
-    SessionError, SessionSource, SessionToken, WidgetOptions,
+    Callbacks, Checkout, CheckoutConfig, CheckoutState, FintocError, LoadOptions, Outcome,
+    SessionEndpoint, SessionSource, SessionToken, WidgetOptions,
 };
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+/// Preparation (background or opening) is over.
+fn settled(s: &CheckoutState) -> bool {
+    !matches!(s, CheckoutState::Preparing | CheckoutState::Opening)
+}
+
 fn options() -> WidgetOptions {
     WidgetOptions::builder("pk_test_checkout").build().unwrap()
 }
 
-fn record_states(checkout: &Checkout, rec: &Recorder) -> fintoc_wasm::Subscription {
+fn record_states(checkout: &Checkout, rec: &Recorder) -> fintoc_wasm::checkout::Subscription {
     let rec = rec.clone();
     checkout.subscribe(move |s| {
         rec.push(match s {
@@ -69,7 +75,7 @@ async fn full_flow_idle_preparing_ready_open_succeeded() {
     let _s = record_states(&checkout, &rec);
     assert_eq!(checkout.state(), CheckoutState::Idle);
     checkout.open();
-    assert_eq!(checkout.state(), CheckoutState::Preparing);
+    assert_eq!(checkout.state(), CheckoutState::Opening);
     checkout.wait_until(|s| *s == CheckoutState::Open).await;
     let token = checkout.session_token().unwrap();
     assert!(token.as_str().starts_with(&format!("cs_{id}_sec_")));
@@ -84,7 +90,7 @@ async fn full_flow_idle_preparing_ready_open_succeeded() {
     sandbox.succeed().unwrap();
     assert_eq!(
         rec.take(),
-        ["Preparing", "Ready", "Open", "Succeeded", "on_success"]
+        ["Opening", "Ready", "Open", "Succeeded", "on_success"]
     );
     // After success, open() does nothing until reset().
     checkout.open();
@@ -105,7 +111,7 @@ async fn the_token_request_starts_before_the_script_has_loaded() {
         Callbacks::new(),
     );
     checkout.prepare();
-    let state = checkout.wait_until(|s| !s.is_busy()).await;
+    let state = checkout.wait_until(settled).await;
     assert_eq!(state, CheckoutState::Ready);
     let log = server_log(&id).await;
     let pos = |event: &str| log.iter().position(|e| e.event == event).unwrap();
@@ -139,7 +145,8 @@ async fn concurrent_prepare_and_double_open_make_one_request_and_one_widget() {
     sleep(50).await;
     assert_eq!(count_events(&id, "session-start").await, 1);
     assert_eq!(create_count(), 1);
-    assert_eq!(rec.take(), ["Preparing", "Ready", "Open"]);
+    // prepare() works in the background; open() while preparing asks to open (one request).
+    assert_eq!(rec.take(), ["Preparing", "Opening", "Ready", "Open"]);
 }
 
 #[wasm_bindgen_test]
@@ -163,7 +170,7 @@ async fn cancel_while_preparing_creates_no_widget_and_fires_nothing() {
     sleep(1200).await; // both the script and the (aborted) session request are long done
     assert!(fintoc_global_exists(), "the script itself still loaded");
     assert_eq!(create_count(), 0, "no widget was ever created");
-    assert_eq!(rec.take(), ["Preparing", "Idle"]);
+    assert_eq!(rec.take(), ["Opening", "Idle"]);
     assert_eq!(checkout.session_token(), None);
 }
 
@@ -202,7 +209,7 @@ async fn dropping_while_preparing_creates_no_widget_and_fires_nothing() {
     sleep(1500).await;
     assert!(fintoc_global_exists(), "the script itself still loaded");
     assert_eq!(create_count(), 0, "no widget was ever created");
-    assert_eq!(rec.take(), ["Preparing"]);
+    assert_eq!(rec.take(), ["Opening"]);
 }
 
 #[wasm_bindgen_test]
@@ -259,7 +266,7 @@ async fn a_fixed_token_is_used_as_is_and_a_stale_one_fails_clearly() {
         Callbacks::new(),
     );
     stale.open();
-    let state = stale.wait_until(|s| !s.is_busy()).await;
+    let state = stale.wait_until(settled).await;
     assert_eq!(
         state,
         CheckoutState::Failed(FintocError::Session(SessionError::Expired))
@@ -278,7 +285,7 @@ async fn a_failed_load_keeps_the_hosted_page_fallback_and_retry_recovers() {
     let _s = record_states(&checkout, &rec);
     sandbox.fail_next_load(LoadFailure::Network).unwrap();
     checkout.open();
-    let state = checkout.wait_until(|s| !s.is_busy()).await;
+    let state = checkout.wait_until(settled).await;
     assert!(
         matches!(
             state,
@@ -303,7 +310,7 @@ async fn a_failed_load_keeps_the_hosted_page_fallback_and_retry_recovers() {
         log[1].starts_with("Failed(could not load Fintoc.js"),
         "{log:?}"
     );
-    assert_eq!(log[2..], ["Preparing", "Ready", "Open"]);
+    assert_eq!(log[2..], ["Opening", "Ready", "Open"]);
 }
 
 #[wasm_bindgen_test]
@@ -318,7 +325,7 @@ async fn session_errors_surface_as_failed_states() {
         Callbacks::new(),
     );
     checkout.open();
-    let state = checkout.wait_until(|s| !s.is_busy()).await;
+    let state = checkout.wait_until(settled).await;
     assert_eq!(
         state,
         CheckoutState::Failed(FintocError::Session(SessionError::Status {
@@ -409,7 +416,7 @@ async fn a_public_key_or_session_change_destroys_the_old_widget_first() {
     // Same identity, another country: nothing recreated.
     checkout.set_config(CheckoutConfig::new(
         WidgetOptions::builder("pk_test_checkout")
-            .country(fintoc_wasm::Country::Mx)
+            .country(fintoc_wasm::widget::Country::Mx)
             .build()
             .unwrap(),
         SessionSource::endpoint(session_url(&id, "&cart=1")),
@@ -481,7 +488,7 @@ async fn retry_after_the_widget_refused_the_token_fetches_a_new_one() {
         Callbacks::new(),
     );
     checkout.open();
-    let state = checkout.wait_until(|s| !s.is_busy()).await;
+    let state = checkout.wait_until(settled).await;
     assert!(
         matches!(state, CheckoutState::Failed(FintocError::Widget(_))),
         "{state:?}"
@@ -534,7 +541,7 @@ async fn cancel_from_a_callback_fired_inside_create_leaves_no_widget() {
     }));
     checkout.open();
     within(5_000, "the preparation to end", async {
-        while checkout.state().is_busy() {
+        while !settled(&checkout.state()) {
             sleep(10).await;
         }
     })
@@ -596,7 +603,7 @@ async fn only_https_redirect_urls_are_offered_as_the_fallback() {
             Callbacks::new(),
         );
         checkout.prepare();
-        checkout.wait_until(|s| !s.is_busy()).await;
+        checkout.wait_until(settled).await;
         assert_eq!(
             checkout.redirect_url().is_some(),
             offered,
@@ -625,4 +632,155 @@ async fn a_public_key_with_surrounding_whitespace_is_trimmed() {
         sandbox.last_options().unwrap().public_key.as_deref(),
         Some("pk_test_spaces")
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_shops_own_session_function_is_asked_again_when_its_token_goes_stale() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("ownfn");
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    // The shop's own code: here a bearer-authenticated call through its own fetch wrapper,
+    // stood in for by the fixture server (its tokens are stale 1 s after they are fetched).
+    let source = SessionSource::from_fn({
+        let (calls, url) = (calls.clone(), session_url(&id, "&expires_in=31"));
+        move || {
+            calls.set(calls.get() + 1);
+            let endpoint =
+                SessionEndpoint::new(url.clone()).header("Authorization", "Bearer t0k3n");
+            async move { endpoint.fetch().await }
+        }
+    });
+    let checkout = Checkout::new(CheckoutConfig::new(options(), source), Callbacks::new());
+    checkout.prepare();
+    checkout.wait_until(|s| *s == CheckoutState::Ready).await;
+    let first = checkout.session_token().unwrap();
+    assert_eq!(calls.get(), 1);
+    sleep(1100).await;
+    checkout.open();
+    checkout.wait_until(|s| *s == CheckoutState::Open).await;
+    assert_eq!(calls.get(), 2, "asked again for a fresh token");
+    let second = checkout.session_token().unwrap();
+    assert_ne!(first.as_str(), second.as_str());
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some(second.as_str())
+    );
+    let log = server_log(&id).await;
+    assert!(log
+        .iter()
+        .all(|e| e.event != "session-start"
+            || e.detail.as_ref().is_some_and(|d| d["method"] == "POST")));
+}
+
+#[wasm_bindgen_test]
+async fn a_failing_session_function_is_a_failed_state_with_its_message() {
+    let _sandbox = Sandbox::install().unwrap();
+    let source = SessionSource::from_fn(|| async {
+        Err::<SessionToken, _>(SessionError::custom("GraphQL: cart is empty"))
+    });
+    let checkout = Checkout::new(CheckoutConfig::new(options(), source), Callbacks::new());
+    checkout.open();
+    let state = checkout.wait_until(settled).await;
+    assert_eq!(
+        state,
+        CheckoutState::Failed(FintocError::Session(SessionError::custom(
+            "GraphQL: cart is empty"
+        )))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn run_resolves_with_the_outcome_and_its_payload() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("run");
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        Callbacks::new(),
+    );
+    let shopper = async {
+        assert!(
+            until(5_000, || sandbox
+                .widgets()
+                .iter()
+                .any(|w| w.state == "open"))
+            .await
+        );
+        sandbox.succeed().unwrap();
+    };
+    let (outcome, ()) = within(10_000, "run()", async {
+        futures::join!(checkout.run(), shopper)
+    })
+    .await;
+    assert!(matches!(outcome, Ok(Outcome::Succeeded(_))), "{outcome:?}");
+    // Already succeeded: run() answers at once with the same outcome.
+    let again = within(1_000, "run() after success", checkout.run()).await;
+    assert!(matches!(again, Ok(Outcome::Succeeded(_))), "{again:?}");
+
+    checkout.reset();
+    let shopper = async {
+        assert!(
+            until(5_000, || sandbox
+                .widgets()
+                .iter()
+                .any(|w| w.state == "open"))
+            .await
+        );
+        sandbox.exit().unwrap();
+    };
+    let (outcome, ()) = within(10_000, "run()", async {
+        futures::join!(checkout.run(), shopper)
+    })
+    .await;
+    assert!(matches!(outcome, Ok(Outcome::Exited(_))), "{outcome:?}");
+}
+
+#[wasm_bindgen_test]
+async fn run_gives_the_error_and_cancel_resolves_it() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("runerr");
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        Callbacks::new(),
+    );
+    sandbox.fail_next_load(LoadFailure::Network).unwrap();
+    let outcome = within(10_000, "run()", checkout.run()).await;
+    assert!(
+        matches!(outcome, Err(FintocError::Load(LoadError::Network { .. }))),
+        "{outcome:?}"
+    );
+    let page = async {
+        checkout.wait_until(|s| *s == CheckoutState::Open).await;
+        checkout.cancel();
+    };
+    let (outcome, ()) = within(10_000, "run()", async {
+        futures::join!(checkout.run(), page)
+    })
+    .await;
+    assert!(matches!(outcome, Ok(Outcome::Cancelled)), "{outcome:?}");
+    assert_eq!(sandbox.iframe_count(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_run_future_cancels_the_checkout() {
+    fresh_page();
+    let id = unique_id("rundrop");
+    let rec = Recorder::default();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&delay=600")),
+        )
+        .load_options(served_sandbox(&id, 100)),
+        callbacks(&rec),
+    );
+    {
+        let run = checkout.run();
+        // Poll it a little, then give up on it (the page navigated, a timeout…).
+        let gave_up = futures::future::select(Box::pin(run), Box::pin(sleep(100))).await;
+        assert!(matches!(gave_up, futures::future::Either::Right(_)));
+    }
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    sleep(1000).await;
+    assert_eq!(create_count(), 0, "no widget was ever created");
+    assert_eq!(rec.take(), Vec::<String>::new());
 }

@@ -6,8 +6,10 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use fintoc_wasm::error::LoadError;
+use fintoc_wasm::load::{load_fintoc_with, preload};
 use fintoc_wasm::testing;
-use fintoc_wasm::{load_fintoc_with, preload_with, LoadError, LoadOptions};
+use fintoc_wasm::LoadOptions;
 use futures::future::join_all;
 use wasm_bindgen_test::*;
 
@@ -197,7 +199,7 @@ async fn the_nonce_is_set_on_the_injected_tag() {
     let id = unique_id("nonce");
     let url = script_url(&id, 200);
     let o = options(&url).nonce("n0nc3-abc");
-    preload_with(&o);
+    preload(&o);
     let list = document()
         .query_selector_all("script[data-fintoc-wasm]")
         .unwrap();
@@ -214,8 +216,8 @@ async fn preload_starts_the_load_and_later_loads_join_it() {
     fresh_page();
     let id = unique_id("preload");
     let o = options(&script_url(&id, 200));
-    preload_with(&o);
-    preload_with(&o);
+    preload(&o);
+    preload(&o);
     assert_eq!(scripts_matching(&id), 1, "the tag is in the page at once");
     load_fintoc_with(&o).await.unwrap();
     assert_eq!(scripts_matching(&id), 1);

@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use fintoc_wasm::{CredentialsMode, HttpMethod, SessionEndpoint, SessionError};
+use fintoc_wasm::error::SessionError;
+use fintoc_wasm::session::{CredentialsMode, HttpMethod};
+use fintoc_wasm::SessionEndpoint;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -7,11 +7,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use common::*;
+use fintoc_wasm::error::{LoadError, OptionsError, WidgetError};
+use fintoc_wasm::load::load_fintoc;
 use fintoc_wasm::testing::{LoadFailure, Sandbox};
-use fintoc_wasm::{
-    load_fintoc, Callbacks, Country, EventKind, FintocError, LoadError, OptionsError, Product,
-    Username, Widget, WidgetError, WidgetEvent, WidgetOptions,
-};
+use fintoc_wasm::widget::{Country, EventKind, Product, Username, Widget};
+use fintoc_wasm::{Callbacks, FintocError, WidgetEvent, WidgetOptions};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -29,7 +29,7 @@ fn recording_callbacks(rec: &Recorder) -> Callbacks {
         .on_success(move |p| {
             s.push(format!(
                 "success:{}",
-                p.exchange_token.as_deref().unwrap_or("-")
+                p.exchange_token().as_deref().unwrap_or("-")
             ))
         })
         .on_exit(move |_| x.push("exit"))
@@ -137,7 +137,7 @@ async fn every_callback_receives_typed_payloads() {
     {
         let events = events.borrow();
         assert_eq!(events[0].kind, EventKind::Opened);
-        let ts = events[0].metadata.timestamp.expect("timestamp in ms");
+        let ts = events[0].timestamp().expect("timestamp in ms");
         assert!((ts - js_sys::Date::now()).abs() < 60_000.0, "{ts}");
         let banks: Vec<String> = events[1].metadata.get("institutions").unwrap();
         assert!(banks.contains(&"cl_banco_de_chile".to_owned()), "{banks:?}");
@@ -159,7 +159,8 @@ async fn every_callback_receives_typed_payloads() {
     assert_eq!(unknown.kind, EventKind::Unknown("brand_new_event".into()));
     assert_eq!(unknown.metadata.get::<u32>("answer"), Some(42));
     assert_eq!(
-        unknown.metadata.timestamp, None,
+        unknown.timestamp(),
+        None,
         "a non-numeric timestamp reads as None"
     );
     rec.take();
@@ -400,7 +401,9 @@ async fn the_harness_makes_the_next_load_fail_then_recovers() {
     sandbox.fail_next_load(LoadFailure::GlobalMissing).unwrap();
     // The loader waits for a late global up to the load timeout before giving up.
     let quick = fintoc_wasm::LoadOptions::new().timeout(std::time::Duration::from_millis(800));
-    let err = fintoc_wasm::load_fintoc_with(&quick).await.unwrap_err();
+    let err = fintoc_wasm::load::load_fintoc_with(&quick)
+        .await
+        .unwrap_err();
     assert!(matches!(err, LoadError::GlobalMissing { .. }), "{err:?}");
     load_fintoc().await.expect("the retry gets the sandbox");
     assert_eq!(fintoc_wasm::testing::injected_script_count(), 1);

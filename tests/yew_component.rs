@@ -7,11 +7,10 @@ mod common;
 use std::time::Duration;
 
 use common::*;
+use fintoc_wasm::error::OptionsError;
 use fintoc_wasm::testing::{LoadFailure, Sandbox};
 use fintoc_wasm::yew::{FintocCheckout, FintocCheckoutProps, Locale};
-use fintoc_wasm::{
-    CheckoutState, FintocError, LoadOptions, OptionsError, SessionSource, SuccessPayload,
-};
+use fintoc_wasm::{CheckoutState, FintocError, LoadOptions, Payload, SessionSource};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use yew::prelude::*;
@@ -102,7 +101,7 @@ async fn click_runs_the_checkout_and_success_reaches_the_yew_callback() {
     props.on_state = Some(states(&rec));
     props.on_success = Some({
         let rec = rec.clone();
-        Callback::from(move |p: SuccessPayload| {
+        Callback::from(move |p: Payload| {
             rec.push(format!(
                 "on_success(raw undefined: {})",
                 p.raw().is_undefined()
@@ -111,7 +110,7 @@ async fn click_runs_the_checkout_and_success_reaches_the_yew_callback() {
     });
     props.on_session = Some({
         let rec = rec.clone();
-        Callback::from(move |s: fintoc_wasm::SessionResponse| {
+        Callback::from(move |s: fintoc_wasm::session::SessionResponse| {
             rec.push(format!(
                 "on_session({})",
                 s.get::<String>("id").unwrap_or_default()
@@ -142,7 +141,7 @@ async fn click_runs_the_checkout_and_success_reaches_the_yew_callback() {
             .unwrap()
             .get_attribute("data-state")
             .as_deref(),
-        Some("preparing")
+        Some("opening")
     );
 
     assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
@@ -156,7 +155,7 @@ async fn click_runs_the_checkout_and_success_reaches_the_yew_callback() {
     assert_eq!(
         rec.take(),
         [
-            "Preparing".to_owned(),
+            "Opening".to_owned(),
             format!("on_session(cs_{id})"),
             "Ready".to_owned(),
             "Open".to_owned(),
@@ -185,7 +184,7 @@ async fn callbacks_are_the_latest_props_without_recreating_the_widget() {
     let with_success = |rec: &Recorder| {
         let mut p = base_props(session.clone());
         let rec = rec.clone();
-        p.on_success = Some(Callback::from(move |_: SuccessPayload| rec.push("success")));
+        p.on_success = Some(Callback::from(move |_: Payload| rec.push("success")));
         p
     };
     let mut app = Mounted::<FintocCheckout>::new(with_success(&first));
@@ -206,7 +205,7 @@ async fn callbacks_are_the_latest_props_without_recreating_the_widget() {
 async fn a_new_session_source_destroys_the_old_widget_before_making_a_new_one() {
     let sandbox = Sandbox::install().unwrap();
     let id = unique_id("identity");
-    let props = |cart: u32, country: Option<fintoc_wasm::Country>| {
+    let props = |cart: u32, country: Option<fintoc_wasm::widget::Country>| {
         let mut p = base_props(SessionSource::endpoint(session_url(
             &id,
             &format!("&cart={cart}"),
@@ -218,7 +217,7 @@ async fn a_new_session_source_destroys_the_old_widget_before_making_a_new_one() 
     let mut app = Mounted::<FintocCheckout>::new(props(1, None));
     assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
     // Another country: same identity, nothing recreated.
-    app.update(props(1, Some(fintoc_wasm::Country::Cl)));
+    app.update(props(1, Some(fintoc_wasm::widget::Country::Cl)));
     settle().await;
     assert_eq!(sandbox.create_count(), 1);
     // Another cart: the old widget goes first, then the new one opens (auto_open).
@@ -257,7 +256,7 @@ async fn unmount_while_preparing_opens_nothing_and_calls_nothing() {
     sleep(1200).await;
     assert!(fintoc_global_exists(), "the script did load");
     assert_eq!(sandbox_create_count(), 0, "no widget was ever created");
-    assert_eq!(rec.take(), ["Preparing"]);
+    assert_eq!(rec.take(), ["Opening"]);
 }
 
 fn sandbox_create_count() -> usize {
@@ -684,4 +683,100 @@ async fn a_parent_rerendering_on_a_timer_does_not_reset_the_checkout() {
     assert_eq!(sandbox.create_count(), 1);
     assert_eq!(sandbox.widgets()[0].state, "open");
     assert_eq!(sandbox.iframe_count(), 1);
+}
+
+fn dispatch(element: &web_sys::HtmlElement, event: &str) {
+    let e = web_sys::Event::new(event).unwrap();
+    element.dispatch_event(&e).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn pointing_at_the_button_prepares_so_the_click_opens_at_once() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("prefetch");
+    let app =
+        Mounted::<FintocCheckout>::new(base_props(SessionSource::endpoint(session_url(&id, ""))));
+    settle().await;
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        0,
+        "nothing before intent"
+    );
+    dispatch(&app.button(), "pointerenter");
+    assert!(
+        until(3000, || sandbox.create_count() == 1).await,
+        "the widget was prepared on hover"
+    );
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    settle().await;
+    assert_eq!(
+        app.button().get_attribute("aria-busy").as_deref(),
+        Some("false")
+    );
+    app.button().click();
+    settle().await;
+    assert_eq!(
+        sandbox.widgets()[0].state,
+        "open",
+        "a prepared widget opens in the click's own task"
+    );
+    assert_eq!(count_events(&id, "session-start").await, 1, "one session");
+}
+
+#[wasm_bindgen_test]
+async fn focus_prepares_too_and_prefetch_can_be_turned_off() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("focus");
+    let app =
+        Mounted::<FintocCheckout>::new(base_props(SessionSource::endpoint(session_url(&id, ""))));
+    settle().await;
+    dispatch(&app.button(), "focus");
+    assert!(until(3000, || sandbox.create_count() == 1).await);
+    drop(app);
+
+    let off = unique_id("nofetch");
+    let mut props = base_props(SessionSource::endpoint(session_url(&off, "")));
+    props.prefetch = false;
+    let app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    dispatch(&app.button(), "pointerenter");
+    dispatch(&app.button(), "focus");
+    sleep(300).await;
+    assert_eq!(
+        count_events(&off, "session-start").await,
+        0,
+        "no session without a click"
+    );
+    assert_eq!(sandbox.create_count(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn a_click_during_the_hover_prefetch_is_not_swallowed() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("hoverclick");
+    let app = Mounted::<FintocCheckout>::new(base_props(SessionSource::endpoint(session_url(
+        &id,
+        "&delay=300",
+    ))));
+    settle().await;
+    dispatch(&app.button(), "pointerenter");
+    settle().await;
+    // Still preparing in the background: the button stays usable, with no spinner.
+    let button = app.button();
+    assert!(
+        !button.has_attribute("disabled"),
+        "hovering must not disable the button"
+    );
+    assert_eq!(button.get_attribute("aria-busy").as_deref(), Some("false"));
+    button.click();
+    settle().await;
+    assert_eq!(
+        app.button().get_attribute("aria-busy").as_deref(),
+        Some("true")
+    );
+    assert!(
+        until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await,
+        "the click opened the widget"
+    );
+    assert_eq!(count_events(&id, "session-start").await, 1);
 }

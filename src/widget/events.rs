@@ -1,14 +1,14 @@
-//! Typed payloads for `onSuccess`, `onExit` and `onEvent`.
+//! What the widget reports: `onSuccess` / `onExit` payloads and `onEvent` events.
 //!
 //! Fintoc documents few payload fields and adds events over time, so everything here is lenient:
-//! unknown event names become [`EventKind::Unknown`], fields of an unexpected type read as `None`,
+//! unknown event names become [`EventKind::Unknown`], a field of another type reads as `None`,
 //! and the raw JS object stays available for fields Fintoc adds later. Decoding never panics.
 
-use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use std::fmt;
 
-use crate::lenient::{lenient_number, lenient_string};
 use wasm_bindgen::JsValue;
+
+use crate::browser;
 
 macro_rules! event_kinds {
     ($( $(#[$doc:meta])* $variant:ident => $name:literal, )*) => {
@@ -20,10 +20,11 @@ macro_rules! event_kinds {
         /// [`EventKind::Unknown`].
         ///
         /// ```
-        /// use fintoc_wasm::EventKind;
+        /// use fintoc_wasm::widget::EventKind;
         /// assert_eq!(EventKind::from_name("opened"), EventKind::Opened);
         /// assert_eq!(EventKind::from_name("brand_new"), EventKind::Unknown("brand_new".into()));
         /// assert_eq!(EventKind::PaymentInProgress.as_str(), "payment_in_progress");
+        /// assert!(EventKind::KNOWN.contains(&"payment_created"));
         /// ```
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -38,11 +39,6 @@ macro_rules! event_kinds {
             pub const KNOWN: &'static [&'static str] = &[$($name),*];
 
             /// Maps an event name to its kind (unknown names are kept).
-            ///
-            /// ```
-            /// # use fintoc_wasm::EventKind;
-            /// assert_eq!(EventKind::from_name("closed"), EventKind::Closed);
-            /// ```
             pub fn from_name(name: &str) -> Self {
                 match name {
                     $( $name => EventKind::$variant, )*
@@ -51,11 +47,6 @@ macro_rules! event_kinds {
             }
 
             /// The event name as Fintoc sends it.
-            ///
-            /// ```
-            /// # use fintoc_wasm::EventKind;
-            /// assert_eq!(EventKind::OnAvailableInstitutions.as_str(), "on_available_institutions");
-            /// ```
             pub fn as_str(&self) -> &str {
                 match self {
                     $( EventKind::$variant => $name, )*
@@ -127,193 +118,107 @@ event_kinds! {
     OnError => "on_error",
 }
 
-/// One `onEvent` call: the event and its metadata.
+/// What a widget callback received: the `onSuccess` / `onExit` argument or an event's metadata.
+/// Read documented fields with the typed helpers, anything else with [`string`](Self::string),
+/// [`number`](Self::number) or [`get`](Self::get), or take the [`raw`](Self::raw) object.
+/// `Debug` shows no values (an exchange token is a credential).
 ///
 /// ```no_run
-/// use fintoc_wasm::{Callbacks, EventKind};
+/// use fintoc_wasm::Payload;
+/// fn on_success(payload: Payload) {
+///     // movements through a Link Intent: the exchange token (camelCase or snake_case)
+///     let token: Option<String> = payload.exchange_token();
+///     let id: Option<String> = payload.string("id");
+///     let raw: &wasm_bindgen::JsValue = payload.raw();
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Payload {
+    raw: JsValue,
+}
+
+impl Payload {
+    pub(crate) fn from_js(raw: JsValue) -> Self {
+        Payload { raw }
+    }
+
+    /// The value as the widget passed it (`undefined` when it passed nothing).
+    pub fn raw(&self) -> &JsValue {
+        &self.raw
+    }
+
+    fn field(&self, name: &str) -> Option<JsValue> {
+        if !browser::IS_BROWSER_TARGET || !self.raw.is_object() {
+            return None;
+        }
+        js_sys::Reflect::get(&self.raw, &JsValue::from_str(name))
+            .ok()
+            .filter(|v| !v.is_undefined() && !v.is_null())
+    }
+
+    /// Field `name` if it is a string.
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.field(name)?.as_string()
+    }
+
+    /// Field `name` if it is a number.
+    pub fn number(&self, name: &str) -> Option<f64> {
+        self.field(name)?.as_f64()
+    }
+
+    /// Field `name` decoded as `T` (`None` when missing or of another shape). Uses serde, which
+    /// is linked into your bundle only if you call this.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        serde_wasm_bindgen::from_value(self.field(name)?).ok()
+    }
+
+    /// A Link Intent's exchange token (`exchangeToken`, or `exchange_token`), for the movements
+    /// product.
+    pub fn exchange_token(&self) -> Option<String> {
+        self.string("exchangeToken")
+            .or_else(|| self.string("exchange_token"))
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Payload { .. }")
+    }
+}
+
+/// One `onEvent(name, metadata)` call.
 ///
-/// let callbacks = Callbacks::new().on_event(|event| {
+/// ```no_run
+/// use fintoc_wasm::widget::EventKind;
+/// use fintoc_wasm::WidgetEvent;
+/// fn on_event(event: WidgetEvent) {
 ///     if event.kind == EventKind::PaymentError {
-///         let reason: Option<String> = event.metadata.get("reason");
-///         let message = format!("payment error: {reason:?}");
+///         let when_ms: Option<f64> = event.timestamp();
+///         let reason: Option<String> = event.metadata.string("reason");
 ///     }
-/// });
+/// }
 /// ```
 #[derive(Clone, Debug)]
 pub struct WidgetEvent {
     /// Which event.
     pub kind: EventKind,
-    /// Its metadata.
-    pub metadata: EventMetadata,
+    /// Its metadata object.
+    pub metadata: Payload,
 }
 
 impl WidgetEvent {
-    /// Decodes `onEvent(name, metadata)` arguments; never fails.
     pub(crate) fn from_js(name: &JsValue, metadata: JsValue) -> Self {
         let name = name.as_string().unwrap_or_default();
         WidgetEvent {
             kind: EventKind::from_name(&name),
-            metadata: EventMetadata::from_js(metadata),
-        }
-    }
-}
-
-/// The metadata object of an event.
-#[derive(Clone, Debug)]
-pub struct EventMetadata {
-    /// `metadata.timestamp`: Unix time in milliseconds, when present and numeric.
-    pub timestamp: Option<f64>,
-    raw: JsValue,
-}
-
-impl EventMetadata {
-    fn from_js(raw: JsValue) -> Self {
-        #[derive(Deserialize, Default)]
-        struct Fields {
-            #[serde(default, deserialize_with = "lenient_number")]
-            timestamp: Option<f64>,
-        }
-        let fields: Fields = decode(&raw);
-        EventMetadata {
-            timestamp: fields.timestamp,
-            raw,
+            metadata: Payload::from_js(metadata),
         }
     }
 
-    /// The metadata object exactly as the widget sent it.
-    ///
-    /// ```no_run
-    /// # fn f(event: fintoc_wasm::WidgetEvent) {
-    /// let raw: &wasm_bindgen::JsValue = event.metadata.raw();
-    /// # }
-    /// ```
-    pub fn raw(&self) -> &JsValue {
-        &self.raw
+    /// `metadata.timestamp`: when it happened, in Unix milliseconds (per Fintoc's docs).
+    pub fn timestamp(&self) -> Option<f64> {
+        self.metadata.number("timestamp")
     }
-
-    /// Reads field `name` as `T`; `None` when missing or of another shape.
-    ///
-    /// ```no_run
-    /// # fn f(event: fintoc_wasm::WidgetEvent) {
-    /// let institution: Option<String> = event.metadata.get("institutionId");
-    /// # }
-    /// ```
-    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
-        field(&self.raw, name)
-    }
-}
-
-/// What `onSuccess` received.
-///
-/// Payments get no documented argument (confirm the payment with the webhook, never here);
-/// movements via Link Intent get the Link Intent, whose `exchangeToken` is decoded for you.
-#[derive(Clone, Debug)]
-pub struct SuccessPayload {
-    /// `exchangeToken` / `exchange_token`, when present (Link Intent flow).
-    pub exchange_token: Option<String>,
-    /// `id` of the returned object, when present.
-    pub id: Option<String>,
-    /// `object` (e.g. `link_intent`), when present.
-    pub object: Option<String>,
-    raw: JsValue,
-}
-
-impl SuccessPayload {
-    pub(crate) fn from_js(raw: JsValue) -> Self {
-        #[derive(Deserialize, Default)]
-        struct Fields {
-            #[serde(default, alias = "exchange_token", deserialize_with = "lenient_string")]
-            #[serde(rename = "exchangeToken")]
-            exchange_token: Option<String>,
-            #[serde(default, deserialize_with = "lenient_string")]
-            id: Option<String>,
-            #[serde(default, deserialize_with = "lenient_string")]
-            object: Option<String>,
-        }
-        let fields: Fields = decode(&raw);
-        SuccessPayload {
-            exchange_token: fields.exchange_token,
-            id: fields.id,
-            object: fields.object,
-            raw,
-        }
-    }
-
-    /// The argument exactly as the widget passed it (`undefined` when none).
-    ///
-    /// ```no_run
-    /// # fn f(p: fintoc_wasm::SuccessPayload) {
-    /// let payments_flow = p.raw().is_undefined();
-    /// # }
-    /// ```
-    pub fn raw(&self) -> &JsValue {
-        &self.raw
-    }
-
-    /// Reads field `name` as `T`; `None` when missing or of another shape.
-    ///
-    /// ```no_run
-    /// # fn f(p: fintoc_wasm::SuccessPayload) {
-    /// let mode: Option<String> = p.get("mode");
-    /// # }
-    /// ```
-    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
-        field(&self.raw, name)
-    }
-}
-
-/// What `onExit` received (nothing is documented; the raw value is kept).
-#[derive(Clone, Debug)]
-pub struct ExitPayload {
-    raw: JsValue,
-}
-
-impl ExitPayload {
-    pub(crate) fn from_js(raw: JsValue) -> Self {
-        ExitPayload { raw }
-    }
-
-    /// The argument exactly as the widget passed it (`undefined` when none).
-    ///
-    /// ```no_run
-    /// # fn f(p: fintoc_wasm::ExitPayload) {
-    /// let raw = p.raw();
-    /// # }
-    /// ```
-    pub fn raw(&self) -> &JsValue {
-        &self.raw
-    }
-
-    /// Reads field `name` as `T`; `None` when missing or of another shape.
-    ///
-    /// ```no_run
-    /// # fn f(p: fintoc_wasm::ExitPayload) {
-    /// let reason: Option<String> = p.get("reason");
-    /// # }
-    /// ```
-    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
-        field(&self.raw, name)
-    }
-}
-
-/// Decodes with serde-wasm-bindgen; any shape it cannot read gives the default.
-fn decode<T: DeserializeOwned + Default>(value: &JsValue) -> T {
-    if value.is_object() {
-        serde_wasm_bindgen::from_value(value.clone()).unwrap_or_default()
-    } else {
-        T::default()
-    }
-}
-
-fn field<T: DeserializeOwned>(obj: &JsValue, name: &str) -> Option<T> {
-    if !obj.is_object() {
-        return None;
-    }
-    let value = js_sys::Reflect::get(obj, &JsValue::from_str(name)).ok()?;
-    if value.is_undefined() {
-        return None;
-    }
-    serde_wasm_bindgen::from_value(value).ok()
 }
 
 #[cfg(test)]
@@ -328,5 +233,13 @@ mod tests {
             assert_eq!(kind.as_str(), *name);
         }
         assert_eq!(EventKind::from_name("").as_str(), "");
+    }
+
+    #[test]
+    fn payloads_off_browser_read_as_empty_never_panic() {
+        let p = Payload::from_js(JsValue::UNDEFINED);
+        assert_eq!(p.string("id"), None);
+        assert_eq!(p.exchange_token(), None);
+        assert_eq!(format!("{p:?}"), "Payload { .. }");
     }
 }

@@ -1,6 +1,7 @@
-//! The widget handle: owns the JS widget and the closures Fintoc calls, like gloo's timers own
-//! theirs. Dropping it destroys the widget and frees the closures; no closure is ever leaked
-//! (never forgotten).
+//! The widget: typed options for `Fintoc.create`, the callbacks and what they receive, and the
+//! handle that owns the JS widget and its closures, like gloo's timers own theirs. Dropping the
+//! handle destroys the widget and frees the closures; no closure is ever leaked (never
+//! forgotten).
 //!
 //! Re-entrancy rules (a shop may destroy or drop the widget from inside its own callbacks):
 //! - callbacks are `Fn` closures: JS may call them re-entrantly, and no `RefCell` borrow is held
@@ -16,11 +17,18 @@ use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 
+mod events;
+mod options;
+
+pub use events::{EventKind, Payload, WidgetEvent};
+pub use options::{
+    Country, HolderType, OptionValue, Product, PublicKey, Username, WidgetOptions,
+    WidgetOptionsBuilder, WidgetToken,
+};
+
 use crate::browser;
 use crate::error::{FintocError, WidgetError};
-use crate::events::{ExitPayload, SuccessPayload, WidgetEvent};
-use crate::loader::Fintoc;
-use crate::options::WidgetOptions;
+use crate::load::Fintoc;
 
 type Handler<T> = Option<Rc<dyn Fn(T)>>;
 
@@ -29,7 +37,8 @@ type Handler<T> = Option<Rc<dyn Fn(T)>>;
 /// Cheap to clone (the functions are reference-counted).
 ///
 /// ```
-/// use fintoc_wasm::{Callbacks, EventKind};
+/// use fintoc_wasm::Callbacks;
+/// use fintoc_wasm::widget::EventKind;
 ///
 /// let callbacks = Callbacks::new()
 ///     .on_success(|_payload| { /* show "confirming payment…"; the webhook decides */ })
@@ -40,59 +49,43 @@ type Handler<T> = Option<Rc<dyn Fn(T)>>;
 /// ```
 #[derive(Clone, Default)]
 pub struct Callbacks {
-    on_success: Handler<SuccessPayload>,
-    on_exit: Handler<ExitPayload>,
+    on_success: Handler<Payload>,
+    on_exit: Handler<Payload>,
     on_event: Handler<WidgetEvent>,
 }
 
 impl Callbacks {
     /// No callbacks.
-    ///
-    /// ```
-    /// let none = fintoc_wasm::Callbacks::new();
-    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Called when the user finishes the flow. For payments this is **not** proof of payment:
     /// confirm it on your backend from the `checkout_session.finished` webhook.
-    ///
-    /// ```
-    /// let c = fintoc_wasm::Callbacks::new().on_success(|p| { let _ = p.exchange_token; });
-    /// ```
-    pub fn on_success(mut self, f: impl Fn(SuccessPayload) + 'static) -> Self {
+    pub fn on_success(mut self, f: impl Fn(Payload) + 'static) -> Self {
         self.on_success = Some(Rc::new(f));
         self
     }
 
     /// Called when the user closes the widget before finishing.
-    ///
-    /// ```
-    /// let c = fintoc_wasm::Callbacks::new().on_exit(|_| {});
-    /// ```
-    pub fn on_exit(mut self, f: impl Fn(ExitPayload) + 'static) -> Self {
+    pub fn on_exit(mut self, f: impl Fn(Payload) + 'static) -> Self {
         self.on_exit = Some(Rc::new(f));
         self
     }
 
     /// Called for every widget event (`opened`, `on_available_institutions`, …).
-    ///
-    /// ```
-    /// let c = fintoc_wasm::Callbacks::new().on_event(|e| { let _ = e.kind; });
-    /// ```
     pub fn on_event(mut self, f: impl Fn(WidgetEvent) + 'static) -> Self {
         self.on_event = Some(Rc::new(f));
         self
     }
 
-    pub(crate) fn success(&self, payload: SuccessPayload) {
+    pub(crate) fn success(&self, payload: Payload) {
         if let Some(f) = &self.on_success {
             f(payload);
         }
     }
 
-    pub(crate) fn exit(&self, payload: ExitPayload) {
+    pub(crate) fn exit(&self, payload: Payload) {
         if let Some(f) = &self.on_exit {
             f(payload);
         }
@@ -122,18 +115,6 @@ impl Fintoc {
     /// # Errors
     /// [`FintocError::Options`] when the options lack a required token;
     /// [`FintocError::Widget`] when `Fintoc.create` throws or returns no widget.
-    ///
-    /// ```no_run
-    /// # async fn run() -> Result<(), fintoc_wasm::FintocError> {
-    /// use fintoc_wasm::{load_fintoc, Callbacks, WidgetOptions};
-    ///
-    /// let fintoc = load_fintoc().await?;
-    /// let options = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
-    /// let widget = fintoc.create(&options, Callbacks::new().on_success(|_| {}))?;
-    /// widget.open()?;
-    /// // Keep `widget` alive while the user pays; dropping it destroys the widget.
-    /// # Ok(()) }
-    /// ```
     pub fn create(
         &self,
         options: &WidgetOptions,
@@ -184,7 +165,7 @@ impl WidgetClosures {
             let (callbacks, active) = (callbacks.clone(), active.clone());
             Closure::<dyn Fn(JsValue)>::new(move |payload: JsValue| {
                 if active.get() {
-                    callbacks.success(SuccessPayload::from_js(payload));
+                    callbacks.success(Payload::from_js(payload));
                 }
             })
         };
@@ -192,7 +173,7 @@ impl WidgetClosures {
             let (callbacks, active) = (callbacks.clone(), active.clone());
             Closure::<dyn Fn(JsValue)>::new(move |payload: JsValue| {
                 if active.get() {
-                    callbacks.exit(ExitPayload::from_js(payload));
+                    callbacks.exit(Payload::from_js(payload));
                 }
             })
         };
@@ -220,7 +201,9 @@ impl WidgetClosures {
 ///
 /// ```no_run
 /// use std::{cell::RefCell, rc::Rc};
-/// use fintoc_wasm::{Callbacks, Fintoc, Widget, WidgetOptions};
+/// use fintoc_wasm::{Callbacks, WidgetOptions};
+/// use fintoc_wasm::load::Fintoc;
+/// use fintoc_wasm::widget::Widget;
 ///
 /// fn pay(fintoc: &Fintoc, options: &WidgetOptions) -> Result<(), fintoc_wasm::FintocError> {
 ///     let slot: Rc<RefCell<Option<Widget>>> = Rc::default();
@@ -249,12 +232,6 @@ impl Widget {
     /// # Errors
     /// [`WidgetError::Destroyed`] after [`destroy`](Self::destroy); [`WidgetError::Call`] when
     /// the widget throws.
-    ///
-    /// ```no_run
-    /// # fn f(widget: &fintoc_wasm::Widget) -> Result<(), fintoc_wasm::WidgetError> {
-    /// widget.open()?;
-    /// # Ok(()) }
-    /// ```
     pub fn open(&self) -> Result<(), WidgetError> {
         self.ensure_alive()?;
         self.call("open")
@@ -267,12 +244,6 @@ impl Widget {
     /// # Errors
     /// [`WidgetError::Destroyed`]; [`WidgetError::MethodMissing`] when the widget has neither
     /// method; [`WidgetError::Call`] when it throws.
-    ///
-    /// ```no_run
-    /// # fn f(widget: &fintoc_wasm::Widget) -> Result<(), fintoc_wasm::WidgetError> {
-    /// widget.hide()?;
-    /// # Ok(()) }
-    /// ```
     pub fn hide(&self) -> Result<(), WidgetError> {
         self.ensure_alive()?;
         if browser::method(&self.js, "hide").is_some() {
@@ -293,13 +264,6 @@ impl Widget {
     /// # Errors
     /// [`WidgetError::Call`] when the widget's `destroy()` throws (the handle is still
     /// considered destroyed and its closures are freed).
-    ///
-    /// ```no_run
-    /// # fn f(widget: fintoc_wasm::Widget) -> Result<(), fintoc_wasm::WidgetError> {
-    /// widget.destroy()?;
-    /// assert!(widget.is_destroyed());
-    /// # Ok(()) }
-    /// ```
     pub fn destroy(&self) -> Result<(), WidgetError> {
         // Take the closures out before calling into JS: no borrow is held during the call.
         let closures = self.closures.borrow_mut().take();
@@ -313,23 +277,11 @@ impl Widget {
     }
 
     /// True once [`destroy`](Self::destroy) has run.
-    ///
-    /// ```no_run
-    /// # fn f(widget: &fintoc_wasm::Widget) {
-    /// if !widget.is_destroyed() { let _ = widget.open(); }
-    /// # }
-    /// ```
     pub fn is_destroyed(&self) -> bool {
         self.closures.borrow().is_none()
     }
 
     /// The JS widget object, for calls this crate does not wrap.
-    ///
-    /// ```no_run
-    /// # fn f(widget: &fintoc_wasm::Widget) {
-    /// let raw: &wasm_bindgen::JsValue = widget.as_js();
-    /// # }
-    /// ```
     pub fn as_js(&self) -> &JsValue {
         &self.js
     }

@@ -19,7 +19,8 @@ use crate::session::SessionToken;
 /// A secret key (`sk_…`) is refused: it must never reach the browser.
 ///
 /// ```
-/// use fintoc_wasm::{OptionsError, PublicKey};
+/// use fintoc_wasm::error::OptionsError;
+/// use fintoc_wasm::PublicKey;
 ///
 /// let pk = PublicKey::new("pk_test_abc123")?;
 /// assert!(!pk.is_live());
@@ -31,11 +32,6 @@ pub struct PublicKey(String);
 
 impl PublicKey {
     /// Validates and wraps a public key.
-    ///
-    /// ```
-    /// # use fintoc_wasm::PublicKey;
-    /// assert!(PublicKey::new("pk_test_abc").is_ok());
-    /// ```
     ///
     /// # Errors
     /// [`OptionsError::SecretKey`] for `sk_…` keys, [`OptionsError::InvalidPublicKey`] for
@@ -59,23 +55,11 @@ impl PublicKey {
     }
 
     /// The key as given to `Fintoc.create`.
-    ///
-    /// ```
-    /// # use fintoc_wasm::PublicKey;
-    /// assert_eq!(PublicKey::new("pk_live_x1")?.as_str(), "pk_live_x1");
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// True for `pk_live_…` keys (real money).
-    ///
-    /// ```
-    /// # use fintoc_wasm::PublicKey;
-    /// assert!(PublicKey::new("pk_live_x1")?.is_live());
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn is_live(&self) -> bool {
         self.0.starts_with("pk_live_")
     }
@@ -114,58 +98,24 @@ impl TryFrom<String> for PublicKey {
     }
 }
 
-/// Anything that can become a [`PublicKey`]: a `PublicKey`, or a string validated on the way in.
-///
-/// ```
-/// use fintoc_wasm::{IntoPublicKey, PublicKey};
-/// assert!("pk_test_1".into_public_key().is_ok());
-/// assert!(PublicKey::new("pk_test_1")?.into_public_key().is_ok());
-/// # Ok::<(), fintoc_wasm::OptionsError>(())
-/// ```
-pub trait IntoPublicKey {
-    /// Converts, validating strings.
-    ///
-    /// # Errors
-    /// As [`PublicKey::new`].
-    fn into_public_key(self) -> Result<PublicKey, OptionsError>;
+impl TryFrom<&String> for PublicKey {
+    type Error = OptionsError;
+    fn try_from(s: &String) -> Result<Self, Self::Error> {
+        PublicKey::new(s)
+    }
 }
 
-impl IntoPublicKey for PublicKey {
-    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
-        Ok(self)
-    }
-}
-impl IntoPublicKey for &PublicKey {
-    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
-        Ok(self.clone())
-    }
-}
-impl IntoPublicKey for &str {
-    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
-        PublicKey::new(self)
-    }
-}
-impl IntoPublicKey for String {
-    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
-        PublicKey::new(self)
-    }
-}
-impl IntoPublicKey for &String {
-    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
-        PublicKey::new(self)
-    }
-}
-/// An already validated key, or the error validating it (reported by `build`).
-impl IntoPublicKey for Result<PublicKey, OptionsError> {
-    fn into_public_key(self) -> Result<PublicKey, OptionsError> {
-        self
+impl TryFrom<&PublicKey> for PublicKey {
+    type Error = OptionsError;
+    fn try_from(key: &PublicKey) -> Result<Self, Self::Error> {
+        Ok(key.clone())
     }
 }
 
 /// The Fintoc product the widget runs.
 ///
 /// ```
-/// use fintoc_wasm::Product;
+/// use fintoc_wasm::widget::Product;
 /// assert_eq!(Product::default(), Product::Payments);
 /// assert_eq!(Product::Other("payouts".into()).as_str(), "payouts");
 /// ```
@@ -187,11 +137,6 @@ pub enum Product {
 
 impl Product {
     /// The value sent as `product`.
-    ///
-    /// ```
-    /// # use fintoc_wasm::Product;
-    /// assert_eq!(Product::Movements.as_str(), "movements");
-    /// ```
     pub fn as_str(&self) -> &str {
         match self {
             Product::Payments => "payments",
@@ -211,7 +156,7 @@ impl Product {
 /// Country of the bank accounts shown (`cl` is Fintoc's default).
 ///
 /// ```
-/// use fintoc_wasm::Country;
+/// use fintoc_wasm::widget::Country;
 /// assert_eq!(Country::Mx.as_str(), "mx");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -225,11 +170,6 @@ pub enum Country {
 
 impl Country {
     /// The value sent as `country`.
-    ///
-    /// ```
-    /// # use fintoc_wasm::Country;
-    /// assert_eq!(Country::Cl.as_str(), "cl");
-    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Country::Cl => "cl",
@@ -241,7 +181,7 @@ impl Country {
 /// Whether the account holder is a person or a company.
 ///
 /// ```
-/// use fintoc_wasm::HolderType;
+/// use fintoc_wasm::widget::HolderType;
 /// assert_eq!(HolderType::Business.as_str(), "business");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -255,11 +195,6 @@ pub enum HolderType {
 
 impl HolderType {
     /// The value sent as `holderType`.
-    ///
-    /// ```
-    /// # use fintoc_wasm::HolderType;
-    /// assert_eq!(HolderType::Individual.as_str(), "individual");
-    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             HolderType::Individual => "individual",
@@ -271,7 +206,7 @@ impl HolderType {
 /// A prefilled bank username: plain, or with `editable` set (sent as `{value, editable}`).
 ///
 /// ```
-/// use fintoc_wasm::Username;
+/// use fintoc_wasm::widget::Username;
 /// let plain: Username = "12345678-9".into();
 /// let locked = Username::new("12345678-9").editable(false);
 /// assert_ne!(plain, locked);
@@ -284,11 +219,6 @@ pub struct Username {
 
 impl Username {
     /// A username the user may edit (sent as a plain string).
-    ///
-    /// ```
-    /// # use fintoc_wasm::Username;
-    /// let u = Username::new("12345678-9");
-    /// ```
     pub fn new(value: impl Into<String>) -> Self {
         Username {
             value: value.into(),
@@ -297,11 +227,6 @@ impl Username {
     }
 
     /// Sends the object form `{value, editable}`.
-    ///
-    /// ```
-    /// # use fintoc_wasm::Username;
-    /// let u = Username::new("12345678-9").editable(false);
-    /// ```
     pub fn editable(mut self, editable: bool) -> Self {
         self.editable = Some(editable);
         self
@@ -334,7 +259,7 @@ impl From<String> for Username {
 /// Intent token.
 ///
 /// ```
-/// use fintoc_wasm::WidgetToken;
+/// use fintoc_wasm::widget::WidgetToken;
 /// assert!(WidgetToken::new("pi_123_sec_456").is_ok());
 /// assert!(WidgetToken::new(" ").is_err());
 /// ```
@@ -343,11 +268,6 @@ pub struct WidgetToken(String);
 
 impl WidgetToken {
     /// Validates a widget token (non-empty, no whitespace).
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetToken;
-    /// assert!(WidgetToken::new("pi_123_sec_456").is_ok());
-    /// ```
     ///
     /// # Errors
     /// [`OptionsError::InvalidWidgetToken`].
@@ -360,12 +280,6 @@ impl WidgetToken {
     }
 
     /// The token.
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetToken;
-    /// assert_eq!(WidgetToken::new("pi_1_sec_2")?.as_str(), "pi_1_sec_2");
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -373,14 +287,16 @@ impl WidgetToken {
 
 impl fmt::Debug for WidgetToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WidgetToken({})", crate::session::redact(&self.0))
+        f.debug_tuple("WidgetToken")
+            .field(&crate::session::Redacted(&self.0))
+            .finish()
     }
 }
 
 /// A JSON-like value for options this crate does not know yet.
 ///
 /// ```
-/// use fintoc_wasm::OptionValue;
+/// use fintoc_wasm::widget::OptionValue;
 /// let v: OptionValue = "https://example.com/hook".into();
 /// assert_eq!(v, OptionValue::String("https://example.com/hook".into()));
 /// let v: OptionValue = serde_json::json!({"a": [1, true]}).into();
@@ -499,7 +415,8 @@ const RESERVED: &[&str] = &[
 /// [`Callbacks`](crate::Callbacks)).
 ///
 /// ```
-/// use fintoc_wasm::{Country, WidgetOptions};
+/// use fintoc_wasm::widget::Country;
+/// use fintoc_wasm::WidgetOptions;
 ///
 /// let options = WidgetOptions::builder("pk_test_abc")
 ///     .session_token("cs_li5531onlFDi235_sec_a1b2c3")
@@ -508,7 +425,7 @@ const RESERVED: &[&str] = &[
 /// let pairs = options.to_pairs();
 /// assert_eq!(pairs[0].0, "publicKey");
 /// assert!(pairs.iter().any(|(k, _)| k == "sessionToken"));
-/// # Ok::<(), fintoc_wasm::OptionsError>(())
+/// # Ok::<(), fintoc_wasm::error::OptionsError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct WidgetOptions {
@@ -532,14 +449,20 @@ struct Fields {
 impl WidgetOptions {
     /// Starts a builder for the given public key (`pk_test_…`/`pk_live_…`; strings are validated
     /// when [`build`](WidgetOptionsBuilder::build) runs).
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetOptions;
-    /// let options = WidgetOptions::builder("pk_test_abc").build()?;
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
-    pub fn builder(public_key: impl IntoPublicKey) -> WidgetOptionsBuilder {
-        let (public_key, error) = match public_key.into_public_key() {
+    pub fn builder<K>(public_key: K) -> WidgetOptionsBuilder
+    where
+        K: TryInto<PublicKey>,
+        K::Error: Into<OptionsError>,
+    {
+        Self::builder_from(public_key.try_into().map_err(Into::into))
+    }
+
+    /// A builder from an already validated key, or the error validating it (reported by
+    /// `build`).
+    pub(crate) fn builder_from(
+        public_key: Result<PublicKey, OptionsError>,
+    ) -> WidgetOptionsBuilder {
+        let (public_key, error) = match public_key {
             Ok(pk) => (Some(pk), None),
             Err(e) => (None, Some(e)),
         };
@@ -551,51 +474,22 @@ impl WidgetOptions {
     }
 
     /// The public key.
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetOptions;
-    /// let o = WidgetOptions::builder("pk_test_abc").build()?;
-    /// assert_eq!(o.public_key().as_str(), "pk_test_abc");
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
     }
 
     /// The product.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{Product, WidgetOptions};
-    /// let o = WidgetOptions::builder("pk_test_abc").build()?;
-    /// assert_eq!(o.product(), &Product::Payments);
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn product(&self) -> &Product {
         &self.fields.product
     }
 
     /// The session token, if set.
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetOptions;
-    /// let o = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
-    /// assert_eq!(o.session_token().map(|t| t.as_str()), Some("cs_1_sec_2"));
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn session_token(&self) -> Option<&SessionToken> {
         self.fields.session_token.as_ref()
     }
 
     /// The same options with `token` as session token (any widget token is dropped). This is
     /// how a [`Checkout`](crate::Checkout) fills in the token it fetched.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{SessionToken, WidgetOptions};
-    /// let base = WidgetOptions::builder("pk_test_abc").build()?;
-    /// let ready = base.with_session_token(SessionToken::new("cs_1_sec_2")?);
-    /// assert!(ready.session_token().is_some());
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn with_session_token(mut self, token: SessionToken) -> Self {
         self.fields.session_token = Some(token);
         self.fields.widget_token = None;
@@ -607,13 +501,6 @@ impl WidgetOptions {
     ///
     /// # Errors
     /// [`OptionsError::MissingToken`] when `payments`/`subscriptions` has neither token.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{OptionsError, WidgetOptions};
-    /// let o = WidgetOptions::builder("pk_test_abc").build()?;
-    /// assert!(matches!(o.check_complete(), Err(OptionsError::MissingToken { .. })));
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn check_complete(&self) -> Result<(), OptionsError> {
         if self.fields.product.needs_token()
             && self.fields.session_token.is_none()
@@ -628,19 +515,6 @@ impl WidgetOptions {
 
     /// The options as `(camelCase name, value)` pairs, in the order they are sent. This is the
     /// single description the JS object is built from.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{OptionValue, Username, WidgetOptions};
-    /// let o = WidgetOptions::builder("pk_test_abc")
-    ///     .username(Username::new("1-9").editable(false))
-    ///     .build()?;
-    /// let username = o.to_pairs().into_iter().find(|(k, _)| k == "username").unwrap().1;
-    /// assert_eq!(username, OptionValue::Object(vec![
-    ///     ("value".into(), "1-9".into()),
-    ///     ("editable".into(), false.into()),
-    /// ]));
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn to_pairs(&self) -> Vec<(String, OptionValue)> {
         let mut pairs: Vec<(String, OptionValue)> = vec![
             ("publicKey".into(), self.public_key.as_str().into()),
@@ -671,21 +545,11 @@ impl WidgetOptions {
     /// The options as the plain JS object `Fintoc.create` receives (without callbacks).
     ///
     /// # Errors
-    /// [`LoadError::NotInBrowser`](crate::LoadError::NotInBrowser) in a native build (server-side
+    /// [`LoadError::NotInBrowser`](crate::error::LoadError::NotInBrowser) in a native build (server-side
     /// rendering, tests), where no JS object can exist.
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetOptions;
-    /// let o = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
-    /// match o.to_js() {
-    ///     Ok(object) => { /* in the browser: pass it to your own JS */ }
-    ///     Err(e) => assert!(fintoc_wasm::FintocError::from(e).is_not_in_browser()),
-    /// }
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
-    pub fn to_js(&self) -> Result<js_sys::Object, crate::LoadError> {
+    pub fn to_js(&self) -> Result<js_sys::Object, crate::error::LoadError> {
         if !crate::browser::IS_BROWSER_TARGET {
-            return Err(crate::LoadError::NotInBrowser);
+            return Err(crate::error::LoadError::NotInBrowser);
         }
         Ok(object_from_pairs(&self.to_pairs()))
     }
@@ -694,7 +558,8 @@ impl WidgetOptions {
 /// Builder for [`WidgetOptions`]; errors are reported by [`build`](Self::build).
 ///
 /// ```
-/// use fintoc_wasm::{Country, HolderType, Product, WidgetOptions};
+/// use fintoc_wasm::widget::{Country, HolderType, Product};
+/// use fintoc_wasm::WidgetOptions;
 ///
 /// let options = WidgetOptions::builder("pk_test_abc")
 ///     .product(Product::Payments)
@@ -704,7 +569,7 @@ impl WidgetOptions {
 ///     .institution_id("cl_banco_de_chile")
 ///     .extra("someFutureOption", true)
 ///     .build()?;
-/// # Ok::<(), fintoc_wasm::OptionsError>(())
+/// # Ok::<(), fintoc_wasm::error::OptionsError>(())
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "call .build() to get the options"]
@@ -720,26 +585,18 @@ impl WidgetOptionsBuilder {
     }
 
     /// The product (default [`Product::Payments`]).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{Product, WidgetOptions};
-    /// let o = WidgetOptions::builder("pk_test_abc").product(Product::Movements).build()?;
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn product(mut self, product: Product) -> Self {
         self.fields.product = product;
         self
     }
 
     /// The Checkout Session's `session_token` (current payments flow).
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetOptions;
-    /// let o = WidgetOptions::builder("pk_test_abc").session_token("cs_1_sec_2").build()?;
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
-    pub fn session_token(mut self, token: impl crate::session::IntoSessionToken) -> Self {
-        match token.into_session_token() {
+    pub fn session_token<T>(mut self, token: T) -> Self
+    where
+        T: TryInto<SessionToken>,
+        T::Error: Into<OptionsError>,
+    {
+        match token.try_into().map_err(Into::into) {
             Ok(t) => self.fields.session_token = Some(t),
             Err(e) => self.fail(e),
         }
@@ -747,12 +604,6 @@ impl WidgetOptionsBuilder {
     }
 
     /// A `widget_token` (legacy Payment Intent flow, Link/Subscription Intents).
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetOptions;
-    /// let o = WidgetOptions::builder("pk_test_abc").widget_token("pi_1_sec_2").build()?;
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn widget_token(mut self, token: impl Into<String>) -> Self {
         match WidgetToken::new(token) {
             Ok(t) => self.fields.widget_token = Some(t),
@@ -762,50 +613,24 @@ impl WidgetOptionsBuilder {
     }
 
     /// The country (`cl` when unset).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{Country, WidgetOptions};
-    /// let o = WidgetOptions::builder("pk_test_abc").country(Country::Mx).build()?;
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn country(mut self, country: Country) -> Self {
         self.fields.country = Some(country);
         self
     }
 
     /// The holder type (not needed for payments).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{HolderType, WidgetOptions};
-    /// let o = WidgetOptions::builder("pk_test_abc").holder_type(HolderType::Business).build()?;
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn holder_type(mut self, holder_type: HolderType) -> Self {
         self.fields.holder_type = Some(holder_type);
         self
     }
 
     /// Preselects a bank, e.g. `cl_banco_de_chile`.
-    ///
-    /// ```
-    /// # use fintoc_wasm::WidgetOptions;
-    /// let o = WidgetOptions::builder("pk_test_abc").institution_id("cl_banco_estado").build()?;
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn institution_id(mut self, institution_id: impl Into<String>) -> Self {
         self.fields.institution_id = Some(institution_id.into());
         self
     }
 
     /// Prefills the bank username (plain, or `{value, editable}` via [`Username::editable`]).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{Username, WidgetOptions};
-    /// let o = WidgetOptions::builder("pk_test_abc")
-    ///     .username(Username::new("12345678-9").editable(false))
-    ///     .build()?;
-    /// # Ok::<(), fintoc_wasm::OptionsError>(())
-    /// ```
     pub fn username(mut self, username: impl Into<Username>) -> Self {
         self.fields.username = Some(username.into());
         self
@@ -813,14 +638,6 @@ impl WidgetOptionsBuilder {
 
     /// Any option the crate does not know yet, sent as is (later values for the same name win
     /// in the JS object). Names the crate sets itself are refused at build time.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{OptionsError, WidgetOptions};
-    /// let ok = WidgetOptions::builder("pk_test_abc").extra("webhookUrl", "https://x.cl/h").build();
-    /// assert!(ok.is_ok());
-    /// let reserved = WidgetOptions::builder("pk_test_abc").extra("onSuccess", true).build();
-    /// assert!(matches!(reserved, Err(OptionsError::ReservedOption { .. })));
-    /// ```
     pub fn extra(mut self, name: impl Into<String>, value: impl Into<OptionValue>) -> Self {
         let name = name.into();
         if name.is_empty() {
@@ -838,15 +655,6 @@ impl WidgetOptionsBuilder {
     ///
     /// # Errors
     /// The first invalid input ([`OptionsError`]), or [`OptionsError::ConflictingTokens`].
-    ///
-    /// ```
-    /// # use fintoc_wasm::{OptionsError, WidgetOptions};
-    /// let both = WidgetOptions::builder("pk_test_abc")
-    ///     .session_token("cs_1_sec_2")
-    ///     .widget_token("pi_1_sec_2")
-    ///     .build();
-    /// assert_eq!(both, Err(OptionsError::ConflictingTokens));
-    /// ```
     pub fn build(self) -> Result<WidgetOptions, OptionsError> {
         if let Some(e) = self.error {
             return Err(e);
@@ -973,7 +781,7 @@ mod tests {
             .session_token("cs_1")
             .build()
             .unwrap();
-        assert_eq!(o.to_js().err(), Some(crate::LoadError::NotInBrowser));
+        assert_eq!(o.to_js().err(), Some(crate::error::LoadError::NotInBrowser));
     }
 
     #[test]

@@ -1,19 +1,21 @@
-//! `<FintocCheckout>`: a pay button with progress, error, retry and fallback states.
+//! `<FintocCheckout>`: a pay button with progress, error, retry and fallback states, drawn from
+//! the shared [`ui::view`](crate::ui::view).
 
 use yew::html::IntoPropValue;
 use yew::prelude::*;
 
-use super::hook::{use_fintoc_checkout, FintocCheckoutConfig, HookCallbacks};
-use super::labels::Locale;
+use super::config::{FintocCheckoutConfig, HookCallbacks};
+use super::hook::use_fintoc_checkout;
 use crate::checkout::CheckoutState;
 use crate::error::{FintocError, OptionsError};
-use crate::events::{ExitPayload, SuccessPayload, WidgetEvent};
-use crate::loader::LoadOptions;
-use crate::options::{Country, HolderType, Product, PublicKey, Username};
-use crate::session::{SessionResponse, SessionSource};
+use crate::load::LoadOptions;
+use crate::session::{SessionEndpoint, SessionResponse, SessionSource, SessionToken};
+use crate::ui::{class, view, Locale};
+use crate::widget::{Country, HolderType, Payload, Product, PublicKey, Username, WidgetEvent};
 
 /// The `public_key` prop: a [`PublicKey`], or a string validated on the way in (an invalid or
-/// secret key renders the error state and reaches `on_error`).
+/// secret key renders the error state and reaches `on_error`). Surrounding whitespace is
+/// trimmed (see [`PublicKey::new`]).
 ///
 /// ```
 /// use fintoc_wasm::yew::PublicKeyProp;
@@ -30,13 +32,6 @@ pub struct PublicKeyProp(Result<PublicKey, OptionsError>);
 impl PublicKeyProp {
     /// The key, or why it was refused.
     ///
-    /// ```
-    /// use fintoc_wasm::yew::PublicKeyProp;
-    /// use yew::html::IntoPropValue;
-    /// let p: PublicKeyProp = "pk_live_x1".into_prop_value();
-    /// assert!(p.get().unwrap().is_live());
-    /// ```
-    ///
     /// # Errors
     /// The validation error of the string given.
     pub fn get(&self) -> Result<&PublicKey, &OptionsError> {
@@ -44,34 +39,32 @@ impl PublicKeyProp {
     }
 }
 
-impl IntoPropValue<PublicKeyProp> for PublicKey {
-    fn into_prop_value(self) -> PublicKeyProp {
-        PublicKeyProp(Ok(self))
-    }
+macro_rules! public_key_props {
+    ($($from:ty),*) => {$(
+        impl IntoPropValue<PublicKeyProp> for $from {
+            fn into_prop_value(self) -> PublicKeyProp {
+                PublicKeyProp(PublicKey::try_from(self).map_err(Into::into))
+            }
+        }
+    )*};
 }
-impl IntoPropValue<PublicKeyProp> for &PublicKey {
-    fn into_prop_value(self) -> PublicKeyProp {
-        PublicKeyProp(Ok(self.clone()))
-    }
-}
-impl IntoPropValue<PublicKeyProp> for &str {
-    fn into_prop_value(self) -> PublicKeyProp {
-        PublicKeyProp(PublicKey::new(self))
-    }
-}
-impl IntoPropValue<PublicKeyProp> for String {
-    fn into_prop_value(self) -> PublicKeyProp {
-        PublicKeyProp(PublicKey::new(self))
-    }
-}
-impl IntoPropValue<PublicKeyProp> for &String {
-    fn into_prop_value(self) -> PublicKeyProp {
-        PublicKeyProp(PublicKey::new(self))
-    }
-}
+public_key_props!(PublicKey, &PublicKey, &str, String, &String);
+
 impl IntoPropValue<PublicKeyProp> for AttrValue {
     fn into_prop_value(self) -> PublicKeyProp {
         PublicKeyProp(PublicKey::new(self.as_str()))
+    }
+}
+
+impl IntoPropValue<SessionSource> for SessionEndpoint {
+    fn into_prop_value(self) -> SessionSource {
+        self.into()
+    }
+}
+
+impl IntoPropValue<SessionSource> for SessionToken {
+    fn into_prop_value(self) -> SessionSource {
+        self.into()
     }
 }
 
@@ -80,19 +73,20 @@ impl IntoPropValue<PublicKeyProp> for AttrValue {
 pub struct FintocCheckoutProps {
     /// `pk_test_…` / `pk_live_…` (a `PublicKey` or a string).
     pub public_key: PublicKeyProp,
-    /// Where the session token comes from: usually
-    /// `SessionSource::endpoint("/api/checkout").json(&order)`.
+    /// Where the session token comes from: a [`SessionEndpoint`] (usually
+    /// `SessionEndpoint::new("/api/checkout").json(&order)`), a [`SessionToken`] the page
+    /// already has, or `SessionSource::from_fn` (build that one once, e.g. with `use_memo`).
     pub session: SessionSource,
     /// The user finished (confirm the payment from the webhook, not here).
     #[prop_or_default]
-    pub on_success: Option<Callback<SuccessPayload>>,
+    pub on_success: Option<Callback<Payload>>,
     /// The user closed the widget.
     #[prop_or_default]
-    pub on_exit: Option<Callback<ExitPayload>>,
+    pub on_exit: Option<Callback<Payload>>,
     /// Every widget event.
     #[prop_or_default]
     pub on_event: Option<Callback<WidgetEvent>>,
-    /// Any failure (script, session, widget, or invalid props).
+    /// Any failure (script, session, widget, or invalid props), with the technical message.
     #[prop_or_default]
     pub on_error: Option<Callback<FintocError>>,
     /// Every state change.
@@ -126,6 +120,10 @@ pub struct FintocCheckoutProps {
     /// Start loading the script on mount (default `true`).
     #[prop_or(true)]
     pub preload: bool,
+    /// Prepare (script and session) when the pointer enters the button or it gets focus, so the
+    /// click opens at once (default `true`).
+    #[prop_or(true)]
+    pub prefetch: bool,
     /// The button text (children, when given, replace it).
     #[prop_or_default]
     pub label: Option<AttrValue>,
@@ -146,11 +144,12 @@ pub struct FintocCheckoutProps {
 impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
     fn from(props: &FintocCheckoutProps) -> Self {
         let mut config =
-            FintocCheckoutConfig::new(props.public_key.0.clone(), props.session.clone())
+            FintocCheckoutConfig::from_key(props.public_key.0.clone(), props.session.clone())
                 .widget(|w| w.product(props.product.clone()))
                 .load_options(props.load.clone())
                 .auto_open(props.auto_open)
-                .preload(props.preload);
+                .preload(props.preload)
+                .prefetch(props.prefetch);
         if let Some(country) = props.country {
             config = config.widget(|w| w.country(country));
         }
@@ -158,7 +157,7 @@ impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
             config = config.widget(|w| w.holder_type(holder_type));
         }
         if let Some(institution_id) = &props.institution_id {
-            config = config.widget(|w| w.institution_id(institution_id.to_string()));
+            config = config.widget(|w| w.institution_id(institution_id.as_str()));
         }
         if let Some(username) = &props.username {
             config = config.widget(|w| w.username(username.clone()));
@@ -175,41 +174,28 @@ impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
     }
 }
 
-fn state_name(state: &CheckoutState) -> &'static str {
-    match state {
-        CheckoutState::Idle => "idle",
-        CheckoutState::Preparing => "preparing",
-        CheckoutState::Ready => "ready",
-        CheckoutState::Open => "open",
-        CheckoutState::Succeeded => "succeeded",
-        CheckoutState::Exited => "exited",
-        CheckoutState::Failed(_) => "failed",
-    }
-}
-
 /// A "Pay with Fintoc" button that runs the whole checkout.
 ///
 /// Renders a real `<button type="button">`; while preparing it is disabled with
 /// `aria-busy="true"` and a spinner; on failure it shows the shopper a friendly message (never
 /// the technical one: that goes to `on_error`, and to the console in debug builds), a retry
-/// button, and — when the script cannot load but the session
-/// response carried a `redirect_url` — a link to continue on Fintoc's hosted page. Every element
-/// has a class (`fintoc-checkout`, `fintoc-checkout__button`, `__spinner`, `__label`, `__error`,
-/// `__retry`, `__fallback`, `__status`) and the root has `fintoc-checkout--{state}` and
-/// `data-state`; there are no inline styles.
+/// button, and — when the script cannot load but the session response carried a `redirect_url`
+/// — a link to continue on Fintoc's hosted page. Class names are in [`crate::ui::class`]; the
+/// root has `fintoc-checkout--{state}` and `data-state`; there are no inline styles.
 ///
 /// ```no_run
+/// use fintoc_wasm::widget::Country;
 /// use fintoc_wasm::yew::FintocCheckout;
-/// use fintoc_wasm::{Country, SessionSource, SuccessPayload};
+/// use fintoc_wasm::{Payload, SessionEndpoint};
 /// use yew::prelude::*;
 ///
 /// #[component]
 /// fn Cart() -> Html {
-///     let on_success = Callback::from(|_: SuccessPayload| { /* poll the order */ });
+///     let on_success = Callback::from(|_: Payload| { /* poll the order */ });
 ///     html! {
 ///         <FintocCheckout
 ///             public_key="pk_test_abc123"
-///             session={SessionSource::endpoint("/api/checkout")}
+///             session={SessionEndpoint::new("/api/checkout").json(&["cafe"])}
 ///             {on_success}
 ///             country={Country::Cl}
 ///             label="Pagar $12.990" />
@@ -220,82 +206,77 @@ fn state_name(state: &CheckoutState) -> &'static str {
 pub fn FintocCheckout(props: &FintocCheckoutProps) -> Html {
     let checkout = use_fintoc_checkout(FintocCheckoutConfig::from(props));
     let labels = props.locale.labels();
-    let state = checkout.state();
-    let busy = state.is_busy();
-    let name = state_name(state);
+    let v = view(checkout.state(), checkout.redirect_url(), labels);
 
     let onclick = {
         let checkout = checkout.clone();
         Callback::from(move |_: MouseEvent| checkout.open())
     };
-    let content = if busy {
+    let intent = props.prefetch.then(|| {
+        let checkout = checkout.clone();
+        Callback::from(move |_: Event| checkout.prepare())
+    });
+    let content = if v.busy {
         html! {
             <>
-                <span class="fintoc-checkout__spinner" aria-hidden="true"></span>
-                <span class="fintoc-checkout__label">{ labels.preparing }</span>
+                <span class={class::SPINNER} aria-hidden="true"></span>
+                <span class={class::LABEL}>{ labels.preparing }</span>
             </>
         }
     } else if !props.children.is_empty() {
         html! { { props.children.clone() } }
     } else {
         let text = props.label.clone().unwrap_or(AttrValue::Static(labels.pay));
-        html! { <span class="fintoc-checkout__label">{ text }</span> }
+        html! { <span class={class::LABEL}>{ text }</span> }
     };
-    let button = html! {
-        <button
-            type="button"
-            class="fintoc-checkout__button"
-            disabled={busy || props.disabled}
-            aria-busy={if busy { "true" } else { "false" }}
-            {onclick}>
-            { content }
-        </button>
-    };
-
-    let body = match state {
-        CheckoutState::Failed(error) => {
-            let retry = {
-                let checkout = checkout.clone();
-                Callback::from(move |_: MouseEvent| checkout.retry())
-            };
-            let can_retry = !matches!(error, FintocError::Options(_));
-            let fallback = match (error, checkout.redirect_url()) {
-                (FintocError::Load(_), Some(url)) => Some(url.to_owned()),
-                _ => None,
-            };
-            html! {
-                <div class="fintoc-checkout__error" role="alert">
-                    <p class="fintoc-checkout__error-message">{ labels.for_error(error) }</p>
-                    if can_retry {
-                        <button type="button" class="fintoc-checkout__retry" onclick={retry}>
-                            { labels.retry }
-                        </button>
-                    }
-                    if let Some(url) = fallback {
-                        <a class="fintoc-checkout__fallback" href={url} rel="noopener">
-                            { labels.continue_on_fintoc }
-                        </a>
-                    }
-                </div>
-            }
+    let button = v.button.then(|| {
+        html! {
+            <button
+                type="button"
+                class={class::BUTTON}
+                disabled={v.busy || props.disabled}
+                aria-busy={if v.busy { "true" } else { "false" }}
+                onpointerenter={intent.clone().map(|f| f.reform(|e: PointerEvent| e.into()))}
+                onfocus={intent.map(|f| f.reform(|e: FocusEvent| e.into()))}
+                {onclick}>
+                { content }
+            </button>
         }
-        CheckoutState::Succeeded => html! {
-            <p class="fintoc-checkout__status" role="status">{ labels.succeeded }</p>
-        },
-        CheckoutState::Exited => html! {
-            <>
-                { button }
-                <p class="fintoc-checkout__status" role="status">{ labels.exited }</p>
-            </>
-        },
-        _ => button,
-    };
+    });
+    let status = v.status.map(|text| {
+        html! { <p class={class::STATUS} role="status">{ text }</p> }
+    });
+    let error = v.error.map(|text| {
+        let retry = v.retry.then(|| {
+            let checkout = checkout.clone();
+            let onclick = Callback::from(move |_: MouseEvent| checkout.retry());
+            html! {
+                <button type="button" class={class::RETRY} {onclick}>{ labels.retry }</button>
+            }
+        });
+        let fallback = v.fallback.map(|url| {
+            html! {
+                <a class={class::FALLBACK} href={url.to_owned()} rel="noopener">
+                    { labels.continue_on_fintoc }
+                </a>
+            }
+        });
+        html! {
+            <div class={class::ERROR} role="alert">
+                <p class={class::ERROR_MESSAGE}>{ text }</p>
+                { retry }
+                { fallback }
+            </div>
+        }
+    });
 
     html! {
         <div
-            class={classes!("fintoc-checkout", format!("fintoc-checkout--{name}"), props.class.clone())}
-            data-state={name}>
-            { body }
+            class={classes!(class::ROOT, format!("{}--{}", class::ROOT, v.state), props.class.clone())}
+            data-state={v.state}>
+            { error }
+            { button }
+            { status }
         </div>
     }
 }

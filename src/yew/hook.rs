@@ -5,190 +5,9 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::config::{FintocCheckoutConfig, HookCallbacks};
 use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
-use crate::error::{FintocError, OptionsError};
-use crate::events::{ExitPayload, SuccessPayload, WidgetEvent};
-use crate::loader::LoadOptions;
-use crate::options::{IntoPublicKey, WidgetOptions, WidgetOptionsBuilder};
-use crate::session::{SessionResponse, SessionSource};
 use crate::widget::Callbacks;
-
-/// The Yew callbacks a checkout reports to.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct HookCallbacks {
-    pub(crate) on_success: Option<Callback<SuccessPayload>>,
-    pub(crate) on_exit: Option<Callback<ExitPayload>>,
-    pub(crate) on_event: Option<Callback<WidgetEvent>>,
-    pub(crate) on_error: Option<Callback<FintocError>>,
-    pub(crate) on_state: Option<Callback<CheckoutState>>,
-    pub(crate) on_session: Option<Callback<SessionResponse>>,
-}
-
-/// What [`use_fintoc_checkout`] needs: the widget options (public key and the rest, see
-/// [`widget`](Self::widget)), the session source, and the callbacks.
-///
-/// ```
-/// use fintoc_wasm::yew::FintocCheckoutConfig;
-/// use fintoc_wasm::{Country, SessionSource, SuccessPayload};
-///
-/// let config = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/api/checkout"))
-///     .widget(|w| w.country(Country::Cl).institution_id("cl_banco_estado"))
-///     .on_success(|_: SuccessPayload| { /* show "confirming…" */ })
-///     .preload(true);
-/// ```
-#[derive(Clone, Debug)]
-#[must_use = "pass the config to use_fintoc_checkout"]
-pub struct FintocCheckoutConfig {
-    pub(crate) options: WidgetOptionsBuilder,
-    pub(crate) session: SessionSource,
-    pub(crate) load: LoadOptions,
-    pub(crate) auto_open: bool,
-    pub(crate) preload: bool,
-    pub(crate) callbacks: HookCallbacks,
-}
-
-impl FintocCheckoutConfig {
-    /// A config for `public_key` (strings are validated; an invalid or secret key puts the
-    /// checkout in the `Failed` state) and `session`. Preloads the script on mount; does not
-    /// open by itself.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
-    /// let config = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/api/checkout"));
-    /// ```
-    pub fn new(public_key: impl IntoPublicKey, session: impl Into<SessionSource>) -> Self {
-        FintocCheckoutConfig {
-            options: WidgetOptions::builder(public_key),
-            session: session.into(),
-            load: LoadOptions::default(),
-            auto_open: false,
-            preload: true,
-            callbacks: HookCallbacks::default(),
-        }
-    }
-
-    /// Sets widget options (product, country, holder type, bank, username, extras) on the
-    /// [`WidgetOptionsBuilder`]; the session token is filled in by the checkout.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, HolderType, Product, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x"))
-    ///     .widget(|w| w.product(Product::Payments).holder_type(HolderType::Individual).username("12345678-9"));
-    /// ```
-    pub fn widget(mut self, f: impl FnOnce(WidgetOptionsBuilder) -> WidgetOptionsBuilder) -> Self {
-        self.options = f(self.options);
-        self
-    }
-
-    /// How to load the script (URL, nonce, timeout).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, LoadOptions, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x"))
-    ///     .load_options(LoadOptions::new().nonce("r4nd0m"));
-    /// ```
-    pub fn load_options(mut self, load: LoadOptions) -> Self {
-        self.load = load;
-        self
-    }
-
-    /// Opens the widget on mount (and again whenever the public key or session source
-    /// changes) instead of waiting for `open()`.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).auto_open(true);
-    /// ```
-    pub fn auto_open(mut self, auto_open: bool) -> Self {
-        self.auto_open = auto_open;
-        self
-    }
-
-    /// Starts loading the script on mount (default `true`).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).preload(false);
-    /// ```
-    pub fn preload(mut self, preload: bool) -> Self {
-        self.preload = preload;
-        self
-    }
-
-    /// Called when the user finishes (not proof of payment: confirm it from the webhook).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource, SuccessPayload};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_success(|_: SuccessPayload| {});
-    /// ```
-    pub fn on_success(mut self, callback: impl Into<Callback<SuccessPayload>>) -> Self {
-        self.callbacks.on_success = Some(callback.into());
-        self
-    }
-
-    /// Called when the user closes the widget.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, ExitPayload, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_exit(|_: ExitPayload| {});
-    /// ```
-    pub fn on_exit(mut self, callback: impl Into<Callback<ExitPayload>>) -> Self {
-        self.callbacks.on_exit = Some(callback.into());
-        self
-    }
-
-    /// Called for every widget event.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionSource, WidgetEvent};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_event(|_: WidgetEvent| {});
-    /// ```
-    pub fn on_event(mut self, callback: impl Into<Callback<WidgetEvent>>) -> Self {
-        self.callbacks.on_event = Some(callback.into());
-        self
-    }
-
-    /// Called whenever the checkout fails (also for an invalid public key).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, FintocError, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_error(|_: FintocError| {});
-    /// ```
-    pub fn on_error(mut self, callback: impl Into<Callback<FintocError>>) -> Self {
-        self.callbacks.on_error = Some(callback.into());
-        self
-    }
-
-    /// Called on every state change.
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, CheckoutState, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x")).on_state(|_: CheckoutState| {});
-    /// ```
-    pub fn on_state(mut self, callback: impl Into<Callback<CheckoutState>>) -> Self {
-        self.callbacks.on_state = Some(callback.into());
-        self
-    }
-
-    /// Called with each new session response (e.g. to read your backend's order id from it
-    /// with [`SessionResponse::get`]).
-    ///
-    /// ```
-    /// # use fintoc_wasm::{yew::FintocCheckoutConfig, SessionResponse, SessionSource};
-    /// let c = FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/x"))
-    ///     .on_session(|s: SessionResponse| { let _order: Option<String> = s.get("order_id"); });
-    /// ```
-    pub fn on_session(mut self, callback: impl Into<Callback<SessionResponse>>) -> Self {
-        self.callbacks.on_session = Some(callback.into());
-        self
-    }
-
-    /// The core configuration, or why the options are invalid.
-    fn checkout_config(&self) -> Result<CheckoutConfig, OptionsError> {
-        let options = self.options.clone().build()?;
-        Ok(CheckoutConfig::new(options, self.session.clone()).load_options(self.load.clone()))
-    }
-}
 
 /// The checkout a component holds, and its subscription (dropped together on unmount).
 struct Held {
@@ -216,7 +35,7 @@ impl Held {
             move |state| {
                 rerender();
                 let callbacks = latest.borrow().clone();
-                // A session arrives with the move out of Preparing; report each token once.
+                // A session arrives with the move out of Preparing/Opening; report each token once.
                 let session = checkout.upgrade().and_then(|c| c.session());
                 if let (Some(session), Some(on_session)) = (session, &callbacks.on_session) {
                     let token = session.token.as_str().to_owned();
@@ -285,58 +104,35 @@ pub struct UseFintocCheckout {
 
 impl UseFintocCheckout {
     /// The state at this render.
-    ///
-    /// ```no_run
-    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
-    /// if let fintoc_wasm::CheckoutState::Failed(err) = checkout.state() { let _ = err.to_string(); }
-    /// # }
-    /// ```
     pub fn state(&self) -> &CheckoutState {
         &self.state
     }
 
     /// True while preparing (disable your button, show progress).
-    ///
-    /// ```no_run
-    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
-    /// let disabled = checkout.is_busy();
-    /// # }
-    /// ```
     pub fn is_busy(&self) -> bool {
         self.state.is_busy()
     }
 
     /// Fintoc's hosted checkout page for the current session, if the session response had one.
-    ///
-    /// ```no_run
-    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
-    /// if let Some(url) = checkout.redirect_url() { /* <a href={url}> */ }
-    /// # }
-    /// ```
     pub fn redirect_url(&self) -> Option<&str> {
         self.redirect_url.as_deref()
     }
 
     /// Opens the widget (preparing first if needed; a second call while preparing joins it).
-    ///
-    /// ```no_run
-    /// # fn f(checkout: fintoc_wasm::yew::UseFintocCheckout) {
-    /// let onclick = yew::Callback::from(move |_: yew::MouseEvent| checkout.open());
-    /// # }
-    /// ```
     pub fn open(&self) {
         if let Some(checkout) = checkout_in(&self.slot) {
             checkout.open();
         }
     }
 
-    /// Hides the open widget.
-    ///
-    /// ```no_run
-    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
-    /// checkout.hide();
-    /// # }
-    /// ```
+    /// Prepares ahead of the click (script and session token); see [`Checkout::prepare`].
+    pub fn prepare(&self) {
+        if let Some(checkout) = checkout_in(&self.slot) {
+            checkout.prepare();
+        }
+    }
+
+    /// Hides an open widget; see [`Checkout::hide`].
     pub fn hide(&self) {
         if let Some(checkout) = checkout_in(&self.slot) {
             checkout.hide();
@@ -344,12 +140,6 @@ impl UseFintocCheckout {
     }
 
     /// Tries again after a failure, and opens.
-    ///
-    /// ```no_run
-    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
-    /// if checkout.state().error().is_some() { checkout.retry(); }
-    /// # }
-    /// ```
     pub fn retry(&self) {
         if let Some(checkout) = checkout_in(&self.slot) {
             checkout.retry();
@@ -357,12 +147,6 @@ impl UseFintocCheckout {
     }
 
     /// Forgets the session (e.g. after success, to pay for another order).
-    ///
-    /// ```no_run
-    /// # fn f(checkout: &fintoc_wasm::yew::UseFintocCheckout) {
-    /// checkout.reset();
-    /// # }
-    /// ```
     pub fn reset(&self) {
         if let Some(checkout) = checkout_in(&self.slot) {
             checkout.reset();
@@ -389,7 +173,7 @@ impl std::fmt::Debug for UseFintocCheckout {
 ///
 /// ```no_run
 /// use fintoc_wasm::yew::{use_fintoc_checkout, FintocCheckoutConfig};
-/// use fintoc_wasm::{CheckoutState, SessionSource, SuccessPayload};
+/// use fintoc_wasm::{CheckoutState, SessionSource, Payload};
 /// use yew::prelude::*;
 ///
 /// #[component]
@@ -399,7 +183,7 @@ impl std::fmt::Debug for UseFintocCheckout {
 ///         FintocCheckoutConfig::new("pk_test_abc", SessionSource::endpoint("/api/checkout"))
 ///             .on_success({
 ///                 let paid = paid.clone();
-///                 move |_: SuccessPayload| paid.set(true)
+///                 move |_: Payload| paid.set(true)
 ///             }),
 ///     );
 ///     let onclick = {
@@ -412,7 +196,7 @@ impl std::fmt::Debug for UseFintocCheckout {
 ///                 { if checkout.is_busy() { "…" } else { "Pay" } }
 ///             </button>
 ///             if let CheckoutState::Failed(err) = checkout.state() {
-///                 <p>{ err.to_string() }</p>
+///                 <p>{ fintoc_wasm::ui::Locale::Es.labels().for_error(err) }</p>
 ///             }
 ///             if *paid { <p>{ "Confirming your payment…" }</p> }
 ///         </div>

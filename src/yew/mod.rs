@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! use fintoc_wasm::yew::{FintocCheckout, Locale};
-//! use fintoc_wasm::{CheckoutState, FintocError, SessionSource, SuccessPayload};
+//! use fintoc_wasm::{FintocError, Payload, SessionEndpoint};
 //! use yew::prelude::*;
 //!
 //! #[derive(serde::Serialize, PartialEq)]
@@ -18,14 +18,14 @@
 //!     let status = use_state(String::new);
 //!     let on_success = {
 //!         let status = status.clone();
-//!         Callback::from(move |_: SuccessPayload| status.set("Confirmando tu pago…".into()))
+//!         Callback::from(move |_: Payload| status.set("Confirmando tu pago…".into()))
 //!     };
 //!     let on_error = Callback::from(|e: FintocError| web_sys::console::error_1(&e.to_string().into()));
 //!     html! {
 //!         <>
 //!             <FintocCheckout
 //!                 public_key="pk_test_abc123"
-//!                 session={SessionSource::endpoint("/api/checkout").json(&Order { sku: "cafe", quantity: 2 })}
+//!                 session={SessionEndpoint::new("/api/checkout").json(&Order { sku: "cafe", quantity: 2 })}
 //!                 {on_success}
 //!                 {on_error}
 //!                 locale={Locale::Es} />
@@ -37,11 +37,15 @@
 //!
 //! **SSR**: with yew's `ssr` feature the component renders its idle button on the server and
 //! touches no browser API (effects, where the script loads, only run in the browser).
+//!
+//! **Intent prefetch** (`prefetch`, on by default): when the pointer enters the pay button or it
+//! gets focus, the checkout prepares (script and session token), so the click opens at once.
 
 mod component;
+mod config;
 mod hook;
-mod labels;
 
+pub use crate::ui::{Labels, Locale};
 pub use component::{FintocCheckout, FintocCheckoutProps, PublicKeyProp};
-pub use hook::{use_fintoc_checkout, FintocCheckoutConfig, UseFintocCheckout};
-pub use labels::{Labels, Locale};
+pub use config::FintocCheckoutConfig;
+pub use hook::{use_fintoc_checkout, UseFintocCheckout};

@@ -7,11 +7,10 @@
 //! - `GET /api/orders/{id}` → the order, polled after `onSuccess` until the **webhook** has marked
 //!   it paid, failed or expired. The page never trusts `onSuccess` alone.
 
+use fintoc_wasm::session::SessionResponse;
+use fintoc_wasm::widget::Country;
 use fintoc_wasm::yew::FintocCheckout;
-use fintoc_wasm::{
-    Country, Currency, ExitPayload, FintocError, LoadOptions, SessionResponse, SessionSource,
-    SuccessPayload,
-};
+use fintoc_wasm::{Currency, FintocError, LoadOptions, Payload, SessionEndpoint, SessionSource};
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
@@ -50,6 +49,9 @@ struct CartItem {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 struct CheckoutRequest {
+    /// One id per purchase (per page load): the server reuses the open session of this cart
+    /// instead of leaving a second payable session for one order.
+    cart_id: String,
     items: Vec<CartItem>,
 }
 
@@ -71,6 +73,9 @@ enum Payment {
     Paid(Order),
     /// The webhook said failed / expired.
     NotPaid(Order),
+    /// Paid, but the shop must look at it (a payment after the order closed, another amount):
+    /// the shop contacts the customer.
+    Review(Order),
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
@@ -134,6 +139,7 @@ fn Shop(props: &ShopProps) -> Html {
         })
     };
     let order_id = use_mut_ref(|| None::<String>);
+    let cart_id = use_memo((), |_| random_id());
     let payment = use_state(|| Payment::None);
 
     let total: u64 = products
@@ -151,7 +157,10 @@ fn Shop(props: &ShopProps) -> Html {
         })
         .collect();
     let cart_empty = items.is_empty();
-    let paying = matches!(*payment, Payment::Confirming(_) | Payment::Paid(_));
+    let paying = matches!(
+        *payment,
+        Payment::Confirming(_) | Payment::Paid(_) | Payment::Review(_)
+    );
 
     let change = |index: usize, delta: i32| {
         let quantities = quantities.clone();
@@ -174,7 +183,7 @@ fn Shop(props: &ShopProps) -> Html {
     let on_success = {
         let order_id = order_id.clone();
         let payment = payment.clone();
-        Callback::from(move |_: SuccessPayload| {
+        Callback::from(move |_: Payload| {
             let Some(id) = order_id.borrow().clone() else {
                 return;
             };
@@ -188,7 +197,7 @@ fn Shop(props: &ShopProps) -> Html {
     let on_exit = {
         let order_id = order_id.clone();
         let payment = payment.clone();
-        Callback::from(move |_: ExitPayload| {
+        Callback::from(move |_: Payload| {
             if let Some(id) = order_id.borrow().clone() {
                 wasm_bindgen_futures::spawn_local(poll_order(id, payment.clone(), 15));
             }
@@ -198,7 +207,12 @@ fn Shop(props: &ShopProps) -> Html {
         console_error(&format!("fintoc-wasm: {e}"));
     });
     let load = LoadOptions::new().url(props.config.script_url.clone());
-    let session = SessionSource::endpoint("/api/checkout").json(&CheckoutRequest { items });
+    let session: SessionSource = SessionEndpoint::new("/api/checkout")
+        .json(&CheckoutRequest {
+            cart_id: (*cart_id).clone(),
+            items,
+        })
+        .into();
 
     html! {
         <main class="shop">
@@ -270,6 +284,11 @@ fn PaymentStatus(props: &PaymentStatusProps) -> Html {
                 { format!("¡Pago confirmado! Pedido {} por {}. Gracias.", order.id, clp(order.amount)) }
             </p>
         },
+        Payment::Review(order) => html! {
+            <p class="notice" role="status" data-order={order.id.clone()} data-payment="review">
+                { format!("Recibimos un pago para el pedido {} que debemos revisar; te contactaremos.", order.id) }
+            </p>
+        },
         Payment::NotPaid(order) => html! {
             <p class="notice notice--error" role="status" data-order={order.id.clone()} data-payment={order.status.clone()}>
                 { if order.status == "expired" {
@@ -298,9 +317,27 @@ async fn poll_order(id: String, payment: UseStateHandle<Payment>, tries: u32) {
         match order.status.as_str() {
             "paid" => return payment.set(Payment::Paid(order)),
             "failed" | "expired" => return payment.set(Payment::NotPaid(order)),
+            "paid_after_close" | "amount_mismatch" | "needs_review" => {
+                return payment.set(Payment::Review(order))
+            }
             _ => {}
         }
     }
+}
+
+/// A random id (32 hex digits) from the browser's CSPRNG.
+fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        // No Web Crypto (very old browser): still unique enough for one cart.
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -1,0 +1,786 @@
+//! The checkout state machine every adapter (Yew, Leptos, the JS package) drives.
+//!
+//! - `prepare()` loads the script and gets the session token **concurrently**: it takes as
+//!   long as the slower of the two, not their sum. The widget is created when both are there.
+//! - `open()` prepares first if needed (a second `open()` while preparing joins the first: one
+//!   session request, one widget) and gets a new token when the old one went stale — but never
+//!   while the widget is open: a customer mid-payment keeps their widget.
+//! - `cancel()`, `reset()` or dropping the [`Checkout`] while preparing means no widget is ever
+//!   created and no callback fires later; the session request is aborted. The same holds when
+//!   they are called from a callback Fintoc fires synchronously inside `Fintoc.create`.
+//! - [`Checkout::run`] is the same flow as one `async` call that resolves with the [`Outcome`].
+//! - State changes are published to [`Checkout::subscribe`]rs; no `RefCell` borrow is held while
+//!   subscribers, callbacks or any JS run, so they may call back into the checkout.
+//!
+//! Internally the whole state is one enum (`Phase`), from which the public [`CheckoutState`] is
+//! derived: a widget exists only in the phases that hold one, a preparation only while
+//! preparing.
+
+mod config;
+mod state;
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::{Rc, Weak};
+
+pub use config::CheckoutConfig;
+pub use state::{CheckoutState, Outcome};
+
+use crate::browser;
+use crate::error::{FintocError, LoadError, SessionError};
+use crate::load::{self, Fintoc};
+use crate::session::{SessionResponse, SessionToken};
+use crate::task::{cancellable, Cancel, Shared};
+use crate::widget::{Callbacks, Payload, Widget, WidgetEvent};
+
+/// A checkout: prepares the widget, opens it, and tracks its [`CheckoutState`].
+///
+/// Dropping it cancels any preparation and destroys the widget; no callback fires afterwards.
+///
+/// ```no_run
+/// use fintoc_wasm::{Callbacks, Checkout, CheckoutConfig, CheckoutState, SessionSource, WidgetOptions};
+///
+/// # fn run() -> Result<(), fintoc_wasm::error::OptionsError> {
+/// let options = WidgetOptions::builder("pk_test_abc").build()?;
+/// let checkout = Checkout::new(
+///     CheckoutConfig::new(options, SessionSource::endpoint("/api/checkout")),
+///     Callbacks::new().on_success(|_| { /* poll your order until the webhook confirms it */ }),
+/// );
+/// let _subscription = checkout.subscribe(|state| {
+///     if let CheckoutState::Failed(err) = state {
+///         let message = err.to_string(); // for developers; shoppers get a friendly text
+///     }
+/// });
+/// checkout.preload(); // the script now
+/// checkout.prepare(); // or on hover: the token too, so the click opens at once
+/// checkout.open(); // on click
+/// # Ok(()) }
+/// ```
+pub struct Checkout {
+    inner: Rc<Inner>,
+}
+
+type Subscriber = Rc<dyn Fn(&CheckoutState)>;
+
+struct Inner {
+    config: RefCell<CheckoutConfig>,
+    callbacks: RefCell<Callbacks>,
+    phase: RefCell<Phase>,
+    /// The last session obtained: its token is reused while fresh (after a failed script load,
+    /// say), its `redirect_url` is the hosted-page fallback. Forgotten by `reset()`, after a
+    /// success, and when the widget refused its token.
+    session: RefCell<Option<SessionResponse>>,
+    subscribers: RefCell<Vec<(u64, Subscriber)>>,
+    next_id: Cell<u64>,
+}
+
+/// The one state. Each variant holds exactly what exists in it.
+enum Phase {
+    Idle,
+    Preparing(Preparing),
+    Ready(Rc<Widget>),
+    Open(Rc<Widget>),
+    Succeeded {
+        widget: Option<Rc<Widget>>,
+        payload: Payload,
+    },
+    Exited {
+        widget: Option<Rc<Widget>>,
+        payload: Payload,
+    },
+    Failed(FintocError),
+}
+
+struct Preparing {
+    /// Which preparation: results of an older one are ignored.
+    id: u64,
+    want_open: bool,
+    loaded: Option<Result<Fintoc, LoadError>>,
+    session: Option<Result<SessionResponse, SessionError>>,
+    /// Aborts the session request in flight (when this preparation is dropped).
+    request: Option<Cancel>,
+}
+
+impl Drop for Preparing {
+    fn drop(&mut self) {
+        if let Some(request) = self.request.take() {
+            request.cancel();
+        }
+    }
+}
+
+impl Phase {
+    fn state(&self) -> CheckoutState {
+        match self {
+            Phase::Idle => CheckoutState::Idle,
+            Phase::Preparing(p) if p.want_open => CheckoutState::Opening,
+            Phase::Preparing(_) => CheckoutState::Preparing,
+            Phase::Ready(_) => CheckoutState::Ready,
+            Phase::Open(_) => CheckoutState::Open,
+            Phase::Succeeded { .. } => CheckoutState::Succeeded,
+            Phase::Exited { .. } => CheckoutState::Exited,
+            Phase::Failed(e) => CheckoutState::Failed(e.clone()),
+        }
+    }
+
+    fn widget(&self) -> Option<Rc<Widget>> {
+        match self {
+            Phase::Ready(w) | Phase::Open(w) => Some(w.clone()),
+            Phase::Succeeded { widget, .. } | Phase::Exited { widget, .. } => widget.clone(),
+            _ => None,
+        }
+    }
+
+    fn holds(&self, widget: &Rc<Widget>) -> bool {
+        self.widget().is_some_and(|w| Rc::ptr_eq(&w, widget))
+    }
+}
+
+enum Arrival {
+    Script(Result<Fintoc, LoadError>),
+    Session(Result<SessionResponse, SessionError>),
+}
+
+impl Checkout {
+    /// A checkout in `Idle`. Nothing happens until [`preload`](Self::preload),
+    /// [`prepare`](Self::prepare) or [`open`](Self::open).
+    pub fn new(config: CheckoutConfig, callbacks: Callbacks) -> Self {
+        Checkout {
+            inner: Rc::new(Inner {
+                config: RefCell::new(config),
+                callbacks: RefCell::new(callbacks),
+                phase: RefCell::new(Phase::Idle),
+                session: RefCell::new(None),
+                subscribers: RefCell::new(Vec::new()),
+                next_id: Cell::new(0),
+            }),
+        }
+    }
+
+    /// The current state.
+    pub fn state(&self) -> CheckoutState {
+        self.inner.phase.borrow().state()
+    }
+
+    /// Calls `f` on every state change until the returned [`Subscription`] is dropped.
+    pub fn subscribe(&self, f: impl Fn(&CheckoutState) + 'static) -> Subscription {
+        let id = self.inner.next();
+        self.inner.subscribers.borrow_mut().push((id, Rc::new(f)));
+        Subscription {
+            inner: Rc::downgrade(&self.inner),
+            id,
+        }
+    }
+
+    /// Waits until the state satisfies `pred` (at once if it already does). Tests should bound
+    /// it with a deadline.
+    pub async fn wait_for(&self, pred: impl Fn(&CheckoutState) -> bool + 'static) -> CheckoutState {
+        let current = self.state();
+        if pred(&current) {
+            return current;
+        }
+        let seen = Shared::new();
+        let subscription = self.subscribe({
+            let seen = seen.clone();
+            move |state| {
+                if pred(state) {
+                    seen.set(state.clone());
+                }
+            }
+        });
+        let state = seen.wait().await;
+        drop(subscription);
+        state
+    }
+
+    /// Opens the widget and waits until the shopper finishes: the `async` form of the flow
+    /// (like stripe-js's `confirmPayment`). Resolves with [`Outcome::Succeeded`] or
+    /// [`Outcome::Exited`] (with the widget's payload), or [`Outcome::Cancelled`] when
+    /// something cancels or resets the checkout first. Dropping the future cancels the
+    /// checkout (no widget left open, no callback later).
+    ///
+    /// # Errors
+    /// The [`FintocError`] of the `Failed` state: script, session or widget.
+    pub async fn run(&self) -> Result<Outcome, FintocError> {
+        if let Some(outcome) = self.inner.outcome(true) {
+            return Ok(outcome);
+        }
+        let result: Shared<Result<Outcome, FintocError>> = Shared::new();
+        let subscription = self.subscribe({
+            let (result, inner) = (result.clone(), Rc::downgrade(&self.inner));
+            move |state| match state {
+                CheckoutState::Succeeded | CheckoutState::Exited => {
+                    if let Some(outcome) = inner.upgrade().and_then(|i| i.outcome(false)) {
+                        result.set(Ok(outcome));
+                    }
+                }
+                CheckoutState::Idle => result.set(Ok(Outcome::Cancelled)),
+                CheckoutState::Failed(e) => result.set(Err(e.clone())),
+                _ => {}
+            }
+        });
+        let mut guard = CancelOnDrop(Some(self));
+        self.open();
+        let outcome = result.wait().await;
+        guard.0 = None;
+        drop(subscription);
+        outcome
+    }
+
+    /// Replaces the user callbacks without recreating the widget (the widget always calls the
+    /// current ones).
+    pub fn set_callbacks(&self, callbacks: Callbacks) {
+        *self.inner.callbacks.borrow_mut() = callbacks;
+    }
+
+    /// Updates the configuration. Another public key or session source (another
+    /// [identity](CheckoutConfig)) destroys the widget and returns to `Idle`; anything else
+    /// applies to the next widget.
+    pub fn set_config(&self, config: CheckoutConfig) {
+        let same = self.inner.config.borrow().same_identity(&config);
+        *self.inner.config.borrow_mut() = config;
+        if !same {
+            self.inner.stop(true);
+        }
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> CheckoutConfig {
+        self.inner.config.borrow().clone()
+    }
+
+    /// Starts loading the script (no session request). Off-browser it does nothing.
+    pub fn preload(&self) {
+        let load = self.inner.config.borrow().load().clone();
+        load::preload(&load);
+    }
+
+    /// Loads the script and gets the token concurrently, then creates the (hidden) widget:
+    /// `Idle → Preparing → Ready`. Does nothing while preparing, while open, or when a widget
+    /// with a fresh token is ready. Call it when the shopper shows intent (the pointer enters
+    /// the pay button, it gets focus) so the click opens at once.
+    pub fn prepare(&self) {
+        self.inner.prepare();
+    }
+
+    /// Opens the widget, preparing first if needed (joining a preparation in progress) and
+    /// getting a new token when the old one went stale. No effect while open or after success
+    /// (see [`reset`](Self::reset)).
+    pub fn open(&self) {
+        self.inner.open();
+    }
+
+    /// Hides an open widget (`Open → Ready`); `open()` shows it again. While preparing, the
+    /// widget will not open by itself when ready.
+    pub fn hide(&self) {
+        self.inner.hide();
+    }
+
+    /// Stops everything: aborts a preparation (no widget will be created, no callback fires),
+    /// destroys the widget, returns to `Idle`. A fresh token is kept for the next `open()`.
+    pub fn cancel(&self) {
+        self.inner.stop(false);
+    }
+
+    /// Like [`cancel`](Self::cancel), and forgets the token and fallback URL: the next `open()`
+    /// starts a new session (e.g. after `Succeeded`, to pay for another order).
+    pub fn reset(&self) {
+        self.inner.stop(true);
+    }
+
+    /// After a failure: tries again and opens. A still-fresh token is reused after a script or
+    /// session failure; after a widget failure (Fintoc refused the token, say) a new session is
+    /// fetched.
+    pub fn retry(&self) {
+        let refused = matches!(
+            &*self.inner.phase.borrow(),
+            Phase::Failed(FintocError::Widget(_))
+        );
+        if refused {
+            *self.inner.session.borrow_mut() = None;
+        }
+        self.inner.open();
+    }
+
+    /// Fintoc's hosted checkout page for the current session, when the session response had a
+    /// safe one: the fallback to offer when the widget cannot load.
+    pub fn redirect_url(&self) -> Option<String> {
+        self.inner
+            .session
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.redirect_url.clone())
+    }
+
+    /// The current session token, if one was obtained.
+    pub fn session_token(&self) -> Option<SessionToken> {
+        self.inner
+            .session
+            .borrow()
+            .as_ref()
+            .map(|s| s.token.clone())
+    }
+
+    /// The whole session response the token came from, e.g. to read your backend's own fields
+    /// (an order id) with [`SessionResponse::get`].
+    pub fn session(&self) -> Option<SessionResponse> {
+        self.inner.session.borrow().clone()
+    }
+}
+
+impl Drop for Checkout {
+    fn drop(&mut self) {
+        self.inner.subscribers.borrow_mut().clear();
+        // Dropped outside the borrow: destroying the widget calls into JS.
+        let phase = std::mem::replace(&mut *self.inner.phase.borrow_mut(), Phase::Idle);
+        drop(phase);
+    }
+}
+
+impl fmt::Debug for Checkout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Checkout")
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Cancels the checkout when a [`Checkout::run`] future is dropped before it resolved.
+struct CancelOnDrop<'a>(Option<&'a Checkout>);
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(checkout) = self.0 {
+            checkout.cancel();
+        }
+    }
+}
+
+/// Keeps a [`Checkout::subscribe`] callback registered; drop it to unsubscribe.
+///
+/// ```no_run
+/// # fn f(checkout: &fintoc_wasm::Checkout) {
+/// let subscription = checkout.subscribe(|state| web_sys::console::log_1(&state.name().into()));
+/// drop(subscription); // no more calls
+/// # }
+/// ```
+#[must_use = "dropping a Subscription unsubscribes at once"]
+pub struct Subscription {
+    inner: Weak<Inner>,
+    id: u64,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.upgrade() {
+            inner
+                .subscribers
+                .borrow_mut()
+                .retain(|(id, _)| *id != self.id);
+        }
+    }
+}
+
+impl fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Subscription").finish_non_exhaustive()
+    }
+}
+
+impl Inner {
+    fn next(&self) -> u64 {
+        self.next_id.set(self.next_id.get() + 1);
+        self.next_id.get()
+    }
+
+    /// Moves to `phase`: the old one is dropped (destroying a widget it alone held, aborting a
+    /// session request) and subscribers hear of a state change, all with no borrow held.
+    fn set_phase(&self, phase: Phase) {
+        let (old, before, after) = {
+            let mut current = self.phase.borrow_mut();
+            let before = current.state();
+            let after = phase.state();
+            (std::mem::replace(&mut *current, phase), before, after)
+        };
+        drop(old);
+        if before != after {
+            self.publish(&after);
+        }
+    }
+
+    /// Tells every subscriber (no borrow held while they run).
+    fn publish(&self, state: &CheckoutState) {
+        let subscribers: Vec<Subscriber> = self
+            .subscribers
+            .borrow()
+            .iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        for f in subscribers {
+            f(state);
+        }
+    }
+
+    fn fresh_session(&self) -> Option<SessionResponse> {
+        self.session
+            .borrow()
+            .clone()
+            .filter(|s| !s.token.is_stale())
+    }
+
+    /// The outcome held by the phase (`Succeeded` only when `succeeded_only`).
+    fn outcome(&self, succeeded_only: bool) -> Option<Outcome> {
+        match &*self.phase.borrow() {
+            Phase::Succeeded { payload, .. } => Some(Outcome::Succeeded(payload.clone())),
+            Phase::Exited { payload, .. } if !succeeded_only => {
+                Some(Outcome::Exited(payload.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    fn prepare(self: &Rc<Self>) {
+        let start = match &*self.phase.borrow() {
+            Phase::Idle | Phase::Failed(_) => true,
+            Phase::Ready(_) | Phase::Exited { .. } => self.fresh_session().is_none(),
+            Phase::Preparing(_) | Phase::Open(_) | Phase::Succeeded { .. } => false,
+        };
+        if start {
+            self.start_preparing(false);
+        }
+    }
+
+    fn open(self: &Rc<Self>) {
+        let widget = {
+            let mut phase = self.phase.borrow_mut();
+            match &mut *phase {
+                // A customer mid-payment keeps their widget, whatever its token's age.
+                Phase::Open(_) | Phase::Succeeded { .. } => return,
+                Phase::Preparing(p) => {
+                    let was = std::mem::replace(&mut p.want_open, true);
+                    drop(phase);
+                    if !was {
+                        self.publish(&CheckoutState::Opening);
+                    }
+                    return;
+                }
+                Phase::Ready(w)
+                | Phase::Exited {
+                    widget: Some(w), ..
+                } => self.fresh_session().is_some().then(|| w.clone()),
+                Phase::Idle | Phase::Failed(_) | Phase::Exited { widget: None, .. } => None,
+            }
+        };
+        match widget {
+            Some(widget) => self.show(widget),
+            // No widget, or one whose token went stale (it is destroyed as the phase moves on).
+            None => self.start_preparing(true),
+        }
+    }
+
+    fn hide(&self) {
+        let widget = {
+            let mut phase = self.phase.borrow_mut();
+            match &mut *phase {
+                Phase::Open(w) => w.clone(),
+                Phase::Preparing(p) => {
+                    let was = std::mem::replace(&mut p.want_open, false);
+                    drop(phase);
+                    if was {
+                        self.publish(&CheckoutState::Preparing);
+                    }
+                    return;
+                }
+                _ => return,
+            }
+        };
+        match widget.hide() {
+            Ok(()) if self.phase.borrow().holds(&widget) => {
+                self.set_phase(Phase::Ready(widget));
+            }
+            Ok(()) => {}
+            Err(e) => self.set_phase(Phase::Failed(e.into())),
+        }
+    }
+
+    fn stop(&self, forget_session: bool) {
+        let succeeded = matches!(&*self.phase.borrow(), Phase::Succeeded { .. });
+        if forget_session || succeeded {
+            *self.session.borrow_mut() = None;
+        }
+        self.set_phase(Phase::Idle);
+    }
+
+    fn start_preparing(self: &Rc<Self>, want_open: bool) {
+        if browser::window().is_none() {
+            self.set_phase(Phase::Failed(LoadError::NotInBrowser.into()));
+            return;
+        }
+        let id = self.next();
+        let config = self.config.borrow().clone();
+        // The `<script>` goes into the page now; the task below joins that load.
+        load::preload(config.load());
+        let weak = Rc::downgrade(self);
+        let (session, request) = match self.fresh_session() {
+            Some(session) => (Some(Ok(session)), None),
+            None => {
+                let source = config.session().clone();
+                let (request, cancel) = cancellable(async move { source.get().await });
+                let weak = weak.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let (Some(result), Some(inner)) = (request.await, weak.upgrade()) {
+                        inner.arrived(id, Arrival::Session(result));
+                    }
+                });
+                (None, Some(cancel))
+            }
+        };
+        // Both requests are out in this same turn: the token request runs while the script
+        // loads.
+        let load = config.load().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = load::load_fintoc_with(&load).await;
+            if let Some(inner) = weak.upgrade() {
+                inner.arrived(id, Arrival::Script(result));
+            }
+        });
+        self.set_phase(Phase::Preparing(Preparing {
+            id,
+            want_open,
+            loaded: None,
+            session,
+            request,
+        }));
+    }
+
+    fn arrived(self: &Rc<Self>, id: u64, arrival: Arrival) {
+        let both = {
+            let mut phase = self.phase.borrow_mut();
+            let Phase::Preparing(p) = &mut *phase else {
+                return;
+            };
+            if p.id != id {
+                return;
+            }
+            match arrival {
+                Arrival::Script(result) => p.loaded = Some(result),
+                Arrival::Session(result) => {
+                    p.session = Some(result);
+                    p.request = None;
+                }
+            }
+            match (p.loaded.take(), p.session.take()) {
+                (Some(loaded), Some(session)) => Some((loaded, session)),
+                (loaded, session) => {
+                    p.loaded = loaded;
+                    p.session = session;
+                    None
+                }
+            }
+        };
+        if let Some((loaded, session)) = both {
+            self.finish(id, loaded, session);
+        }
+    }
+
+    /// Both the script and the session are in: create the widget (hidden), then open it if
+    /// asked to meanwhile.
+    fn finish(
+        self: &Rc<Self>,
+        id: u64,
+        loaded: Result<Fintoc, LoadError>,
+        session: Result<SessionResponse, SessionError>,
+    ) {
+        let session = match session {
+            Ok(session) => session,
+            Err(e) => return self.set_phase(Phase::Failed(e.into())),
+        };
+        *self.session.borrow_mut() = Some(session.clone());
+        let fintoc = match loaded {
+            Ok(fintoc) => fintoc,
+            Err(e) => return self.set_phase(Phase::Failed(e.into())),
+        };
+        let options = self
+            .config
+            .borrow()
+            .options()
+            .clone()
+            .with_session_token(session.token);
+        let created = fintoc.create(&options, self.widget_callbacks());
+        // A callback Fintoc fired synchronously inside `create` may have cancelled, reset or
+        // dropped the checkout: then the new widget belongs to nobody and is destroyed here.
+        let want_open = match &*self.phase.borrow() {
+            Phase::Preparing(p) if p.id == id => Some(p.want_open),
+            _ => None,
+        };
+        let Some(want_open) = want_open else {
+            drop(created);
+            return;
+        };
+        match created {
+            Ok(widget) => {
+                let widget = Rc::new(widget);
+                self.set_phase(Phase::Ready(widget.clone()));
+                if want_open {
+                    self.show(widget);
+                }
+            }
+            Err(e) => self.set_phase(Phase::Failed(e)),
+        }
+    }
+
+    /// Shows `widget`; publishes `Open` only if its own callbacks did not move the phase
+    /// meanwhile.
+    fn show(&self, widget: Rc<Widget>) {
+        match widget.open() {
+            Ok(()) => {
+                let unchanged = matches!(
+                    &*self.phase.borrow(),
+                    Phase::Ready(w) | Phase::Exited { widget: Some(w), .. } if Rc::ptr_eq(w, &widget)
+                );
+                if unchanged {
+                    self.set_phase(Phase::Open(widget));
+                }
+            }
+            Err(e) => {
+                if self.phase.borrow().holds(&widget) {
+                    self.set_phase(Phase::Failed(e.into()));
+                }
+            }
+        }
+    }
+
+    /// Widget callbacks that move the phase, then call the *current* user callbacks.
+    fn widget_callbacks(self: &Rc<Self>) -> Callbacks {
+        let weak = Rc::downgrade(self);
+        let on_success = {
+            let weak = weak.clone();
+            move |payload: Payload| {
+                if let Some(inner) = weak.upgrade() {
+                    let widget = inner.phase.borrow().widget();
+                    inner.set_phase(Phase::Succeeded {
+                        widget,
+                        payload: payload.clone(),
+                    });
+                    let callbacks = inner.callbacks.borrow().clone();
+                    callbacks.success(payload);
+                }
+            }
+        };
+        let on_exit = {
+            let weak = weak.clone();
+            move |payload: Payload| {
+                if let Some(inner) = weak.upgrade() {
+                    let moves = matches!(
+                        &*inner.phase.borrow(),
+                        Phase::Ready(_) | Phase::Open(_) | Phase::Exited { .. }
+                    );
+                    if moves {
+                        let widget = inner.phase.borrow().widget();
+                        inner.set_phase(Phase::Exited {
+                            widget,
+                            payload: payload.clone(),
+                        });
+                    }
+                    let callbacks = inner.callbacks.borrow().clone();
+                    callbacks.exit(payload);
+                }
+            }
+        };
+        let on_event = move |event: WidgetEvent| {
+            if let Some(inner) = weak.upgrade() {
+                let callbacks = inner.callbacks.borrow().clone();
+                callbacks.event(event);
+            }
+        };
+        Callbacks::new()
+            .on_success(on_success)
+            .on_exit(on_exit)
+            .on_event(on_event)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::SessionSource;
+    use crate::widget::WidgetOptions;
+
+    fn checkout(session: SessionSource) -> Checkout {
+        let options = WidgetOptions::builder("pk_test_abc").build().unwrap();
+        Checkout::new(CheckoutConfig::new(options, session), Callbacks::new())
+    }
+
+    #[test]
+    fn off_browser_prepare_fails_with_not_in_browser_and_publishes_it() {
+        let c = checkout(SessionSource::endpoint("/api/checkout"));
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let _s = c.subscribe({
+            let seen = seen.clone();
+            move |s| seen.borrow_mut().push(s.clone())
+        });
+        c.open();
+        let state = c.state();
+        assert!(
+            state.error().is_some_and(FintocError::is_not_in_browser),
+            "{state:?}"
+        );
+        assert_eq!(seen.borrow().len(), 1);
+    }
+
+    #[test]
+    fn run_off_browser_is_the_typed_error() {
+        let c = checkout(SessionSource::endpoint("/api/checkout"));
+        let result = futures::executor::block_on(c.run());
+        assert!(
+            matches!(result, Err(ref e) if e.is_not_in_browser()),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn identity_change_returns_to_idle_other_changes_do_not() {
+        let c = checkout(SessionSource::endpoint("/a"));
+        c.open(); // Failed(NotInBrowser) natively
+        assert!(c.state().error().is_some());
+        let same = CheckoutConfig::new(
+            WidgetOptions::builder("pk_test_abc")
+                .country(crate::widget::Country::Mx)
+                .build()
+                .unwrap(),
+            SessionSource::endpoint("/a"),
+        );
+        c.set_config(same);
+        assert!(c.state().error().is_some(), "same identity keeps the state");
+        let other = CheckoutConfig::new(
+            WidgetOptions::builder("pk_test_abc").build().unwrap(),
+            SessionSource::endpoint("/b"),
+        );
+        c.set_config(other);
+        assert_eq!(c.state(), CheckoutState::Idle);
+    }
+
+    #[test]
+    fn subscription_drop_unsubscribes_and_subscribers_may_reenter() {
+        let c = Rc::new(checkout(SessionSource::endpoint("/a")));
+        let calls = Rc::new(Cell::new(0));
+        let sub = c.subscribe({
+            let calls = calls.clone();
+            let c = Rc::downgrade(&c);
+            move |s| {
+                calls.set(calls.get() + 1);
+                if s.error().is_some() {
+                    if let Some(c) = c.upgrade() {
+                        c.cancel(); // re-entrant call from inside a notification
+                    }
+                }
+            }
+        });
+        c.open();
+        assert_eq!(c.state(), CheckoutState::Idle);
+        assert_eq!(calls.get(), 2); // Failed, then Idle
+        drop(sub);
+        c.open();
+        assert_eq!(calls.get(), 2);
+    }
+}

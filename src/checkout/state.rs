@@ -1,0 +1,100 @@
+//! Where a checkout is, as its adapters see it, and how a run ended.
+
+use crate::error::FintocError;
+use crate::widget::Payload;
+
+/// Where a checkout is.
+///
+/// ```text
+/// Idle ─prepare()─▶ Preparing ─open()─▶ Opening ─▶ Ready ─▶ Open ─▶ Succeeded
+///   └──────────────open()──────────────────┘      ▲  └hide()┘ ├───▶ Exited ─open()─▶ Open …
+///                                  Failed(err) ◀──┘ (any step)└ open()/retry() ─▶ Opening …
+/// ```
+///
+/// `Preparing` is work in the background (the shopper only pointed at the button): the button
+/// stays usable. `Opening` means the shopper asked for the widget: show progress.
+///
+/// ```
+/// use fintoc_wasm::CheckoutState;
+/// assert!(CheckoutState::Opening.is_busy());
+/// assert!(!CheckoutState::Preparing.is_busy());
+/// assert!(!CheckoutState::Ready.is_busy());
+/// assert_eq!(CheckoutState::Open.name(), "open");
+/// assert!(CheckoutState::Failed(fintoc_wasm::error::LoadError::NotInBrowser.into()).error().is_some());
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum CheckoutState {
+    /// Nothing started (or cancelled).
+    Idle,
+    /// Loading the script and getting the session token in the background ([`prepare`]).
+    ///
+    /// [`prepare`]: crate::Checkout::prepare
+    Preparing,
+    /// Like `Preparing`, and the shopper asked to open: the widget opens as soon as it exists.
+    Opening,
+    /// The widget exists, hidden; `open()` shows it at once.
+    Ready,
+    /// The widget is shown.
+    Open,
+    /// The widget reported success. Not proof of payment: the backend confirms it from the
+    /// webhook.
+    Succeeded,
+    /// The user closed the widget; `open()` shows it again.
+    Exited,
+    /// Something failed; `open()` or `retry()` tries again.
+    Failed(FintocError),
+}
+
+impl CheckoutState {
+    /// True while opening (adapters show progress and disable the pay button). Background
+    /// preparation is not busy: the button stays usable.
+    pub fn is_busy(&self) -> bool {
+        matches!(self, CheckoutState::Opening)
+    }
+
+    /// The error, in the `Failed` state.
+    pub fn error(&self) -> Option<&FintocError> {
+        match self {
+            CheckoutState::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// A stable lower-case name (`idle`, `preparing`, `opening`, `ready`, `open`, `succeeded`,
+    /// `exited`, `failed`), for CSS classes, `data-state` attributes and JS.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CheckoutState::Idle => "idle",
+            CheckoutState::Preparing => "preparing",
+            CheckoutState::Opening => "opening",
+            CheckoutState::Ready => "ready",
+            CheckoutState::Open => "open",
+            CheckoutState::Succeeded => "succeeded",
+            CheckoutState::Exited => "exited",
+            CheckoutState::Failed(_) => "failed",
+        }
+    }
+}
+
+/// How the widget finished, for [`Checkout::run`](crate::Checkout::run).
+///
+/// ```no_run
+/// use fintoc_wasm::{Checkout, Outcome};
+/// # async fn pay(checkout: &Checkout) -> Result<(), fintoc_wasm::FintocError> {
+/// match checkout.run().await? {
+///     Outcome::Succeeded(_payload) => { /* "confirming…": the webhook decides */ }
+///     Outcome::Exited(_payload) => { /* the shopper closed the widget */ }
+///     Outcome::Cancelled => { /* the page cancelled or reset the checkout */ }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// The widget's `onSuccess` (not proof of payment: the webhook is).
+    Succeeded(Payload),
+    /// The widget's `onExit`: the shopper closed it.
+    Exited(Payload),
+    /// The checkout was cancelled or reset (or its config's identity changed) before the widget
+    /// finished.
+    Cancelled,
+}

@@ -1,0 +1,431 @@
+//! What the merchant backend answers, parsed the same way in the browser (`JSON.parse`, no serde
+//! in the bundle) and natively (`serde_json`).
+
+use std::fmt;
+
+use crate::error::{excerpt, SessionError};
+use crate::session::token::SessionToken;
+
+/// What the session source answered: the token and, when present, Fintoc's hosted checkout page
+/// (`redirect_url`: offered only when it is `https:`, or `http:` on localhost). Your backend's
+/// own fields (an order id, say) are read with [`get`](Self::get). `Debug` never shows the token
+/// in clear nor the body (which holds the token).
+///
+/// ```
+/// use fintoc_wasm::session::{parse_session_response, SessionResponse};
+///
+/// let body = r#"{"id":"cs_1","object":"checkout_session","session_token":"cs_1_sec_2",
+///               "expires_at":"2026-01-01T00:05:00Z","order_id":"ord_42",
+///               "redirect_url":"https://checkout.fintoc.com/checkout_session_1"}"#;
+/// let fetched_at = 1_767_225_600_000.0; // 2026-01-01T00:00:00Z
+/// let r: SessionResponse = parse_session_response(body, fetched_at)?;
+/// assert_eq!(r.token.as_str(), "cs_1_sec_2");
+/// assert_eq!(r.token.expires_at_ms(), fetched_at + 300_000.0);
+/// assert!(r.redirect_url.is_some());
+/// assert_eq!(r.get::<String>("order_id").as_deref(), Some("ord_42"));
+/// # Ok::<(), fintoc_wasm::error::SessionError>(())
+/// ```
+#[derive(Clone, PartialEq)]
+pub struct SessionResponse {
+    /// The session token (with `expires_at` when the response had it).
+    pub token: SessionToken,
+    /// Fintoc's hosted checkout page for this session, if the response had a safe one.
+    pub redirect_url: Option<String>,
+    body: String,
+}
+
+impl fmt::Debug for SessionResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionResponse")
+            .field("token", &self.token)
+            .field("redirect_url", &self.redirect_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<SessionToken> for SessionResponse {
+    fn from(token: SessionToken) -> Self {
+        SessionResponse {
+            token,
+            redirect_url: None,
+            body: String::new(),
+        }
+    }
+}
+
+impl SessionResponse {
+    /// A token with Fintoc's hosted page, for a [`SessionSource::from_fn`](crate::SessionSource::from_fn)
+    /// that has both. An unsafe `redirect_url` (not `https:`, nor `http:` on localhost) is dropped.
+    pub fn with_redirect_url(mut self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.redirect_url = is_safe_redirect(&url).then_some(url);
+        self
+    }
+
+    /// The response body as received (empty for a token given directly).
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// Reads top-level field `name` of the response JSON as `T` (`None` when missing or of
+    /// another shape). Uses serde, which is linked into your bundle only if you call this.
+    pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
+        #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+        {
+            let value = js_sys::JSON::parse(&self.body).ok()?;
+            let field = json::Field::field(&value, name)?;
+            serde_wasm_bindgen::from_value(field).ok()
+        }
+        #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+        {
+            let mut value: serde_json::Value = serde_json::from_str(&self.body).ok()?;
+            serde_json::from_value(value.get_mut(name)?.take()).ok()
+        }
+    }
+}
+
+/// Parses a session endpoint's JSON body.
+///
+/// Accepts the Checkout Session object or `{"session_token": …}` (also `sessionToken`), with
+/// optional `expires_at` (RFC 3339 string or Unix seconds) and `redirect_url`.
+///
+/// # Errors
+/// [`SessionError::NotJson`], [`SessionError::MissingToken`].
+///
+/// ```
+/// use fintoc_wasm::session::parse_session_response;
+/// assert!(parse_session_response(r#"{"sessionToken":"t"}"#, 0.0).is_ok());
+/// assert!(parse_session_response("<html>", 0.0).is_err());
+/// ```
+pub fn parse_session_response(
+    body: &str,
+    fetched_at_ms: f64,
+) -> Result<SessionResponse, SessionError> {
+    let not_json = || SessionError::NotJson {
+        body_excerpt: excerpt(body, 120),
+    };
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    let value = js_sys::JSON::parse(body).map_err(|_| not_json())?;
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    let value: serde_json::Value = serde_json::from_str(body).map_err(|_| not_json())?;
+    from_fields(&value, body, fetched_at_ms)
+}
+
+/// The one parser, over whichever JSON value the platform has.
+fn from_fields(
+    value: &impl json::Field,
+    body: &str,
+    fetched_at_ms: f64,
+) -> Result<SessionResponse, SessionError> {
+    let text = |name: &str| value.field(name).and_then(|v| v.text());
+    let token = text("session_token")
+        .or_else(|| text("sessionToken"))
+        .and_then(|t| SessionToken::fetched_at(t, fetched_at_ms).ok())
+        .ok_or_else(|| SessionError::MissingToken {
+            body_excerpt: excerpt(body, 120),
+        })?;
+    let expires = value
+        .field("expires_at")
+        .or_else(|| value.field("expiresAt"));
+    let expires_at_ms = expires.and_then(|v| match v.number() {
+        Some(seconds) => Some(seconds * 1000.0),
+        None => v.text().and_then(|t| parse_rfc3339_ms(&t)),
+    });
+    let token = match expires_at_ms {
+        Some(ms) => token.with_expires_at_ms(ms),
+        None => token,
+    };
+    let redirect_url = text("redirect_url")
+        .or_else(|| text("redirectUrl"))
+        .filter(|u| is_safe_redirect(u));
+    Ok(SessionResponse {
+        token,
+        redirect_url,
+        body: body.to_owned(),
+    })
+}
+
+/// Reading JSON objects field by field, on `JsValue` (browser) or `serde_json::Value` (native).
+mod json {
+    pub(super) trait Field: Sized {
+        /// Field `name` of an object (`None` for a missing field, `null`, or a non-object).
+        fn field(&self, name: &str) -> Option<Self>;
+        fn text(&self) -> Option<String>;
+        fn number(&self) -> Option<f64>;
+    }
+
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    impl Field for wasm_bindgen::JsValue {
+        fn field(&self, name: &str) -> Option<Self> {
+            if !self.is_object() {
+                return None;
+            }
+            let value = js_sys::Reflect::get(self, &wasm_bindgen::JsValue::from_str(name)).ok()?;
+            (!value.is_undefined() && !value.is_null()).then_some(value)
+        }
+        fn text(&self) -> Option<String> {
+            self.as_string()
+        }
+        fn number(&self) -> Option<f64> {
+            self.as_f64()
+        }
+    }
+
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    impl Field for serde_json::Value {
+        fn field(&self, name: &str) -> Option<Self> {
+            self.as_object()?
+                .get(name)
+                .filter(|v| !v.is_null())
+                .cloned()
+        }
+        fn text(&self) -> Option<String> {
+            self.as_str().map(str::to_owned)
+        }
+        fn number(&self) -> Option<f64> {
+            self.as_f64()
+        }
+    }
+}
+
+/// True for a URL the shopper may be sent to: `https:`, or `http:` on this machine
+/// (`localhost`, `127.x.x.x`, `[::1]`, for local development). Anything else (`javascript:`,
+/// `data:`, plain `http:` elsewhere, credentials in the URL) is refused.
+pub(crate) fn is_safe_redirect(url: &str) -> bool {
+    let scheme_is = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    let (secure, rest) = if scheme_is("https://") {
+        (true, url.get(8..))
+    } else if scheme_is("http://") {
+        (false, url.get(7..))
+    } else {
+        (false, None)
+    };
+    let Some(rest) = rest else { return false };
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains(['@', '\\']) {
+        return false;
+    }
+    if secure {
+        return true;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || (host.starts_with("127.")
+            && host.split('.').count() == 4
+            && host.split('.').all(|p| p.parse::<u8>().is_ok()))
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into Unix milliseconds (integer arithmetic
+/// only: no float parsing in the bundle). Never panics on any input.
+fn parse_rfc3339_ms(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let at = |i: usize| s.as_bytes().get(i).copied();
+    if at(4) != Some(b'-') || at(7) != Some(b'-') || !matches!(at(10), Some(b'T' | b't' | b' ')) {
+        return None;
+    }
+    if at(13) != Some(b':') || at(16) != Some(b':') {
+        return None;
+    }
+    let digits = |part: &str| -> Option<i64> {
+        if part.is_empty() || !part.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        part.bytes().try_fold(0i64, |n, c| {
+            n.checked_mul(10)?.checked_add(i64::from(c - b'0'))
+        })
+    };
+    let num = |r: std::ops::Range<usize>| s.get(r).and_then(digits);
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    let mut rest = s.get(19..)?;
+    let mut millis = 0;
+    if let Some(frac) = rest.strip_prefix('.') {
+        let count = frac.bytes().take_while(u8::is_ascii_digit).count();
+        if count == 0 {
+            return None;
+        }
+        // The first three digits are the milliseconds ("5" → 500, "25" → 250, "2501" → 250).
+        millis = frac
+            .bytes()
+            .take(count.min(3))
+            .chain(std::iter::repeat(b'0'))
+            .take(3)
+            .fold(0i64, |n, c| n * 10 + i64::from(c - b'0'));
+        rest = frac.get(count..)?;
+    }
+    let offset_minutes = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let tz = rest.get(1..)?;
+            if tz.len() != 5 || tz.as_bytes().get(2) != Some(&b':') {
+                return None;
+            }
+            let (h, m) = (digits(tz.get(..2)?)?, digits(tz.get(3..)?)?);
+            sign * (h * 60 + m)
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
+    Some((secs * 1000 + millis) as f64)
+}
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_table() {
+        let cases = [
+            ("1970-01-01T00:00:00Z", Some(0.0)),
+            ("2026-01-01T00:00:00Z", Some(1_767_225_600_000.0)),
+            ("2026-01-01T00:00:00.250Z", Some(1_767_225_600_250.0)),
+            ("2026-01-01T00:00:00.5Z", Some(1_767_225_600_500.0)),
+            ("2026-01-01T00:00:00.123456Z", Some(1_767_225_600_123.0)),
+            ("2026-01-01T03:00:00+03:00", Some(1_767_225_600_000.0)),
+            ("2025-12-31T21:00:00-03:00", Some(1_767_225_600_000.0)),
+            ("2024-02-29T12:00:00Z", Some(1_709_208_000_000.0)),
+            ("2026-13-01T00:00:00Z", None),
+            ("2026-01-01", None),
+            ("yesterday", None),
+            ("2026-01-01T00:00:00", None),
+            ("2026-01-01T00:00:00+0300", None),
+            ("2026-01-01T00:00:00.Z", None),
+            ("2026-01-01T00:00:0éZ", None),
+            ("2026-01-01T00:00:00+é:00", None),
+            ("2026-01-01T00:00:00.5é", None),
+            ("2026-01-01T00:00:00é+03:00", None),
+            ("ñññññññññññññññññññ", None),
+            ("+026-01-01T00:00:00Z", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_rfc3339_ms(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn session_response_shapes() {
+        let ok = parse_session_response(r#"{"session_token":"cs_1_sec_2"}"#, 1000.0).unwrap();
+        assert_eq!(ok.token.as_str(), "cs_1_sec_2");
+        assert_eq!(ok.token.fetched_at_ms(), 1000.0);
+        assert_eq!(ok.redirect_url, None);
+        let seconds =
+            parse_session_response(r#"{"session_token":"t","expires_at":1.5}"#, 0.0).unwrap();
+        assert_eq!(seconds.token.expires_at_ms(), 1500.0);
+        let camel = parse_session_response(r#"{"sessionToken":"t"}"#, 0.0).unwrap();
+        assert_eq!(camel.token.as_str(), "t");
+        let weird_expiry =
+            parse_session_response(r#"{"session_token":"t","expires_at":{"x":1}}"#, 0.0).unwrap();
+        assert_eq!(weird_expiry.token.expires_at_ms(), 600_000.0);
+        let bad_redirect = parse_session_response(
+            r#"{"session_token":"t","redirect_url":"javascript:alert(1)"}"#,
+            0.0,
+        )
+        .unwrap();
+        assert_eq!(bad_redirect.redirect_url, None);
+    }
+
+    #[test]
+    fn session_response_errors() {
+        let cases = [
+            ("<html>oops</html>", "NotJson"),
+            ("", "NotJson"),
+            ("{}", "MissingToken"),
+            (r#"{"session_token":null}"#, "MissingToken"),
+            (r#"{"session_token":""}"#, "MissingToken"),
+            (r#"{"session_token":42}"#, "MissingToken"),
+            (r#"[1,2]"#, "MissingToken"),
+            (r#""cs_1""#, "MissingToken"),
+        ];
+        for (body, kind) in cases {
+            let err = parse_session_response(body, 0.0).unwrap_err();
+            let got = match err {
+                SessionError::NotJson { .. } => "NotJson",
+                SessionError::MissingToken { .. } => "MissingToken",
+                _ => "other",
+            };
+            assert_eq!(got, kind, "{body}");
+        }
+    }
+
+    #[test]
+    fn only_https_or_local_http_redirects_are_offered() {
+        let safe = [
+            "https://checkout.fintoc.com/checkout_session_1",
+            "HTTPS://checkout.fintoc.com/x",
+            "http://localhost:8080/sandbox/checkout/cs_1",
+            "http://127.0.0.1:8080/x",
+            "http://[::1]:8080/x",
+        ];
+        for url in safe {
+            assert!(is_safe_redirect(url), "{url}");
+        }
+        let unsafe_ = [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "http://checkout.fintoc.com/x",
+            "http://localhost.evil.example/x",
+            "http://localhost@evil.example/x",
+            "https://user@evil.example/x",
+            "http://127.0.0.1.evil.example/x",
+            "https://",
+            "https:///path",
+            "https://a b",
+            "//evil.example/x",
+            "/relative",
+            "",
+            "é",
+        ];
+        for url in unsafe_ {
+            assert!(!is_safe_redirect(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_token_or_the_body() {
+        let r = parse_session_response(
+            r#"{"session_token":"cs_live_secretpart_sec_abcdef","order_id":"o1"}"#,
+            0.0,
+        )
+        .unwrap();
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("secretpart"), "{shown}");
+        assert!(!shown.contains("abcdef"), "{shown}");
+        assert!(!shown.contains("o1"), "{shown}");
+    }
+}
