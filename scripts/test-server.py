@@ -152,6 +152,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "currency": "CLP",
                     "status": "created",
                     "session_token": "cs_%s_sec_%d" % (test_id or "x", n),
+                    "expires_in": float(q.get("expires_in", "86400")),
                     "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (expires.microsecond // 1000),
                     "redirect_url": q.get(
                         "redirect", "https://checkout.fintoc.com/checkout_session_" + test_id

@@ -48,8 +48,9 @@ impl FintocError {
 
 /// Why Fintoc.js could not be loaded.
 ///
-/// After any of these errors the failed `<script>` tag has been removed and the loader's cache
-/// cleared: calling [`load_fintoc`](crate::load_fintoc) again retries from scratch.
+/// After any of these errors the loader's cache is cleared and a `<script>` tag this crate
+/// injected is removed (a tag the page wrote stays, and the next attempt injects the crate's
+/// own): calling [`load_fintoc`](crate::load::load_fintoc) again retries from scratch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoadError {
@@ -281,6 +282,11 @@ pub enum WidgetError {
         /// The method name.
         method: String,
     },
+    /// [`Checkout::run`](crate::Checkout::run) on a checkout that already succeeded.
+    #[error(
+        "this checkout already succeeded; call `reset()` before taking another payment with it"
+    )]
+    AlreadySucceeded,
     /// The widget was destroyed; create a new one.
     #[error("this Fintoc widget was destroyed; create a new one with `Fintoc::create`")]
     Destroyed,

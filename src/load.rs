@@ -187,6 +187,9 @@ thread_local! {
     /// (no hashing code in the bundle) is the right map.
     static REGISTRY: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
     static NEXT_ID: Cell<u64> = const { Cell::new(0) };
+    /// Script identities whose page-written tag already failed us once: the next attempt
+    /// injects the crate's own tag instead of waiting on that one again.
+    static DEAD_PAGE_TAGS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
 enum Started {
@@ -216,7 +219,9 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
         return Ok(Started::Pending(result));
     }
     let document = window.document().ok_or(LoadError::NotInBrowser)?;
-    let (script, foreign) = match find_script(&document, &key) {
+    let adoptable = !DEAD_PAGE_TAGS.with(|d| d.borrow().contains(&key));
+    let found = adoptable.then(|| find_script(&document, &key)).flatten();
+    let (script, foreign) = match found {
         Some(script) => (script, true),
         None => (
             inject_script(&document, &url, options.nonce.as_deref())
@@ -253,8 +258,12 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
         };
         if result.is_err() {
             // Only a tag this crate injected is ours to remove: a tag the page author wrote
-            // stays (removing it and injecting another could run Fintoc.js twice).
-            if !foreign {
+            // stays (removing it while it may still run could run Fintoc.js twice), but it is
+            // not waited on again: the next attempt injects the crate's own.
+            if foreign {
+                let key = script_key(&script.src());
+                DEAD_PAGE_TAGS.with(|d| d.borrow_mut().push(key));
+            } else {
                 script.remove();
             }
             REGISTRY.with(|r| r.borrow_mut().retain(|e| e.id != id));
@@ -269,6 +278,7 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
 #[cfg(feature = "testing")]
 pub(crate) fn clear_registry() {
     REGISTRY.with(|r| r.borrow_mut().clear());
+    DEAD_PAGE_TAGS.with(|d| d.borrow_mut().clear());
 }
 
 /// Number of loads currently registered (pending or done).
@@ -410,12 +420,27 @@ fn watch_script(
     }
 }
 
+/// A tag in the page for the same script that can actually run (a classic or module script:
+/// not `type="text/plain"` as consent managers leave them, not `nomodule`).
 fn find_script(document: &web_sys::Document, key: &str) -> Option<web_sys::HtmlScriptElement> {
     let scripts = document.query_selector_all("script[src]").ok()?;
     (0..scripts.length())
         .filter_map(|i| scripts.item(i))
         .filter_map(|node| node.dyn_into::<web_sys::HtmlScriptElement>().ok())
-        .find(|script| script_key(&script.src()) == key)
+        .find(|script| {
+            runnable(&script.type_(), script.has_attribute("nomodule"))
+                && script_key(&script.src()) == key
+        })
+}
+
+/// Whether a `<script type=…>` runs as JavaScript.
+fn runnable(script_type: &str, nomodule: bool) -> bool {
+    let t = script_type.trim();
+    !nomodule
+        && (t.is_empty()
+            || t.eq_ignore_ascii_case("module")
+            || t.eq_ignore_ascii_case("text/javascript")
+            || t.eq_ignore_ascii_case("application/javascript"))
 }
 
 fn inject_script(
@@ -499,6 +524,17 @@ mod tests {
             "",
         ] {
             let _ = script_key(odd);
+        }
+    }
+
+    #[test]
+    fn only_runnable_page_tags_are_adopted() {
+        for t in ["", "module", "text/javascript", " Application/JavaScript "] {
+            assert!(runnable(t, false), "{t:?}");
+        }
+        assert!(!runnable("", true), "nomodule");
+        for t in ["text/plain", "application/json", "text/x-template"] {
+            assert!(!runnable(t, false), "{t:?}");
         }
     }
 

@@ -63,7 +63,8 @@ pub struct View<'a> {
     pub status: Option<&'static str>,
     /// A friendly error text (`role="alert"`).
     pub error: Option<&'static str>,
-    /// Offer a retry button (not for a configuration error: retrying cannot help).
+    /// Offer a retry button (not for a configuration error or an expired fixed token: retrying
+    /// cannot help).
     pub retry: bool,
     /// Offer Fintoc's hosted page (the script could not load, and the session has one).
     pub fallback: Option<&'a str>,
@@ -82,7 +83,13 @@ pub fn view<'a>(state: &CheckoutState, redirect_url: Option<&'a str>, labels: &L
             _ => None,
         },
         error: error.map(|e| labels.for_error(e)),
-        retry: error.is_some_and(|e| !matches!(e, FintocError::Options(_))),
+        // Retrying cannot help a configuration error, nor a fixed token that expired.
+        retry: error.is_some_and(|e| {
+            !matches!(
+                e,
+                FintocError::Options(_) | FintocError::Session(SessionError::Expired)
+            )
+        }),
         fallback: match error {
             Some(FintocError::Load(_)) => redirect_url,
             _ => None,

@@ -493,7 +493,9 @@ async fn retry_after_the_widget_refused_the_token_fetches_a_new_one() {
         matches!(state, CheckoutState::Failed(FintocError::Widget(_))),
         "{state:?}"
     );
-    checkout.retry();
+    // Whatever retries next (`open()` from the pay button, `retry()`, `run()`), the refused token
+    // is not offered again.
+    checkout.open();
     checkout.wait_until(|s| *s == CheckoutState::Open).await;
     assert_eq!(count_events(&id, "session-start").await, 2, "a new session");
     let tokens: Vec<String> = js_sys::Array::from(&js("window.__tokens"))
@@ -641,12 +643,11 @@ async fn the_shops_own_session_function_is_asked_again_when_its_token_goes_stale
     let calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
     // The shop's own code: here a bearer-authenticated call through its own fetch wrapper,
     // stood in for by the fixture server (its tokens are stale 1 s after they are fetched).
-    let source = SessionSource::from_fn({
+    let source = SessionSource::from_fn("cart-1", {
         let (calls, url) = (calls.clone(), session_url(&id, "&expires_in=31"));
         move || {
             calls.set(calls.get() + 1);
-            let endpoint =
-                SessionEndpoint::new(url.clone()).header("Authorization", "Bearer t0k3n");
+            let endpoint = SessionEndpoint::new(url.clone()).header("X-Test", "bearer-t0k3n");
             async move { endpoint.fetch().await }
         }
     });
@@ -665,17 +666,25 @@ async fn the_shops_own_session_function_is_asked_again_when_its_token_goes_stale
         sandbox.last_options().unwrap().session_token.as_deref(),
         Some(second.as_str())
     );
-    let log = server_log(&id).await;
-    assert!(log
-        .iter()
-        .all(|e| e.event != "session-start"
-            || e.detail.as_ref().is_some_and(|d| d["method"] == "POST")));
+    let starts: Vec<_> = server_log(&id)
+        .await
+        .into_iter()
+        .filter(|e| e.event == "session-start")
+        .collect();
+    assert_eq!(starts.len(), 2);
+    for start in starts {
+        assert_eq!(
+            start.detail.unwrap()["x-test"],
+            "bearer-t0k3n",
+            "the shop's header arrived"
+        );
+    }
 }
 
 #[wasm_bindgen_test]
 async fn a_failing_session_function_is_a_failed_state_with_its_message() {
     let _sandbox = Sandbox::install().unwrap();
-    let source = SessionSource::from_fn(|| async {
+    let source = SessionSource::from_fn("cart-err", || async {
         Err::<SessionToken, _>(SessionError::custom("GraphQL: cart is empty"))
     });
     let checkout = Checkout::new(CheckoutConfig::new(options(), source), Callbacks::new());
@@ -712,9 +721,17 @@ async fn run_resolves_with_the_outcome_and_its_payload() {
     })
     .await;
     assert!(matches!(outcome, Ok(Outcome::Succeeded(_))), "{outcome:?}");
-    // Already succeeded: run() answers at once with the same outcome.
+    // Already succeeded: run() refuses at once (no payment is made by a second run()).
     let again = within(1_000, "run() after success", checkout.run()).await;
-    assert!(matches!(again, Ok(Outcome::Succeeded(_))), "{again:?}");
+    assert!(
+        matches!(
+            again,
+            Err(FintocError::Widget(
+                fintoc_wasm::error::WidgetError::AlreadySucceeded
+            ))
+        ),
+        "{again:?}"
+    );
 
     checkout.reset();
     let shopper = async {

@@ -317,11 +317,12 @@ async fn odd_script_tags_in_the_page_never_panic_the_loader() {
 async fn duration_max_means_no_timeout_not_an_immediate_one() {
     fresh_page();
     let o = options(&script_url(&unique_id("forever"), 400)).timeout(Duration::MAX);
-    let fintoc = load_fintoc_with(&o).await;
+    let fintoc = within(5_000, "a load with no timeout", load_fintoc_with(&o)).await;
     assert!(fintoc.is_ok(), "{fintoc:?}");
     fresh_page();
     let o = options(&script_url(&unique_id("long"), 0)).timeout(Duration::from_secs(40 * 86_400));
-    assert!(load_fintoc_with(&o).await.is_ok());
+    let long = within(5_000, "a load with a 40-day timeout", load_fintoc_with(&o)).await;
+    assert!(long.is_ok(), "{long:?}");
 }
 
 #[wasm_bindgen_test]
@@ -343,4 +344,56 @@ async fn a_timeout_never_removes_a_tag_the_page_author_wrote() {
     );
     assert_eq!(testing::pending_loads(), 0, "a later call retries");
     foreign.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_page_tag_that_cannot_run_is_not_adopted() {
+    fresh_page();
+    // A consent manager parked the page's Fintoc tag as text/plain: it will never run.
+    let id = unique_id("parked");
+    let url = script_url(&id, 0);
+    let parked = document().create_element("script").unwrap();
+    parked.set_attribute("type", "text/plain").unwrap();
+    parked.set_attribute("src", &url).unwrap();
+    document().head().unwrap().append_child(&parked).unwrap();
+    let fintoc = within(5_000, "the load", load_fintoc_with(&options(&url))).await;
+    assert!(fintoc.is_ok(), "{fintoc:?}");
+    assert_eq!(
+        testing::injected_script_count(),
+        1,
+        "the crate's own tag ran"
+    );
+    parked.remove();
+}
+
+#[wasm_bindgen_test]
+async fn after_a_page_tag_fails_the_next_attempt_injects_its_own() {
+    fresh_page();
+    let id = unique_id("deadtag");
+    // The page's tag never finishes in time (a slow or broken host).
+    let url = format!("{}/script?id={id}&delay=3000&kind=noglobal", server());
+    let page_tag = document().create_element("script").unwrap();
+    page_tag.set_attribute("src", &url).unwrap();
+    document().head().unwrap().append_child(&page_tag).unwrap();
+    let first = load_fintoc_with(&options(&url).timeout(Duration::from_millis(200))).await;
+    assert!(matches!(first, Err(LoadError::Timeout { .. })), "{first:?}");
+    // The retry does not wait on the same dead tag: it injects the crate's own.
+    let retry = options(&url).timeout(Duration::from_millis(200));
+    preload(&retry);
+    assert_eq!(
+        testing::injected_script_count(),
+        1,
+        "the crate's own tag this time"
+    );
+    let second = load_fintoc_with(&retry).await;
+    assert!(
+        matches!(second, Err(LoadError::Timeout { .. })),
+        "{second:?}"
+    );
+    assert_eq!(
+        testing::injected_script_count(),
+        0,
+        "removed after its own timeout"
+    );
+    page_tag.remove();
 }

@@ -780,3 +780,67 @@ async fn a_click_during_the_hover_prefetch_is_not_swallowed() {
     );
     assert_eq!(count_events(&id, "session-start").await, 1);
 }
+
+#[wasm_bindgen_test]
+async fn a_disabled_button_prepares_nothing_on_hover() {
+    let _sandbox = Sandbox::install().unwrap();
+    let id = unique_id("disabled");
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
+    props.disabled = true; // an empty cart
+    let app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    dispatch(&app.button(), "pointerenter");
+    dispatch(&app.button(), "focus");
+    sleep(300).await;
+    assert_eq!(count_events(&id, "session-start").await, 0);
+    assert!(
+        app.find(".fintoc-checkout__error").is_none(),
+        "no error for a cart not paid yet"
+    );
+}
+
+/// A shop that builds its session function inline, on every render (it re-renders on every
+/// state change through `on_state`).
+#[component]
+fn InlineFnShop(props: &ShopProps) -> Html {
+    let state = use_state(|| "Idle".to_owned());
+    let on_state = {
+        let state = state.clone();
+        Callback::from(move |s: CheckoutState| state.set(format!("{s:?}")))
+    };
+    let token = props.token.clone();
+    let session = SessionSource::from_fn("cart-inline", move || {
+        let token = token.clone();
+        async move { fintoc_wasm::SessionToken::new(token).map_err(Into::into) }
+    });
+    html! {
+        <>
+            <p class="shop-state">{ (*state).clone() }</p>
+            <FintocCheckout public_key="pk_test_yew" {session} {on_state} />
+        </>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn an_inline_session_function_survives_the_shops_rerenders() {
+    let sandbox = Sandbox::install().unwrap();
+    let app = Mounted::<InlineFnShop>::new(ShopProps {
+        token: "cs_inline_sec_1".into(),
+    });
+    settle().await;
+    app.button().click();
+    let shop_state = || {
+        app.find(".shop-state")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    assert!(
+        until(3000, || shop_state() == "Open").await,
+        "{}",
+        shop_state()
+    );
+    sleep(300).await;
+    assert_eq!(shop_state(), "Open");
+    assert_eq!(sandbox.create_count(), 1);
+    assert_eq!(sandbox.widgets()[0].state, "open");
+}

@@ -200,17 +200,19 @@ impl Checkout {
     /// checkout (no widget left open, no callback later).
     ///
     /// # Errors
-    /// The [`FintocError`] of the `Failed` state: script, session or widget.
+    /// The [`FintocError`] of the `Failed` state: script, session or widget; and
+    /// [`WidgetError::AlreadySucceeded`](crate::error::WidgetError::AlreadySucceeded) when this
+    /// checkout already succeeded (call [`reset`](Self::reset) to take another payment).
     pub async fn run(&self) -> Result<Outcome, FintocError> {
-        if let Some(outcome) = self.inner.outcome(true) {
-            return Ok(outcome);
+        if matches!(&*self.inner.phase.borrow(), Phase::Succeeded { .. }) {
+            return Err(crate::error::WidgetError::AlreadySucceeded.into());
         }
         let result: Shared<Result<Outcome, FintocError>> = Shared::new();
         let subscription = self.subscribe({
             let (result, inner) = (result.clone(), Rc::downgrade(&self.inner));
             move |state| match state {
                 CheckoutState::Succeeded | CheckoutState::Exited => {
-                    if let Some(outcome) = inner.upgrade().and_then(|i| i.outcome(false)) {
+                    if let Some(outcome) = inner.upgrade().and_then(|i| i.outcome()) {
                         result.set(Ok(outcome));
                     }
                 }
@@ -288,17 +290,10 @@ impl Checkout {
         self.inner.stop(true);
     }
 
-    /// After a failure: tries again and opens. A still-fresh token is reused after a script or
-    /// session failure; after a widget failure (Fintoc refused the token, say) a new session is
-    /// fetched.
+    /// After a failure: tries again and opens (like [`open`](Self::open)). A still-fresh token is
+    /// reused after a script or session failure; a token the widget refused is never reused: a
+    /// new session is fetched.
     pub fn retry(&self) {
-        let refused = matches!(
-            &*self.inner.phase.borrow(),
-            Phase::Failed(FintocError::Widget(_))
-        );
-        if refused {
-            *self.inner.session.borrow_mut() = None;
-        }
         self.inner.open();
     }
 
@@ -410,14 +405,14 @@ impl Inner {
 
     /// Tells every subscriber (no borrow held while they run).
     fn publish(&self, state: &CheckoutState) {
-        let subscribers: Vec<Subscriber> = self
-            .subscribers
-            .borrow()
-            .iter()
-            .map(|(_, f)| f.clone())
-            .collect();
-        for f in subscribers {
-            f(state);
+        let subscribers: Vec<(u64, Subscriber)> = self.subscribers.borrow().clone();
+        for (id, f) in subscribers {
+            // One that an earlier subscriber removed (by unsubscribing it or dropping the
+            // checkout) is not called.
+            let still = self.subscribers.borrow().iter().any(|(i, _)| *i == id);
+            if still {
+                f(state);
+            }
         }
     }
 
@@ -428,13 +423,11 @@ impl Inner {
             .filter(|s| !s.token.is_stale())
     }
 
-    /// The outcome held by the phase (`Succeeded` only when `succeeded_only`).
-    fn outcome(&self, succeeded_only: bool) -> Option<Outcome> {
+    /// The outcome held by the phase.
+    fn outcome(&self) -> Option<Outcome> {
         match &*self.phase.borrow() {
             Phase::Succeeded { payload, .. } => Some(Outcome::Succeeded(payload.clone())),
-            Phase::Exited { payload, .. } if !succeeded_only => {
-                Some(Outcome::Exited(payload.clone()))
-            }
+            Phase::Exited { payload, .. } => Some(Outcome::Exited(payload.clone())),
             _ => None,
         }
     }
@@ -625,8 +618,15 @@ impl Inner {
                     self.show(widget);
                 }
             }
-            Err(e) => self.set_phase(Phase::Failed(e)),
+            Err(e) => self.widget_failed(e),
         }
+    }
+
+    /// The widget refused to be created or shown: its token is not tried again (Fintoc may
+    /// have refused it), whatever retries the checkout next.
+    fn widget_failed(&self, error: FintocError) {
+        *self.session.borrow_mut() = None;
+        self.set_phase(Phase::Failed(error));
     }
 
     /// Shows `widget`; publishes `Open` only if its own callbacks did not move the phase
@@ -644,7 +644,7 @@ impl Inner {
             }
             Err(e) => {
                 if self.phase.borrow().holds(&widget) {
-                    self.set_phase(Phase::Failed(e.into()));
+                    self.widget_failed(e.into());
                 }
             }
         }

@@ -1,7 +1,8 @@
 //! Fintoc webhooks: signature verification and typed events.
 //!
 //! Verify the **raw** request body before parsing it (never re-serialized JSON), then act on
-//! the event. The scheme (`../shared/fintoc-reference.md` §5.3): header
+//! the event. The scheme (<https://docs.fintoc.com/guides/resources/webhooks-walkthrough/webhooks-validating>):
+//! header
 //! `Fintoc-Signature: t=<unix seconds>,v1=<hex>`, `v1 = HMAC-SHA256(key = the whole whsec_… secret,
 //! msg = "{t}.{raw body}")`, compared in constant time, timestamp within a tolerance (default
 //! 300 s, both directions). Other schemes (`v0=`, `v2=`) are ignored.

@@ -11,13 +11,17 @@
 //!
 //! let from_backend: SessionSource = SessionEndpoint::new("/api/checkout").json(&[1, 2]).into();
 //! let fixed: SessionSource = SessionToken::new("cs_1_sec_2")?.into();
-//! let own = SessionSource::from_fn(|| async {
+//! let own = SessionSource::from_fn("cart-42", || async {
 //!     // your GraphQL call, your own HTTP client, a bearer token…
 //!     let token = SessionToken::new("cs_3_sec_4")?;
 //!     Ok::<_, fintoc_wasm::error::SessionError>(token)
 //! });
 //! assert_ne!(from_backend, fixed);
-//! assert_eq!(own.clone(), own); // the same function (clones share identity)
+//! // Identity is the key: the same function rebuilt on every render is the same source.
+//! let rebuilt = SessionSource::from_fn("cart-42", || async {
+//!     SessionToken::new("cs_3_sec_4").map_err(Into::into)
+//! });
+//! assert_eq!(own, rebuilt);
 //! # Ok::<(), fintoc_wasm::error::OptionsError>(())
 //! ```
 
@@ -44,9 +48,8 @@ type SessionFuture = Pin<Box<dyn Future<Output = Result<SessionResponse, Session
 /// stale, except a fixed token, which then fails with [`SessionError::Expired`].
 ///
 /// Identity (which decides whether a changed config recreates the widget): an endpoint by its
-/// URL, method, body, headers, credentials and timeout; a token by its string; a function by the
-/// function value — clones share it, so build it once (in Yew, `use_memo`) rather than on every
-/// render.
+/// URL, method, body, headers, credentials and timeout; a token by its string; a function by
+/// the key given with it (so a page that rebuilds the closure on every render keeps its widget).
 ///
 /// ```no_run
 /// use fintoc_wasm::{SessionEndpoint, SessionSource};
@@ -79,35 +82,40 @@ impl SessionSource {
 
     /// The shop's own code gets the session: for a backend behind a bearer token, GraphQL, or
     /// its own HTTP client. It returns a [`SessionToken`] or a full [`SessionResponse`] (with
-    /// `redirect_url` for the hosted-page fallback); failures are
-    /// [`SessionError::custom`]. Called again whenever the token goes stale, like an endpoint.
-    pub fn from_fn<F, Fut, R>(f: F) -> Self
+    /// `redirect_url` for the hosted-page fallback); failures are [`SessionError::custom`].
+    /// Called again whenever the token goes stale, like an endpoint.
+    ///
+    /// `key` names what the session is for (the cart, the order): the source's identity. A new
+    /// key is a new purchase (the widget is recreated); the same key with a rebuilt closure —
+    /// as a re-rendering component makes — is the same source.
+    pub fn from_fn<F, Fut, R>(key: impl Into<String>, f: F) -> Self
     where
         F: Fn() -> Fut + 'static,
         Fut: Future<Output = Result<R, SessionError>> + 'static,
         R: Into<SessionResponse>,
     {
-        SessionSource::Fn(SessionFn(Rc::new(move || {
-            let future = f();
-            Box::pin(async move { future.await.map(Into::into) })
-        })))
+        SessionSource::Fn(SessionFn {
+            key: key.into(),
+            f: Rc::new(move || {
+                let future = f();
+                Box::pin(async move { future.await.map(Into::into) })
+            }),
+        })
     }
 
     /// Gets a session: fetches from the endpoint, calls the shop's function, or checks that the
-    /// fixed token is not stale.
+    /// fixed token is not stale. A token just fetched is never refused for its age (the
+    /// browser's clock may run ahead of the server's): Fintoc itself is the judge.
     ///
     /// # Errors
-    /// As [`SessionEndpoint::fetch`]; [`SessionError::Expired`] for a stale token.
+    /// As [`SessionEndpoint::fetch`]; [`SessionError::Expired`] for a stale fixed token.
     pub async fn get(&self) -> Result<SessionResponse, SessionError> {
-        let response = match self {
-            SessionSource::Endpoint(e) => e.fetch().await?,
-            SessionSource::Token(t) => SessionResponse::from(t.clone()),
-            SessionSource::Fn(f) => (f.0)().await?,
-        };
-        if response.token.is_stale() {
-            return Err(SessionError::Expired);
+        match self {
+            SessionSource::Endpoint(e) => e.fetch().await,
+            SessionSource::Token(t) if t.is_stale() => Err(SessionError::Expired),
+            SessionSource::Token(t) => Ok(SessionResponse::from(t.clone())),
+            SessionSource::Fn(f) => (f.f)().await,
         }
-        Ok(response)
     }
 }
 
@@ -116,7 +124,7 @@ impl fmt::Debug for SessionSource {
         match self {
             SessionSource::Endpoint(e) => f.debug_tuple("Endpoint").field(e).finish(),
             SessionSource::Token(t) => f.debug_tuple("Token").field(t).finish(),
-            SessionSource::Fn(_) => f.write_str("Fn(..)"),
+            SessionSource::Fn(s) => f.debug_tuple("Fn").field(&s.key).finish(),
         }
     }
 }
@@ -133,13 +141,24 @@ impl From<SessionToken> for SessionSource {
     }
 }
 
-/// The shop's session function inside a [`SessionSource::Fn`]; equal only to its clones.
+/// The shop's session function inside a [`SessionSource::Fn`], with the key that is its
+/// identity.
 #[derive(Clone)]
-pub struct SessionFn(Rc<dyn Fn() -> SessionFuture>);
+pub struct SessionFn {
+    key: String,
+    f: Rc<dyn Fn() -> SessionFuture>,
+}
+
+impl SessionFn {
+    /// The key given to [`SessionSource::from_fn`].
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
 
 impl PartialEq for SessionFn {
     fn eq(&self, other: &Self) -> bool {
-        std::ptr::addr_eq(Rc::as_ptr(&self.0), Rc::as_ptr(&other.0))
+        self.key == other.key
     }
 }
 
@@ -147,6 +166,16 @@ impl PartialEq for SessionFn {
 mod tests {
     use super::*;
     use futures::executor::block_on;
+
+    #[test]
+    fn a_fetched_token_is_never_refused_for_its_age() {
+        let old = SessionToken::fetched_at("cs_old", 0.0).unwrap();
+        let source = SessionSource::from_fn("k", move || {
+            let old = old.clone();
+            async move { Ok::<_, SessionError>(old) }
+        });
+        assert!(block_on(source.get()).is_ok());
+    }
 
     #[test]
     fn a_fixed_source_does_not_fetch_and_refuses_stale_tokens() {
@@ -157,9 +186,9 @@ mod tests {
     }
 
     #[test]
-    fn a_function_source_is_called_each_time_and_equal_only_to_its_clones() {
+    fn a_function_source_is_called_each_time_and_identified_by_its_key() {
         let calls = Rc::new(std::cell::Cell::new(0));
-        let source = SessionSource::from_fn({
+        let source = SessionSource::from_fn("cart-1", {
             let calls = calls.clone();
             move || {
                 calls.set(calls.get() + 1);
@@ -170,8 +199,13 @@ mod tests {
         assert_eq!(block_on(source.get()).unwrap().token.as_str(), "cs_1");
         assert_eq!(block_on(source.get()).unwrap().token.as_str(), "cs_2");
         assert_eq!(source.clone(), source);
-        let other =
-            SessionSource::from_fn(|| async { Err::<SessionToken, _>(SessionError::custom("no")) });
+        let same_key = SessionSource::from_fn("cart-1", || async {
+            Err::<SessionToken, _>(SessionError::custom("no"))
+        });
+        assert_eq!(source, same_key, "a rebuilt closure with the same key");
+        let other = SessionSource::from_fn("cart-2", || async {
+            Err::<SessionToken, _>(SessionError::custom("no"))
+        });
         assert_ne!(source, other);
         assert_eq!(block_on(other.get()), Err(SessionError::custom("no")));
     }

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::error::{excerpt, SessionError};
-use crate::session::token::SessionToken;
+use crate::session::token::{SessionToken, STALE_MARGIN};
 
 /// What the session source answered: the token and, when present, Fintoc's hosted checkout page
 /// (`redirect_url`: offered only when it is `https:`, or `http:` on localhost). Your backend's
@@ -87,7 +87,10 @@ impl SessionResponse {
 /// Parses a session endpoint's JSON body.
 ///
 /// Accepts the Checkout Session object or `{"session_token": …}` (also `sessionToken`), with
-/// optional `expires_at` (RFC 3339 string or Unix seconds) and `redirect_url`.
+/// optional `redirect_url` and an expiry: `expires_in` (seconds from now: immune to a browser
+/// clock that runs ahead or behind the server's; preferred) or `expires_at` (RFC 3339 string or
+/// Unix seconds, by the server's clock; ignored when the browser's clock already puts it within
+/// the stale margin, which says more about clock skew than about the token).
 ///
 /// # Errors
 /// [`SessionError::NotJson`], [`SessionError::MissingToken`].
@@ -124,13 +127,21 @@ fn from_fields(
         .ok_or_else(|| SessionError::MissingToken {
             body_excerpt: excerpt(body, 120),
         })?;
-    let expires = value
+    let relative = value
+        .field("expires_in")
+        .or_else(|| value.field("expiresIn"))
+        .and_then(|v| v.number())
+        .filter(|s| *s > 0.0)
+        .map(|seconds| fetched_at_ms + seconds * 1000.0);
+    let absolute = value
         .field("expires_at")
-        .or_else(|| value.field("expiresAt"));
-    let expires_at_ms = expires.and_then(|v| match v.number() {
-        Some(seconds) => Some(seconds * 1000.0),
-        None => v.text().and_then(|t| parse_rfc3339_ms(&t)),
-    });
+        .or_else(|| value.field("expiresAt"))
+        .and_then(|v| match v.number() {
+            Some(seconds) => Some(seconds * 1000.0),
+            None => v.text().and_then(|t| parse_rfc3339_ms(&t)),
+        })
+        .filter(|ms| *ms - fetched_at_ms > STALE_MARGIN.as_millis() as f64);
+    let expires_at_ms = relative.or(absolute);
     let token = match expires_at_ms {
         Some(ms) => token.with_expires_at_ms(ms),
         None => token,
@@ -343,8 +354,24 @@ mod tests {
         assert_eq!(ok.token.fetched_at_ms(), 1000.0);
         assert_eq!(ok.redirect_url, None);
         let seconds =
-            parse_session_response(r#"{"session_token":"t","expires_at":1.5}"#, 0.0).unwrap();
-        assert_eq!(seconds.token.expires_at_ms(), 1500.0);
+            parse_session_response(r#"{"session_token":"t","expires_at":120}"#, 0.0).unwrap();
+        assert_eq!(seconds.token.expires_at_ms(), 120_000.0);
+        let relative = parse_session_response(
+            r#"{"session_token":"t","expires_in":120,"expires_at":5}"#,
+            1e12,
+        )
+        .unwrap();
+        assert_eq!(
+            relative.token.expires_at_ms(),
+            1e12 + 120_000.0,
+            "expires_in wins"
+        );
+        // The browser's clock runs 90 s ahead: an expires_at 60 s away by the server's clock
+        // already looks 30 s in the past. It is ignored, not turned into "expired".
+        let skewed =
+            parse_session_response(r#"{"session_token":"t","expires_at":970}"#, 1_000_000.0)
+                .unwrap();
+        assert!(!skewed.token.is_stale_at(1_000_000.0));
         let camel = parse_session_response(r#"{"sessionToken":"t"}"#, 0.0).unwrap();
         assert_eq!(camel.token.as_str(), "t");
         let weird_expiry =

@@ -212,7 +212,8 @@ pub fn FintocCheckout(props: &FintocCheckoutProps) -> Html {
         let checkout = checkout.clone();
         Callback::from(move |_: MouseEvent| checkout.open())
     };
-    let intent = props.prefetch.then(|| {
+    // Not on a disabled button (an empty cart): its session request could only fail.
+    let intent = (props.prefetch && !props.disabled).then(|| {
         let checkout = checkout.clone();
         Callback::from(move |_: Event| checkout.prepare())
     });

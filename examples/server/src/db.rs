@@ -74,7 +74,8 @@ pub struct UnhandledEvent {
     pub event_type: String,
     pub order_id: Option<String>,
     pub reason: String,
-    /// The event's `data`, as received.
+    /// The event's `data` as received (for an unreadable event), or the whole event (for a
+    /// payment that matches no order).
     pub data: serde_json::Value,
     pub received_at: i64,
 }
@@ -311,12 +312,17 @@ impl Db {
     /// whose amount or currency differ from the order's becomes `amount_mismatch`; the move to
     /// `paid` fulfils the order exactly once. No payment is ever dropped: it is fulfilled or it
     /// leaves the order in a status a person must look at.
+    ///
+    /// A payment that matches no order (no `order_id` in its metadata, an id this database does
+    /// not have) is kept in `unhandled_events` with the whole event (`raw_event`), like an event
+    /// that could not be read: money received is never acknowledged and forgotten.
     pub fn apply_event(
         &self,
         event_id: &str,
         event_type: &str,
         order_ref: OrderRef<'_>,
         effect: Effect<'_>,
+        raw_event: &serde_json::Value,
     ) -> rusqlite::Result<Applied> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
@@ -345,7 +351,14 @@ impl Db {
         if inserted == 0 {
             return Ok(Applied::Duplicate);
         }
-        if let Effect::Unreadable { reason, data, .. } = effect {
+        let unhandled = match effect {
+            Effect::Unreadable { reason, data, .. } => Some((reason.to_owned(), data)),
+            Effect::Paid { .. } if order.is_none() => {
+                Some((UNMATCHED_PAYMENT.to_owned(), raw_event))
+            }
+            _ => None,
+        };
+        if let Some((reason, data)) = &unhandled {
             tx.execute(
                 "INSERT INTO unhandled_events (event_id, type, order_id, reason, data, received_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -446,6 +459,10 @@ fn transition(
         _ => None,
     }
 }
+
+/// The `unhandled_events` reason of a payment that matches no order.
+pub const UNMATCHED_PAYMENT: &str =
+    "a payment that matches no order (no order_id in its metadata, or an unknown one)";
 
 /// How a webhook points at an order.
 #[derive(Clone, Copy, Debug)]

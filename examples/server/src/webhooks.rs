@@ -94,6 +94,7 @@ pub async fn receive(
         (_, Some(PaymentOutcome::Expired)) => Effect::Expired,
         _ => Effect::None,
     };
+    let paid = matches!(effect, Effect::Paid { .. });
     let unreadable = match effect {
         Effect::Unreadable {
             reason,
@@ -102,10 +103,13 @@ pub async fn receive(
         } => Some((reason.to_owned(), may_be_payment)),
         _ => None,
     };
-    match state
-        .db
-        .apply_event(&event.id, &event.event_type, order_ref, effect)
-    {
+    match state.db.apply_event(
+        &event.id,
+        &event.event_type,
+        order_ref,
+        effect,
+        &serde_json::from_slice(&body).unwrap_or_default(),
+    ) {
         Ok(Applied::Duplicate) => {
             Json(json!({ "received": true, "duplicate": true })).into_response()
         }
@@ -131,6 +135,19 @@ pub async fn receive(
                     }
                 );
             }
+            if paid && order_id.is_none() {
+                eprintln!(
+                    "ATTENTION: webhook {} ({}) reports a PAYMENT that matches no order; kept in \
+                     unhandled_events: find the order by hand, or refund it",
+                    event.id, event.event_type
+                );
+            }
+            if matches!(event.data, EventData::Unknown(_)) {
+                eprintln!(
+                    "webhook {} ({}): an event type this shop does not act on; acknowledged",
+                    event.id, event.event_type
+                );
+            }
             if let (Some(order_id), Some(status)) = (&order_id, &status) {
                 if REVIEW_STATUSES.contains(&status.as_str()) {
                     eprintln!(
@@ -148,7 +165,7 @@ pub async fn receive(
                 "received": true,
                 "order_id": order_id,
                 "status": status,
-                "unhandled": unreadable.is_some(),
+                "unhandled": unreadable.is_some() || (paid && order_id.is_none()),
             }))
             .into_response()
         }

@@ -1013,3 +1013,34 @@ fn the_server_refuses_to_start_in_an_accidental_sandbox() {
         assert!(!stderr.contains("DoNotPrintMe"), "{stderr}");
     }
 }
+
+#[tokio::test]
+async fn a_payment_that_matches_no_order_is_kept_for_a_person_not_forgotten() {
+    let (_dir, server) = start_fresh().await;
+    for (event_id, order_id) in [("evt_nobody_1", "ord_does_not_exist"), ("evt_nobody_2", "")] {
+        let mut event = finished_event(event_id, order_id, "succeeded", 5000);
+        if order_id.is_empty() {
+            // No order id at all in the metadata, and a session id the shop never stored.
+            event["data"]["metadata"] = json!({});
+            event["data"]["payment_resource"]["payment_intent"]["metadata"] = json!({});
+        }
+        let (status, answer) = send_event(&server, &event.to_string()).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["unhandled"], true, "{answer}");
+    }
+    let kept = server.state.db.unhandled_events().unwrap();
+    let ids: Vec<&str> = kept.iter().map(|e| e.event_id.as_str()).collect();
+    assert!(
+        ids.contains(&"evt_nobody_1") && ids.contains(&"evt_nobody_2"),
+        "{ids:?}"
+    );
+    let one = kept.iter().find(|e| e.event_id == "evt_nobody_1").unwrap();
+    assert_eq!(one.reason, fintoc_demo_server::db::UNMATCHED_PAYMENT);
+    assert_eq!(one.data["data"]["amount"], 5000, "the whole event is kept");
+    // A redelivery changes nothing.
+    let again = finished_event("evt_nobody_1", "ord_does_not_exist", "succeeded", 5000);
+    let (status, answer) = send_event(&server, &again.to_string()).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["duplicate"], true);
+    assert_eq!(server.state.db.unhandled_events().unwrap().len(), 2);
+}
