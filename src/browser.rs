@@ -2,7 +2,41 @@
 //! [`window`] first, so native builds (SSR, the `server` feature, unit tests) get a typed
 //! `NotInBrowser` error instead of a wasm-bindgen panic.
 
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+// `src/browser.js`: waiting on a <script> and fetching with a timeout, where doing it through
+// web-sys would cost a binding per call in every bundle.
+#[wasm_bindgen(module = "/src/browser.js")]
+extern "C" {
+    /// Resolves with 0 (loaded, `window.Fintoc` there), 1 (error event), 2 (loaded, no global
+    /// before the timeout) or 3 (timed out).
+    #[wasm_bindgen(js_name = watchScript)]
+    pub(crate) fn watch_script(
+        script: &web_sys::HtmlScriptElement,
+        timeout_ms: u32,
+    ) -> js_sys::Promise;
+
+    /// A fetch in flight: `done` resolves with `[status, text]` or rejects with
+    /// `[kind, message]` (0 invalid request, 1 network, 2 timeout).
+    pub(crate) type PendingFetch;
+
+    #[wasm_bindgen(js_name = startFetch)]
+    pub(crate) fn start_fetch(
+        url: &str,
+        method: &str,
+        headers: js_sys::Array,
+        body: Option<String>,
+        credentials: &str,
+        timeout_ms: u32,
+    ) -> PendingFetch;
+
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn done(this: &PendingFetch) -> js_sys::Promise;
+
+    #[wasm_bindgen(method)]
+    pub(crate) fn abort(this: &PendingFetch);
+}
 
 /// True when compiled for the browser target (`wasm32-unknown-unknown`).
 pub(crate) const IS_BROWSER_TARGET: bool = cfg!(all(target_arch = "wasm32", target_os = "unknown"));

@@ -20,7 +20,6 @@
 //! ```
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use std::time::Duration;
 
 use wasm_bindgen::{JsCast, JsValue};
@@ -230,7 +229,7 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
         ),
     };
     let after_ms = browser::timer_ms(options.timeout);
-    let outcome = watch_script(&window, &script, after_ms);
+    let outcome = watch_script(&script, after_ms);
     let id = NEXT_ID.with(|n| {
         n.set(n.get() + 1);
         n.get()
@@ -334,15 +333,19 @@ pub(crate) fn script_key(url: &str) -> String {
         return url.to_owned();
     }
     let url = url.split(['#', '?']).next().unwrap_or_default();
-    let Some(scheme_end) = url.find("://") else {
-        return url.trim_end_matches('/').to_owned();
-    };
-    let authority_start = scheme_end + 3;
-    let path_start = url
-        .get(authority_start..)
-        .and_then(|rest| rest.find('/'))
-        .map_or(url.len(), |i| authority_start + i);
-    let (origin, path) = url.split_at_checked(path_start).unwrap_or((url, ""));
+    // `scheme://authority/path`: the scheme and authority are case-insensitive, the path is not.
+    // (Char searches only: a substring search would link a whole string-matching engine.)
+    let origin_end = url
+        .find(':')
+        .filter(|&i| url.get(i..i + 3) == Some("://"))
+        .map(|i| {
+            let authority = i + 3;
+            url.get(authority..)
+                .and_then(|rest| rest.find('/'))
+                .map_or(url.len(), |j| authority + j)
+        })
+        .unwrap_or(0);
+    let (origin, path) = url.split_at_checked(origin_end).unwrap_or(("", url));
     let mut key = origin.to_ascii_lowercase();
     key.push_str(path.trim_end_matches('/'));
     key
@@ -360,63 +363,22 @@ enum Outcome {
     TimedOut,
 }
 
-/// Listens for the tag's `load`/`error` and starts the timeout, now; the returned future
-/// resolves with whichever comes first. `window.Fintoc` is polled every 50 ms as well: a tag we
-/// did not inject may have fired `load` already, and a script may define the global a moment
-/// after its `load` (a bootstrap that finishes asynchronously). A `load` without the global
-/// therefore keeps waiting, bounded by the timeout, before it counts as `GlobalMissing`.
+/// Watches the tag from now on (`src/browser.js`): its `load`/`error`, the timeout, and
+/// `window.Fintoc` (polled every 50 ms: a tag the page wrote may have fired `load` already, and
+/// a script may define the global a moment after its `load`, so a `load` without the global
+/// keeps waiting, bounded by the timeout, before it counts as `GlobalMissing`).
 fn watch_script(
-    window: &web_sys::Window,
     script: &web_sys::HtmlScriptElement,
     after_ms: u32,
 ) -> impl std::future::Future<Output = Outcome> {
-    use gloo_events::EventListener;
-    use gloo_timers::callback::{Interval, Timeout};
-
-    let outcome = Shared::<Outcome>::new();
-    let send = {
-        let outcome = outcome.clone();
-        move |o: Outcome| outcome.set(o)
-    };
-    let loaded = Rc::new(Cell::new(false));
-    let has_global = {
-        let window = window.clone();
-        move || Fintoc::from_window(&window).is_some()
-    };
-    let listeners = (
-        EventListener::once(script, "load", {
-            let (send, loaded, has_global) = (send.clone(), loaded.clone(), has_global.clone());
-            move |_| {
-                loaded.set(true);
-                if has_global() {
-                    send(Outcome::Loaded);
-                }
-            }
-        }),
-        EventListener::once(script, "error", {
-            let send = send.clone();
-            move |_| send(Outcome::Failed)
-        }),
-    );
-    let timer = Timeout::new(after_ms, {
-        let send = send.clone();
-        move || {
-            send(if loaded.get() {
-                Outcome::LoadedWithoutGlobal
-            } else {
-                Outcome::TimedOut
-            })
-        }
-    });
-    let poll = Interval::new(50, move || {
-        if has_global() {
-            send(Outcome::Loaded);
-        }
-    });
+    let watching = wasm_bindgen_futures::JsFuture::from(browser::watch_script(script, after_ms));
     async move {
-        let result = outcome.wait().await;
-        drop((listeners, timer, poll));
-        result
+        match watching.await.ok().and_then(|code| code.as_f64()) {
+            Some(0.0) => Outcome::Loaded,
+            Some(1.0) => Outcome::Failed,
+            Some(2.0) => Outcome::LoadedWithoutGlobal,
+            _ => Outcome::TimedOut,
+        }
     }
 }
 

@@ -391,14 +391,17 @@ impl Inner {
     /// Moves to `phase`: the old one is dropped (destroying a widget it alone held, aborting a
     /// session request) and subscribers hear of a state change, all with no borrow held.
     fn set_phase(&self, phase: Phase) {
-        let (old, before, after) = {
+        let (old, changed, after) = {
             let mut current = self.phase.borrow_mut();
-            let before = current.state();
+            // Same variant and no error: nothing a subscriber can see changed.
+            let changed = std::mem::discriminant(&*current) != std::mem::discriminant(&phase)
+                || matches!(phase, Phase::Failed(_))
+                || current.state() != phase.state();
             let after = phase.state();
-            (std::mem::replace(&mut *current, phase), before, after)
+            (std::mem::replace(&mut *current, phase), changed, after)
         };
         drop(old);
-        if before != after {
+        if changed {
             self.publish(&after);
         }
     }

@@ -1,11 +1,9 @@
 //! The merchant backend route that creates the Checkout Session, called with `fetch`.
 
-use std::cell::Cell;
 use std::fmt;
-use std::rc::Rc;
 use std::time::Duration;
 
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use crate::browser;
 use crate::error::{excerpt, SessionError};
@@ -158,81 +156,71 @@ impl SessionEndpoint {
     /// [`SessionError`]: not in a browser, invalid request, network, HTTP status, not JSON,
     /// missing token, timeout.
     pub async fn fetch(&self) -> Result<SessionResponse, SessionError> {
-        let window = browser::window().ok_or(SessionError::NotInBrowser)?;
-        let invalid = |message: String| SessionError::InvalidRequest { message };
-        let js_invalid = |e: JsValue| invalid(browser::js_message(&e));
+        browser::window().ok_or(SessionError::NotInBrowser)?;
         let body = match &self.body {
             None => None,
-            Some(Ok(json)) => Some(json),
+            Some(Ok(json)) => Some(json.clone()),
             Some(Err(())) => {
-                return Err(invalid(
-                    "the JSON body could not be serialized (e.g. a map with non-string keys)"
+                return Err(SessionError::InvalidRequest {
+                    message: "the JSON body could not be serialized (e.g. a map with non-string \
+                              keys)"
                         .to_owned(),
-                ))
+                })
             }
         };
-        let headers = web_sys::Headers::new().map_err(js_invalid)?;
-        headers
-            .append("Accept", "application/json")
-            .map_err(js_invalid)?;
+        let headers = js_sys::Array::new();
+        let add = |name: &str, value: &str| {
+            headers.push(&JsValue::from_str(name));
+            headers.push(&JsValue::from_str(value));
+        };
+        add("Accept", "application/json");
         let has_content_type = self
             .headers
             .iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
         if body.is_some() && !has_content_type {
-            headers
-                .append("Content-Type", "application/json")
-                .map_err(js_invalid)?;
+            add("Content-Type", "application/json");
         }
         for (name, value) in &self.headers {
-            headers.append(name, value).map_err(js_invalid)?;
+            add(name, value);
         }
-        let controller = AbortOnDrop::new().map_err(js_invalid)?;
-        let init = web_sys::RequestInit::new();
-        init.set_method(self.method.as_str());
-        init.set_headers(&headers);
-        init.set_credentials(match self.credentials {
-            CredentialsMode::Omit => web_sys::RequestCredentials::Omit,
-            CredentialsMode::SameOrigin => web_sys::RequestCredentials::SameOrigin,
-            CredentialsMode::Include => web_sys::RequestCredentials::Include,
-        });
-        init.set_signal(Some(&controller.0.signal()));
-        if let Some(body) = body {
-            init.set_body(&JsValue::from_str(body));
-        }
-
-        // The timeout aborts the request; the abort error then reads as `Timeout`.
         let after_ms = browser::timer_ms(self.timeout);
-        let timed_out = Rc::new(Cell::new(false));
-        let _timer = gloo_timers::callback::Timeout::new(after_ms, {
-            let (controller, timed_out) = (controller.0.clone(), timed_out.clone());
-            move || {
-                timed_out.set(true);
-                controller.abort();
-            }
-        });
-        let failed = |e: JsValue| {
-            if timed_out.get() {
-                SessionError::Timeout { after_ms }
-            } else {
-                SessionError::Network {
-                    url: self.url.clone(),
-                    message: browser::js_message(&e),
-                }
+        let pending = browser::start_fetch(
+            &self.url,
+            self.method.as_str(),
+            headers,
+            body,
+            match self.credentials {
+                CredentialsMode::Omit => "omit",
+                CredentialsMode::SameOrigin => "same-origin",
+                CredentialsMode::Include => "include",
+            },
+            after_ms,
+        );
+        // Dropping this future (a cancelled checkout) aborts the request.
+        let abort = AbortOnDrop(Some(pending));
+        let settled = match &abort.0 {
+            Some(pending) => wasm_bindgen_futures::JsFuture::from(pending.done()).await,
+            None => Err(JsValue::NULL),
+        };
+        abort.disarm();
+        let pair = |v: &JsValue| {
+            let v = js_sys::Array::from(v);
+            (v.get(0).as_f64(), v.get(1).as_string().unwrap_or_default())
+        };
+        let (status, text) = match settled {
+            Ok(ok) => match pair(&ok) {
+                (Some(status), text) => (status as u16, text),
+                (None, text) => return Err(self.network(text)),
+            },
+            Err(e) => {
+                return Err(match pair(&e) {
+                    (Some(0.0), message) => SessionError::InvalidRequest { message },
+                    (Some(2.0), _) => SessionError::Timeout { after_ms },
+                    (_, message) => self.network(message),
+                })
             }
         };
-        let response =
-            wasm_bindgen_futures::JsFuture::from(window.fetch_with_str_and_init(&self.url, &init))
-                .await
-                .map_err(failed)?;
-        let response: web_sys::Response = response.dyn_into().map_err(failed)?;
-        let status = response.status();
-        let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(failed)?)
-            .await
-            .map_err(failed)?
-            .as_string()
-            .unwrap_or_default();
-        controller.disarm();
         if !(200..300).contains(&status) {
             return Err(SessionError::Status {
                 status,
@@ -241,25 +229,28 @@ impl SessionEndpoint {
         }
         parse_session_response(&text, browser::now_ms())
     }
+
+    fn network(&self, message: String) -> SessionError {
+        SessionError::Network {
+            url: self.url.clone(),
+            message,
+        }
+    }
 }
 
 /// Aborts the fetch when dropped (the caller dropped the future) unless disarmed.
-struct AbortOnDrop(web_sys::AbortController, bool);
+struct AbortOnDrop(Option<browser::PendingFetch>);
 
 impl AbortOnDrop {
-    fn new() -> Result<Self, JsValue> {
-        web_sys::AbortController::new().map(|c| AbortOnDrop(c, true))
-    }
-
     fn disarm(mut self) {
-        self.1 = false;
+        self.0 = None;
     }
 }
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        if self.1 {
-            self.0.abort();
+        if let Some(pending) = &self.0 {
+            pending.abort();
         }
     }
 }

@@ -40,9 +40,11 @@ macro_rules! event_kinds {
 
             /// Maps an event name to its kind (unknown names are kept).
             pub fn from_name(name: &str) -> Self {
-                match name {
-                    $( $name => EventKind::$variant, )*
-                    other => EventKind::Unknown(other.to_owned()),
+                // A table lookup, not a 30-arm string match: a fraction of the code.
+                const KINDS: &[EventKind] = &[$(EventKind::$variant),*];
+                match Self::KNOWN.iter().position(|known| *known == name) {
+                    Some(i) => KINDS.get(i).cloned().unwrap_or(EventKind::Unknown(String::new())),
+                    None => EventKind::Unknown(name.to_owned()),
                 }
             }
 
