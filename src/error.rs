@@ -156,6 +156,14 @@ pub enum OptionsError {
     /// An extra option has an empty name.
     #[error("an extra option needs a non-empty name")]
     EmptyOptionName,
+    /// An option has a value of the wrong type or outside its allowed values (from JS, say).
+    #[error("option `{option}` must be {expected}")]
+    Invalid {
+        /// The option's name.
+        option: String,
+        /// What it must be.
+        expected: &'static str,
+    },
 }
 
 /// Why the session token could not be obtained from the merchant backend.
@@ -240,6 +248,72 @@ pub enum SessionError {
         /// What the shop's code reported.
         message: String,
     },
+}
+
+impl FintocError {
+    /// A stable code for the error, for JS and for logs: `network`, `timeout`,
+    /// `global_missing`, `invalid_url`, `not_in_browser`, `secret_key`, `invalid_public_key`,
+    /// `invalid_session_token`, `invalid_widget_token`, `missing_token`, `conflicting_tokens`,
+    /// `invalid_option`, `session_invalid_request`, `session_network`, `session_http`,
+    /// `session_not_json`, `session_missing_token`, `session_timeout`, `session_expired`,
+    /// `session_invalid_token`, `session_source`, `widget_create`, `widget_call`,
+    /// `widget_method_missing`, `widget_destroyed`, `already_succeeded`.
+    ///
+    /// ```
+    /// use fintoc_wasm::error::{LoadError, OptionsError};
+    /// use fintoc_wasm::FintocError;
+    /// assert_eq!(FintocError::from(OptionsError::SecretKey).code(), "secret_key");
+    /// assert_eq!(FintocError::from(LoadError::NotInBrowser).code(), "not_in_browser");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            FintocError::Load(e) => match e {
+                LoadError::NotInBrowser => "not_in_browser",
+                LoadError::InvalidUrl { .. } => "invalid_url",
+                LoadError::Network { .. } => "network",
+                LoadError::Timeout { .. } => "timeout",
+                LoadError::GlobalMissing { .. } => "global_missing",
+            },
+            FintocError::Options(e) => e.code(),
+            FintocError::Session(e) => match e {
+                SessionError::NotInBrowser => "not_in_browser",
+                SessionError::InvalidRequest { .. } => "session_invalid_request",
+                SessionError::Network { .. } => "session_network",
+                SessionError::Status { .. } => "session_http",
+                SessionError::NotJson { .. } => "session_not_json",
+                SessionError::MissingToken { .. } => "session_missing_token",
+                SessionError::Timeout { .. } => "session_timeout",
+                SessionError::Expired => "session_expired",
+                SessionError::Token(_) => "session_invalid_token",
+                SessionError::Custom { .. } => "session_source",
+            },
+            FintocError::Widget(e) => match e {
+                WidgetError::Create { .. } => "widget_create",
+                WidgetError::Call { .. } => "widget_call",
+                WidgetError::MethodMissing { .. } => "widget_method_missing",
+                WidgetError::AlreadySucceeded => "already_succeeded",
+                WidgetError::Destroyed => "widget_destroyed",
+            },
+        }
+    }
+}
+
+impl OptionsError {
+    fn code(&self) -> &'static str {
+        match self {
+            OptionsError::SecretKey => "secret_key",
+            OptionsError::InvalidPublicKey { .. } => "invalid_public_key",
+            OptionsError::EmptySessionToken | OptionsError::SessionTokenWhitespace => {
+                "invalid_session_token"
+            }
+            OptionsError::InvalidWidgetToken => "invalid_widget_token",
+            OptionsError::MissingToken { .. } => "missing_token",
+            OptionsError::ConflictingTokens => "conflicting_tokens",
+            OptionsError::ReservedOption { .. }
+            | OptionsError::EmptyOptionName
+            | OptionsError::Invalid { .. } => "invalid_option",
+        }
+    }
 }
 
 impl SessionError {

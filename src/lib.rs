@@ -43,6 +43,7 @@
 //! - [`sandbox`]: the offline stand-in for Fintoc.js.
 //!
 //! ## Features
+//! - `js`: `js::create_checkout`, the JavaScript API (the npm package `fintoc-wasm`).
 //! - `testing`: `testing::Sandbox`, a fake Fintoc for your own wasm-bindgen tests (offline).
 //! - `yew`: `yew::FintocCheckout` and `yew::use_fintoc_checkout` for Yew 0.23.
 //! - `server` (native only): `server::FintocClient` (Checkout Sessions with the secret key) and
@@ -62,6 +63,8 @@ mod task;
 pub mod ui;
 pub mod widget;
 
+#[cfg(feature = "js")]
+pub mod js;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
 pub mod server;
 #[cfg(feature = "testing")]

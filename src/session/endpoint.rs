@@ -131,6 +131,12 @@ impl SessionEndpoint {
         self
     }
 
+    /// Sends `json` (already serialized, e.g. by `JSON.stringify`) as the JSON body.
+    pub fn json_text(mut self, json: impl Into<String>) -> Self {
+        self.body = Some(Ok(json.into()));
+        self
+    }
+
     /// Adds a request header (e.g. a CSRF token or an `Authorization` bearer).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));

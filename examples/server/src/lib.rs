@@ -160,6 +160,9 @@ pub struct Settings {
     pub webhook_secret: Option<String>,
     pub database: PathBuf,
     pub static_dir: PathBuf,
+    /// The plain-JS shop (`www/`) and the npm package it imports (`pkg/`, built by
+    /// `scripts/build-npm`), served at `/www/` and `/pkg/` when set.
+    pub js_shop: Option<(PathBuf, PathBuf)>,
     /// Sandbox sessions expire this long after creation (default 10 minutes).
     pub sandbox_session_lifetime: Option<std::time::Duration>,
 }
@@ -175,6 +178,7 @@ impl std::fmt::Debug for Settings {
             .field("webhook_secret", &set(&self.webhook_secret))
             .field("database", &self.database)
             .field("static_dir", &self.static_dir)
+            .field("js_shop", &self.js_shop)
             .field("sandbox_session_lifetime", &self.sandbox_session_lifetime)
             .finish()
     }
@@ -238,6 +242,16 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
 
 /// The whole app: API, webhooks, sandbox (in sandbox mode) and the static shop.
 pub fn router(state: Arc<AppState>, static_dir: &std::path::Path) -> Router {
+    router_with(state, static_dir, None)
+}
+
+/// [`router`], plus the plain-JS shop at `/www/` and the npm package at `/pkg/` when
+/// `js_shop` is `Some((www_dir, pkg_dir))`.
+pub fn router_with(
+    state: Arc<AppState>,
+    static_dir: &std::path::Path,
+    js_shop: Option<&(PathBuf, PathBuf)>,
+) -> Router {
     let mut app = Router::new()
         .route("/api/config", get(shop::config))
         .route("/api/products", get(shop::products))
@@ -247,6 +261,11 @@ pub fn router(state: Arc<AppState>, static_dir: &std::path::Path) -> Router {
         .route("/webhooks/fintoc", post(webhooks::receive));
     if let Some(sandbox) = &state.sandbox {
         app = app.nest("/sandbox", sandbox::router(sandbox.clone()));
+    }
+    if let Some((www, pkg)) = js_shop {
+        app = app
+            .nest_service("/www", ServeDir::new(www))
+            .nest_service("/pkg", ServeDir::new(pkg));
     }
     let index = static_dir.join("index.html");
     app.fallback_service(ServeDir::new(static_dir).not_found_service(ServeFile::new(index)))

@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 
-use fintoc_demo_server::{router, state, Mode, Settings};
+use fintoc_demo_server::{router_with, state, Mode, Settings};
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -49,6 +49,10 @@ async fn run() -> Result<(), String> {
             || PathBuf::from("examples/yew-checkout/dist"),
             PathBuf::from,
         ),
+        js_shop: Some((
+            env("WWW_DIR").map_or_else(|| PathBuf::from("www"), PathBuf::from),
+            env("PKG_DIR").map_or_else(|| PathBuf::from("pkg"), PathBuf::from),
+        )),
         sandbox_session_lifetime: env("SANDBOX_SESSION_LIFETIME_SECS")
             .map(|s| {
                 s.parse().map(std::time::Duration::from_secs).map_err(|_| {
@@ -64,10 +68,11 @@ async fn run() -> Result<(), String> {
         );
     }
     let state = state(&settings, &base)?;
-    let app = router(state, &settings.static_dir);
+    let app = router_with(state, &settings.static_dir, settings.js_shop.as_ref());
     match mode {
         Mode::Sandbox => println!(
             "Fintoc demo shop (sandbox mode: no Fintoc account, no real money) on {base}\n\
+             The same shop in plain JavaScript (the npm package): {base}/www/\n\
              Orders are stored in {}. Set FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and \
              FINTOC_WEBHOOK_SECRET to use real Fintoc.{}",
             settings.database.display(),

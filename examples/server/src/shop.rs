@@ -416,6 +416,8 @@ fn answer(
         "order_id": order_id,
         "session_token": token,
         "expires_at": rfc3339(token_expires_at),
+        // Relative too: the browser cannot misread it when its clock is off.
+        "expires_in": (token_expires_at - crate::unix_now()).max(0),
         "redirect_url": redirect_url,
         "amount": amount,
         "currency": "CLP",

@@ -255,8 +255,12 @@ async fn order_status(server: &Running, id: &str) -> String {
     server.state.db.order(id).unwrap().unwrap().status
 }
 
+/// One browser at a time (2 cores): the end-to-end tests take turns.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
+    let _turn = ONE_BROWSER.lock().await;
     let dist = workspace_root().join("examples/yew-checkout/dist");
     assert!(
         dist.join("index.html").exists(),
@@ -328,4 +332,35 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
         server.state.db.orders_with_status("failed").unwrap(),
         [failed]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_pays_on_the_plain_javascript_page() {
+    let _turn = ONE_BROWSER.lock().await;
+    assert!(
+        workspace_root().join("pkg/fintoc_wasm.js").exists(),
+        "the npm package is not built: run scripts/build-npm (scripts/test does)"
+    );
+    let dist = workspace_root().join("examples/yew-checkout/dist");
+    let db_dir = tempfile::tempdir().unwrap();
+    let server = start(&db_dir.path().join("www.sqlite"), &dist).await;
+    let browser = Browser::start().await;
+
+    // www/ imports the npm package (pkg/, --target web) with no bundler.
+    browser.goto(&format!("{}/www/", server.base)).await;
+    assert_eq!(browser.text("#total").await, "$11.490");
+    browser.click("#pay:not([disabled])").await;
+    browser.enter_widget().await;
+    browser
+        .click("button[data-institution='cl_banco_estado']")
+        .await;
+    browser.click("[data-action='succeed']").await;
+    browser.leave_widget().await;
+    let order = browser
+        .attribute("[data-payment='paid']", "data-order")
+        .await
+        .unwrap();
+    assert_eq!(order_status(&server, &order).await, "paid");
+    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    assert!(browser.text("#status").await.contains("¡Pago confirmado!"));
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fintoc_demo_server::{router, AppState, Mode, Settings};
+use fintoc_demo_server::{router_with, AppState, Mode, Settings};
 
 pub struct Running {
     pub base: String,
@@ -48,10 +48,11 @@ pub async fn start_with(
         webhook_secret: None,
         database: database.to_owned(),
         static_dir: static_dir.to_owned(),
+        js_shop: Some((workspace_root().join("www"), workspace_root().join("pkg"))),
         sandbox_session_lifetime,
     };
     let state = fintoc_demo_server::state(&settings, &base).unwrap();
-    let app = router(state.clone(), static_dir);
+    let app = router_with(state.clone(), static_dir, settings.js_shop.as_ref());
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

@@ -1,0 +1,645 @@
+//! The JavaScript API (feature `js`): the only `#[wasm_bindgen]` exports of the crate, published
+//! to npm as `fintoc-wasm` by `wasm-pack` (`scripts/build-npm`).
+//!
+//! ```js
+//! import init, { createCheckout } from 'fintoc-wasm';
+//! await init();
+//! const checkout = createCheckout({
+//!   publicKey: 'pk_test_…',
+//!   session: { endpoint: '/api/checkout', method: 'POST', body: { items } },
+//!   onStateChange(state) { button.setAttribute('aria-busy', String(state === 'opening')); },
+//! });
+//! checkout.attach(button);                 // click opens; hover/focus prepares
+//! const outcome = await checkout.open();   // { status: 'succeeded' | 'exited' | 'cancelled', … }
+//! checkout.destroy();
+//! ```
+//!
+//! Every error reaching JS is an `Error` with a stable `code` ([`FintocError::code`], plus
+//! `invalid_option` for options of the wrong type and `destroyed` after `destroy()`). Invalid
+//! options are refused synchronously by `createCheckout`. The `.d.ts` types every option,
+//! payload, state and code (the section below).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::browser;
+use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Outcome, Subscription};
+use crate::error::{FintocError, OptionsError, SessionError};
+use crate::load::LoadOptions;
+use crate::session::{
+    parse_session_response, CredentialsMode, HttpMethod, SessionEndpoint, SessionSource,
+    SessionToken,
+};
+use crate::widget::{Callbacks, Country, HolderType, Product, Username, WidgetOptions};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Where a checkout is. `preparing`: loading in the background; `opening`: the shopper asked for the widget. */
+export type CheckoutState = 'idle' | 'preparing' | 'opening' | 'ready' | 'open' | 'succeeded' | 'exited' | 'failed';
+
+/** The stable `code` of every error this package throws or rejects with. */
+export type FintocErrorCode =
+  | 'not_in_browser' | 'invalid_url' | 'network' | 'timeout' | 'global_missing'
+  | 'secret_key' | 'invalid_public_key' | 'invalid_session_token' | 'invalid_widget_token'
+  | 'missing_token' | 'conflicting_tokens' | 'invalid_option'
+  | 'session_invalid_request' | 'session_network' | 'session_http' | 'session_not_json'
+  | 'session_missing_token' | 'session_timeout' | 'session_expired' | 'session_invalid_token'
+  | 'session_source'
+  | 'widget_create' | 'widget_call' | 'widget_method_missing' | 'widget_destroyed'
+  | 'already_succeeded' | 'destroyed';
+
+/** An `Error` whose message says what to do, with a stable code. Never show it to shoppers as is. */
+export interface FintocError extends Error {
+  code: FintocErrorCode;
+}
+
+/** What a widget callback received (an object, or undefined when the widget passed nothing). */
+export type WidgetPayload = { readonly [field: string]: unknown } | undefined;
+
+/** What your own session function may resolve with. */
+export interface SessionReply {
+  sessionToken: string;
+  /** Fintoc's hosted page, offered when the widget cannot load (https only). */
+  redirectUrl?: string;
+  /** Seconds the token stays valid (default and maximum: 600). */
+  expiresIn?: number;
+}
+
+/** Where the session token comes from. */
+export type SessionOption =
+  | {
+      /** Your backend route that creates the Checkout Session with the secret key. */
+      endpoint: string;
+      method?: 'GET' | 'POST' | 'PUT';
+      /** Sent as JSON. */
+      body?: unknown;
+      headers?: { [name: string]: string };
+      credentials?: 'omit' | 'same-origin' | 'include';
+      timeoutMs?: number;
+    }
+  | { /** A session token the page already has (not refreshed when it goes stale). */ token: string }
+  | (() => Promise<string | SessionReply>);
+
+export interface CheckoutOptions {
+  /** `pk_test_…` or `pk_live_…`; an `sk_…` key is refused. */
+  publicKey: string;
+  session: SessionOption;
+  product?: 'payments' | 'movements' | 'subscriptions' | 'invoices';
+  country?: 'cl' | 'mx';
+  holderType?: 'individual' | 'business';
+  institutionId?: string;
+  username?: string | { value: string; editable?: boolean };
+  /** Where to load Fintoc.js from (default https://js.fintoc.com/v1/). */
+  scriptUrl?: string;
+  /** CSP nonce for the injected script. */
+  nonce?: string;
+  /** Script load timeout (default 15000). */
+  timeoutMs?: number;
+  /** With `attach(button)`: prepare when the pointer enters the button or it gets focus (default true). */
+  prefetchOnHover?: boolean;
+  /** The widget reported success: not proof of payment (the webhook is). */
+  onSuccess?(payload: WidgetPayload): void;
+  onExit?(payload: WidgetPayload): void;
+  onEvent?(name: string, metadata: WidgetPayload): void;
+  onError?(error: FintocError): void;
+  onStateChange?(state: CheckoutState): void;
+}
+
+/** How the widget finished. */
+export type Outcome =
+  | { status: 'succeeded'; payload: WidgetPayload }
+  | { status: 'exited'; payload: WidgetPayload }
+  | { status: 'cancelled' };
+"#;
+
+/// A JS `Error` with `code` set: what every failure looks like from JS.
+fn js_error(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    let _ = js_sys::Reflect::set(&error, &"code".into(), &JsValue::from_str(code));
+    error.into()
+}
+
+fn to_js(error: &FintocError) -> JsValue {
+    js_error(error.code(), &error.to_string())
+}
+
+fn invalid(option: &str, expected: &'static str) -> JsValue {
+    to_js(
+        &OptionsError::Invalid {
+            option: option.to_owned(),
+            expected,
+        }
+        .into(),
+    )
+}
+
+/// Field `name` of `object`, `None` when missing, `null` or `undefined`.
+fn field(object: &JsValue, name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(object, &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined() && !v.is_null())
+}
+
+fn string(object: &JsValue, name: &str, expected: &'static str) -> Result<Option<String>, JsValue> {
+    match field(object, name) {
+        None => Ok(None),
+        Some(v) => v
+            .as_string()
+            .map(Some)
+            .ok_or_else(|| invalid(name, expected)),
+    }
+}
+
+fn boolean(object: &JsValue, name: &str) -> Result<Option<bool>, JsValue> {
+    match field(object, name) {
+        None => Ok(None),
+        Some(v) => v
+            .as_bool()
+            .map(Some)
+            .ok_or_else(|| invalid(name, "true or false")),
+    }
+}
+
+fn millis(object: &JsValue, name: &str) -> Result<Option<Duration>, JsValue> {
+    match field(object, name) {
+        None => Ok(None),
+        Some(v) => match v.as_f64() {
+            Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Some(Duration::from_millis(ms as u64))),
+            _ => Err(invalid(name, "a number of milliseconds (0 or more)")),
+        },
+    }
+}
+
+fn function(object: &JsValue, name: &str) -> Result<Option<js_sys::Function>, JsValue> {
+    match field(object, name) {
+        None => Ok(None),
+        Some(v) => v
+            .dyn_into::<js_sys::Function>()
+            .map(Some)
+            .map_err(|_| invalid(name, "a function")),
+    }
+}
+
+/// One of `allowed` (by its JS name).
+fn choice<T: Copy>(
+    object: &JsValue,
+    name: &str,
+    allowed: &[(&str, T)],
+    expected: &'static str,
+) -> Result<Option<T>, JsValue> {
+    match string(object, name, expected)? {
+        None => Ok(None),
+        Some(s) => allowed
+            .iter()
+            .find(|(js, _)| *js == s)
+            .map(|(_, v)| Some(*v))
+            .ok_or_else(|| invalid(name, expected)),
+    }
+}
+
+/// `options.session`: an endpoint, a token, or an async function.
+fn session_source(options: &JsValue) -> Result<SessionSource, JsValue> {
+    const EXPECTED: &str =
+        "{ endpoint, method?, body?, headers?, credentials?, timeoutMs? }, { token }, or an async function";
+    let session = field(options, "session").ok_or_else(|| invalid("session", EXPECTED))?;
+    if let Some(f) = session.dyn_ref::<js_sys::Function>() {
+        let f = f.clone();
+        return Ok(SessionSource::from_fn("js", move || {
+            let called = f.call0(&JsValue::UNDEFINED);
+            async move { session_reply(called).await }
+        }));
+    }
+    if let Some(token) = string(&session, "token", "a string")? {
+        return SessionToken::new(token)
+            .map(SessionSource::from)
+            .map_err(|e| to_js(&e.into()));
+    }
+    let url = string(&session, "endpoint", "a URL string")?
+        .ok_or_else(|| invalid("session", EXPECTED))?;
+    let mut endpoint = SessionEndpoint::new(url);
+    if let Some(method) = choice(
+        &session,
+        "method",
+        &[
+            ("GET", HttpMethod::Get),
+            ("POST", HttpMethod::Post),
+            ("PUT", HttpMethod::Put),
+        ],
+        "'GET', 'POST' or 'PUT'",
+    )? {
+        endpoint = endpoint.method(method);
+    }
+    if let Some(body) = field(&session, "body") {
+        let json = js_sys::JSON::stringify(&body)
+            .ok()
+            .and_then(|s| s.as_string())
+            .ok_or_else(|| invalid("session.body", "a value JSON.stringify can write"))?;
+        endpoint = endpoint.json_text(json);
+    }
+    if let Some(headers) = field(&session, "headers") {
+        let entries = js_sys::Object::entries(headers.unchecked_ref());
+        for entry in entries.iter() {
+            let pair = js_sys::Array::from(&entry);
+            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+                (Some(name), Some(value)) => endpoint = endpoint.header(name, value),
+                _ => return Err(invalid("session.headers", "an object of string values")),
+            }
+        }
+    }
+    if let Some(credentials) = choice(
+        &session,
+        "credentials",
+        &[
+            ("omit", CredentialsMode::Omit),
+            ("same-origin", CredentialsMode::SameOrigin),
+            ("include", CredentialsMode::Include),
+        ],
+        "'omit', 'same-origin' or 'include'",
+    )? {
+        endpoint = endpoint.credentials(credentials);
+    }
+    if let Some(timeout) = millis(&session, "timeoutMs")? {
+        endpoint = endpoint.timeout(timeout);
+    }
+    Ok(endpoint.into())
+}
+
+/// What the shop's session function resolved with: a token string or `{ sessionToken, … }`.
+async fn session_reply(
+    called: Result<JsValue, JsValue>,
+) -> Result<crate::session::SessionResponse, SessionError> {
+    let reply = match called {
+        Ok(value) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&value))
+            .await
+            .map_err(|e| SessionError::custom(browser::js_message(&e)))?,
+        Err(e) => return Err(SessionError::custom(browser::js_message(&e))),
+    };
+    if let Some(token) = reply.as_string() {
+        return Ok(SessionToken::new(token)?.into());
+    }
+    let json = js_sys::JSON::stringify(&reply)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    parse_session_response(&json, browser::now_ms())
+}
+
+fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
+    let key = string(options, "publicKey", "a string (pk_test_… or pk_live_…)")?
+        .ok_or_else(|| invalid("publicKey", "a string (pk_test_… or pk_live_…)"))?;
+    let mut builder = WidgetOptions::builder(key.as_str());
+    if let Some(product) = choice(
+        options,
+        "product",
+        &[
+            ("payments", 0u8),
+            ("movements", 1),
+            ("subscriptions", 2),
+            ("invoices", 3),
+        ],
+        "'payments', 'movements', 'subscriptions' or 'invoices'",
+    )? {
+        builder = builder.product(match product {
+            0 => Product::Payments,
+            1 => Product::Movements,
+            2 => Product::Subscriptions,
+            _ => Product::Invoices,
+        });
+    }
+    if let Some(country) = choice(
+        options,
+        "country",
+        &[("cl", Country::Cl), ("mx", Country::Mx)],
+        "'cl' or 'mx'",
+    )? {
+        builder = builder.country(country);
+    }
+    if let Some(holder) = choice(
+        options,
+        "holderType",
+        &[
+            ("individual", HolderType::Individual),
+            ("business", HolderType::Business),
+        ],
+        "'individual' or 'business'",
+    )? {
+        builder = builder.holder_type(holder);
+    }
+    if let Some(id) = string(options, "institutionId", "a string")? {
+        builder = builder.institution_id(id);
+    }
+    if let Some(username) = field(options, "username") {
+        let parsed = match username.as_string() {
+            Some(value) => Some(Username::new(value)),
+            None => string(&username, "value", "a string")?.map(|value| {
+                let u = Username::new(value);
+                match field(&username, "editable").and_then(|e| e.as_bool()) {
+                    Some(editable) => u.editable(editable),
+                    None => u,
+                }
+            }),
+        };
+        builder = builder.username(
+            parsed.ok_or_else(|| invalid("username", "a string or { value, editable? }"))?,
+        );
+    }
+    builder.build().map_err(|e| to_js(&e.into()))
+}
+
+fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
+    let mut load = LoadOptions::new();
+    if let Some(url) = string(options, "scriptUrl", "a URL string")? {
+        load = load.url(url);
+    }
+    if let Some(nonce) = string(options, "nonce", "a string")? {
+        load = load.nonce(nonce);
+    }
+    if let Some(timeout) = millis(options, "timeoutMs")? {
+        load = load.timeout(timeout);
+    }
+    Ok(load)
+}
+
+/// The JS callbacks, called with no borrow held; what they throw is ignored (it is the page's).
+#[derive(Default)]
+struct Hooks {
+    on_success: Option<js_sys::Function>,
+    on_exit: Option<js_sys::Function>,
+    on_event: Option<js_sys::Function>,
+    on_error: Option<js_sys::Function>,
+    on_state: Option<js_sys::Function>,
+}
+
+fn hooks(options: &JsValue) -> Result<Hooks, JsValue> {
+    Ok(Hooks {
+        on_success: function(options, "onSuccess")?,
+        on_exit: function(options, "onExit")?,
+        on_event: function(options, "onEvent")?,
+        on_error: function(options, "onError")?,
+        on_state: function(options, "onStateChange")?,
+    })
+}
+
+fn outcome_js(outcome: Outcome) -> JsValue {
+    let object = js_sys::Object::new();
+    let (status, payload) = match outcome {
+        Outcome::Succeeded(p) => ("succeeded", Some(p)),
+        Outcome::Exited(p) => ("exited", Some(p)),
+        Outcome::Cancelled => ("cancelled", None),
+    };
+    let _ = js_sys::Reflect::set(&object, &"status".into(), &status.into());
+    if let Some(payload) = payload {
+        let _ = js_sys::Reflect::set(&object, &"payload".into(), payload.raw());
+    }
+    object.into()
+}
+
+/// A listener on the attached button, removed when dropped.
+struct Listener {
+    target: web_sys::EventTarget,
+    event: &'static str,
+    closure: Closure<dyn Fn()>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.event, self.closure.as_ref().unchecked_ref());
+    }
+}
+
+struct Live {
+    checkout: Rc<Checkout>,
+    _subscription: Subscription,
+    listeners: Vec<Listener>,
+    prefetch_on_hover: bool,
+}
+
+/// A checkout from JavaScript, made by `createCheckout(options)`.
+#[wasm_bindgen(js_name = Checkout)]
+pub struct JsCheckout {
+    live: RefCell<Option<Live>>,
+}
+
+/// Creates a checkout. Nothing is loaded or fetched until `prepare()`, `open()` or an attached
+/// button's hover/click.
+///
+/// # Errors
+/// An `Error` with a `code` for invalid options (`secret_key`, `invalid_public_key`,
+/// `invalid_option`, …), thrown synchronously.
+#[wasm_bindgen(js_name = createCheckout)]
+pub fn create_checkout(
+    #[wasm_bindgen(unchecked_param_type = "CheckoutOptions")] options: JsValue,
+) -> Result<JsCheckout, JsValue> {
+    if !options.is_object() {
+        return Err(invalid("options", "an object"));
+    }
+    let widget = widget_options(&options)?;
+    let session = session_source(&options)?;
+    let load = load_options(&options)?;
+    let prefetch_on_hover = boolean(&options, "prefetchOnHover")?.unwrap_or(true);
+    let hooks = Rc::new(hooks(&options)?);
+    let call = |f: &Option<js_sys::Function>, args: &[&JsValue]| {
+        if let Some(f) = f {
+            let _ = match args {
+                [a] => f.call1(&JsValue::UNDEFINED, a),
+                [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
+                _ => f.call0(&JsValue::UNDEFINED),
+            };
+        }
+    };
+    let callbacks = Callbacks::new()
+        .on_success({
+            let hooks = hooks.clone();
+            move |p| call(&hooks.on_success, &[p.raw()])
+        })
+        .on_exit({
+            let hooks = hooks.clone();
+            move |p| call(&hooks.on_exit, &[p.raw()])
+        })
+        .on_event({
+            let hooks = hooks.clone();
+            move |e| {
+                call(
+                    &hooks.on_event,
+                    &[&e.kind.as_str().into(), e.metadata.raw()],
+                )
+            }
+        });
+    let checkout = Rc::new(Checkout::new(
+        CheckoutConfig::new(widget, session).load_options(load),
+        callbacks,
+    ));
+    let subscription = checkout.subscribe(move |state| {
+        call(&hooks.on_state, &[&state.name().into()]);
+        if let CheckoutState::Failed(e) = state {
+            call(&hooks.on_error, &[&to_js(e)]);
+        }
+    });
+    Ok(JsCheckout {
+        live: RefCell::new(Some(Live {
+            checkout,
+            _subscription: subscription,
+            listeners: Vec::new(),
+            prefetch_on_hover,
+        })),
+    })
+}
+
+#[wasm_bindgen(js_class = Checkout)]
+impl JsCheckout {
+    fn checkout(&self) -> Result<Rc<Checkout>, JsValue> {
+        self.live
+            .borrow()
+            .as_ref()
+            .map(|live| live.checkout.clone())
+            .ok_or_else(|| {
+                js_error(
+                    "destroyed",
+                    "this checkout was destroyed; create a new one with createCheckout()",
+                )
+            })
+    }
+
+    /// The current state.
+    #[wasm_bindgen(getter, unchecked_return_type = "CheckoutState")]
+    pub fn state(&self) -> Result<String, JsValue> {
+        Ok(self.checkout()?.state().name().to_owned())
+    }
+
+    /// Fintoc's hosted page for the current session, if the session had a safe one.
+    #[wasm_bindgen(getter, js_name = redirectUrl)]
+    pub fn redirect_url(&self) -> Result<Option<String>, JsValue> {
+        Ok(self.checkout()?.redirect_url())
+    }
+
+    /// Loads the script and gets the session token ahead of the click. Resolves when the widget
+    /// is ready (at once if it already is).
+    ///
+    /// # Errors
+    /// Rejects with the failure's `Error` (with `code`); throws `destroyed` after `destroy()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn prepare(&self) -> Result<js_sys::Promise, JsValue> {
+        let checkout = self.checkout()?;
+        checkout.prepare();
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let state = checkout
+                .wait_for(|s| !matches!(s, CheckoutState::Preparing | CheckoutState::Opening))
+                .await;
+            match state {
+                CheckoutState::Failed(e) => Err(to_js(&e)),
+                _ => Ok(JsValue::UNDEFINED),
+            }
+        }))
+    }
+
+    /// Opens the widget (preparing first if needed) and resolves when the shopper is done.
+    ///
+    /// # Errors
+    /// Rejects with the failure's `Error` (with `code`), `already_succeeded` after a success
+    /// (call `reset()` first); throws `destroyed` after `destroy()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Outcome>")]
+    pub fn open(&self) -> Result<js_sys::Promise, JsValue> {
+        let checkout = self.checkout()?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            match checkout.run().await {
+                Ok(outcome) => Ok(outcome_js(outcome)),
+                Err(e) => Err(to_js(&e)),
+            }
+        }))
+    }
+
+    /// Hides the open widget; `open()` shows it again.
+    ///
+    /// # Errors
+    /// `destroyed` after `destroy()`.
+    pub fn hide(&self) -> Result<(), JsValue> {
+        self.checkout()?.hide();
+        Ok(())
+    }
+
+    /// Forgets the session (after a success, to take another payment).
+    ///
+    /// # Errors
+    /// `destroyed` after `destroy()`.
+    pub fn reset(&self) -> Result<(), JsValue> {
+        self.checkout()?.reset();
+        Ok(())
+    }
+
+    /// Clicks on `button` open the widget; with `prefetchOnHover` (default), the pointer
+    /// entering it or focus prepares. Replaces an earlier attached button.
+    ///
+    /// # Errors
+    /// `destroyed` after `destroy()`.
+    pub fn attach(&self, button: &web_sys::HtmlElement) -> Result<(), JsValue> {
+        let checkout = Rc::downgrade(&self.checkout()?);
+        let prefetch = self
+            .live
+            .borrow()
+            .as_ref()
+            .is_some_and(|live| live.prefetch_on_hover);
+        let mut events: Vec<&'static str> = vec!["click"];
+        if prefetch {
+            events.extend(["pointerenter", "focus"]);
+        }
+        let listeners = events
+            .into_iter()
+            .map(|event| {
+                let checkout = checkout.clone();
+                let closure = Closure::<dyn Fn()>::new(move || {
+                    if let Some(checkout) = checkout.upgrade() {
+                        if event == "click" {
+                            let checkout = checkout.clone();
+                            // The outcome reaches the page through the callbacks.
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let _ = checkout.run().await;
+                            });
+                        } else {
+                            checkout.prepare();
+                        }
+                    }
+                });
+                let target: web_sys::EventTarget = button.clone().into();
+                let _ = target
+                    .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+                Listener {
+                    target,
+                    event,
+                    closure,
+                }
+            })
+            .collect();
+        // The old listeners are removed (a JS call) when dropped, after the borrow ends.
+        let old = self
+            .live
+            .borrow_mut()
+            .as_mut()
+            .map(|live| std::mem::replace(&mut live.listeners, listeners));
+        drop(old);
+        Ok(())
+    }
+
+    /// Stops everything (no widget left, no callback later, listeners removed) and frees what
+    /// the checkout holds. Any later call throws an `Error` with code `destroyed`. Also what
+    /// `using` / `[Symbol.dispose]()` does, through `free()`.
+    pub fn destroy(&self) {
+        let live = self.live.borrow_mut().take();
+        if let Some(live) = live {
+            // A pending open() resolves with { status: 'cancelled' }.
+            live.checkout.cancel();
+            drop(live);
+        }
+    }
+}
+
+impl Drop for JsCheckout {
+    fn drop(&mut self) {
+        self.destroy();
+    }
+}

@@ -1,0 +1,80 @@
+// Compiled with `tsc --noEmit --strict` by scripts/test: the package's .d.ts must type a real
+// integration precisely (no `any` leaking into shop code), and reject misuse.
+import init, {
+  createCheckout,
+  type CheckoutOptions,
+  type CheckoutState,
+  type FintocError,
+  type FintocErrorCode,
+  type Outcome,
+  type SessionReply,
+} from '../../pkg/fintoc_wasm.js';
+
+async function pay(button: HTMLElement, items: { product_id: string; quantity: number }[]): Promise<string> {
+  await init();
+  const states: CheckoutState[] = [];
+  const options: CheckoutOptions = {
+    publicKey: 'pk_test_abc',
+    session: { endpoint: '/api/checkout', method: 'POST', body: { items }, headers: { 'X-CSRF': 't' } },
+    country: 'cl',
+    holderType: 'individual',
+    username: { value: '12345678-9', editable: false },
+    scriptUrl: '/sandbox/fintoc.js',
+    nonce: 'r4nd0m',
+    timeoutMs: 8000,
+    prefetchOnHover: true,
+    onStateChange(state) {
+      states.push(state);
+    },
+    onEvent(name, metadata) {
+      const when: unknown = metadata?.['timestamp'];
+      console.log(name.toUpperCase(), when);
+    },
+    onError(error: FintocError) {
+      const code: FintocErrorCode = error.code;
+      console.error(code, error.message);
+    },
+  };
+  const checkout = createCheckout(options);
+  checkout.attach(button);
+  await checkout.prepare();
+  const state: CheckoutState = checkout.state;
+  const fallback: string | undefined = checkout.redirectUrl;
+  const outcome: Outcome = await checkout.open();
+  checkout.destroy();
+  switch (outcome.status) {
+    case 'succeeded':
+      return `paid? the webhook decides (${state}, ${fallback ?? 'no fallback'}, ${String(outcome.payload)})`;
+    case 'exited':
+      return 'closed';
+    case 'cancelled':
+      return 'cancelled';
+  }
+}
+
+// The other session sources.
+const fromToken = createCheckout({ publicKey: 'pk_test_abc', session: { token: 'cs_1_sec_2' } });
+const fromFn = createCheckout({
+  publicKey: 'pk_live_abc',
+  session: async (): Promise<SessionReply> => ({ sessionToken: 'cs_1', redirectUrl: 'https://x', expiresIn: 300 }),
+});
+const fromString = createCheckout({ publicKey: 'pk_live_abc', session: async () => 'cs_1_sec_2' });
+{
+  using disposed = createCheckout({ publicKey: 'pk_test_abc', session: { token: 'cs_2' } });
+  disposed.hide();
+}
+fromToken.reset();
+fromFn.hide();
+fromString.destroy();
+
+// Misuse the types must reject.
+// @ts-expect-error: a country Fintoc does not serve
+createCheckout({ publicKey: 'pk_test_abc', session: { token: 't' }, country: 'ar' });
+// @ts-expect-error: the session is required
+createCheckout({ publicKey: 'pk_test_abc' });
+// @ts-expect-error: states are a closed set
+const bad: CheckoutState = 'done';
+// @ts-expect-error: outcomes carry no payload when cancelled
+const cancelled: Outcome = { status: 'cancelled', payload: {} };
+
+export { pay, bad, cancelled };
