@@ -421,9 +421,29 @@ struct Live {
 }
 
 /// A checkout from JavaScript, made by `createCheckout(options)`.
+///
+/// Lifetime: a pending `open()`/`prepare()` and an attached button keep the checkout working
+/// even if the page drops its reference (the garbage collector never cancels a payment);
+/// `destroy()` stops everything at once. `free()` / `[Symbol.dispose]()` release this handle.
 #[wasm_bindgen(js_name = Checkout)]
 pub struct JsCheckout {
-    live: RefCell<Option<Live>>,
+    live: Shared,
+}
+
+/// The live checkout, shared by the handle, pending promises and the attached button's
+/// listeners; `destroy()` takes it out (which also ends the listeners' reference cycle).
+type Shared = Rc<RefCell<Option<Live>>>;
+
+fn checkout_in(live: &Shared) -> Result<Rc<Checkout>, JsValue> {
+    live.borrow()
+        .as_ref()
+        .map(|live| live.checkout.clone())
+        .ok_or_else(|| {
+            js_error(
+                "destroyed",
+                "this checkout was destroyed; create a new one with createCheckout()",
+            )
+        })
 }
 
 /// Creates a checkout. Nothing is loaded or fetched until `prepare()`, `open()` or an attached
@@ -482,28 +502,19 @@ pub fn create_checkout(
         }
     });
     Ok(JsCheckout {
-        live: RefCell::new(Some(Live {
+        live: Rc::new(RefCell::new(Some(Live {
             checkout,
             _subscription: subscription,
             listeners: Vec::new(),
             prefetch_on_hover,
-        })),
+        }))),
     })
 }
 
 #[wasm_bindgen(js_class = Checkout)]
 impl JsCheckout {
     fn checkout(&self) -> Result<Rc<Checkout>, JsValue> {
-        self.live
-            .borrow()
-            .as_ref()
-            .map(|live| live.checkout.clone())
-            .ok_or_else(|| {
-                js_error(
-                    "destroyed",
-                    "this checkout was destroyed; create a new one with createCheckout()",
-                )
-            })
+        checkout_in(&self.live)
     }
 
     /// The current state.
@@ -527,7 +538,9 @@ impl JsCheckout {
     pub fn prepare(&self) -> Result<js_sys::Promise, JsValue> {
         let checkout = self.checkout()?;
         checkout.prepare();
+        let keep = self.live.clone();
         Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let _alive = keep;
             let state = checkout
                 .wait_for(|s| !matches!(s, CheckoutState::Preparing | CheckoutState::Opening))
                 .await;
@@ -546,7 +559,11 @@ impl JsCheckout {
     #[wasm_bindgen(unchecked_return_type = "Promise<Outcome>")]
     pub fn open(&self) -> Result<js_sys::Promise, JsValue> {
         let checkout = self.checkout()?;
+        // Keeps the callbacks and the attached button alive until the shopper is done, even if
+        // the page dropped its reference to this handle.
+        let keep = self.live.clone();
         Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let _alive = keep;
             match checkout.run().await {
                 Ok(outcome) => Ok(outcome_js(outcome)),
                 Err(e) => Err(to_js(&e)),
@@ -573,12 +590,13 @@ impl JsCheckout {
     }
 
     /// Clicks on `button` open the widget; with `prefetchOnHover` (default), the pointer
-    /// entering it or focus prepares. Replaces an earlier attached button.
+    /// entering it or focus prepares. Replaces an earlier attached button. The button keeps
+    /// working until `destroy()`, whether or not the page keeps this handle.
     ///
     /// # Errors
     /// `destroyed` after `destroy()`.
     pub fn attach(&self, button: &web_sys::HtmlElement) -> Result<(), JsValue> {
-        let checkout = Rc::downgrade(&self.checkout()?);
+        self.checkout()?;
         let prefetch = self
             .live
             .borrow()
@@ -591,9 +609,10 @@ impl JsCheckout {
         let listeners = events
             .into_iter()
             .map(|event| {
-                let checkout = checkout.clone();
+                // Like any DOM listener, it keeps what it needs alive (until `destroy()`).
+                let live = self.live.clone();
                 let closure = Closure::<dyn Fn()>::new(move || {
-                    if let Some(checkout) = checkout.upgrade() {
+                    if let Ok(checkout) = checkout_in(&live) {
                         if event == "click" {
                             let checkout = checkout.clone();
                             // The outcome reaches the page through the callbacks.
@@ -635,11 +654,5 @@ impl JsCheckout {
             live.checkout.cancel();
             drop(live);
         }
-    }
-}
-
-impl Drop for JsCheckout {
-    fn drop(&mut self) {
-        self.destroy();
     }
 }

@@ -277,3 +277,26 @@ async fn an_attached_button_prepares_on_hover_and_opens_on_click() {
     assert_eq!(sandbox.create_count(), 1);
     button.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_dropped_handle_never_cancels_a_payment_in_progress() {
+    let sandbox = Sandbox::install().unwrap();
+    let c = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_3' } }");
+    let opened = c.open().unwrap();
+    // The page kept no reference: the handle is freed (what the garbage collector does).
+    drop(c);
+    assert!(
+        until(5_000, || sandbox
+            .widgets()
+            .iter()
+            .any(|w| w.state == "open"))
+        .await,
+        "the widget still opened"
+    );
+    sandbox.succeed().unwrap();
+    let outcome = settle(opened).await.unwrap();
+    assert_eq!(
+        get(&outcome, "status").as_string().as_deref(),
+        Some("succeeded")
+    );
+}

@@ -31,6 +31,7 @@ profile = tempfile.mkdtemp()
 session = call("POST", "/session", {"capabilities": {"alwaysMatch": {
     "browserName": "chrome",
     "acceptInsecureCerts": True,
+    "goog:loggingPrefs": {"browser": "ALL"},
     "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": [
         "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -53,7 +54,9 @@ try:
                 if opened is None:
                     time.sleep(0.02)
             if opened is None:
-                sys.exit("%s: the widget never opened within 15 s" % page)
+                logs = call("POST", S + "/se/log", {"type": "browser"})
+                logs.append(call("POST", S + "/execute/sync", {"script": "return [window.__states, window.__error];", "args": []}))
+                sys.exit("%s: the widget never opened within 15 s; console: %s" % (page, logs))
             times[page].append(opened)
 finally:
     call("DELETE", S)

@@ -35,7 +35,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def file(self, path):
         # @fintoc/fintoc-js's ES build imports './lib/core' with no extension (it expects a
-        # bundler): serve `x.js` for `x`, as a bundler would resolve it.
+        # bundler): serve `x.js` for `x`, and `x/index.js` for a directory, as a bundler would resolve it.
+        if os.path.isdir(path) and os.path.isfile(os.path.join(path, "index.js")):
+            # A directory import: redirect, so the module's own relative imports resolve inside it.
+            self.send_response(301)
+            self.send_header("Location", self.path.split("?")[0].rstrip("/") + "/index.js")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         for candidate in (path, path + ".js"):
             if os.path.isfile(candidate):
                 with open(candidate, "rb") as f:
