@@ -36,6 +36,25 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     pub(crate) fn abort(this: &PendingFetch);
+
+    /// Remembers a JS `Checkout` handle weakly, and makes `[Symbol.dispose]` destroy it.
+    #[cfg(feature = "js")]
+    #[wasm_bindgen(js_name = registerHandle)]
+    pub(crate) fn register_handle(id: u32, handle: &JsValue);
+
+    /// The handle (a strong reference), while it lives.
+    #[cfg(feature = "js")]
+    #[wasm_bindgen(js_name = handle)]
+    pub(crate) fn handle(id: u32) -> JsValue;
+
+    /// `button` keeps the handle alive.
+    #[cfg(feature = "js")]
+    #[wasm_bindgen(js_name = pinHandle)]
+    pub(crate) fn pin_handle(button: &web_sys::HtmlElement, id: u32);
+
+    #[cfg(feature = "js")]
+    #[wasm_bindgen(js_name = unpinHandle)]
+    pub(crate) fn unpin_handle(button: &web_sys::HtmlElement);
 }
 
 /// True when compiled for the browser target (`wasm32-unknown-unknown`).

@@ -50,7 +50,7 @@ export type FintocErrorCode =
   | 'session_missing_token' | 'session_timeout' | 'session_expired' | 'session_invalid_token'
   | 'session_source'
   | 'widget_create' | 'widget_call' | 'widget_method_missing' | 'widget_destroyed'
-  | 'already_succeeded' | 'destroyed';
+  | 'already_succeeded' | 'destroyed' | 'cancelled';
 
 /** An `Error` whose message says what to do, with a stable code. Never show it to shoppers as is. */
 export interface FintocError extends Error {
@@ -168,8 +168,8 @@ fn millis(object: &JsValue, name: &str) -> Result<Option<Duration>, JsValue> {
     match field(object, name) {
         None => Ok(None),
         Some(v) => match v.as_f64() {
-            Some(ms) if ms.is_finite() && ms >= 0.0 => Ok(Some(Duration::from_millis(ms as u64))),
-            _ => Err(invalid(name, "a number of milliseconds (0 or more)")),
+            Some(ms) if ms.is_finite() && ms >= 1.0 => Ok(Some(Duration::from_millis(ms as u64))),
+            _ => Err(invalid(name, "a number of milliseconds (1 or more)")),
         },
     }
 }
@@ -184,20 +184,39 @@ fn function(object: &JsValue, name: &str) -> Result<Option<js_sys::Function>, Js
     }
 }
 
+/// An `http:`/`https:` URL, absolute or relative to the page: checked now, so a typo is refused
+/// by `createCheckout` rather than at the first payment.
+fn url(object: &JsValue, name: &str, label: &str) -> Result<Option<String>, JsValue> {
+    const EXPECTED: &str = "an http(s) URL, absolute or relative to the page";
+    let Some(url) = string(object, name, EXPECTED)? else {
+        return Ok(None);
+    };
+    let base = browser::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default();
+    let resolved =
+        web_sys::Url::new_with_base(&url, &base).map_err(|_| invalid(label, EXPECTED))?;
+    match resolved.protocol().as_str() {
+        "http:" | "https:" if !url.trim().is_empty() => Ok(Some(url)),
+        _ => Err(invalid(label, EXPECTED)),
+    }
+}
+
 /// One of `allowed` (by its JS name).
 fn choice<T: Copy>(
     object: &JsValue,
     name: &str,
+    label: &str,
     allowed: &[(&str, T)],
     expected: &'static str,
 ) -> Result<Option<T>, JsValue> {
-    match string(object, name, expected)? {
+    match field(object, name) {
         None => Ok(None),
-        Some(s) => allowed
-            .iter()
-            .find(|(js, _)| *js == s)
-            .map(|(_, v)| Some(*v))
-            .ok_or_else(|| invalid(name, expected)),
+        Some(v) => v
+            .as_string()
+            .and_then(|s| allowed.iter().find(|(js, _)| *js == s).map(|(_, v)| *v))
+            .map(Some)
+            .ok_or_else(|| invalid(label, expected)),
     }
 }
 
@@ -213,17 +232,20 @@ fn session_source(options: &JsValue) -> Result<SessionSource, JsValue> {
             async move { session_reply(called).await }
         }));
     }
-    if let Some(token) = string(&session, "token", "a string")? {
+    if let Some(token) =
+        string(&session, "token", "a string").map_err(|_| invalid("session.token", "a string"))?
+    {
         return SessionToken::new(token)
             .map(SessionSource::from)
             .map_err(|e| to_js(&e.into()));
     }
-    let url = string(&session, "endpoint", "a URL string")?
+    let url = url(&session, "endpoint", "session.endpoint")?
         .ok_or_else(|| invalid("session", EXPECTED))?;
     let mut endpoint = SessionEndpoint::new(url);
     if let Some(method) = choice(
         &session,
         "method",
+        "session.method",
         &[
             ("GET", HttpMethod::Get),
             ("POST", HttpMethod::Post),
@@ -241,18 +263,24 @@ fn session_source(options: &JsValue) -> Result<SessionSource, JsValue> {
         endpoint = endpoint.json_text(json);
     }
     if let Some(headers) = field(&session, "headers") {
-        let entries = js_sys::Object::entries(headers.unchecked_ref());
-        for entry in entries.iter() {
-            let pair = js_sys::Array::from(&entry);
-            match (pair.get(0).as_string(), pair.get(1).as_string()) {
+        if !headers.is_object() || js_sys::Array::is_array(&headers) {
+            return Err(invalid("session.headers", "an object of string values"));
+        }
+        // Reflect, which reports a throwing getter as an error instead of throwing through us.
+        let bad = || invalid("session.headers", "an object of string values");
+        let names = js_sys::Reflect::own_keys(headers.unchecked_ref()).map_err(|_| bad())?;
+        for name in names.iter() {
+            let value = js_sys::Reflect::get(&headers, &name).map_err(|_| bad())?;
+            match (name.as_string(), value.as_string()) {
                 (Some(name), Some(value)) => endpoint = endpoint.header(name, value),
-                _ => return Err(invalid("session.headers", "an object of string values")),
+                _ => return Err(bad()),
             }
         }
     }
     if let Some(credentials) = choice(
         &session,
         "credentials",
+        "session.credentials",
         &[
             ("omit", CredentialsMode::Omit),
             ("same-origin", CredentialsMode::SameOrigin),
@@ -262,7 +290,9 @@ fn session_source(options: &JsValue) -> Result<SessionSource, JsValue> {
     )? {
         endpoint = endpoint.credentials(credentials);
     }
-    if let Some(timeout) = millis(&session, "timeoutMs")? {
+    if let Some(timeout) = millis(&session, "timeoutMs")
+        .map_err(|_| invalid("session.timeoutMs", "a number of milliseconds (1 or more)"))?
+    {
         endpoint = endpoint.timeout(timeout);
     }
     Ok(endpoint.into())
@@ -295,6 +325,7 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
     if let Some(product) = choice(
         options,
         "product",
+        "product",
         &[
             ("payments", 0u8),
             ("movements", 1),
@@ -313,6 +344,7 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
     if let Some(country) = choice(
         options,
         "country",
+        "country",
         &[("cl", Country::Cl), ("mx", Country::Mx)],
         "'cl' or 'mx'",
     )? {
@@ -320,6 +352,7 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
     }
     if let Some(holder) = choice(
         options,
+        "holderType",
         "holderType",
         &[
             ("individual", HolderType::Individual),
@@ -333,26 +366,30 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
         builder = builder.institution_id(id);
     }
     if let Some(username) = field(options, "username") {
+        const EXPECTED: &str = "a string or { value: string, editable?: boolean }";
         let parsed = match username.as_string() {
-            Some(value) => Some(Username::new(value)),
-            None => string(&username, "value", "a string")?.map(|value| {
-                let u = Username::new(value);
-                match field(&username, "editable").and_then(|e| e.as_bool()) {
-                    Some(editable) => u.editable(editable),
-                    None => u,
+            Some(value) => Username::new(value),
+            None => {
+                let value = field(&username, "value")
+                    .and_then(|v| v.as_string())
+                    .ok_or_else(|| invalid("username", EXPECTED))?;
+                match field(&username, "editable") {
+                    None => Username::new(value),
+                    Some(e) => Username::new(value).editable(
+                        e.as_bool()
+                            .ok_or_else(|| invalid("username.editable", "true or false"))?,
+                    ),
                 }
-            }),
+            }
         };
-        builder = builder.username(
-            parsed.ok_or_else(|| invalid("username", "a string or { value, editable? }"))?,
-        );
+        builder = builder.username(parsed);
     }
     builder.build().map_err(|e| to_js(&e.into()))
 }
 
 fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
     let mut load = LoadOptions::new();
-    if let Some(url) = string(options, "scriptUrl", "a URL string")? {
+    if let Some(url) = url(options, "scriptUrl", "scriptUrl")? {
         load = load.url(url);
     }
     if let Some(nonce) = string(options, "nonce", "a string")? {
@@ -415,8 +452,9 @@ impl Drop for Listener {
 
 struct Live {
     checkout: Rc<Checkout>,
-    _subscription: Subscription,
+    subscription: Option<Subscription>,
     listeners: Vec<Listener>,
+    button: Option<web_sys::HtmlElement>,
     prefetch_on_hover: bool,
 }
 
@@ -424,17 +462,18 @@ struct Live {
 ///
 /// Lifetime: a pending `open()`/`prepare()` and an attached button keep the checkout working
 /// even if the page drops its reference (the garbage collector never cancels a payment);
-/// `destroy()` stops everything at once. `free()` / `[Symbol.dispose]()` release this handle.
+/// `destroy()` — or `using` / `[Symbol.dispose]()` — stops everything at once.
 #[wasm_bindgen(js_name = Checkout)]
 pub struct JsCheckout {
+    id: u32,
     live: Shared,
 }
 
-/// The live checkout, shared by the handle, pending promises and the attached button's
-/// listeners; `destroy()` takes it out (which also ends the listeners' reference cycle).
+/// The live checkout. Listeners on the attached button hold it weakly (no reference cycle):
+/// the button holds the JS handle instead, which owns this.
 type Shared = Rc<RefCell<Option<Live>>>;
 
-fn checkout_in(live: &Shared) -> Result<Rc<Checkout>, JsValue> {
+fn checkout_in(live: &RefCell<Option<Live>>) -> Result<Rc<Checkout>, JsValue> {
     live.borrow()
         .as_ref()
         .map(|live| live.checkout.clone())
@@ -446,16 +485,20 @@ fn checkout_in(live: &Shared) -> Result<Rc<Checkout>, JsValue> {
         })
 }
 
+thread_local! {
+    static NEXT_HANDLE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// Creates a checkout. Nothing is loaded or fetched until `prepare()`, `open()` or an attached
 /// button's hover/click.
 ///
 /// # Errors
 /// An `Error` with a `code` for invalid options (`secret_key`, `invalid_public_key`,
 /// `invalid_option`, …), thrown synchronously.
-#[wasm_bindgen(js_name = createCheckout)]
+#[wasm_bindgen(js_name = createCheckout, unchecked_return_type = "Checkout")]
 pub fn create_checkout(
     #[wasm_bindgen(unchecked_param_type = "CheckoutOptions")] options: JsValue,
-) -> Result<JsCheckout, JsValue> {
+) -> Result<JsValue, JsValue> {
     if !options.is_object() {
         return Err(invalid("options", "an object"));
     }
@@ -501,14 +544,23 @@ pub fn create_checkout(
             call(&hooks.on_error, &[&to_js(e)]);
         }
     });
-    Ok(JsCheckout {
+    let id = NEXT_HANDLE.with(|n| {
+        n.set(n.get().wrapping_add(1));
+        n.get()
+    });
+    let handle: JsValue = JsCheckout {
+        id,
         live: Rc::new(RefCell::new(Some(Live {
             checkout,
-            _subscription: subscription,
+            subscription: Some(subscription),
             listeners: Vec::new(),
+            button: None,
             prefetch_on_hover,
         }))),
-    })
+    }
+    .into();
+    browser::register_handle(id, &handle);
+    Ok(handle)
 }
 
 #[wasm_bindgen(js_class = Checkout)]
@@ -533,12 +585,14 @@ impl JsCheckout {
     /// is ready (at once if it already is).
     ///
     /// # Errors
-    /// Rejects with the failure's `Error` (with `code`); throws `destroyed` after `destroy()`.
+    /// Rejects with the failure's `Error` (with `code`), or `cancelled` when the checkout is
+    /// cancelled or destroyed meanwhile; throws `destroyed` after `destroy()`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn prepare(&self) -> Result<js_sys::Promise, JsValue> {
         let checkout = self.checkout()?;
         checkout.prepare();
-        let keep = self.live.clone();
+        // The JS handle stays reachable (never collected, so never destroyed) until this settles.
+        let keep = browser::handle(self.id);
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let _alive = keep;
             let state = checkout
@@ -546,6 +600,10 @@ impl JsCheckout {
                 .await;
             match state {
                 CheckoutState::Failed(e) => Err(to_js(&e)),
+                CheckoutState::Idle => Err(js_error(
+                    "cancelled",
+                    "the checkout was cancelled or destroyed before it was ready",
+                )),
                 _ => Ok(JsValue::UNDEFINED),
             }
         }))
@@ -559,9 +617,8 @@ impl JsCheckout {
     #[wasm_bindgen(unchecked_return_type = "Promise<Outcome>")]
     pub fn open(&self) -> Result<js_sys::Promise, JsValue> {
         let checkout = self.checkout()?;
-        // Keeps the callbacks and the attached button alive until the shopper is done, even if
-        // the page dropped its reference to this handle.
-        let keep = self.live.clone();
+        // The JS handle stays reachable (never collected mid-payment) until the shopper is done.
+        let keep = browser::handle(self.id);
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             let _alive = keep;
             match checkout.run().await {
@@ -580,7 +637,8 @@ impl JsCheckout {
         Ok(())
     }
 
-    /// Forgets the session (after a success, to take another payment).
+    /// Forgets the session (after a success, to take another payment; after the webhook said
+    /// the payment failed, to let the shopper try again).
     ///
     /// # Errors
     /// `destroyed` after `destroy()`.
@@ -590,13 +648,20 @@ impl JsCheckout {
     }
 
     /// Clicks on `button` open the widget; with `prefetchOnHover` (default), the pointer
-    /// entering it or focus prepares. Replaces an earlier attached button. The button keeps
-    /// working until `destroy()`, whether or not the page keeps this handle.
+    /// entering it or focus prepares (not while it is disabled). Replaces an earlier attached
+    /// button. The button keeps the checkout alive until `destroy()` (or until the button itself
+    /// is gone), whether or not the page keeps this handle.
     ///
     /// # Errors
-    /// `destroyed` after `destroy()`.
-    pub fn attach(&self, button: &web_sys::HtmlElement) -> Result<(), JsValue> {
+    /// `invalid_option` when `button` is not an element; `destroyed` after `destroy()`.
+    pub fn attach(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HTMLElement")] button: JsValue,
+    ) -> Result<(), JsValue> {
         self.checkout()?;
+        let button: web_sys::HtmlElement = button
+            .dyn_into()
+            .map_err(|_| invalid("attach(button)", "an HTML element"))?;
         let prefetch = self
             .live
             .borrow()
@@ -606,22 +671,28 @@ impl JsCheckout {
         if prefetch {
             events.extend(["pointerenter", "focus"]);
         }
-        let listeners = events
+        let weak = Rc::downgrade(&self.live);
+        let listeners: Vec<Listener> = events
             .into_iter()
             .map(|event| {
-                // Like any DOM listener, it keeps what it needs alive (until `destroy()`).
-                let live = self.live.clone();
+                let (weak, element) = (weak.clone(), button.clone());
                 let closure = Closure::<dyn Fn()>::new(move || {
-                    if let Ok(checkout) = checkout_in(&live) {
-                        if event == "click" {
-                            let checkout = checkout.clone();
-                            // The outcome reaches the page through the callbacks.
+                    let Some(checkout) = weak.upgrade().and_then(|live| checkout_in(&live).ok())
+                    else {
+                        return;
+                    };
+                    if event == "click" {
+                        // After a success the click does nothing until `reset()`; the outcome
+                        // of a run reaches the page through the callbacks.
+                        if checkout.state() != CheckoutState::Succeeded {
                             wasm_bindgen_futures::spawn_local(async move {
                                 let _ = checkout.run().await;
                             });
-                        } else {
-                            checkout.prepare();
                         }
+                    } else if !element.has_attribute("disabled")
+                        && element.get_attribute("aria-disabled").as_deref() != Some("true")
+                    {
+                        checkout.prepare();
                     }
                 });
                 let target: web_sys::EventTarget = button.clone().into();
@@ -634,25 +705,45 @@ impl JsCheckout {
                 }
             })
             .collect();
-        // The old listeners are removed (a JS call) when dropped, after the borrow ends.
-        let old = self
-            .live
-            .borrow_mut()
-            .as_mut()
-            .map(|live| std::mem::replace(&mut live.listeners, listeners));
-        drop(old);
+        browser::pin_handle(&button, self.id);
+        // The old listeners are removed, and the old button unpinned (JS calls), after the
+        // borrow ends.
+        let old = self.live.borrow_mut().as_mut().map(|live| {
+            (
+                std::mem::replace(&mut live.listeners, listeners),
+                live.button.replace(button),
+            )
+        });
+        if let Some((old_listeners, old_button)) = old {
+            drop(old_listeners);
+            if let Some(old_button) = old_button {
+                browser::unpin_handle(&old_button);
+            }
+        }
         Ok(())
     }
 
-    /// Stops everything (no widget left, no callback later, listeners removed) and frees what
-    /// the checkout holds. Any later call throws an `Error` with code `destroyed`. Also what
-    /// `using` / `[Symbol.dispose]()` does, through `free()`.
+    /// Stops everything now: no widget left, a pending `open()` resolves `cancelled`, no
+    /// callback later, the attached button released. Any later call throws an `Error` with code
+    /// `destroyed`. `using` / `[Symbol.dispose]()` call it too.
     pub fn destroy(&self) {
         let live = self.live.borrow_mut().take();
-        if let Some(live) = live {
-            // A pending open() resolves with { status: 'cancelled' }.
+        if let Some(mut live) = live {
+            // Callbacks end first: destroying is not a state change the page must hear about.
+            drop(live.subscription.take());
+            drop(std::mem::take(&mut live.listeners));
+            if let Some(button) = live.button.take() {
+                browser::unpin_handle(&button);
+            }
             live.checkout.cancel();
-            drop(live);
         }
+    }
+}
+
+impl Drop for JsCheckout {
+    /// What `free()` does (directly, through `using`, or when the garbage collector finds the
+    /// handle unreachable, which cannot happen while a payment is pending or a button attached).
+    fn drop(&mut self) {
+        self.destroy();
     }
 }

@@ -9,12 +9,16 @@ const cartId = crypto.randomUUID().replaceAll('-', '');
 
 const TEXTS = {
   idle: 'Pagar', preparing: 'Pagar', ready: 'Pagar', open: 'Pagando…', exited: 'Pagar',
-  opening: 'Preparando el pago…', succeeded: 'Pagado', failed: 'Reintentar',
+  // onSuccess is not proof of payment: the webhook decides (see confirm()).
+  opening: 'Preparando el pago…', succeeded: 'Confirmando…', failed: 'Reintentar',
 };
+// What shoppers read; error.message is for developers (the console).
 const FRIENDLY = {
   network: 'No pudimos cargar Fintoc. Revisa tu conexión o desactiva el bloqueador de anuncios.',
   timeout: 'Fintoc tardó demasiado en cargar. Intenta de nuevo.',
+  global_missing: 'No pudimos cargar Fintoc. Intenta de nuevo en unos segundos.',
 };
+const STARTING = 'No pudimos iniciar el pago. Intenta de nuevo en unos segundos.';
 
 async function getJson(url, init) {
   const response = await fetch(url, init);
@@ -37,16 +41,21 @@ function status(text, kind, order) {
   }
 }
 
-async function confirm(orderId) {
+// Polls the order until the webhook decided it. `current()` is false once the shopper moved on
+// to another cart: a stale loop stops without touching the page.
+async function confirm(orderId, current, onNotPaid) {
   status('Estamos confirmando tu pago con el banco…', null, { id: orderId, status: 'confirming' });
   for (let i = 0; i < 120; i++) {
     await new Promise((r) => setTimeout(r, 1000));
+    if (!current()) return;
     const order = await getJson(`/api/orders/${orderId}`).catch(() => null);
+    if (!current()) return;
     if (!order) continue;
     if (order.status === 'paid') {
       return status(`¡Pago confirmado! Pedido ${order.id} por ${clp(order.amount)}. Gracias.`, 'ok', order);
     }
     if (order.status === 'failed' || order.status === 'expired') {
+      onNotPaid(); // the pay button works again
       return status('El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo.', 'error', order);
     }
     if (['paid_after_close', 'amount_mismatch', 'needs_review'].includes(order.status)) {
@@ -68,17 +77,22 @@ async function main() {
       .filter((line) => line.quantity > 0);
   const total = () => catalogue.products.reduce((sum, p, i) => sum + p.price * quantities[i], 0);
 
-  let orderId = null;
   let checkout = null;
+  let generation = 0;
+  let busy = false; // paying or confirming: the cart is locked
   const render = () => {
     $('total').textContent = clp(total());
     $('total').dataset.total = String(total());
     $('pay').disabled = items().length === 0;
+    document.querySelectorAll('.qty button').forEach((b) => { b.disabled = busy; });
   };
 
   // One checkout per cart: a new cart (another amount) needs a new session.
   const newCheckout = () => {
     checkout?.destroy();
+    const mine = ++generation;
+    const current = () => mine === generation;
+    let orderId = null; // this checkout's order
     checkout = createCheckout({
       publicKey: config.public_key,
       scriptUrl: config.script_url,
@@ -90,10 +104,12 @@ async function main() {
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ cart_id: cartId, items: items() }),
         });
-        orderId = reply.order_id;
+        if (current()) orderId = reply.order_id;
         return { sessionToken: reply.session_token, redirectUrl: reply.redirect_url, expiresIn: reply.expires_in };
       },
       onStateChange(state) {
+        busy = ['opening', 'open', 'succeeded'].includes(state);
+        render();
         const root = $('checkout');
         root.dataset.state = state;
         root.className = `fintoc-checkout fintoc-checkout--${state}`;
@@ -102,14 +118,15 @@ async function main() {
         $('pay-label').textContent = `${TEXTS[state] ?? 'Pagar'} ${clp(total())} con Fintoc`;
       },
       onSuccess() {
-        if (orderId) confirm(orderId);
+        const paying = checkout;
+        if (orderId) confirm(orderId, current, () => paying.reset());
       },
       onExit() {
         status('Cerraste el pago. Puedes intentarlo de nuevo.', null, null);
       },
       onError(error) {
         console.error('fintoc-wasm:', error.code, error.message);
-        status(FRIENDLY[error.code] ?? 'No pudimos iniciar el pago. Intenta de nuevo en unos segundos.', 'error', null);
+        status(FRIENDLY[error.code] ?? STARTING, 'error', null);
       },
     });
     checkout.attach($('pay'));
@@ -132,6 +149,7 @@ async function main() {
     minus.setAttribute('aria-label', `Quitar ${p.name}`);
     plus.setAttribute('aria-label', `Agregar ${p.name}`);
     const change = (delta) => {
+      if (busy) return;
       quantities[i] = Math.max(0, Math.min(20, quantities[i] + delta));
       value.textContent = String(quantities[i]);
       render();
@@ -147,6 +165,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  console.error(e);
-  status(`No pudimos hablar con el servidor de la tienda (${e.message}). ¿Está corriendo scripts/demo?`, 'error', null);
+  console.error('the shop could not start:', e);
+  status('No pudimos cargar la tienda. Intenta de nuevo en unos minutos.', 'error', null);
 });

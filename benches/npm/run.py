@@ -44,7 +44,8 @@ S = "/session/" + session
 times = {page: [] for _, page in PAGES}
 try:
     for run in range(RUNS):
-        for _, page in PAGES:
+        # Rotate the order every run, so no page always goes first (or last).
+        for _, page in PAGES[run % len(PAGES):] + PAGES[:run % len(PAGES)]:
             call("POST", S + "/url", {"url": "about:blank"})
             call("POST", S + "/url", {"url": "https://js.fintoc.com/bench/" + page})
             deadline = time.time() + 15

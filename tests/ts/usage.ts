@@ -1,6 +1,7 @@
 // Compiled with `tsc --noEmit --strict` by scripts/test: the package's .d.ts must type a real
 // integration precisely (no `any` leaking into shop code), and reject misuse.
 import init, {
+  Checkout,
   createCheckout,
   type CheckoutOptions,
   type CheckoutState,
@@ -77,4 +78,21 @@ const bad: CheckoutState = 'done';
 // @ts-expect-error: outcomes carry no payload when cancelled
 const cancelled: Outcome = { status: 'cancelled', payload: {} };
 
-export { pay, bad, cancelled };
+// Nothing a shop touches is `any` (which would silently accept every misuse above).
+type IsAny<T> = 0 extends 1 & T ? true : false;
+type NotAny<T> = IsAny<T> extends true ? false : true;
+const precise: [
+  NotAny<Parameters<typeof createCheckout>[0]>,
+  NotAny<ReturnType<typeof createCheckout>>,
+  NotAny<Checkout['state']>,
+  NotAny<Checkout['redirectUrl']>,
+  NotAny<Awaited<ReturnType<Checkout['open']>>>,
+  NotAny<Awaited<ReturnType<Checkout['prepare']>>>,
+  NotAny<Parameters<Checkout['attach']>[0]>,
+  NotAny<CheckoutOptions['session']>,
+  NotAny<Parameters<NonNullable<CheckoutOptions['onError']>>[0]>,
+  NotAny<Parameters<NonNullable<CheckoutOptions['onEvent']>>[1]>,
+  NotAny<FintocErrorCode>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
+
+export { pay, bad, cancelled, precise };
