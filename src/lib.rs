@@ -45,6 +45,7 @@
 //! ## Features
 //! - `js`: `js::create_checkout`, the JavaScript API (the npm package `fintoc-wasm`).
 //! - `testing`: `testing::Sandbox`, a fake Fintoc for your own wasm-bindgen tests (offline).
+//! - `leptos`: `leptos::FintocCheckout` and `leptos::use_fintoc_checkout` for Leptos 0.8.
 //! - `yew`: `yew::FintocCheckout` and `yew::use_fintoc_checkout` for Yew 0.23.
 //! - `server` (native only): `server::FintocClient` (Checkout Sessions with the secret key) and
 //!   webhook verification (`server::WebhookEvent::verify_and_parse`).
@@ -65,6 +66,8 @@ pub mod widget;
 
 #[cfg(feature = "js")]
 pub mod js;
+#[cfg(feature = "leptos")]
+pub mod leptos;
 #[cfg(all(feature = "server", not(target_arch = "wasm32")))]
 pub mod server;
 #[cfg(feature = "testing")]

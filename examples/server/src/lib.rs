@@ -160,9 +160,10 @@ pub struct Settings {
     pub webhook_secret: Option<String>,
     pub database: PathBuf,
     pub static_dir: PathBuf,
-    /// The plain-JS shop (`www/`) and the npm package it imports (`pkg/`, built by
-    /// `scripts/build-npm`), served at `/www/` and `/pkg/` when set.
-    pub js_shop: Option<(PathBuf, PathBuf)>,
+    /// More static folders, by path prefix: the plain-JS shop (`/www` → `www/`), the npm
+    /// package it imports (`/pkg` → `pkg/`, built by `scripts/build-npm`), the Leptos shop
+    /// (`/leptos` → `examples/leptos-checkout/dist`, built by `scripts/build-shop`).
+    pub mounts: Vec<(String, PathBuf)>,
     /// Sandbox sessions expire this long after creation (default 10 minutes).
     pub sandbox_session_lifetime: Option<std::time::Duration>,
 }
@@ -178,7 +179,7 @@ impl std::fmt::Debug for Settings {
             .field("webhook_secret", &set(&self.webhook_secret))
             .field("database", &self.database)
             .field("static_dir", &self.static_dir)
-            .field("js_shop", &self.js_shop)
+            .field("mounts", &self.mounts)
             .field("sandbox_session_lifetime", &self.sandbox_session_lifetime)
             .finish()
     }
@@ -242,15 +243,14 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
 
 /// The whole app: API, webhooks, sandbox (in sandbox mode) and the static shop.
 pub fn router(state: Arc<AppState>, static_dir: &std::path::Path) -> Router {
-    router_with(state, static_dir, None)
+    router_with(state, static_dir, &[])
 }
 
-/// [`router`], plus the plain-JS shop at `/www/` and the npm package at `/pkg/` when
-/// `js_shop` is `Some((www_dir, pkg_dir))`.
+/// [`router`], plus static folders by path prefix (see [`Settings::mounts`]).
 pub fn router_with(
     state: Arc<AppState>,
     static_dir: &std::path::Path,
-    js_shop: Option<&(PathBuf, PathBuf)>,
+    mounts: &[(String, PathBuf)],
 ) -> Router {
     let mut app = Router::new()
         .route("/api/config", get(shop::config))
@@ -262,10 +262,8 @@ pub fn router_with(
     if let Some(sandbox) = &state.sandbox {
         app = app.nest("/sandbox", sandbox::router(sandbox.clone()));
     }
-    if let Some((www, pkg)) = js_shop {
-        app = app
-            .nest_service("/www", ServeDir::new(www))
-            .nest_service("/pkg", ServeDir::new(pkg));
+    for (prefix, dir) in mounts {
+        app = app.nest_service(prefix, ServeDir::new(dir));
     }
     let index = static_dir.join("index.html");
     app.fallback_service(ServeDir::new(static_dir).not_found_service(ServeFile::new(index)))

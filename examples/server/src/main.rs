@@ -49,10 +49,23 @@ async fn run() -> Result<(), String> {
             || PathBuf::from("examples/yew-checkout/dist"),
             PathBuf::from,
         ),
-        js_shop: Some((
-            env("WWW_DIR").map_or_else(|| PathBuf::from("www"), PathBuf::from),
-            env("PKG_DIR").map_or_else(|| PathBuf::from("pkg"), PathBuf::from),
-        )),
+        mounts: vec![
+            (
+                "/www".into(),
+                env("WWW_DIR").map_or_else(|| PathBuf::from("www"), PathBuf::from),
+            ),
+            (
+                "/pkg".into(),
+                env("PKG_DIR").map_or_else(|| PathBuf::from("pkg"), PathBuf::from),
+            ),
+            (
+                "/leptos".into(),
+                env("LEPTOS_DIR").map_or_else(
+                    || PathBuf::from("examples/leptos-checkout/dist"),
+                    PathBuf::from,
+                ),
+            ),
+        ],
         sandbox_session_lifetime: env("SANDBOX_SESSION_LIFETIME_SECS")
             .map(|s| {
                 s.parse().map(std::time::Duration::from_secs).map_err(|_| {
@@ -68,11 +81,12 @@ async fn run() -> Result<(), String> {
         );
     }
     let state = state(&settings, &base)?;
-    let app = router_with(state, &settings.static_dir, settings.js_shop.as_ref());
+    let app = router_with(state, &settings.static_dir, &settings.mounts);
     match mode {
         Mode::Sandbox => println!(
             "Fintoc demo shop (sandbox mode: no Fintoc account, no real money) on {base}\n\
-             The same shop in plain JavaScript (the npm package): {base}/www/\n\
+             The same shop in Leptos: {base}/leptos/ and in plain JavaScript (the npm package): \
+             {base}/www/\n\
              Orders are stored in {}. Set FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and \
              FINTOC_WEBHOOK_SECRET to use real Fintoc.{}",
             settings.database.display(),

@@ -365,3 +365,40 @@ async fn a_shopper_pays_on_the_plain_javascript_page() {
     assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
     assert!(browser.text("#status").await.contains("¡Pago confirmado!"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_pays_in_the_leptos_shop() {
+    let _turn = ONE_BROWSER.lock().await;
+    assert!(
+        workspace_root()
+            .join("examples/leptos-checkout/dist/index.html")
+            .exists(),
+        "the Leptos shop is not built: run scripts/build-shop (scripts/test does)"
+    );
+    let dist = workspace_root().join("examples/yew-checkout/dist");
+    let db_dir = tempfile::tempdir().unwrap();
+    let server = start(&db_dir.path().join("leptos.sqlite"), &dist).await;
+    let browser = Browser::start().await;
+
+    browser.goto(&format!("{}/leptos/", server.base)).await;
+    assert_eq!(browser.text("[data-total='11490']").await, "$11.490");
+    browser
+        .click(".fintoc-checkout__button:not([disabled])")
+        .await;
+    browser.enter_widget().await;
+    browser
+        .click("button[data-institution='cl_banco_estado']")
+        .await;
+    browser.click("[data-action='succeed']").await;
+    browser.leave_widget().await;
+    let order = browser
+        .attribute("[data-payment='paid']", "data-order")
+        .await
+        .unwrap();
+    assert_eq!(order_status(&server, &order).await, "paid");
+    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    assert!(browser
+        .text("[data-payment='paid']")
+        .await
+        .contains("¡Pago confirmado!"));
+}

@@ -48,11 +48,18 @@ pub async fn start_with(
         webhook_secret: None,
         database: database.to_owned(),
         static_dir: static_dir.to_owned(),
-        js_shop: Some((workspace_root().join("www"), workspace_root().join("pkg"))),
+        mounts: vec![
+            ("/www".into(), workspace_root().join("www")),
+            ("/pkg".into(), workspace_root().join("pkg")),
+            (
+                "/leptos".into(),
+                workspace_root().join("examples/leptos-checkout/dist"),
+            ),
+        ],
         sandbox_session_lifetime,
     };
     let state = fintoc_demo_server::state(&settings, &base).unwrap();
-    let app = router_with(state.clone(), static_dir, settings.js_shop.as_ref());
+    let app = router_with(state.clone(), static_dir, &settings.mounts);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

@@ -1,0 +1,18 @@
+//! Leptos 0.8 adapter (feature `leptos`): the [`FintocCheckout`] component and the
+//! [`use_fintoc_checkout`] hook it is built on.
+//!
+//! Both are thin: the core [`Checkout`](crate::Checkout) state machine does the loading,
+//! fetching and widget work; the texts, class names and state → view mapping are
+//! [`crate::ui`], shared with the Yew adapter. This crate does not pick Leptos's `csr`,
+//! `hydrate` or `ssr` for you: cargo unifies your app's choice.
+//!
+//! **SSR**: the component renders its idle button on the server and touches no browser API
+//! (the checkout is created without any browser call; loading, preparing and the widget happen
+//! in effects, which only run in the browser). With `hydrate`, the client picks up from the same
+//! markup.
+
+mod component;
+mod hook;
+
+pub use component::FintocCheckout;
+pub use hook::{use_fintoc_checkout, FintocCheckoutOptions, UseFintocCheckout};

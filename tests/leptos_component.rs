@@ -1,0 +1,386 @@
+//! `<FintocCheckout/>` for Leptos 0.8 mounted into a real page (headless Chromium, leptos `csr`),
+//! with the sandbox as Fintoc and the fixture server as the merchant backend.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use fintoc_wasm::leptos::{use_fintoc_checkout, FintocCheckout, FintocCheckoutOptions};
+use fintoc_wasm::testing::Sandbox;
+use fintoc_wasm::{CheckoutState, Payload, SessionSource, SessionToken};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// What the callbacks saw (Leptos callbacks are `Send + Sync`, like the closures shops write).
+#[derive(Clone, Default)]
+struct Seen(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Seen {
+    fn push(&self, s: impl Into<String>) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(s.into());
+        }
+    }
+    fn take(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+}
+
+/// A fresh element in the page to mount into.
+fn root() -> web_sys::HtmlElement {
+    let root: web_sys::HtmlElement = common::document()
+        .create_element("div")
+        .unwrap()
+        .unchecked_into();
+    common::document()
+        .body()
+        .unwrap()
+        .append_child(&root)
+        .unwrap();
+    root
+}
+
+fn find(root: &web_sys::HtmlElement, selector: &str) -> Option<web_sys::HtmlElement> {
+    root.query_selector(selector)
+        .unwrap()
+        .map(|e| e.unchecked_into())
+}
+
+fn button(root: &web_sys::HtmlElement) -> web_sys::HtmlElement {
+    find(root, ".fintoc-checkout__button").expect("a pay button")
+}
+
+/// A session signal for the fixture server's endpoint. Signals belong to a reactive owner: call
+/// it inside the view (the mount closure), never before `mount_to`.
+fn endpoint(url: &str) -> Signal<SessionSource, LocalStorage> {
+    let url = url.to_owned();
+    Signal::derive_local(move || SessionSource::endpoint(url.clone()))
+}
+
+#[wasm_bindgen_test]
+async fn a_click_pays_and_the_typed_payload_reaches_on_success() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lclick");
+    let rec = Seen::default();
+    let el = root();
+    let url = session_url(&id, "");
+    let (states, successes) = (rec.clone(), rec.clone());
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=endpoint(&url)
+                on_state=move |s: CheckoutState| states.push(s.name())
+                on_success=move |p: Payload| successes.push(format!("success(raw undefined: {})", p.raw().is_undefined())) />
+        }
+    });
+    sleep(0).await;
+    let b = button(&el);
+    assert_eq!(b.get_attribute("type").as_deref(), Some("button"));
+    assert_eq!(b.text_content().as_deref(), Some("Pagar con Fintoc"));
+    b.click();
+    sleep(0).await;
+    assert_eq!(
+        button(&el).get_attribute("aria-busy").as_deref(),
+        Some("true")
+    );
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    sandbox.succeed().unwrap();
+    assert!(until(1000, || find(&el, ".fintoc-checkout__status").is_some()).await);
+    assert_eq!(
+        rec.take(),
+        [
+            "opening",
+            "ready",
+            "open",
+            "succeeded",
+            "success(raw undefined: true)"
+        ]
+    );
+    assert_eq!(
+        find(&el, ".fintoc-checkout__status")
+            .unwrap()
+            .text_content()
+            .as_deref(),
+        Some("Recibimos tu pago; lo estamos confirmando…")
+    );
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn unmount_while_preparing_opens_nothing_and_calls_nothing() {
+    fresh_page();
+    let id = unique_id("lunprep");
+    let rec = Seen::default();
+    let el = root();
+    let url = session_url(&id, "&delay=600");
+    let load = fintoc_wasm::LoadOptions::new()
+        .url(script_url(&id, 600))
+        .timeout(std::time::Duration::from_secs(10));
+    let (states, successes) = (rec.clone(), rec.clone());
+    let mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=endpoint(&url)
+                load=load.clone()
+                on_state=move |s: CheckoutState| states.push(s.name())
+                on_success=move |_: Payload| successes.push("success") />
+        }
+    });
+    sleep(0).await;
+    button(&el).click();
+    sleep(0).await;
+    drop(mounted);
+    sleep(1200).await;
+    assert!(fintoc_global_exists(), "the script did load");
+    assert_eq!(
+        js("window.FintocSandbox ? window.FintocSandbox.createCount : 0").as_f64(),
+        Some(0.0),
+        "no widget was ever created"
+    );
+    assert_eq!(rec.take(), ["opening"]);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn unmount_while_open_removes_the_iframe() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lunopen");
+    let el = root();
+    let url = session_url(&id, "");
+    let mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! { <FintocCheckout public_key="pk_test_leptos" session=endpoint(&url) /> }
+    });
+    sleep(0).await;
+    button(&el).click();
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert_eq!(sandbox.iframe_count(), 1);
+    drop(mounted);
+    sleep(0).await;
+    assert_eq!(sandbox.iframe_count(), 0);
+    assert_eq!(sandbox.widgets()[0].state, "destroyed");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_double_click_makes_one_request_and_one_widget() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("ldouble");
+    let el = root();
+    let url = session_url(&id, "&delay=200");
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! { <FintocCheckout public_key="pk_test_leptos" session=endpoint(&url) /> }
+    });
+    sleep(0).await;
+    let b = button(&el);
+    b.click();
+    b.click();
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    sleep(50).await;
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    assert_eq!(sandbox.create_count(), 1);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_new_session_source_recreates_the_widget_and_nothing_else_does() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lidentity");
+    let el = root();
+    // Signals the test drives, owned by an owner that outlives the mount.
+    let owner = Owner::new();
+    let (cart, country) = owner.with(|| (RwSignal::new(1u32), RwSignal::new(0u32)));
+    let url = session_url(&id, "");
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        let url = url.clone();
+        // The session re-evaluates when `country` changes too, producing an equal source: that
+        // is not a new identity.
+        let session = Signal::derive_local(move || {
+            country.track();
+            SessionSource::endpoint(format!("{url}&cart={}", cart.get()))
+        });
+        view! {
+            <p class="ticks">{move || country.get()}</p>
+            <FintocCheckout public_key="pk_test_leptos" session=session auto_open=true />
+        }
+    });
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    country.set(1);
+    sleep(100).await;
+    assert_eq!(sandbox.create_count(), 1, "nothing recreated");
+    cart.set(2);
+    assert!(
+        until(3000, || sandbox.create_count() == 2
+            && sandbox.widgets()[1].state == "open")
+        .await
+    );
+    let log = sandbox.log();
+    let at = |e: &str| log.iter().position(|x| x == e).unwrap();
+    assert!(at("destroy:1") < at("create:2"), "{log:?}");
+    assert_eq!(count_events(&id, "session-start").await, 2);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_page_rendered_token_opens_and_stays_open_while_the_shop_rerenders() {
+    let sandbox = Sandbox::install().unwrap();
+    let el = root();
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        let shop_state = RwSignal::new(String::from("idle"));
+        // The token the server rendered, rebuilt on every render (a new fetch time each time).
+        let session = Signal::derive_local(move || {
+            shop_state.track();
+            SessionSource::from(SessionToken::new("cs_leptos_sec_1").unwrap())
+        });
+        view! {
+            <p class="shop-state">{move || shop_state.get()}</p>
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=session
+                on_state=move |s: CheckoutState| shop_state.set(s.name().to_owned()) />
+        }
+    });
+    sleep(0).await;
+    button(&el).click();
+    let shop_state = || {
+        find(&el, ".shop-state")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    assert!(
+        until(3000, || shop_state() == "open").await,
+        "{}",
+        shop_state()
+    );
+    sleep(300).await;
+    assert_eq!(shop_state(), "open", "and it stays open");
+    assert_eq!(sandbox.create_count(), 1);
+    assert_eq!(sandbox.widgets()[0].state, "open");
+    el.remove();
+}
+
+#[component]
+fn OwnButton(session: Signal<SessionSource, LocalStorage>) -> impl IntoView {
+    let checkout = use_fintoc_checkout(FintocCheckoutOptions::new("pk_test_leptos", session));
+    view! {
+        <button class="own" on:click=move |_| checkout.open()>"Pagar"</button>
+        <span class="own-state">{move || checkout.state.get().name()}</span>
+        <span class="own-redirect">{move || checkout.redirect_url.get().unwrap_or_default()}</span>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_hook_gives_signals_for_a_shops_own_ui() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lhook");
+    let el = root();
+    let url = session_url(&id, "");
+    let _mounted = leptos::mount::mount_to(
+        el.clone(),
+        move || view! { <OwnButton session=endpoint(&url) /> },
+    );
+    sleep(0).await;
+    let text = |s: &str| {
+        find(&el, s)
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    assert_eq!(text(".own-state"), "idle");
+    find(&el, ".own").unwrap().click();
+    assert!(
+        until(3000, || text(".own-state") == "open").await,
+        "{}",
+        text(".own-state")
+    );
+    assert_eq!(
+        text(".own-redirect"),
+        format!("https://checkout.fintoc.com/checkout_session_{id}")
+    );
+    sandbox.exit().unwrap();
+    assert!(until(1000, || text(".own-state") == "exited").await);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn auto_open_opens_once_per_identity_and_never_reopens_a_closed_widget() {
+    let sandbox = Sandbox::install().unwrap();
+    let el = root();
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        let shop_state = RwSignal::new(String::from("idle"));
+        // The session re-evaluates on every state change (the shop reads its own state there).
+        let session = Signal::derive_local(move || {
+            shop_state.track();
+            SessionSource::from(SessionToken::new("cs_leptos_sec_2").unwrap())
+        });
+        view! {
+            <p class="shop-state">{move || shop_state.get()}</p>
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=session
+                auto_open=true
+                on_state=move |s: CheckoutState| shop_state.set(s.name().to_owned()) />
+        }
+    });
+    let shop_state = || {
+        find(&el, ".shop-state")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    assert!(
+        until(3000, || shop_state() == "open").await,
+        "{}",
+        shop_state()
+    );
+    sandbox.exit().unwrap();
+    assert!(until(1000, || shop_state() == "exited").await);
+    sleep(300).await;
+    assert_eq!(
+        shop_state(),
+        "exited",
+        "the shopper closed it: it stays closed"
+    );
+    assert_eq!(sandbox.widgets()[0].state, "hidden", "{:?}", sandbox.log());
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_secret_key_renders_the_configuration_error_once_and_never_loads() {
+    let _sandbox = Sandbox::install().unwrap();
+    let el = root();
+    let errors = Seen::default();
+    let seen = errors.clone();
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        let session = Signal::derive_local(|| SessionSource::endpoint("/never"));
+        view! {
+            <FintocCheckout
+                public_key="sk_live_do_not_ship_me"
+                session=session
+                on_error=move |e: fintoc_wasm::FintocError| seen.push(e.code()) />
+        }
+    });
+    sleep(50).await;
+    let text = el.text_content().unwrap_or_default();
+    assert!(
+        text.contains("Este medio de pago no está bien configurado"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("secret key"),
+        "no technical text for shoppers: {text}"
+    );
+    assert!(
+        find(&el, ".fintoc-checkout__retry").is_none(),
+        "retrying cannot help"
+    );
+    assert_eq!(errors.take(), ["secret_key"]);
+    assert_eq!(fintoc_wasm::testing::injected_script_count(), 0);
+    el.remove();
+}
