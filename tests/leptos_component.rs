@@ -384,3 +384,42 @@ async fn a_secret_key_renders_the_configuration_error_once_and_never_loads() {
     assert_eq!(fintoc_wasm::testing::injected_script_count(), 0);
     el.remove();
 }
+
+#[wasm_bindgen_test]
+async fn widget_props_are_reactive_and_on_session_reports_each_session_once() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lprops");
+    let el = root();
+    let sessions = Seen::default();
+    let owner = Owner::new();
+    let country = owner.with(|| RwSignal::new(None::<fintoc_wasm::widget::Country>));
+    let url = session_url(&id, "");
+    let seen = sessions.clone();
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=endpoint(&url)
+                country=country
+                on_session=move |s: fintoc_wasm::session::SessionResponse| {
+                    seen.push(s.get::<String>("id").unwrap_or_default())
+                } />
+        }
+    });
+    sleep(0).await;
+    // Chosen after mount (say, from a country picker): it reaches the widget.
+    country.set(Some(fintoc_wasm::widget::Country::Mx));
+    sleep(0).await;
+    button(&el).click();
+    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert_eq!(
+        sandbox.last_options().unwrap().country.as_deref(),
+        Some("mx")
+    );
+    sandbox.exit().unwrap();
+    button(&el).click(); // reopens the same widget: the same session
+    sleep(100).await;
+    assert_eq!(sessions.take(), [format!("cs_{id}")], "once per session");
+    assert_eq!(sandbox.create_count(), 1);
+    el.remove();
+}

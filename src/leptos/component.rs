@@ -7,7 +7,7 @@ use super::hook::{use_fintoc_checkout, FintocCheckoutOptions};
 use crate::checkout::CheckoutState;
 use crate::error::FintocError;
 use crate::load::LoadOptions;
-use crate::session::SessionSource;
+use crate::session::{SessionResponse, SessionSource};
 use crate::ui::{class, view as ui_view, Locale};
 use crate::widget::{Country, HolderType, Payload, Product, Username, WidgetEvent};
 
@@ -67,21 +67,26 @@ pub fn FintocCheckout(
     /// Every state change.
     #[prop(into, optional)]
     on_state: Option<Callback<CheckoutState>>,
-    /// The product (default payments).
-    #[prop(optional)]
-    product: Option<Product>,
+    /// Each new session response (read your backend's fields, e.g. an order id, with
+    /// `SessionResponse::get`).
+    #[prop(into, optional)]
+    on_session: Option<Callback<SessionResponse>>,
+    /// The product (default payments). Reactive, like the next four: a change reaches the next
+    /// widget without recreating this one.
+    #[prop(into, optional)]
+    product: MaybeProp<Product>,
     /// The country (`cl` when unset).
-    #[prop(optional)]
-    country: Option<Country>,
+    #[prop(into, optional)]
+    country: MaybeProp<Country>,
     /// The holder type.
-    #[prop(optional)]
-    holder_type: Option<HolderType>,
+    #[prop(into, optional)]
+    holder_type: MaybeProp<HolderType>,
     /// Preselected bank, e.g. `cl_banco_estado`.
     #[prop(into, optional)]
-    institution_id: Option<String>,
+    institution_id: MaybeProp<String>,
     /// Prefilled bank username.
     #[prop(into, optional)]
-    username: Option<Username>,
+    username: MaybeProp<Username>,
     /// Script URL, CSP nonce, timeout (default: the real Fintoc.js).
     #[prop(into, optional)]
     load: Option<Signal<LoadOptions>>,
@@ -111,21 +116,22 @@ pub fn FintocCheckout(
     children: Option<ChildrenFn>,
 ) -> impl IntoView {
     let mut options = FintocCheckoutOptions::new(public_key, session)
+        // Read inside the tracked config effect: these props are reactive.
         .widget(move |mut w| {
-            if let Some(product) = &product {
-                w = w.product(product.clone());
+            if let Some(product) = product.get() {
+                w = w.product(product);
             }
-            if let Some(country) = country {
+            if let Some(country) = country.get() {
                 w = w.country(country);
             }
-            if let Some(holder_type) = holder_type {
+            if let Some(holder_type) = holder_type.get() {
                 w = w.holder_type(holder_type);
             }
-            if let Some(id) = &institution_id {
-                w = w.institution_id(id.clone());
+            if let Some(id) = institution_id.get() {
+                w = w.institution_id(id);
             }
-            if let Some(username) = &username {
-                w = w.username(username.clone());
+            if let Some(username) = username.get() {
+                w = w.username(username);
             }
             w
         })
@@ -135,7 +141,8 @@ pub fn FintocCheckout(
         .on_exit(on_exit)
         .on_event(on_event)
         .on_error(on_error)
-        .on_state(on_state);
+        .on_state(on_state)
+        .on_session(on_session);
     if let Some(load) = load {
         options = options.load(load);
     }

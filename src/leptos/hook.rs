@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
 use crate::error::{FintocError, OptionsError};
 use crate::load::LoadOptions;
-use crate::session::SessionSource;
+use crate::session::{SessionResponse, SessionSource};
 use crate::widget::{Callbacks, Payload, WidgetEvent, WidgetOptions, WidgetOptionsBuilder};
 
 /// What [`use_fintoc_checkout`] needs. Inputs that change are signals: a new public key or
@@ -42,6 +42,7 @@ pub struct FintocCheckoutOptions {
     pub(crate) on_event: Option<Callback<WidgetEvent>>,
     pub(crate) on_error: Option<Callback<FintocError>>,
     pub(crate) on_state: Option<Callback<CheckoutState>>,
+    pub(crate) on_session: Option<Callback<SessionResponse>>,
 }
 
 impl FintocCheckoutOptions {
@@ -62,6 +63,7 @@ impl FintocCheckoutOptions {
             on_event: None,
             on_error: None,
             on_state: None,
+            on_session: None,
         }
     }
 
@@ -119,6 +121,12 @@ impl FintocCheckoutOptions {
     /// Every state change.
     pub fn on_state(mut self, f: Option<Callback<CheckoutState>>) -> Self {
         self.on_state = f;
+        self
+    }
+
+    /// Each new session response, once per token (e.g. to read your backend's order id).
+    pub fn on_session(mut self, f: Option<Callback<SessionResponse>>) -> Self {
+        self.on_session = f;
         self
     }
 
@@ -229,9 +237,21 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
             });
         let checkout = Rc::new(Checkout::new(config, callbacks));
         let weak = Rc::downgrade(&checkout);
+        let on_session = options.with_value(|o| o.on_session);
+        let last_token = std::cell::RefCell::new(None::<String>);
         let subscription = checkout.subscribe(move |s| {
             state.try_set(s.clone());
-            redirect_url.try_set(weak.upgrade().and_then(|c| c.redirect_url()));
+            let session = weak.upgrade().and_then(|c| c.session());
+            redirect_url.try_set(session.as_ref().and_then(|r| r.redirect_url.clone()));
+            // A session arrives with the move out of Preparing/Opening: each token once.
+            if let (Some(session), Some(on_session)) = (session, on_session) {
+                let token = session.token.as_str().to_owned();
+                let new = last_token.borrow().as_deref() != Some(token.as_str());
+                if new {
+                    *last_token.borrow_mut() = Some(token);
+                    let _ = on_session.try_run(session);
+                }
+            }
             report(s);
         });
         Held {
