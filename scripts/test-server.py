@@ -160,6 +160,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 }
                 self.send(status, json.dumps(session))
             record(test_id, "session-end")
+        elif url.path == "/order":
+            # An order whose webhook "lands" after `after` polls: pending until then, then
+            # `final` (paid, failed, …; "never" stays pending).
+            n = record(test_id, "order-poll")
+            with LOCK:
+                polls = sum(1 for e in LOG if e["id"] == test_id and e["event"] == "order-poll")
+            final = q.get("final", "paid")
+            status = final if polls > int(q.get("after", "0")) and final != "never" else "pending"
+            if q.get("fail_first") and polls == 1:
+                self.send(503, json.dumps({"error": "busy"}))
+            else:
+                body = {"id": "ord_" + test_id, "status": status, "poll": n}
+                if status == "failed":
+                    body["failure_reason"] = "insufficient_funds"
+                self.send(200, json.dumps(body))
         elif url.path == "/log":
             with LOCK:
                 entries = [e for e in LOG if e["id"] == test_id]

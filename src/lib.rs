@@ -38,6 +38,7 @@
 //! - [`widget`]: typed options, the widget handle, callbacks, payloads and events;
 //! - [`session`]: the session token and where it comes from;
 //! - [`checkout`]: the state machine every adapter drives;
+//! - [`confirm`]: polling your order endpoint until the webhook-confirmed status arrives;
 //! - [`error`]: [`FintocError`] and the per-step errors; [`money`]: [`Amount`] and [`Currency`];
 //! - [`ui`]: what UI adapters share (texts, class names, state → view);
 //! - [`sandbox`]: the offline stand-in for Fintoc.js.
@@ -55,6 +56,7 @@
 
 mod browser;
 pub mod checkout;
+pub mod confirm;
 pub mod error;
 pub mod load;
 pub mod money;

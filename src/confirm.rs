@@ -1,0 +1,195 @@
+//! Confirming a payment the way that counts: `onSuccess` is not proof, the webhook is. After the
+//! widget's success (or on the hosted page's return page), poll the shop's own order endpoint
+//! until the status its webhook handler wrote arrives.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use fintoc_wasm::confirm::{Confirm, Confirmation};
+//!
+//! # async fn after_success(order_id: &str) {
+//! let confirm = Confirm::order(format!("/api/orders/{order_id}"))
+//!     .deadline(Duration::from_secs(120));
+//! match confirm.run().await {
+//!     Confirmation::Confirmed(_order) => { /* "¡Pago confirmado!" */ }
+//!     Confirmation::NotPaid { reason, .. } => { /* "the bank rejected it", reason for support */ }
+//!     Confirmation::StillPending => { /* "we'll email you the result" */ }
+//! }
+//! # }
+//! ```
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::browser;
+use crate::widget::Payload;
+
+/// What one answer of the order endpoint says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The webhook confirmed the payment.
+    Confirmed,
+    /// The webhook said it was not paid (failed, rejected, expired), with a reason if known.
+    NotPaid(Option<String>),
+    /// Not decided yet: ask again.
+    Pending,
+}
+
+/// How a confirmation ended.
+#[derive(Clone, Debug)]
+pub enum Confirmation {
+    /// The webhook confirmed it; the order as the endpoint answered.
+    Confirmed(Payload),
+    /// The webhook said it was not paid.
+    NotPaid {
+        /// Why, when the order says.
+        reason: Option<String>,
+        /// The order as the endpoint answered.
+        order: Payload,
+    },
+    /// The deadline passed with no decision: tell the customer the result will be emailed.
+    StillPending,
+}
+
+/// Polls an order endpoint (GET, JSON, cookies same-origin) with backoff until the webhook's
+/// decision arrives or the deadline passes. Dropping [`run`](Self::run)'s future stops it (the
+/// request in flight is aborted): no loop outlives the page that asked.
+#[derive(Clone)]
+pub struct Confirm {
+    url: String,
+    first: Duration,
+    max: Duration,
+    deadline: Duration,
+    read: Rc<dyn Fn(&Payload) -> Verdict>,
+}
+
+impl Confirm {
+    /// Polls `url`, reading its `status`: `paid` (or `succeeded`) confirms; `failed`, `rejected`,
+    /// `expired` are not paid (the reason from `failure_reason`, else the status); anything else
+    /// is pending. Every second at first, backing off to 5 s; 2 minutes at most.
+    pub fn order(url: impl Into<String>) -> Self {
+        Confirm {
+            url: url.into(),
+            first: Duration::from_secs(1),
+            max: Duration::from_secs(5),
+            deadline: Duration::from_secs(120),
+            read: Rc::new(default_read),
+        }
+    }
+
+    /// Reads your endpoint's own shape instead.
+    pub fn read(mut self, read: impl Fn(&Payload) -> Verdict + 'static) -> Self {
+        self.read = Rc::new(read);
+        self
+    }
+
+    /// The first wait and the longest one (the wait grows by half each time in between).
+    pub fn interval(mut self, first: Duration, max: Duration) -> Self {
+        self.first = first;
+        self.max = max.max(first);
+        self
+    }
+
+    /// How long to keep asking before [`Confirmation::StillPending`].
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Polls until decided or the deadline. Off-browser it answers `StillPending` at once.
+    pub async fn run(&self) -> Confirmation {
+        if browser::window().is_none() {
+            return Confirmation::StillPending;
+        }
+        let started = browser::now_ms();
+        let deadline_ms = self.deadline.as_millis() as f64;
+        let mut wait = self.first;
+        loop {
+            if let Some(order) = self.ask().await {
+                match (self.read)(&order) {
+                    Verdict::Confirmed => return Confirmation::Confirmed(order),
+                    Verdict::NotPaid(reason) => return Confirmation::NotPaid { reason, order },
+                    Verdict::Pending => {}
+                }
+            }
+            let left = deadline_ms - (browser::now_ms() - started);
+            if left <= 0.0 {
+                return Confirmation::StillPending;
+            }
+            sleep((wait.as_millis() as f64).min(left)).await;
+            wait = (wait + wait / 2).min(self.max);
+        }
+    }
+
+    /// One request; `None` when it failed (offline a moment, a 5xx): the next round asks again.
+    async fn ask(&self) -> Option<Payload> {
+        let headers = js_sys::Array::of2(&"Accept".into(), &"application/json".into());
+        let pending = browser::start_fetch(&self.url, "GET", headers, None, "same-origin", 15_000);
+        let abort = AbortOnDrop(Some(pending));
+        let done = abort.0.as_ref()?.done();
+        let settled = wasm_bindgen_futures::JsFuture::from(done).await;
+        abort.disarm();
+        let pair = js_sys::Array::from(&settled.ok()?);
+        let status = pair.get(0).as_f64()?;
+        if !(200.0..300.0).contains(&status) {
+            return None;
+        }
+        let body = js_sys::JSON::parse(&pair.get(1).as_string()?).ok()?;
+        body.is_object().then(|| Payload::from_js(body))
+    }
+}
+
+fn default_read(order: &Payload) -> Verdict {
+    match order.string("status").as_deref() {
+        Some("paid" | "succeeded") => Verdict::Confirmed,
+        Some(status @ ("failed" | "rejected" | "expired")) => Verdict::NotPaid(
+            order
+                .string("failure_reason")
+                .or_else(|| Some(status.to_owned())),
+        ),
+        _ => Verdict::Pending,
+    }
+}
+
+/// A timer future (`setTimeout`); dropping it leaves a timer that resolves nothing.
+async fn sleep(ms: f64) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = browser::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                ms.clamp(0.0, f64::from(browser::MAX_TIMER_MS)) as i32,
+            );
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Aborts the poll's request when the future is dropped mid-request.
+struct AbortOnDrop(Option<browser::PendingFetch>);
+
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(pending) = &self.0 {
+            pending.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn off_browser_it_is_still_pending_at_once() {
+        let c = Confirm::order("/api/orders/ord_1");
+        assert!(matches!(
+            futures::executor::block_on(c.run()),
+            Confirmation::StillPending
+        ));
+    }
+}
