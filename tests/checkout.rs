@@ -707,13 +707,7 @@ async fn run_resolves_with_the_outcome_and_its_payload() {
         Callbacks::new(),
     );
     let shopper = async {
-        assert!(
-            until(5_000, || sandbox
-                .widgets()
-                .iter()
-                .any(|w| w.state == "open"))
-            .await
-        );
+        assert!(until(5_000, || widget_open(&sandbox)).await);
         sandbox.succeed().unwrap();
     };
     let (outcome, ()) = within(10_000, "run()", async {
@@ -735,13 +729,7 @@ async fn run_resolves_with_the_outcome_and_its_payload() {
 
     checkout.reset();
     let shopper = async {
-        assert!(
-            until(5_000, || sandbox
-                .widgets()
-                .iter()
-                .any(|w| w.state == "open"))
-            .await
-        );
+        assert!(until(5_000, || widget_open(&sandbox)).await);
         sandbox.exit().unwrap();
     };
     let (outcome, ()) = within(10_000, "run()", async {

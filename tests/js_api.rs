@@ -209,13 +209,7 @@ async fn open_resolves_with_the_outcome_and_the_callbacks_fire() {
     assert_eq!(get(&c, "state").as_string().as_deref(), Some("idle"));
     let opened = call(&c, "open", &[]).unwrap();
     let shopper = async {
-        assert!(
-            until(5_000, || sandbox
-                .widgets()
-                .iter()
-                .any(|w| w.state == "open"))
-            .await
-        );
+        assert!(until(5_000, || widget_open(&sandbox)).await);
         sandbox.succeed().unwrap();
     };
     let (outcome, ()) = futures::join!(settle(opened), shopper);
@@ -291,13 +285,7 @@ async fn destroy_cancels_a_pending_open_quietly_and_any_later_call_is_a_clear_er
            onStateChange(s) { window.__after.push(s); } }",
     );
     let opened = call(&c, "open", &[]).unwrap();
-    assert!(
-        until(5_000, || sandbox
-            .widgets()
-            .iter()
-            .any(|w| w.state == "open"))
-        .await
-    );
+    assert!(until(5_000, || widget_open(&sandbox)).await);
     js("window.__after = [];");
     call(&c, "destroy", &[]).unwrap();
     let outcome = settle(opened).await.unwrap();
@@ -328,13 +316,7 @@ async fn symbol_dispose_destroys_and_later_calls_say_destroyed() {
     let sandbox = Sandbox::install().unwrap();
     let c = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_4' } }");
     let opened = call(&c, "open", &[]).unwrap();
-    assert!(
-        until(5_000, || sandbox
-            .widgets()
-            .iter()
-            .any(|w| w.state == "open"))
-        .await
-    );
+    assert!(until(5_000, || widget_open(&sandbox)).await);
     // What `using c = createCheckout(…)` calls at the end of its block.
     let dispose = js_sys::Reflect::get(&c, &js("Symbol.dispose")).unwrap();
     let dispose: js_sys::Function = dispose.dyn_into().expect("[Symbol.dispose] is a function");
@@ -359,11 +341,7 @@ async fn a_dropped_handle_never_cancels_a_payment_in_progress() {
           c.open().then((o) => { window.__gc_outcome = o.status; });
         })()");
     assert!(
-        until(5_000, || sandbox
-            .widgets()
-            .iter()
-            .any(|w| w.state == "open"))
-        .await,
+        until(5_000, || widget_open(&sandbox)).await,
         "the widget opened"
     );
     force_gc().await;
@@ -438,13 +416,7 @@ async fn an_attached_button_prepares_on_hover_opens_on_click_and_is_released_by_
         "prepared on hover"
     );
     button.click();
-    assert!(
-        until(3_000, || sandbox
-            .widgets()
-            .iter()
-            .any(|w| w.state == "open"))
-        .await
-    );
+    assert!(until(3_000, || widget_open(&sandbox)).await);
     assert_eq!(count_events(&id, "session-start").await, 1);
     call(&c, "destroy", &[]).unwrap();
     assert!(get(&button, "__fintocCheckout").is_undefined(), "released");

@@ -90,7 +90,7 @@ async fn a_click_pays_and_the_typed_payload_reaches_on_success() {
         button(&el).get_attribute("aria-busy").as_deref(),
         Some("true")
     );
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     sandbox.succeed().unwrap();
     assert!(until(1000, || find(&el, ".fintoc-checkout__status").is_some()).await);
     assert_eq!(
@@ -161,7 +161,7 @@ async fn unmount_while_open_removes_the_iframe() {
     });
     sleep(0).await;
     button(&el).click();
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     assert_eq!(sandbox.iframe_count(), 1);
     drop(mounted);
     sleep(0).await;
@@ -183,7 +183,7 @@ async fn a_double_click_makes_one_request_and_one_widget() {
     let b = button(&el);
     b.click();
     b.click();
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     sleep(50).await;
     assert_eq!(count_events(&id, "session-start").await, 1);
     assert_eq!(sandbox.create_count(), 1);
@@ -212,7 +212,7 @@ async fn a_new_session_source_recreates_the_widget_and_nothing_else_does() {
             <FintocCheckout public_key="pk_test_leptos" session=session auto_open=true />
         }
     });
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     country.set(1);
     sleep(100).await;
     assert_eq!(sandbox.create_count(), 1, "nothing recreated");
@@ -411,7 +411,7 @@ async fn widget_props_are_reactive_and_on_session_reports_each_session_once() {
     country.set(Some(fintoc_wasm::widget::Country::Mx));
     sleep(0).await;
     button(&el).click();
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     assert_eq!(
         sandbox.last_options().unwrap().country.as_deref(),
         Some("mx")

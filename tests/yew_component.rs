@@ -144,7 +144,7 @@ async fn click_runs_the_checkout_and_success_reaches_the_yew_callback() {
         Some("opening")
     );
 
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     settle().await;
     assert_eq!(
         app.button().get_attribute("aria-busy").as_deref(),
@@ -190,7 +190,7 @@ async fn callbacks_are_the_latest_props_without_recreating_the_widget() {
     let mut app = Mounted::<FintocCheckout>::new(with_success(&first));
     settle().await;
     app.button().click();
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     app.update(with_success(&second));
     settle().await;
     sandbox.succeed().unwrap();
@@ -215,7 +215,7 @@ async fn a_new_session_source_destroys_the_old_widget_before_making_a_new_one() 
         p
     };
     let mut app = Mounted::<FintocCheckout>::new(props(1, None));
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     // Another country: same identity, nothing recreated.
     app.update(props(1, Some(fintoc_wasm::widget::Country::Cl)));
     settle().await;
@@ -281,7 +281,7 @@ async fn unmount_while_open_removes_the_iframe() {
     let mut app = Mounted::<FintocCheckout>::new(props);
     settle().await;
     app.button().click();
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     assert_eq!(sandbox.iframe_count(), 1);
     app.unmount();
     settle().await;
@@ -316,7 +316,7 @@ async fn unmount_tears_down_even_when_the_shop_kept_a_handle() {
         Mounted::<KeepsHandle>::new(base_props(SessionSource::endpoint(session_url(&id, ""))));
     settle().await;
     app.button().click();
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     app.unmount();
     settle().await;
     assert_eq!(
@@ -342,7 +342,7 @@ async fn mount_unmount_mount_keeps_one_widget_and_one_script() {
         p
     };
     let mut first = Mounted::<FintocCheckout>::new(props());
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     first.unmount();
     let _second = Mounted::<FintocCheckout>::new(props());
     assert!(
@@ -368,7 +368,7 @@ async fn a_double_click_while_preparing_makes_one_request_and_one_widget() {
     button.click(); // before Yew re-rendered the button as disabled
     settle().await;
     app.button().click(); // disabled now: ignored
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     sleep(50).await;
     assert_eq!(count_events(&id, "session-start").await, 1);
     assert_eq!(sandbox.create_count(), 1);
@@ -447,7 +447,7 @@ async fn the_error_state_explains_offers_the_hosted_page_and_retry_works() {
     );
 
     app.find(".fintoc-checkout__retry").unwrap().click();
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     settle().await;
     assert!(app.find(".fintoc-checkout__error").is_none());
     assert_eq!(
@@ -670,7 +670,7 @@ async fn a_parent_rerendering_on_a_timer_does_not_reset_the_checkout() {
     });
     settle().await;
     app.button().click();
-    assert!(until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await);
+    assert!(until(3000, || widget_open(&sandbox)).await);
     let ticks = || {
         app.find(".ticks")
             .and_then(|e| e.text_content())
@@ -775,7 +775,7 @@ async fn a_click_during_the_hover_prefetch_is_not_swallowed() {
         Some("true")
     );
     assert!(
-        until(3000, || sandbox.widgets().iter().any(|w| w.state == "open")).await,
+        until(3000, || widget_open(&sandbox)).await,
         "the click opened the widget"
     );
     assert_eq!(count_events(&id, "session-start").await, 1);

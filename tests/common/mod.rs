@@ -182,3 +182,8 @@ impl WaitWithDeadline for fintoc_wasm::Checkout {
 pub fn js(source: &str) -> JsValue {
     js_sys::eval(source).expect("test JS evaluates")
 }
+
+/// Whether the sandbox shows an open widget, the moment a shopper can act on it.
+pub fn widget_open(sandbox: &fintoc_wasm::testing::Sandbox) -> bool {
+    sandbox.widgets().iter().any(|w| w.state == "open")
+}
