@@ -173,7 +173,7 @@ impl Browser {
     /// Loads the shop, clicks the pay button and switches into the widget once it is open.
     async fn start_payment(&self, shop: &str) {
         self.goto(shop).await;
-        self.click(".fintoc-checkout__button:not([disabled])").await;
+        self.click(SHOP_PAY_BUTTON).await;
         self.enter_widget().await;
     }
 
@@ -255,8 +255,37 @@ async fn order_status(server: &Running, id: &str) -> String {
     server.state.db.order(id).unwrap().unwrap().status
 }
 
+/// The pay button of the Yew and Leptos shops (`<FintocCheckout>`), once it is ready.
+const SHOP_PAY_BUTTON: &str = ".fintoc-checkout__button:not([disabled])";
+
 /// One browser at a time (2 cores): the end-to-end tests take turns.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The shopper presses `pay_button` and pays through the widget (Banco Estado, success); the page
+/// marks the order paid once the webhook landed and `message` tells the shopper; the server's
+/// order is paid and fulfilled exactly once. Returns the order id.
+async fn pay_and_see_it_confirmed(
+    browser: &Browser,
+    server: &Running,
+    pay_button: &str,
+    message: &str,
+) -> String {
+    browser.click(pay_button).await;
+    browser.enter_widget().await;
+    browser
+        .click("button[data-institution='cl_banco_estado']")
+        .await;
+    browser.click("[data-action='succeed']").await;
+    browser.leave_widget().await;
+    let order = browser
+        .attribute("[data-payment='paid']", "data-order")
+        .await
+        .unwrap();
+    assert_eq!(order_status(server, &order).await, "paid");
+    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    assert!(browser.text(message).await.contains("¡Pago confirmado!"));
+    order
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
@@ -273,25 +302,8 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
     // 1. Pay: the page shows "confirming" after onSuccess, then "paid" once the webhook landed.
     browser.goto(&server.base).await;
     assert_eq!(browser.text("[data-total]").await, "$11.490");
-    browser
-        .click(".fintoc-checkout__button:not([disabled])")
-        .await;
-    browser.enter_widget().await;
-    browser
-        .click("button[data-institution='cl_banco_estado']")
-        .await;
-    browser.click("[data-action='succeed']").await;
-    browser.leave_widget().await;
-    let order = browser
-        .attribute("[data-payment='paid']", "data-order")
-        .await
-        .unwrap();
-    assert_eq!(order_status(&server, &order).await, "paid");
-    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
-    assert!(browser
-        .text("[data-payment='paid']")
-        .await
-        .contains("¡Pago confirmado!"));
+    let order =
+        pay_and_see_it_confirmed(&browser, &server, SHOP_PAY_BUTTON, "[data-payment='paid']").await;
 
     // 2. The bank rejects it: the shopper sees the failure the webhook reported.
     browser.start_payment(&server.base).await;
@@ -321,9 +333,7 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
         browser.text(".fintoc-checkout__status").await,
         "Cerraste el pago. Puedes intentarlo de nuevo."
     );
-    browser
-        .wait(".fintoc-checkout__button:not([disabled])")
-        .await;
+    browser.wait(SHOP_PAY_BUTTON).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let pending = server.state.db.orders_with_status("pending").unwrap();
     assert_eq!(pending.len(), 1, "{pending:?}");
@@ -350,20 +360,7 @@ async fn a_shopper_pays_on_the_plain_javascript_page() {
     browser.goto(&format!("{}/www/", server.base)).await;
     // Rendered by app.js once the catalogue arrived (the static page says $0).
     assert_eq!(browser.text("#total[data-total='11490']").await, "$11.490");
-    browser.click("#pay:not([disabled])").await;
-    browser.enter_widget().await;
-    browser
-        .click("button[data-institution='cl_banco_estado']")
-        .await;
-    browser.click("[data-action='succeed']").await;
-    browser.leave_widget().await;
-    let order = browser
-        .attribute("[data-payment='paid']", "data-order")
-        .await
-        .unwrap();
-    assert_eq!(order_status(&server, &order).await, "paid");
-    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
-    assert!(browser.text("#status").await.contains("¡Pago confirmado!"));
+    pay_and_see_it_confirmed(&browser, &server, "#pay:not([disabled])", "#status").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -382,23 +379,5 @@ async fn a_shopper_pays_in_the_leptos_shop() {
 
     browser.goto(&format!("{}/leptos/", server.base)).await;
     assert_eq!(browser.text("[data-total='11490']").await, "$11.490");
-    browser
-        .click(".fintoc-checkout__button:not([disabled])")
-        .await;
-    browser.enter_widget().await;
-    browser
-        .click("button[data-institution='cl_banco_estado']")
-        .await;
-    browser.click("[data-action='succeed']").await;
-    browser.leave_widget().await;
-    let order = browser
-        .attribute("[data-payment='paid']", "data-order")
-        .await
-        .unwrap();
-    assert_eq!(order_status(&server, &order).await, "paid");
-    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
-    assert!(browser
-        .text("[data-payment='paid']")
-        .await
-        .contains("¡Pago confirmado!"));
+    pay_and_see_it_confirmed(&browser, &server, SHOP_PAY_BUTTON, "[data-payment='paid']").await;
 }
