@@ -1,11 +1,98 @@
 // fintoc-wasm's browser side effects that are cheaper in JavaScript than through web-sys: each
-// web-sys call is a binding in the wasm and a shim in the glue, and these two functions would
-// need about thirty of them. The decisions (which tag to trust, what an outcome means, how a
-// session is parsed) stay in Rust; this file only waits and fetches.
+// web-sys call is a binding in the wasm and a shim in the glue, and the loader and the fetch
+// would need about forty of them. The decisions (what an outcome means, which error the caller
+// gets, how a session is parsed) stay in Rust; this file only finds, injects, waits and fetches.
 
 function hasFintoc() {
   var fintoc = window.Fintoc;
   return !!fintoc && typeof fintoc.create === 'function';
+}
+
+// What identifies a script URL: scheme and host case-insensitively, the path as written without
+// a trailing slash, no query or fragment (`https://JS.fintoc.com/v1/?x` is
+// `https://js.fintoc.com/v1`). `data:` and `blob:`-like URLs without `://` keep their text.
+export function scriptKey(url) {
+  url = String(url).trim();
+  if (url.slice(0, 5).toLowerCase() === 'data:') return url;
+  url = url.split(/[#?]/)[0];
+  var scheme = url.indexOf('://');
+  var end = 0;
+  if (scheme >= 0 && url.indexOf(':') === scheme) {
+    var slash = url.indexOf('/', scheme + 3);
+    end = slash < 0 ? url.length : slash;
+  }
+  return url.slice(0, end).toLowerCase() + url.slice(end).replace(/\/+$/, '');
+}
+
+// A tag the browser would run: no `nomodule`, a JavaScript `type` (or none).
+export function runnable(type, nomodule) {
+  var t = String(type).trim().toLowerCase();
+  return !nomodule && (t === '' || t === 'module' || t === 'text/javascript' || t === 'application/javascript');
+}
+
+// The loader's registry: one load per script key, so however many callers ask, the page gets one
+// <script>. A failed load leaves it (and removes the tag only if we injected it); a page tag that
+// failed once is not adopted again.
+var loads = new Map(); // key -> Promise<[code, text]>
+var deadPageTags = new Set();
+
+// Loads `url` once per page. Resolves with [code, text]: 0 window.Fintoc is there; 1 the tag's
+// `error` event (or it could not be inserted); 2 it loaded without defining window.Fintoc;
+// 3 neither before `timeoutMs`; 4 the URL is invalid (`text` says why). For 0-3 `text` is the
+// absolute URL.
+export function loadScript(url, nonce, timeoutMs) {
+  var abs;
+  try {
+    abs = new URL(url, window.location.href).href;
+  } catch (e) {
+    return Promise.resolve([4, String((e && e.message) || e)]);
+  }
+  var key = scriptKey(abs);
+  var pending = loads.get(key);
+  if (pending) return pending;
+  var script = null;
+  var foreign = false;
+  if (!deadPageTags.has(key)) {
+    var tags = document.querySelectorAll('script[src]');
+    for (var i = 0; i < tags.length && !script; i++) {
+      var tag = tags[i];
+      if (runnable(tag.getAttribute('type') || '', tag.hasAttribute('nomodule')) && scriptKey(tag.src) === key) {
+        script = tag;
+        foreign = true;
+      }
+    }
+  }
+  if (!script) {
+    try {
+      script = document.createElement('script');
+      script.src = abs;
+      script.async = true;
+      script.setAttribute('data-fintoc-wasm', '');
+      if (nonce != null) script.setAttribute('nonce', nonce);
+      (document.head || document.body || document.documentElement).appendChild(script);
+    } catch (e) {
+      return Promise.resolve([1, abs]);
+    }
+  }
+  pending = watchScript(script, timeoutMs).then(function (code) {
+    if (hasFintoc()) return [0, abs];
+    if (foreign) deadPageTags.add(scriptKey(script.src));
+    else script.remove();
+    loads.delete(key);
+    return [code === 0 ? 2 : code, abs];
+  });
+  loads.set(key, pending);
+  return pending;
+}
+
+// For the `testing` feature: forget every load (a fresh page, as far as the loader knows).
+export function clearLoads() {
+  loads.clear();
+  deadPageTags.clear();
+}
+
+export function loadCount() {
+  return loads.size;
 }
 
 // Watches a <script> until window.Fintoc exists. Resolves with 0 (window.Fintoc is there),
@@ -13,7 +100,7 @@ function hasFintoc() {
 // timeout) or 3 (neither `load` nor `error` before the timeout). The global is polled too: a
 // tag the page wrote may have fired `load` already, and a script may define the global a moment
 // after its `load`.
-export function watchScript(script, timeoutMs) {
+function watchScript(script, timeoutMs) {
   return new Promise(function (resolve) {
     var loaded = false;
     var poll, timer;

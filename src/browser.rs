@@ -5,17 +5,23 @@
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-// `src/browser.js`: waiting on a <script> and fetching with a timeout, where doing it through
+// `src/browser.js`: loading the script once per page and fetching with a timeout, where doing it through
 // web-sys would cost a binding per call in every bundle.
 #[wasm_bindgen(module = "/src/browser.js")]
 extern "C" {
     /// Resolves with 0 (loaded, `window.Fintoc` there), 1 (error event), 2 (loaded, no global
     /// before the timeout) or 3 (timed out).
-    #[wasm_bindgen(js_name = watchScript)]
-    pub(crate) fn watch_script(
-        script: &web_sys::HtmlScriptElement,
-        timeout_ms: u32,
-    ) -> js_sys::Promise;
+    /// One load per script URL (see `loadScript`): resolves with `[code, text]`.
+    #[wasm_bindgen(js_name = loadScript)]
+    pub(crate) fn load_script(url: &str, nonce: Option<&str>, timeout_ms: u32) -> js_sys::Promise;
+
+    #[cfg(feature = "testing")]
+    #[wasm_bindgen(js_name = clearLoads)]
+    pub(crate) fn clear_loads();
+
+    #[cfg(feature = "testing")]
+    #[wasm_bindgen(js_name = loadCount)]
+    pub(crate) fn load_count() -> u32;
 
     /// A fetch in flight: `done` resolves with `[status, text]` or rejects with
     /// `[kind, message]` (0 invalid request, 1 network, 2 timeout).

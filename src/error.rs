@@ -416,6 +416,46 @@ mod tests {
     }
 
     #[test]
+    fn messages_with_values_read_as_sentences() {
+        let cases: [(FintocError, &str); 6] = [
+            (
+                LoadError::Timeout { url: "https://js.fintoc.com/v1/".into(), after_ms: 15_000 }.into(),
+                "Fintoc.js did not load from https://js.fintoc.com/v1/ within 15000 ms; the network \
+                 may be slow: retry, or raise `LoadOptions::timeout`",
+            ),
+            (
+                SessionError::NotJson { body_excerpt: "<html>".into() }.into(),
+                "the session endpoint did not answer JSON (body: `<html>`); it should return the \
+                 Checkout Session (or {\"session_token\": …})",
+            ),
+            (
+                SessionError::MissingToken { body_excerpt: String::new() }.into(),
+                "the session endpoint's JSON has no usable `session_token`; return the Checkout \
+                 Session your backend created with its secret key (or {\"session_token\": …})",
+            ),
+            (
+                SessionError::Token(OptionsError::EmptySessionToken).into(),
+                "the session source returned an invalid token: the session token is empty: pass \
+                 the `session_token` of a Checkout Session created by your backend",
+            ),
+            (
+                OptionsError::Invalid { option: "country".into(), expected: "\"cl\" or \"mx\"" }.into(),
+                "option `country` must be \"cl\" or \"mx\"",
+            ),
+            (
+                WidgetError::Call { method: "open".into(), message: "boom".into() }.into(),
+                "the Fintoc widget's `open()` failed: boom",
+            ),
+        ];
+        for (error, message) in cases {
+            assert_eq!(error.to_string(), message);
+        }
+        let token = FintocError::from(SessionError::Token(OptionsError::SecretKey));
+        let source = std::error::Error::source(&token).map(ToString::to_string);
+        assert_eq!(source, Some(OptionsError::SecretKey.to_string()));
+    }
+
+    #[test]
     fn status_message_includes_excerpt_only_when_present() {
         let with = SessionError::Status {
             status: 500,

@@ -8,8 +8,10 @@
 //! after its `load` event is waited for, up to the timeout. Any failure clears the entry (and
 //! removes the tag if this crate injected it), so the next call retries cleanly.
 //!
-//! Side effects (DOM, timers, listeners) live in `start` and `watch_script`; URL matching is a
-//! pure function with table tests.
+//! The page side (finding or injecting the tag, the registry, waiting) is `loadScript` in
+//! `src/browser.js`, where it costs a fraction of its web-sys bindings; URL matching there has
+//! table tests (`tests/js/browser.test.mjs`). What each outcome means for the caller (which
+//! [`LoadError`], with the caller's timeout) is decided here.
 //!
 //! ```no_run
 //! use fintoc_wasm::load::{load_fintoc_with, LoadOptions};
@@ -19,14 +21,12 @@
 //! # Ok(()) }
 //! ```
 
-use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::browser;
 use crate::error::LoadError;
-use crate::task::Shared;
 
 /// Where Fintoc serves its widget script.
 pub const DEFAULT_SCRIPT_URL: &str = "https://js.fintoc.com/v1/";
@@ -158,7 +158,7 @@ pub async fn load_fintoc() -> Result<Fintoc, LoadError> {
 pub async fn load_fintoc_with(options: &LoadOptions) -> Result<Fintoc, LoadError> {
     match start(options)? {
         Started::Ready(fintoc) => Ok(fintoc),
-        Started::Pending(result) => result.wait().await,
+        Started::Pending(pending) => pending.wait().await,
     }
 }
 
@@ -173,125 +173,97 @@ pub fn preload(options: &LoadOptions) {
     let _ = start(options);
 }
 
-type LoadResult = Shared<Result<Fintoc, LoadError>>;
-
-struct Entry {
-    key: String,
-    id: u64,
-    result: LoadResult,
-}
-
-thread_local! {
-    /// One entry per script URL identity. A page loads one or two scripts at most, so a `Vec`
-    /// (no hashing code in the bundle) is the right map.
-    static REGISTRY: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
-    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
-    /// Script identities whose page-written tag already failed us once: the next attempt
-    /// injects the crate's own tag instead of waiting on that one again.
-    static DEAD_PAGE_TAGS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
-}
-
 enum Started {
     Ready(Fintoc),
-    Pending(LoadResult),
+    Pending(Pending),
 }
 
-/// The synchronous part of a load: reuse the global or a registry entry, else find or inject
-/// the `<script>` tag and attach its listeners right away (so `preload()` puts the tag in the
-/// page before it returns), register the load, and drive it with `spawn_local` (so it
-/// completes, and cleans up, even if every caller drops its future).
+/// A load in flight (shared with every other caller of the same script in `src/browser.js`).
+struct Pending {
+    reply: js_sys::Promise,
+    requested: String,
+    after_ms: u32,
+}
+
+impl Pending {
+    async fn wait(self) -> Result<Fintoc, LoadError> {
+        let reply = wasm_bindgen_futures::JsFuture::from(self.reply).await;
+        seam::finished(&self.requested);
+        let reply: js_sys::Array = reply
+            .ok()
+            .and_then(|r| r.dyn_into().ok())
+            .unwrap_or_default();
+        let code = reply.get(0).as_f64().unwrap_or(1.0);
+        let text = reply.get(1).as_string().unwrap_or_default();
+        if let Some(fintoc) = browser::window().and_then(|w| Fintoc::from_window(&w)) {
+            return Ok(fintoc);
+        }
+        Err(outcome_error(code, text, &self.requested, self.after_ms))
+    }
+}
+
+/// What `loadScript` (src/browser.js) answered, as the caller's error.
+fn outcome_error(code: f64, text: String, requested: &str, after_ms: u32) -> LoadError {
+    match code as u8 {
+        4 => LoadError::InvalidUrl {
+            url: requested.to_owned(),
+            reason: text,
+        },
+        3 => LoadError::Timeout {
+            url: text,
+            after_ms,
+        },
+        0 | 2 => LoadError::GlobalMissing { url: text },
+        _ => LoadError::Network { url: text },
+    }
+}
+
 fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     let window = browser::window().ok_or(LoadError::NotInBrowser)?;
     if let Some(fintoc) = Fintoc::from_window(&window) {
         return Ok(Started::Ready(fintoc));
     }
     let requested = seam::route(&options.url);
-    let url = absolute_url(&window, &requested)?;
-    let key = script_key(&url);
-    let existing = REGISTRY.with(|r| {
-        r.borrow()
-            .iter()
-            .find(|e| e.key == key)
-            .map(|e| e.result.clone())
-    });
-    if let Some(result) = existing {
-        return Ok(Started::Pending(result));
+    if requested.trim().is_empty() {
+        return Err(LoadError::InvalidUrl {
+            url: requested,
+            reason: "it is empty".into(),
+        });
     }
-    let document = window.document().ok_or(LoadError::NotInBrowser)?;
-    let adoptable = !DEAD_PAGE_TAGS.with(|d| d.borrow().contains(&key));
-    let found = adoptable.then(|| find_script(&document, &key)).flatten();
-    let (script, foreign) = match found {
-        Some(script) => (script, true),
-        None => (
-            inject_script(&document, &url, options.nonce.as_deref())
-                .map_err(|_| LoadError::Network { url: url.clone() })?,
-            false,
-        ),
-    };
     let after_ms = browser::timer_ms(options.timeout);
-    let outcome = watch_script(&script, after_ms);
-    let id = NEXT_ID.with(|n| {
-        n.set(n.get() + 1);
-        n.get()
-    });
-    let result = LoadResult::new();
-    REGISTRY.with(|r| {
-        r.borrow_mut().push(Entry {
-            key,
-            id,
-            result: result.clone(),
-        })
-    });
-    let done = result.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        let outcome = outcome.await;
-        let loaded = Fintoc::from_window(&window);
-        let result = match (outcome, loaded) {
-            (_, Some(fintoc)) => Ok(fintoc),
-            (Outcome::Failed, None) => Err(LoadError::Network { url }),
-            (Outcome::TimedOut, None) => Err(LoadError::Timeout { url, after_ms }),
-            // The script ran but `window.Fintoc` never appeared within the timeout.
-            (Outcome::Loaded | Outcome::LoadedWithoutGlobal, None) => {
-                Err(LoadError::GlobalMissing { url })
-            }
-        };
-        if result.is_err() {
-            // Only a tag this crate injected is ours to remove: a tag the page author wrote
-            // stays (removing it while it may still run could run Fintoc.js twice), but it is
-            // not waited on again: the next attempt injects the crate's own.
-            if foreign {
-                let key = script_key(&script.src());
-                DEAD_PAGE_TAGS.with(|d| d.borrow_mut().push(key));
-            } else {
-                script.remove();
-            }
-            REGISTRY.with(|r| r.borrow_mut().retain(|e| e.id != id));
-        }
-        seam::finished(&requested);
-        done.set(result);
-    });
-    Ok(Started::Pending(result))
+    let reply = browser::load_script(&requested, options.nonce.as_deref(), after_ms);
+    seam::started(&reply, &requested);
+    Ok(Started::Pending(Pending {
+        reply,
+        requested,
+        after_ms,
+    }))
 }
 
-/// Clears every registry entry (testing: a fresh page state without a reload).
 #[cfg(feature = "testing")]
 pub(crate) fn clear_registry() {
-    REGISTRY.with(|r| r.borrow_mut().clear());
-    DEAD_PAGE_TAGS.with(|d| d.borrow_mut().clear());
+    browser::clear_loads();
 }
 
-/// Number of loads currently registered (pending or done).
 #[cfg(feature = "testing")]
 pub(crate) fn registry_len() -> usize {
-    REGISTRY.with(|r| r.borrow().len())
+    browser::load_count() as usize
 }
 
-/// The one place where the `testing` harness reaches into loading: it may route a requested
-/// URL elsewhere (the sandbox, or a failing URL once) and hears when that load has finished.
-/// Without the feature both are identities the compiler removes.
+/// Where the `testing` feature's sandbox redirects loads (and learns that one finished, even a
+/// preload nobody awaits). Without it: the URL as given, nothing to tell.
 mod seam {
     #[cfg(feature = "testing")]
     pub(super) use crate::testing::{load_finished as finished, route_load as route};
+
+    #[cfg(feature = "testing")]
+    pub(super) fn started(reply: &js_sys::Promise, requested: &str) {
+        let (reply, requested) = (reply.clone(), requested.to_owned());
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(reply).await;
+            finished(&requested);
+        });
+    }
 
     #[cfg(not(feature = "testing"))]
     pub(super) fn route(url: &str) -> String {
@@ -299,206 +271,15 @@ mod seam {
     }
 
     #[cfg(not(feature = "testing"))]
+    pub(super) fn started(_reply: &js_sys::Promise, _requested: &str) {}
+
+    #[cfg(not(feature = "testing"))]
     pub(super) fn finished(_url: &str) {}
-}
-
-fn absolute_url(window: &web_sys::Window, url: &str) -> Result<String, LoadError> {
-    let invalid = |reason: String| LoadError::InvalidUrl {
-        url: url.to_owned(),
-        reason,
-    };
-    if url.trim().is_empty() {
-        return Err(invalid("it is empty".into()));
-    }
-    let base = window
-        .location()
-        .href()
-        .map_err(|e| invalid(browser::js_message(&e)))?;
-    web_sys::Url::new_with_base(url, &base)
-        .map(|u| u.href())
-        .map_err(|e| invalid(browser::js_message(&e)))
-}
-
-/// The identity of a script URL: scheme and host lower-cased, path without trailing slash,
-/// query and fragment dropped. `https://js.fintoc.com/v1/`, `…/v1` and `…/v1?x=1` are one
-/// script. `data:` URLs are compared whole. Never panics, whatever the page's tags hold.
-pub(crate) fn script_key(url: &str) -> String {
-    let url = url.trim();
-    // `.get`, not slicing: `src` of an invalid URL keeps its raw text, which may put a
-    // multi-byte character across byte 5 (`//[aé`).
-    if url
-        .get(..5)
-        .is_some_and(|s| s.eq_ignore_ascii_case("data:"))
-    {
-        return url.to_owned();
-    }
-    let url = url.split(['#', '?']).next().unwrap_or_default();
-    // `scheme://authority/path`: the scheme and authority are case-insensitive, the path is not.
-    // (Char searches only: a substring search would link a whole string-matching engine.)
-    let origin_end = url
-        .find(':')
-        .filter(|&i| url.get(i..i + 3) == Some("://"))
-        .map(|i| {
-            let authority = i + 3;
-            url.get(authority..)
-                .and_then(|rest| rest.find('/'))
-                .map_or(url.len(), |j| authority + j)
-        })
-        .unwrap_or(0);
-    let (origin, path) = url.split_at_checked(origin_end).unwrap_or(("", url));
-    let mut key = origin.to_ascii_lowercase();
-    key.push_str(path.trim_end_matches('/'));
-    key
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Outcome {
-    /// `window.Fintoc` exists.
-    Loaded,
-    /// The tag's `error` event.
-    Failed,
-    /// The tag's `load` fired but `window.Fintoc` did not appear before the timeout.
-    LoadedWithoutGlobal,
-    /// Neither `load` nor `error` within the timeout.
-    TimedOut,
-}
-
-/// Watches the tag from now on (`src/browser.js`): its `load`/`error`, the timeout, and
-/// `window.Fintoc` (polled every 50 ms: a tag the page wrote may have fired `load` already, and
-/// a script may define the global a moment after its `load`, so a `load` without the global
-/// keeps waiting, bounded by the timeout, before it counts as `GlobalMissing`).
-fn watch_script(
-    script: &web_sys::HtmlScriptElement,
-    after_ms: u32,
-) -> impl std::future::Future<Output = Outcome> {
-    let watching = wasm_bindgen_futures::JsFuture::from(browser::watch_script(script, after_ms));
-    async move {
-        match watching.await.ok().and_then(|code| code.as_f64()) {
-            Some(0.0) => Outcome::Loaded,
-            Some(1.0) => Outcome::Failed,
-            Some(2.0) => Outcome::LoadedWithoutGlobal,
-            _ => Outcome::TimedOut,
-        }
-    }
-}
-
-/// A tag in the page for the same script that can actually run (a classic or module script:
-/// not `type="text/plain"` as consent managers leave them, not `nomodule`).
-fn find_script(document: &web_sys::Document, key: &str) -> Option<web_sys::HtmlScriptElement> {
-    let scripts = document.query_selector_all("script[src]").ok()?;
-    (0..scripts.length())
-        .filter_map(|i| scripts.item(i))
-        .filter_map(|node| node.dyn_into::<web_sys::HtmlScriptElement>().ok())
-        .find(|script| {
-            runnable(&script.type_(), script.has_attribute("nomodule"))
-                && script_key(&script.src()) == key
-        })
-}
-
-/// Whether a `<script type=…>` runs as JavaScript.
-fn runnable(script_type: &str, nomodule: bool) -> bool {
-    let t = script_type.trim();
-    !nomodule
-        && (t.is_empty()
-            || t.eq_ignore_ascii_case("module")
-            || t.eq_ignore_ascii_case("text/javascript")
-            || t.eq_ignore_ascii_case("application/javascript"))
-}
-
-fn inject_script(
-    document: &web_sys::Document,
-    url: &str,
-    nonce: Option<&str>,
-) -> Result<web_sys::HtmlScriptElement, JsValue> {
-    let script: web_sys::HtmlScriptElement = document.create_element("script")?.dyn_into()?;
-    script.set_src(url);
-    script.set_async(true);
-    // Marks tags this crate injected (testing::reset removes them; handy when debugging).
-    script.set_attribute("data-fintoc-wasm", "")?;
-    if let Some(nonce) = nonce {
-        script.set_attribute("nonce", nonce)?;
-    }
-    let parent: web_sys::Node = match document.head() {
-        Some(head) => head.into(),
-        None => document
-            .body()
-            .map(Into::into)
-            .or_else(|| document.document_element().map(Into::into))
-            .ok_or(JsValue::NULL)?,
-    };
-    parent.append_child(&script)?;
-    Ok(script)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn script_key_table() {
-        let same = [
-            "https://js.fintoc.com/v1/",
-            "https://js.fintoc.com/v1",
-            "https://js.fintoc.com/v1?foo=bar",
-            "https://js.fintoc.com/v1/?foo=bar#x",
-            "HTTPS://JS.FINTOC.COM/v1/",
-            " https://js.fintoc.com/v1/ ",
-        ];
-        for url in same {
-            assert_eq!(script_key(url), "https://js.fintoc.com/v1", "{url}");
-        }
-        let different = [
-            "https://js.fintoc.com/v2/",
-            "https://js.fintoc.com/V1/",
-            "http://js.fintoc.com/v1/",
-            "https://js.fintoc.com.evil.example/v1/",
-            "https://evil.example/js.fintoc.com/v1/",
-            "https://js.fintoc.com/",
-        ];
-        for url in different {
-            assert_ne!(script_key(url), "https://js.fintoc.com/v1", "{url}");
-        }
-        assert_eq!(script_key("https://js.fintoc.com"), "https://js.fintoc.com");
-        assert_eq!(
-            script_key("https://js.fintoc.com/"),
-            "https://js.fintoc.com"
-        );
-        assert_eq!(
-            script_key("blob:http://127.0.0.1:8000/abc-123"),
-            "blob:http://127.0.0.1:8000/abc-123"
-        );
-        assert_eq!(
-            script_key("data:text/javascript,window.x=1?#"),
-            "data:text/javascript,window.x=1?#"
-        );
-    }
-
-    #[test]
-    fn script_key_never_panics_on_raw_page_text() {
-        for odd in [
-            "//[aé",
-            "daé",
-            "é",
-            "ñ://x/y",
-            "https://[é]/v1",
-            "http://",
-            "data:",
-            "",
-        ] {
-            let _ = script_key(odd);
-        }
-    }
-
-    #[test]
-    fn only_runnable_page_tags_are_adopted() {
-        for t in ["", "module", "text/javascript", " Application/JavaScript "] {
-            assert!(runnable(t, false), "{t:?}");
-        }
-        assert!(!runnable("", true), "nomodule");
-        for t in ["text/plain", "application/json", "text/x-template"] {
-            assert!(!runnable(t, false), "{t:?}");
-        }
-    }
 
     #[test]
     fn defaults_are_the_real_fintoc() {

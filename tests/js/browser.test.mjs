@@ -1,0 +1,60 @@
+// Unit tests of the pure parts of src/browser.js (node --test tests/js/): how the loader matches
+// script URLs and which page tags it may adopt. The page side is covered in tests/loader.rs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+// src/browser.js is an ES module without a package.json saying so: import a `.mjs` copy, which
+// every Node version reads as a module.
+const copy = join(mkdtempSync(join(tmpdir(), 'fintoc-wasm-')), 'browser.mjs');
+copyFileSync(new URL('../../src/browser.js', import.meta.url), copy);
+const { scriptKey, runnable } = await import(pathToFileURL(copy).href);
+
+test('spellings of one script URL share a key', () => {
+  for (const url of [
+    'https://js.fintoc.com/v1/',
+    'https://js.fintoc.com/v1',
+    'https://js.fintoc.com/v1?foo=bar',
+    'https://js.fintoc.com/v1/?foo=bar#x',
+    'HTTPS://JS.FINTOC.COM/v1/',
+    ' https://js.fintoc.com/v1/ ',
+  ]) {
+    assert.equal(scriptKey(url), 'https://js.fintoc.com/v1', url);
+  }
+});
+
+test('other scripts, look-alike hosts and other paths get other keys', () => {
+  for (const url of [
+    'https://js.fintoc.com/v2/',
+    'https://js.fintoc.com/V1/',
+    'http://js.fintoc.com/v1/',
+    'https://js.fintoc.com.evil.example/v1/',
+    'https://evil.example/js.fintoc.com/v1/',
+    'https://js.fintoc.com/',
+  ]) {
+    assert.notEqual(scriptKey(url), 'https://js.fintoc.com/v1', url);
+  }
+  assert.equal(scriptKey('https://js.fintoc.com'), 'https://js.fintoc.com');
+  assert.equal(scriptKey('https://js.fintoc.com/'), 'https://js.fintoc.com');
+  assert.equal(scriptKey('blob:http://127.0.0.1:8000/abc-123'), 'blob:http://127.0.0.1:8000/abc-123');
+  assert.equal(scriptKey('data:text/javascript,window.x=1?#'), 'data:text/javascript,window.x=1?#');
+});
+
+test('raw page text never throws', () => {
+  for (const odd of ['//[aé', 'daé', 'é', 'ñ://x/y', 'https://[é]/v1', 'http://', 'data:', '', null, undefined, 42]) {
+    assert.equal(typeof scriptKey(odd), 'string', String(odd));
+  }
+});
+
+test('only tags the browser runs are adopted', () => {
+  for (const t of ['', 'module', 'text/javascript', ' Application/JavaScript ']) {
+    assert.ok(runnable(t, false), JSON.stringify(t));
+  }
+  assert.ok(!runnable('', true), 'nomodule');
+  for (const t of ['text/plain', 'application/json', 'text/x-template']) {
+    assert.ok(!runnable(t, false), t);
+  }
+});
