@@ -1,6 +1,6 @@
-//! Three tiny async primitives, so the core needs no futures-util combinators (they were a fifth
-//! of its bundle): a value set once and awaited by any number of waiters, a wrapper that drops a
-//! future when cancelled, and a join of two futures.
+//! Two tiny async primitives, so the core needs no futures-util combinators (they were a fifth
+//! of its bundle): a value set once and awaited by any number of waiters, and a wrapper that
+//! drops a future when cancelled.
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
@@ -82,32 +82,6 @@ impl Cancel {
 }
 
 /// `future`, resolving to `None` (and dropping it, which aborts a fetch) once cancelled.
-/// Both outputs, once both futures are done (polled together: neither waits for the other).
-pub(crate) async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (std::pin::pin!(a), std::pin::pin!(b));
-    let (mut done_a, mut done_b) = (None, None);
-    poll_fn(move |cx| {
-        if done_a.is_none() {
-            if let Poll::Ready(v) = a.as_mut().poll(cx) {
-                done_a = Some(v);
-            }
-        }
-        if done_b.is_none() {
-            if let Poll::Ready(v) = b.as_mut().poll(cx) {
-                done_b = Some(v);
-            }
-        }
-        match (done_a.take(), done_b.take()) {
-            (Some(a), Some(b)) => Poll::Ready((a, b)),
-            (a, b) => {
-                (done_a, done_b) = (a, b);
-                Poll::Pending
-            }
-        }
-    })
-    .await
-}
-
 pub(crate) fn cancellable<F: Future>(
     future: F,
 ) -> (impl Future<Output = Option<F::Output>>, Cancel) {

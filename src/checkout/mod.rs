@@ -30,7 +30,7 @@ use crate::browser;
 use crate::error::{FintocError, LoadError, SessionError};
 use crate::load::{self, Fintoc};
 use crate::session::{SessionResponse, SessionToken};
-use crate::task::{cancellable, join, Cancel, Shared};
+use crate::task::{cancellable, Cancel, Shared};
 use crate::widget::{Callbacks, Payload, Widget, WidgetEvent};
 
 /// A checkout: prepares the widget, opens it, and tracks its [`CheckoutState`].
@@ -92,16 +92,20 @@ enum Phase {
 }
 
 struct Preparing {
-    /// Which preparation: the result of an older one is ignored.
+    /// Which preparation: results of an older one are ignored.
     id: u64,
     want_open: bool,
-    /// Stops the script wait and the session request (when this preparation is dropped).
-    request: Cancel,
+    loaded: Option<Result<Fintoc, LoadError>>,
+    session: Option<Result<SessionResponse, SessionError>>,
+    /// Aborts the session request in flight (when this preparation is dropped).
+    request: Option<Cancel>,
 }
 
 impl Drop for Preparing {
     fn drop(&mut self) {
-        self.request.cancel();
+        if let Some(request) = self.request.take() {
+            request.cancel();
+        }
     }
 }
 
@@ -130,6 +134,11 @@ impl Phase {
     fn holds(&self, widget: &Rc<Widget>) -> bool {
         self.widget().is_some_and(|w| Rc::ptr_eq(&w, widget))
     }
+}
+
+enum Arrival {
+    Script(Result<Fintoc, LoadError>),
+    Session(Result<SessionResponse, SessionError>),
 }
 
 impl Checkout {
@@ -512,29 +521,65 @@ impl Inner {
         };
         // The `<script>` goes into the page now; the task below joins that load.
         load::preload(&load);
-        let fresh = self.fresh_session();
         let weak = Rc::downgrade(self);
-        // One task waits for both: the token request runs while the script loads, and the
-        // widget is created when the slower of the two is in.
-        let (both, request) = cancellable(async move {
-            let session = async move {
-                match fresh {
-                    Some(session) => Ok(session),
-                    None => source.get().await,
-                }
-            };
-            join(load::load_fintoc_with(&load), session).await
-        });
+        let (session, request) = match self.fresh_session() {
+            Some(session) => (Some(Ok(session)), None),
+            None => {
+                let (request, cancel) = cancellable(async move { source.get().await });
+                let weak = weak.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let (Some(result), Some(inner)) = (request.await, weak.upgrade()) {
+                        inner.arrived(id, Arrival::Session(result));
+                    }
+                });
+                (None, Some(cancel))
+            }
+        };
+        // Both requests are out in this same turn: the token request runs while the script
+        // loads.
         wasm_bindgen_futures::spawn_local(async move {
-            if let (Some((loaded, session)), Some(inner)) = (both.await, weak.upgrade()) {
-                inner.finish(id, loaded, session);
+            let result = load::load_fintoc_with(&load).await;
+            if let Some(inner) = weak.upgrade() {
+                inner.arrived(id, Arrival::Script(result));
             }
         });
         self.set_phase(Phase::Preparing(Preparing {
             id,
             want_open,
+            loaded: None,
+            session,
             request,
         }));
+    }
+
+    fn arrived(self: &Rc<Self>, id: u64, arrival: Arrival) {
+        let both = {
+            let mut phase = self.phase.borrow_mut();
+            let Phase::Preparing(p) = &mut *phase else {
+                return;
+            };
+            if p.id != id {
+                return;
+            }
+            match arrival {
+                Arrival::Script(result) => p.loaded = Some(result),
+                Arrival::Session(result) => {
+                    p.session = Some(result);
+                    p.request = None;
+                }
+            }
+            match (p.loaded.take(), p.session.take()) {
+                (Some(loaded), Some(session)) => Some((loaded, session)),
+                (loaded, session) => {
+                    p.loaded = loaded;
+                    p.session = session;
+                    None
+                }
+            }
+        };
+        if let Some((loaded, session)) = both {
+            self.finish(id, loaded, session);
+        }
     }
 
     /// Both the script and the session are in: create the widget (hidden), then open it if
@@ -545,10 +590,6 @@ impl Inner {
         loaded: Result<Fintoc, LoadError>,
         session: Result<SessionResponse, SessionError>,
     ) {
-        let current = matches!(&*self.phase.borrow(), Phase::Preparing(p) if p.id == id);
-        if !current {
-            return;
-        }
         let session = match session {
             Ok(session) => session,
             Err(e) => return self.set_phase(Phase::Failed(e.into())),
