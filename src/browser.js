@@ -36,20 +36,24 @@ export function runnable(type, nomodule) {
 var loads = new Map(); // key -> Promise<[code, text]>
 var deadPageTags = new Set();
 
-// Loads `url` once per page. Resolves with [code, text]: 0 window.Fintoc is there; 1 the tag's
-// `error` event (or it could not be inserted); 2 it loaded without defining window.Fintoc;
-// 3 neither before `timeoutMs`; 4 the URL is invalid (`text` says why). For 0-3 `text` is the
-// absolute URL.
+// Loads `url` once per page. Resolves with [code, text, timeoutMs]: code 0 window.Fintoc is
+// there; 1 the tag's `error` event (or it could not be inserted); 2 it loaded without defining
+// window.Fintoc; 3 neither before the timeout; 4 the URL is invalid (`text` says why). For 0-3
+// `text` is the absolute URL; `timeoutMs` is the timeout of the load that ran (callers joining a
+// load share its timer).
 export function loadScript(url, nonce, timeoutMs) {
   var abs;
   try {
     abs = new URL(url, window.location.href).href;
   } catch (e) {
-    return Promise.resolve([4, String((e && e.message) || e)]);
+    return Promise.resolve([4, String((e && e.message) || e), timeoutMs]);
   }
   var key = scriptKey(abs);
   var pending = loads.get(key);
-  if (pending) return pending;
+  if (pending && !(pending.loaded && !hasFintoc())) return pending;
+  // No load yet, or one that succeeded but the page has since lost window.Fintoc (a teardown,
+  // another script): load again, with a tag of our own.
+  if (pending) deadPageTags.add(key);
   var script = null;
   var foreign = false;
   if (!deadPageTags.has(key)) {
@@ -71,18 +75,22 @@ export function loadScript(url, nonce, timeoutMs) {
       if (nonce != null) script.setAttribute('nonce', nonce);
       (document.head || document.body || document.documentElement).appendChild(script);
     } catch (e) {
-      return Promise.resolve([1, abs]);
+      return Promise.resolve([1, abs, timeoutMs]);
     }
   }
-  pending = watchScript(script, timeoutMs).then(function (code) {
-    if (hasFintoc()) return [0, abs];
-    if (foreign) deadPageTags.add(scriptKey(script.src));
+  var load = watchScript(script, timeoutMs).then(function (code) {
+    if (hasFintoc()) {
+      load.loaded = true;
+      return [0, abs, timeoutMs];
+    }
+    if (foreign) deadPageTags.add(key);
     else script.remove();
-    loads.delete(key);
-    return [code === 0 ? 2 : code, abs];
+    // Only this load's own entry: a newer load of the same script may have replaced it.
+    if (loads.get(key) === load) loads.delete(key);
+    return [code === 0 ? 2 : code, abs, timeoutMs];
   });
-  loads.set(key, pending);
-  return pending;
+  loads.set(key, load);
+  return load;
 }
 
 // For the `testing` feature: forget every load (a fresh page, as far as the loader knows).

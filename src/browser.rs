@@ -11,7 +11,9 @@ use wasm_bindgen::{JsCast, JsValue};
 extern "C" {
     /// Resolves with 0 (loaded, `window.Fintoc` there), 1 (error event), 2 (loaded, no global
     /// before the timeout) or 3 (timed out).
-    /// One load per script URL (see `loadScript`): resolves with `[code, text]`.
+    /// One load per script URL (see `loadScript`): resolves with `[code, text, timeoutMs]`
+    /// (0 loaded, 1 network, 2 no global, 3 timed out, 4 invalid URL; `text` the absolute URL or
+    /// why the URL is invalid; the timeout of the load that ran).
     #[wasm_bindgen(js_name = loadScript)]
     pub(crate) fn load_script(url: &str, nonce: Option<&str>, timeout_ms: u32) -> js_sys::Promise;
 

@@ -45,8 +45,6 @@
 //!
 //! ## Features
 //! - `js`: `js::create_checkout`, the JavaScript API (the npm package `fintoc-wasm`).
-//! - `npm`: `js` plus a smaller global allocator (talc); only for building the npm package,
-//!   never in a Rust shop (the allocator is the application's choice).
 //! - `testing`: `testing::Sandbox`, a fake Fintoc for your own wasm-bindgen tests (offline).
 //! - `leptos`: `leptos::FintocCheckout` and `leptos::use_fintoc_checkout` for Leptos 0.8.
 //! - `yew`: `yew::FintocCheckout` and `yew::use_fintoc_checkout` for Yew 0.23.
@@ -57,12 +55,10 @@
 #![warn(rust_2018_idioms)]
 
 // The npm package is a whole application, so it may pick the allocator: talc is a few kB
-// smaller than the standard dlmalloc and just as suitable for a page's few allocations.
-#[cfg(all(
-    feature = "npm",
-    target_arch = "wasm32",
-    not(target_feature = "atomics")
-))]
+// smaller than the standard dlmalloc and just as suitable for a page's few allocations. Only
+// `scripts/build-npm` sets `--cfg fintoc_npm`: no Cargo feature (which any crate in a shop's
+// graph could enable) replaces a Rust shop's allocator.
+#[cfg(all(fintoc_npm, target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 

@@ -187,18 +187,25 @@ struct Pending {
 
 impl Pending {
     async fn wait(self) -> Result<Fintoc, LoadError> {
+        // `loadScript` always resolves with an array; anything else (a throwing `window.Fintoc`
+        // getter, say) reads as a network failure of the requested URL.
         let reply = wasm_bindgen_futures::JsFuture::from(self.reply).await;
         seam::finished(&self.requested);
         let reply: js_sys::Array = reply
             .ok()
             .and_then(|r| r.dyn_into().ok())
             .unwrap_or_default();
-        let code = reply.get(0).as_f64().unwrap_or(1.0);
-        let text = reply.get(1).as_string().unwrap_or_default();
         if let Some(fintoc) = browser::window().and_then(|w| Fintoc::from_window(&w)) {
             return Ok(fintoc);
         }
-        Err(outcome_error(code, text, &self.requested, self.after_ms))
+        let code = reply.get(0).as_f64().unwrap_or(1.0);
+        let text = reply
+            .get(1)
+            .as_string()
+            .unwrap_or_else(|| self.requested.clone());
+        // The timer that ran: a caller joining a load already under way shares its timeout.
+        let after_ms = reply.get(2).as_f64().map_or(self.after_ms, |ms| ms as u32);
+        Err(outcome_error(code, text, &self.requested, after_ms))
     }
 }
 
@@ -223,6 +230,8 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     if let Some(fintoc) = Fintoc::from_window(&window) {
         return Ok(Started::Ready(fintoc));
     }
+    // A worker-like global with `window` but no document: nowhere to put a <script>.
+    window.document().ok_or(LoadError::NotInBrowser)?;
     let requested = seam::route(&options.url);
     if requested.trim().is_empty() {
         return Err(LoadError::InvalidUrl {

@@ -194,6 +194,48 @@ async fn a_slow_script_times_out_and_a_later_load_retries() {
 }
 
 #[wasm_bindgen_test]
+async fn a_caller_joining_a_load_is_told_the_timeout_that_ran() {
+    fresh_page();
+    let id = unique_id("joined");
+    let url = format!("{}/script?id={id}&delay=3000&kind=noglobal", server());
+    // A preload with a short timeout, then a caller with a long one: they share the first load.
+    preload(&options(&url).timeout(Duration::from_millis(200)));
+    let err = within(
+        5_000,
+        "the joined load",
+        load_fintoc_with(&options(&url).timeout(Duration::from_secs(60))),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err,
+        LoadError::Timeout {
+            url: url.clone(),
+            after_ms: 200
+        },
+        "the message must name the timer that expired, not the caller's own"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_page_that_lost_window_fintoc_after_a_load_gets_it_loaded_again() {
+    fresh_page();
+    let id = unique_id("lost");
+    let url = script_url(&id, 0);
+    load_fintoc_with(&options(&url)).await.unwrap();
+    // A teardown (or another script) removes the global the load had brought.
+    js("delete window.Fintoc;");
+    let again = within(5_000, "the second load", load_fintoc_with(&options(&url))).await;
+    assert!(again.is_ok(), "{again:?}");
+    assert!(fintoc_global_exists());
+    assert_eq!(
+        count_events(&id, "script-start").await,
+        2,
+        "the script ran again"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_nonce_is_set_on_the_injected_tag() {
     fresh_page();
     let id = unique_id("nonce");
@@ -294,8 +336,8 @@ async fn odd_script_tags_in_the_page_never_panic_the_loader() {
         "ñ://x/y",
     ];
     for src in odd {
+        // Runnable tags (no `type`): the loader compares their URLs with the one it wants.
         let tag = document().create_element("script").unwrap();
-        tag.set_attribute("type", "text/plain").unwrap(); // in the page, never run
         tag.set_attribute("src", src).unwrap();
         tag.set_attribute("data-odd", "").unwrap();
         document().head().unwrap().append_child(&tag).unwrap();

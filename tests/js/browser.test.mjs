@@ -1,17 +1,19 @@
 // Unit tests of the pure parts of src/browser.js (node --test tests/js/): how the loader matches
 // script URLs and which page tags it may adopt. The page side is covered in tests/loader.rs.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 // src/browser.js is an ES module without a package.json saying so: import a `.mjs` copy, which
 // every Node version reads as a module.
-const copy = join(mkdtempSync(join(tmpdir(), 'fintoc-wasm-')), 'browser.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'fintoc-wasm-'));
+const copy = join(dir, 'browser.mjs');
 copyFileSync(new URL('../../src/browser.js', import.meta.url), copy);
 const { scriptKey, runnable } = await import(pathToFileURL(copy).href);
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('spellings of one script URL share a key', () => {
   for (const url of [
