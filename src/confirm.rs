@@ -16,6 +16,10 @@
 //! }
 //! # }
 //! ```
+//!
+//! In a component, [`Confirm::spawn`] runs it in the background and hands back a [`Confirming`]
+//! handle: keep it in the component's state, and dropping it (the component unmounts, a new
+//! payment starts) stops the polling at once, so no loop outlives the page that asked.
 
 use std::rc::Rc;
 use std::time::Duration;
@@ -120,6 +124,32 @@ impl Confirm {
         }
     }
 
+    /// Runs [`run`](Self::run) in the background and calls `done` with the result — unless the
+    /// returned [`Confirming`] is dropped first: then the request in flight is aborted, no
+    /// timer or request follows, and `done` is never called.
+    ///
+    /// ```no_run
+    /// use fintoc_wasm::confirm::{Confirm, Confirmation};
+    ///
+    /// # fn after_success(order_id: &str) {
+    /// let confirming = Confirm::order(format!("/api/orders/{order_id}")).spawn(|result| {
+    ///     if let Confirmation::Confirmed(_) = result { /* "¡Pago confirmado!" */ }
+    /// });
+    /// // Keep `confirming` with the component; dropping it stops the polling.
+    /// drop(confirming);
+    /// # }
+    /// ```
+    pub fn spawn(&self, done: impl FnOnce(Confirmation) + 'static) -> Confirming {
+        let this = self.clone();
+        let (run, cancel) = crate::task::cancellable(async move { this.run().await });
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Some(result) = run.await {
+                done(result);
+            }
+        });
+        Confirming { cancel }
+    }
+
     /// One request; `None` when it failed (offline a moment, a 5xx): the next round asks again.
     async fn ask(&self) -> Option<Payload> {
         let headers = js_sys::Array::of2(&"Accept".into(), &"application/json".into());
@@ -147,6 +177,31 @@ fn default_read(order: &Payload) -> Verdict {
                 .or_else(|| Some(status.to_owned())),
         ),
         _ => Verdict::Pending,
+    }
+}
+
+/// A confirmation running in the background ([`Confirm::spawn`]); dropping it stops it.
+///
+/// ```no_run
+/// # fn f(confirm: fintoc_wasm::confirm::Confirm) {
+/// let confirming = confirm.spawn(|_| {});
+/// drop(confirming); // no more requests, no callback
+/// # }
+/// ```
+#[must_use = "dropping a Confirming stops the polling at once"]
+pub struct Confirming {
+    cancel: crate::task::Cancel,
+}
+
+impl Drop for Confirming {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+impl std::fmt::Debug for Confirming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Confirming").finish_non_exhaustive()
     }
 }
 

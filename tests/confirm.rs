@@ -108,3 +108,39 @@ async fn dropping_the_future_stops_the_polling() {
         "and stopped when dropped"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_spawned_confirmation_calls_back_with_the_result() {
+    let id = unique_id("spawned");
+    let (tx, rx) = futures::channel::oneshot::channel();
+    let _confirming = order(&id, "&final=paid&after=2").spawn(move |result| {
+        let _ = tx.send(result);
+    });
+    let result = within(10_000, "the spawned confirmation", rx).await;
+    assert!(
+        matches!(result, Ok(Confirmation::Confirmed(_))),
+        "{result:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_handle_stops_the_polling_and_never_calls_back() {
+    let id = unique_id("handle");
+    let called = std::rc::Rc::new(std::cell::Cell::new(false));
+    let confirming = order(&id, "&final=paid&after=30").spawn({
+        let called = called.clone();
+        move |_| called.set(true)
+    });
+    sleep(300).await;
+    // The component that asked unmounted before the webhook landed.
+    drop(confirming);
+    let polls = count_events(&id, "order-poll").await;
+    assert!(polls >= 2, "it was polling: {polls}");
+    sleep(1_000).await;
+    assert_eq!(
+        count_events(&id, "order-poll").await,
+        polls,
+        "no request after the drop"
+    );
+    assert!(!called.get(), "no callback after the drop");
+}
