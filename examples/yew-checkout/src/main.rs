@@ -7,6 +7,9 @@
 //! - `GET /api/orders/{id}` → the order, polled after `onSuccess` until the **webhook** has marked
 //!   it paid, failed or expired. The page never trusts `onSuccess` alone.
 
+use std::time::Duration;
+
+use fintoc_wasm::confirm::{Confirm, Confirmation, Confirming, Verdict};
 use fintoc_wasm::session::SessionResponse;
 use fintoc_wasm::widget::Country;
 use fintoc_wasm::yew::FintocCheckout;
@@ -55,7 +58,7 @@ struct CheckoutRequest {
     items: Vec<CartItem>,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 struct Order {
     id: String,
     status: String,
@@ -76,6 +79,8 @@ enum Payment {
     /// Paid, but the shop must look at it (a payment after the order closed, another amount):
     /// the shop contacts the customer.
     Review(Order),
+    /// The webhook had not decided by the deadline: the result goes out by email.
+    StillPending(String),
 }
 
 async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
@@ -139,6 +144,8 @@ fn Shop(props: &ShopProps) -> Html {
         })
     };
     let order_id = use_mut_ref(|| None::<String>);
+    // The confirmation under way: replaced by the next one, dropped (stopped) on unmount.
+    let confirming = use_mut_ref(|| None::<Confirming>);
     let cart_id = use_memo((), |_| random_id());
     let payment = use_state(|| Payment::None);
 
@@ -165,11 +172,14 @@ fn Shop(props: &ShopProps) -> Html {
     let change = |index: usize, delta: i32| {
         let quantities = quantities.clone();
         let payment = payment.clone();
+        let confirming = confirming.clone();
         Callback::from(move |_: MouseEvent| {
             let mut next = (*quantities).clone();
             next[index] = next[index].saturating_add_signed(delta).min(20);
             quantities.set(next);
             payment.set(Payment::None);
+            // A new cart: what the last payment's webhook says no longer shows here.
+            confirming.borrow_mut().take();
         })
     };
 
@@ -181,25 +191,27 @@ fn Shop(props: &ShopProps) -> Html {
         })
     };
     let on_success = {
-        let order_id = order_id.clone();
-        let payment = payment.clone();
+        let (order_id, payment, confirming) =
+            (order_id.clone(), payment.clone(), confirming.clone());
         Callback::from(move |_: Payload| {
             let Some(id) = order_id.borrow().clone() else {
                 return;
             };
             payment.set(Payment::Confirming(id.clone()));
-            let payment = payment.clone();
-            wasm_bindgen_futures::spawn_local(poll_order(id, payment, 600));
+            let handle =
+                confirm_order(&id, 600, payment.clone(), Payment::StillPending(id.clone()));
+            *confirming.borrow_mut() = Some(handle);
         })
     };
-    // After a rejected payment the widget also exits: poll a little while so the shopper sees
+    // After a rejected payment the widget also exits: ask a little while so the shopper sees
     // what the webhook says instead of just "closed".
     let on_exit = {
-        let order_id = order_id.clone();
-        let payment = payment.clone();
+        let (order_id, payment, confirming) =
+            (order_id.clone(), payment.clone(), confirming.clone());
         Callback::from(move |_: Payload| {
             if let Some(id) = order_id.borrow().clone() {
-                wasm_bindgen_futures::spawn_local(poll_order(id, payment.clone(), 15));
+                let handle = confirm_order(&id, 15, payment.clone(), Payment::None);
+                *confirming.borrow_mut() = Some(handle);
             }
         })
     };
@@ -289,6 +301,11 @@ fn PaymentStatus(props: &PaymentStatusProps) -> Html {
                 { format!("Recibimos un pago para el pedido {} que debemos revisar; te contactaremos.", order.id) }
             </p>
         },
+        Payment::StillPending(id) => html! {
+            <p class="notice" role="status" data-order={id.clone()} data-payment="still_pending">
+                { "Tu banco aún no confirma el pago. Te enviaremos el resultado por correo; no pagues de nuevo." }
+            </p>
+        },
         Payment::NotPaid(order) => html! {
             <p class="notice notice--error" role="status" data-order={order.id.clone()} data-payment={order.status.clone()}>
                 { if order.status == "expired" {
@@ -301,28 +318,40 @@ fn PaymentStatus(props: &PaymentStatusProps) -> Html {
     }
 }
 
-/// Polls the order every second (at most `tries` times) until the webhook has decided it.
-async fn poll_order(id: String, payment: UseStateHandle<Payment>, tries: u32) {
-    for _ in 0..tries {
-        gloo_timers::future::TimeoutFuture::new(1_000).await;
-        let Ok(response) = gloo_net::http::Request::get(&format!("/api/orders/{id}"))
-            .send()
-            .await
-        else {
-            continue;
-        };
-        let Ok(order) = response.json::<Order>().await else {
-            continue;
-        };
-        match order.status.as_str() {
-            "paid" => return payment.set(Payment::Paid(order)),
-            "failed" | "expired" => return payment.set(Payment::NotPaid(order)),
-            "paid_after_close" | "amount_mismatch" | "needs_review" => {
-                return payment.set(Payment::Review(order))
+/// Asks the shop's order endpoint (about every second, for at most `seconds`) until its webhook
+/// handler has decided the order; shows the answer, or `at_deadline`. Dropping the handle stops it.
+fn confirm_order(
+    id: &str,
+    seconds: u64,
+    payment: UseStateHandle<Payment>,
+    at_deadline: Payment,
+) -> Confirming {
+    Confirm::order(format!("/api/orders/{id}"))
+        .interval(Duration::from_secs(1), Duration::from_secs(1))
+        .deadline(Duration::from_secs(seconds))
+        // Paid orders the shop must look at are decided too: they are not "still pending".
+        .read(|order| match order.string("status").as_deref() {
+            Some("paid" | "paid_after_close" | "amount_mismatch" | "needs_review") => {
+                Verdict::Confirmed
             }
-            _ => {}
-        }
-    }
+            Some(status @ ("failed" | "expired")) => Verdict::NotPaid(Some(status.to_owned())),
+            _ => Verdict::Pending,
+        })
+        .spawn(move |result| {
+            let order = |o: &Payload| Order {
+                id: o.string("id").unwrap_or_default(),
+                status: o.string("status").unwrap_or_default(),
+                amount: o.number("amount").unwrap_or(0.0) as u64,
+            };
+            payment.set(match result {
+                Confirmation::Confirmed(o) if o.string("status").as_deref() == Some("paid") => {
+                    Payment::Paid(order(&o))
+                }
+                Confirmation::Confirmed(o) => Payment::Review(order(&o)),
+                Confirmation::NotPaid { order: o, .. } => Payment::NotPaid(order(&o)),
+                Confirmation::StillPending => at_deadline,
+            })
+        })
 }
 
 /// A random id (32 hex digits) from the browser's CSPRNG.
