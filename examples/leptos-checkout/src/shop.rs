@@ -1,5 +1,8 @@
 //! The shop (browser only).
 
+use std::time::Duration;
+
+use fintoc_wasm::confirm::{Confirm, Confirmation, Confirming, Verdict};
 use fintoc_wasm::error::SessionError;
 use fintoc_wasm::leptos::FintocCheckout;
 use fintoc_wasm::session::parse_session_response;
@@ -35,7 +38,7 @@ struct CartItem {
     quantity: u32,
 }
 
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 struct Order {
     id: String,
     status: String,
@@ -50,6 +53,8 @@ enum Payment {
     Paid(Order),
     NotPaid(Order),
     Review(Order),
+    /// The webhook had not decided by the deadline: the result goes out by email.
+    StillPending(String),
 }
 
 fn clp(amount: u64) -> String {
@@ -180,21 +185,21 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
         })
     });
 
-    // Each poll belongs to a generation: a newer poll (or a cart change) retires older ones.
-    let generation = StoredValue::new(0u64);
-    let next_poll = move || {
-        generation.update_value(|g| *g += 1);
-        generation.get_value()
-    };
+    // The confirmation under way: replaced by the next one, dropped (stopped) by a cart change
+    // or with the shop.
+    let confirming = StoredValue::new_local(None::<Confirming>);
     let on_success = move |_: Payload| {
         if let Some(id) = order_id.get_untracked() {
             payment.set(Payment::Confirming(id.clone()));
-            spawn_local(poll_order(id, payment, generation, next_poll(), 600));
+            let at_deadline = Payment::StillPending(id.clone());
+            confirming.set_value(Some(confirm_order(&id, 600, payment, at_deadline)));
         }
     };
+    // After a rejected payment the widget also exits: ask a little while so the shopper sees
+    // what the webhook says instead of just "closed".
     let on_exit = move |_: Payload| {
         if let Some(id) = order_id.get_untracked() {
-            spawn_local(poll_order(id, payment, generation, next_poll(), 15));
+            confirming.set_value(Some(confirm_order(&id, 15, payment, Payment::None)));
         }
     };
     let on_error = move |e: FintocError| {
@@ -209,7 +214,7 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
                 *q = q.saturating_add_signed(delta).min(20);
             }
         });
-        generation.update_value(|g| *g += 1); // a new cart: older polls stop
+        confirming.set_value(None); // a new cart: the last payment's confirmation stops
         payment.set(Payment::None);
     };
 
@@ -285,6 +290,12 @@ fn status(payment: Payment) -> impl IntoView {
             </p>
         }
         .into_any(),
+        Payment::StillPending(id) => view! {
+            <p class="notice" role="status" data-order=id data-payment="still_pending">
+                "Tu banco aún no confirma el pago. Te enviaremos el resultado por correo; no pagues de nuevo."
+            </p>
+        }
+        .into_any(),
         Payment::NotPaid(order) => {
             let text = if order.status == "expired" {
                 "La sesión de pago expiró; no se cobró nada. Puedes intentarlo de nuevo."
@@ -301,42 +312,38 @@ fn status(payment: Payment) -> impl IntoView {
     }
 }
 
-/// Polls the order every second (at most `tries` times) until the webhook has decided it; stops
-/// when the page that asked is gone (its signal disposed) or a newer poll took over.
-async fn poll_order(
-    id: String,
+/// Asks the shop's order endpoint (about every second, for at most `seconds`) until its webhook
+/// handler has decided the order; shows the answer, or `at_deadline`. Dropping the handle stops it.
+fn confirm_order(
+    id: &str,
+    seconds: u64,
     payment: RwSignal<Payment>,
-    generation: StoredValue<u64>,
-    mine: u64,
-    tries: u32,
-) {
-    let current = move || generation.try_get_value() == Some(mine);
-    for _ in 0..tries {
-        gloo_timers::future::TimeoutFuture::new(1_000).await;
-        if !current() || payment.try_get_untracked().is_none() {
-            return;
-        }
-        let Ok(order) = get_json::<Order>(&format!("/api/orders/{id}")).await else {
-            continue;
-        };
-        if !current() {
-            return;
-        }
-        let next = match order.status.as_str() {
-            "paid" => Payment::Paid(order),
-            "failed" | "expired" => Payment::NotPaid(order),
-            "paid_after_close" | "amount_mismatch" | "needs_review" => Payment::Review(order),
-            _ => continue,
-        };
-        payment.try_set(next);
-        return;
-    }
-    if current() && matches!(payment.try_get_untracked(), Some(Payment::Confirming(_))) {
-        // The webhook has not arrived: the shop will write when it does.
-        payment.try_set(Payment::Review(Order {
-            id,
-            status: "pending".into(),
-            amount: 0,
-        }));
-    }
+    at_deadline: Payment,
+) -> Confirming {
+    Confirm::order(format!("/api/orders/{id}"))
+        .interval(Duration::from_secs(1), Duration::from_secs(1))
+        .deadline(Duration::from_secs(seconds))
+        // Paid orders the shop must look at are decided too: they are not "still pending".
+        .read(|order| match order.string("status").as_deref() {
+            Some("paid" | "paid_after_close" | "amount_mismatch" | "needs_review") => {
+                Verdict::Confirmed
+            }
+            Some(status @ ("failed" | "expired")) => Verdict::NotPaid(Some(status.to_owned())),
+            _ => Verdict::Pending,
+        })
+        .spawn(move |result| {
+            let order = |o: &Payload| Order {
+                id: o.string("id").unwrap_or_default(),
+                status: o.string("status").unwrap_or_default(),
+                amount: o.number("amount").unwrap_or(0.0) as u64,
+            };
+            payment.try_set(match result {
+                Confirmation::Confirmed(o) if o.string("status").as_deref() == Some("paid") => {
+                    Payment::Paid(order(&o))
+                }
+                Confirmation::Confirmed(o) => Payment::Review(order(&o)),
+                Confirmation::NotPaid { order: o, .. } => Payment::NotPaid(order(&o)),
+                Confirmation::StillPending => at_deadline,
+            });
+        })
 }
