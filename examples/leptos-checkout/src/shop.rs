@@ -1,90 +1,17 @@
 //! The shop (browser only).
 
-use std::time::Duration;
-
-use fintoc_wasm::confirm::{Confirm, Confirmation, Confirming, Verdict};
+use fintoc_wasm::confirm::Confirming;
 use fintoc_wasm::error::SessionError;
 use fintoc_wasm::leptos::FintocCheckout;
 use fintoc_wasm::session::parse_session_response;
 use fintoc_wasm::widget::Country;
-use fintoc_wasm::{Currency, FintocError, LoadOptions, Payload, SessionSource};
+use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionSource};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Product {
-    id: String,
-    name: String,
-    description: String,
-    price: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Catalogue {
-    products: Vec<Product>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct ShopConfig {
-    public_key: String,
-    script_url: String,
-    mode: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-struct CartItem {
-    product_id: String,
-    quantity: u32,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-struct Order {
-    id: String,
-    status: String,
-    amount: u64,
-}
-
-/// What the page tells the shopper about the payment.
-#[derive(Clone, Debug, PartialEq)]
-enum Payment {
-    None,
-    Confirming(String),
-    Paid(Order),
-    NotPaid(Order),
-    Review(Order),
-    /// The webhook had not decided by the deadline: the result goes out by email.
-    StillPending(String),
-}
-
-fn clp(amount: u64) -> String {
-    Currency::Clp.format(amount)
-}
-
-async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
-    let response = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
-    }
-    response.json::<T>().await.map_err(|e| e.to_string())
-}
-
-/// A random id (32 hex digits) from the browser's CSPRNG: one purchase.
-fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use shop_common::{
+    clp, confirm_order, get_json, random_id, CartItem, Catalogue, CheckoutRequest, Payment,
+    Product, ShopConfig,
+};
 
 pub fn run() {
     leptos::mount::mount_to_body(App);
@@ -150,17 +77,17 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
                 .sum()
         })
     };
-    let paying = move || {
-        matches!(
-            payment.get(),
-            Payment::Confirming(_) | Payment::Paid(_) | Payment::Review(_)
-        )
-    };
+    let paying = move || payment.with(Payment::locks_the_cart);
 
     // The shop's own session function: it posts the cart and keeps the order id the server
     // answers with. Its key is the cart: another cart is another purchase (a new widget).
     let session = Signal::derive_local(move || {
-        let body = serde_json::json!({ "cart_id": cart_id, "items": items() }).to_string();
+        let request = CheckoutRequest {
+            cart_id: cart_id.clone(),
+            items: items(),
+        };
+        // Strings and numbers: serializing cannot fail.
+        let body = serde_json::to_string(&request).unwrap_or_default();
         SessionSource::from_fn(body.clone(), move || {
             let body = body.clone();
             async move {
@@ -192,14 +119,20 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
         if let Some(id) = order_id.get_untracked() {
             payment.set(Payment::Confirming(id.clone()));
             let at_deadline = Payment::StillPending(id.clone());
-            confirming.set_value(Some(confirm_order(&id, 600, payment, at_deadline)));
+            let show = move |p| {
+                payment.try_set(p);
+            };
+            confirming.set_value(Some(confirm_order(&id, 600, at_deadline, show)));
         }
     };
     // After a rejected payment the widget also exits: ask a little while so the shopper sees
     // what the webhook says instead of just "closed".
     let on_exit = move |_: Payload| {
         if let Some(id) = order_id.get_untracked() {
-            confirming.set_value(Some(confirm_order(&id, 15, payment, Payment::None)));
+            let show = move |p| {
+                payment.try_set(p);
+            };
+            confirming.set_value(Some(confirm_order(&id, 15, Payment::None, show)));
         }
     };
     let on_error = move |e: FintocError| {
@@ -270,80 +203,9 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
 }
 
 fn status(payment: Payment) -> impl IntoView {
-    match payment {
-        Payment::None => ().into_any(),
-        Payment::Confirming(id) => view! {
-            <p class="notice" role="status" data-order=id data-payment="confirming">
-                "Estamos confirmando tu pago con el banco…"
-            </p>
+    payment.notice().map(|n| {
+        view! {
+            <p class=n.class role="status" data-order=n.order data-payment=n.state>{n.text}</p>
         }
-        .into_any(),
-        Payment::Paid(order) => view! {
-            <p class="notice notice--ok" role="status" data-order=order.id.clone() data-payment="paid">
-                {format!("¡Pago confirmado! Pedido {} por {}. Gracias.", order.id, clp(order.amount))}
-            </p>
-        }
-        .into_any(),
-        Payment::Review(order) => view! {
-            <p class="notice" role="status" data-order=order.id.clone() data-payment="review">
-                {format!("Recibimos un pago para el pedido {} que debemos revisar; te contactaremos.", order.id)}
-            </p>
-        }
-        .into_any(),
-        Payment::StillPending(id) => view! {
-            <p class="notice" role="status" data-order=id data-payment="still_pending">
-                "Tu banco aún no confirma el pago. Te enviaremos el resultado por correo; no pagues de nuevo."
-            </p>
-        }
-        .into_any(),
-        Payment::NotPaid(order) => {
-            let text = if order.status == "expired" {
-                "La sesión de pago expiró; no se cobró nada. Puedes intentarlo de nuevo."
-            } else {
-                "El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo."
-            };
-            view! {
-                <p class="notice notice--error" role="status" data-order=order.id.clone() data-payment=order.status.clone()>
-                    {text}
-                </p>
-            }
-            .into_any()
-        }
-    }
-}
-
-/// Asks the shop's order endpoint (about every second, for at most `seconds`) until its webhook
-/// handler has decided the order; shows the answer, or `at_deadline`. Dropping the handle stops it.
-fn confirm_order(
-    id: &str,
-    seconds: u64,
-    payment: RwSignal<Payment>,
-    at_deadline: Payment,
-) -> Confirming {
-    Confirm::order(format!("/api/orders/{id}"))
-        .interval(Duration::from_secs(1), Duration::from_secs(1))
-        .deadline(Duration::from_secs(seconds))
-        // Paid orders the shop must look at are decided too: they are not "still pending".
-        .read(|order| match order.string("status").as_deref() {
-            Some("paid" | "paid_after_close" | "amount_mismatch" | "needs_review") => {
-                Verdict::Confirmed
-            }
-            Some(status @ ("failed" | "expired")) => Verdict::NotPaid(Some(status.to_owned())),
-            _ => Verdict::Pending,
-        })
-        .spawn(move |result| {
-            let order = |o: &Payload| Order {
-                id: o.string("id").unwrap_or_default(),
-                status: o.string("status").unwrap_or_default(),
-                amount: o.number("amount").unwrap_or(0.0) as u64,
-            };
-            payment.try_set(match result {
-                Confirmation::Confirmed(o) if o.string("status").as_deref() == Some("paid") => {
-                    Payment::Paid(order(&o))
-                }
-                Confirmation::Confirmed(o) => Payment::Review(order(&o)),
-                Confirmation::NotPaid { order: o, .. } => Payment::NotPaid(order(&o)),
-                Confirmation::StillPending => at_deadline,
-            });
-        })
+    })
 }

@@ -7,92 +7,16 @@
 //! - `GET /api/orders/{id}` → the order, polled after `onSuccess` until the **webhook** has marked
 //!   it paid, failed or expired. The page never trusts `onSuccess` alone.
 
-use std::time::Duration;
-
-use fintoc_wasm::confirm::{Confirm, Confirmation, Confirming, Verdict};
+use fintoc_wasm::confirm::Confirming;
 use fintoc_wasm::session::SessionResponse;
 use fintoc_wasm::widget::Country;
 use fintoc_wasm::yew::FintocCheckout;
-use fintoc_wasm::{Currency, FintocError, LoadOptions, Payload, SessionEndpoint, SessionSource};
-use serde::{Deserialize, Serialize};
+use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionEndpoint, SessionSource};
+use shop_common::{
+    clp, confirm_order, get_json, random_id, CartItem, Catalogue, CheckoutRequest, Payment,
+    Product, ShopConfig,
+};
 use yew::prelude::*;
-
-/// A product, as the server's catalogue (`GET /api/products`) describes it. The server's
-/// prices are the only ones that count: it computes the amount itself.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Product {
-    id: String,
-    name: String,
-    description: String,
-    price: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct Catalogue {
-    products: Vec<Product>,
-}
-
-/// `$12.990`: CLP has no decimals and uses `.` for thousands.
-fn clp(amount: u64) -> String {
-    Currency::Clp.format(amount)
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-struct ShopConfig {
-    public_key: String,
-    script_url: String,
-    mode: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-struct CartItem {
-    product_id: String,
-    quantity: u32,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-struct CheckoutRequest {
-    /// One id per purchase (per page load): the server reuses the open session of this cart
-    /// instead of leaving a second payable session for one order.
-    cart_id: String,
-    items: Vec<CartItem>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-struct Order {
-    id: String,
-    status: String,
-    amount: u64,
-}
-
-/// What the page tells the shopper about the payment.
-#[derive(Clone, Debug, PartialEq)]
-enum Payment {
-    /// Nothing yet.
-    None,
-    /// The widget said success; waiting for the webhook.
-    Confirming(String),
-    /// The webhook confirmed it.
-    Paid(Order),
-    /// The webhook said failed / expired.
-    NotPaid(Order),
-    /// Paid, but the shop must look at it (a payment after the order closed, another amount):
-    /// the shop contacts the customer.
-    Review(Order),
-    /// The webhook had not decided by the deadline: the result goes out by email.
-    StillPending(String),
-}
-
-async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
-    let response = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !response.ok() {
-        return Err(format!("{url}: HTTP {}", response.status()));
-    }
-    response.json::<T>().await.map_err(|e| e.to_string())
-}
 
 #[component]
 fn App() -> Html {
@@ -164,10 +88,7 @@ fn Shop(props: &ShopProps) -> Html {
         })
         .collect();
     let cart_empty = items.is_empty();
-    let paying = matches!(
-        *payment,
-        Payment::Confirming(_) | Payment::Paid(_) | Payment::Review(_)
-    );
+    let paying = payment.locks_the_cart();
 
     let change = |index: usize, delta: i32| {
         let quantities = quantities.clone();
@@ -198,8 +119,9 @@ fn Shop(props: &ShopProps) -> Html {
                 return;
             };
             payment.set(Payment::Confirming(id.clone()));
-            let handle =
-                confirm_order(&id, 600, payment.clone(), Payment::StillPending(id.clone()));
+            let show = payment.setter();
+            let at_deadline = Payment::StillPending(id.clone());
+            let handle = confirm_order(&id, 600, at_deadline, move |p| show.set(p));
             *confirming.borrow_mut() = Some(handle);
         })
     };
@@ -210,7 +132,8 @@ fn Shop(props: &ShopProps) -> Html {
             (order_id.clone(), payment.clone(), confirming.clone());
         Callback::from(move |_: Payload| {
             if let Some(id) = order_id.borrow().clone() {
-                let handle = confirm_order(&id, 15, payment.clone(), Payment::None);
+                let show = payment.setter();
+                let handle = confirm_order(&id, 15, Payment::None, move |p| show.set(p));
                 *confirming.borrow_mut() = Some(handle);
             }
         })
@@ -284,89 +207,12 @@ struct PaymentStatusProps {
 
 #[component]
 fn PaymentStatus(props: &PaymentStatusProps) -> Html {
-    match &props.payment {
-        Payment::None => html! {},
-        Payment::Confirming(id) => html! {
-            <p class="notice" role="status" data-order={id.clone()} data-payment="confirming">
-                { "Estamos confirmando tu pago con el banco…" }
-            </p>
-        },
-        Payment::Paid(order) => html! {
-            <p class="notice notice--ok" role="status" data-order={order.id.clone()} data-payment="paid">
-                { format!("¡Pago confirmado! Pedido {} por {}. Gracias.", order.id, clp(order.amount)) }
-            </p>
-        },
-        Payment::Review(order) => html! {
-            <p class="notice" role="status" data-order={order.id.clone()} data-payment="review">
-                { format!("Recibimos un pago para el pedido {} que debemos revisar; te contactaremos.", order.id) }
-            </p>
-        },
-        Payment::StillPending(id) => html! {
-            <p class="notice" role="status" data-order={id.clone()} data-payment="still_pending">
-                { "Tu banco aún no confirma el pago. Te enviaremos el resultado por correo; no pagues de nuevo." }
-            </p>
-        },
-        Payment::NotPaid(order) => html! {
-            <p class="notice notice--error" role="status" data-order={order.id.clone()} data-payment={order.status.clone()}>
-                { if order.status == "expired" {
-                    "La sesión de pago expiró; no se cobró nada. Puedes intentarlo de nuevo."
-                } else {
-                    "El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo."
-                } }
-            </p>
+    match props.payment.notice() {
+        None => html! {},
+        Some(n) => html! {
+            <p class={n.class} role="status" data-order={n.order} data-payment={n.state}>{ n.text }</p>
         },
     }
-}
-
-/// Asks the shop's order endpoint (about every second, for at most `seconds`) until its webhook
-/// handler has decided the order; shows the answer, or `at_deadline`. Dropping the handle stops it.
-fn confirm_order(
-    id: &str,
-    seconds: u64,
-    payment: UseStateHandle<Payment>,
-    at_deadline: Payment,
-) -> Confirming {
-    Confirm::order(format!("/api/orders/{id}"))
-        .interval(Duration::from_secs(1), Duration::from_secs(1))
-        .deadline(Duration::from_secs(seconds))
-        // Paid orders the shop must look at are decided too: they are not "still pending".
-        .read(|order| match order.string("status").as_deref() {
-            Some("paid" | "paid_after_close" | "amount_mismatch" | "needs_review") => {
-                Verdict::Confirmed
-            }
-            Some(status @ ("failed" | "expired")) => Verdict::NotPaid(Some(status.to_owned())),
-            _ => Verdict::Pending,
-        })
-        .spawn(move |result| {
-            let order = |o: &Payload| Order {
-                id: o.string("id").unwrap_or_default(),
-                status: o.string("status").unwrap_or_default(),
-                amount: o.number("amount").unwrap_or(0.0) as u64,
-            };
-            payment.set(match result {
-                Confirmation::Confirmed(o) if o.string("status").as_deref() == Some("paid") => {
-                    Payment::Paid(order(&o))
-                }
-                Confirmation::Confirmed(o) => Payment::Review(order(&o)),
-                Confirmation::NotPaid { order: o, .. } => Payment::NotPaid(order(&o)),
-                Confirmation::StillPending => at_deadline,
-            })
-        })
-}
-
-/// A random id (32 hex digits) from the browser's CSPRNG.
-fn random_id() -> String {
-    let mut bytes = [0u8; 16];
-    let filled = web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        // No Web Crypto (very old browser): still unique enough for one cart.
-        for (i, b) in bytes.iter_mut().enumerate() {
-            *b = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
-        }
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[wasm_bindgen::prelude::wasm_bindgen]
@@ -377,18 +223,4 @@ extern "C" {
 
 fn main() {
     yew::Renderer::<App>::new().render();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clp;
-
-    #[test]
-    fn clp_formatting() {
-        assert_eq!(clp(0), "$0");
-        assert_eq!(clp(990), "$990");
-        assert_eq!(clp(2_500), "$2.500");
-        assert_eq!(clp(12_990), "$12.990");
-        assert_eq!(clp(1_234_567), "$1.234.567");
-    }
 }

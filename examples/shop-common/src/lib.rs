@@ -1,0 +1,331 @@
+//! What the demo's two Rust shops (`examples/yew-checkout`, `examples/leptos-checkout`) share,
+//! so each thing is said once: the demo server's API (`examples/server`), what the shopper is
+//! told about the payment, and the confirmation that asks the server until its **webhook**
+//! handler has decided the order (the page never trusts `onSuccess` alone).
+//!
+//! - `GET /api/config` → [`ShopConfig`]; `GET /api/products` → [`Catalogue`];
+//! - `POST /api/checkout` with a [`CheckoutRequest`] → `{order_id, session_token, …}`;
+//! - `GET /api/orders/{id}` → the order, asked by [`confirm_order`].
+
+use std::time::Duration;
+
+use fintoc_wasm::confirm::{Confirm, Confirmation, Confirming, Verdict};
+use fintoc_wasm::{Currency, Payload};
+use serde::{Deserialize, Serialize};
+
+/// A product, as the server's catalogue describes it. The server's prices are the only ones
+/// that count: it computes the amount itself.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Product {
+    /// The id the cart sends.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// One line about it.
+    pub description: String,
+    /// In pesos (CLP has no decimals).
+    pub price: u64,
+}
+
+/// `GET /api/products`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Catalogue {
+    /// What the shop sells.
+    pub products: Vec<Product>,
+}
+
+/// `GET /api/config`: what the page needs to pay.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ShopConfig {
+    /// The public key (`pk_…`).
+    pub public_key: String,
+    /// Fintoc.js, or the offline sandbox standing in for it.
+    pub script_url: String,
+    /// `sandbox` or `live`.
+    pub mode: String,
+}
+
+/// One line of the cart.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CartItem {
+    /// A [`Product::id`].
+    pub product_id: String,
+    /// How many.
+    pub quantity: u32,
+}
+
+/// `POST /api/checkout`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckoutRequest {
+    /// One id per purchase (per page load): the server reuses the open session of this cart
+    /// instead of leaving a second payable session for one order.
+    pub cart_id: String,
+    /// The cart.
+    pub items: Vec<CartItem>,
+}
+
+/// An order as `GET /api/orders/{id}` answers it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Order {
+    /// The shop's order id.
+    pub id: String,
+    /// What the server's webhook handler wrote: `pending`, `paid`, `failed`, `expired`,
+    /// `paid_after_close`, `amount_mismatch`, `needs_review`.
+    pub status: String,
+    /// In pesos.
+    pub amount: u64,
+}
+
+impl Order {
+    fn from_payload(order: &Payload) -> Order {
+        Order {
+            id: order.string("id").unwrap_or_default(),
+            status: order.string("status").unwrap_or_default(),
+            amount: order.number("amount").unwrap_or(0.0) as u64,
+        }
+    }
+}
+
+/// What the page tells the shopper about the payment.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Payment {
+    /// Nothing yet.
+    None,
+    /// The widget said success; waiting for the webhook.
+    Confirming(String),
+    /// The webhook confirmed it.
+    Paid(Order),
+    /// The webhook said failed or expired.
+    NotPaid(Order),
+    /// Paid, but the shop must look at it (a payment after the order closed, another amount):
+    /// the shop contacts the customer.
+    Review(Order),
+    /// The webhook had not decided by the deadline: the result goes out by email.
+    StillPending(String),
+}
+
+/// One status line: `<p class role="status" data-order data-payment>text</p>`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    /// CSS classes.
+    pub class: &'static str,
+    /// The order id (`data-order`).
+    pub order: String,
+    /// What the end-to-end tests look for (`data-payment`).
+    pub state: String,
+    /// What the shopper reads.
+    pub text: String,
+}
+
+impl Payment {
+    /// A payment is under way or done: the cart is locked and no pay button shows.
+    pub fn locks_the_cart(&self) -> bool {
+        matches!(
+            self,
+            Payment::Confirming(_)
+                | Payment::Paid(_)
+                | Payment::Review(_)
+                | Payment::StillPending(_)
+        )
+    }
+
+    /// The status line, if there is one.
+    pub fn notice(&self) -> Option<Notice> {
+        let notice = |class, order: &str, state: &str, text: String| Notice {
+            class,
+            order: order.to_owned(),
+            state: state.to_owned(),
+            text,
+        };
+        Some(match self {
+            Payment::None => return None,
+            Payment::Confirming(id) => notice(
+                "notice",
+                id,
+                "confirming",
+                "Estamos confirmando tu pago con el banco…".into(),
+            ),
+            Payment::Paid(o) => notice(
+                "notice notice--ok",
+                &o.id,
+                "paid",
+                format!(
+                    "¡Pago confirmado! Pedido {} por {}. Gracias.",
+                    o.id,
+                    clp(o.amount)
+                ),
+            ),
+            Payment::Review(o) => notice(
+                "notice",
+                &o.id,
+                "review",
+                format!(
+                    "Recibimos un pago para el pedido {} que debemos revisar; te contactaremos.",
+                    o.id
+                ),
+            ),
+            Payment::NotPaid(o) => notice(
+                "notice notice--error",
+                &o.id,
+                &o.status,
+                if o.status == "expired" {
+                    "La sesión de pago expiró; no se cobró nada. Puedes intentarlo de nuevo."
+                } else {
+                    "El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo."
+                }
+                .into(),
+            ),
+            Payment::StillPending(id) => notice(
+                "notice",
+                id,
+                "still_pending",
+                "Tu banco aún no confirma el pago. Te enviaremos el resultado por correo; no \
+                 pagues de nuevo."
+                    .into(),
+            ),
+        })
+    }
+}
+
+/// Asks `GET /api/orders/{id}` (about every second, for at most `seconds`) until the server's
+/// webhook handler has decided the order, then `show`s the answer — or `at_deadline`. Keep the
+/// handle with the page: dropping it (unmount, a new cart) stops the asking at once.
+pub fn confirm_order(
+    id: &str,
+    seconds: u64,
+    at_deadline: Payment,
+    show: impl Fn(Payment) + 'static,
+) -> Confirming {
+    Confirm::order(format!("/api/orders/{id}"))
+        .interval(Duration::from_secs(1), Duration::from_secs(1))
+        .deadline(Duration::from_secs(seconds))
+        .read(|order| verdict(order.string("status").as_deref()))
+        .spawn(move |result| {
+            show(match result {
+                Confirmation::Confirmed(o) if o.string("status").as_deref() == Some("paid") => {
+                    Payment::Paid(Order::from_payload(&o))
+                }
+                Confirmation::Confirmed(o) => Payment::Review(Order::from_payload(&o)),
+                Confirmation::NotPaid { order, .. } => {
+                    Payment::NotPaid(Order::from_payload(&order))
+                }
+                Confirmation::StillPending => at_deadline,
+            })
+        })
+}
+
+/// What an order status means for the asking: paid orders the shop must look at are decided
+/// too (they are not "still pending").
+fn verdict(status: Option<&str>) -> Verdict {
+    match status {
+        Some("paid" | "paid_after_close" | "amount_mismatch" | "needs_review") => {
+            Verdict::Confirmed
+        }
+        Some(status @ ("failed" | "expired")) => Verdict::NotPaid(Some(status.to_owned())),
+        _ => Verdict::Pending,
+    }
+}
+
+/// `$12.990`: CLP has no decimals and uses `.` for thousands.
+pub fn clp(amount: u64) -> String {
+    Currency::Clp.format(amount)
+}
+
+/// A GET of the shop's own JSON API.
+///
+/// # Errors
+/// The request failed, answered non-2xx, or the JSON is not a `T`: the message says which.
+pub async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Result<T, String> {
+    let response = gloo_net::http::Request::get(url)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {}", response.status()));
+    }
+    response.json::<T>().await.map_err(|e| e.to_string())
+}
+
+/// A random id (32 hex digits) from the browser's CSPRNG: one purchase.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        // No Web Crypto (very old browser): still unique enough for one cart.
+        for (i, b) in bytes.iter_mut().enumerate() {
+            *b = (js_sys::Math::random() * 256.0) as u8 ^ (i as u8);
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clp_formatting() {
+        assert_eq!(clp(0), "$0");
+        assert_eq!(clp(990), "$990");
+        assert_eq!(clp(2_500), "$2.500");
+        assert_eq!(clp(12_990), "$12.990");
+        assert_eq!(clp(1_234_567), "$1.234.567");
+    }
+
+    #[test]
+    fn orders_to_look_at_are_decided_and_pending_ones_are_asked_again() {
+        for paid in [
+            "paid",
+            "paid_after_close",
+            "amount_mismatch",
+            "needs_review",
+        ] {
+            assert_eq!(verdict(Some(paid)), Verdict::Confirmed, "{paid}");
+        }
+        assert_eq!(
+            verdict(Some("failed")),
+            Verdict::NotPaid(Some("failed".into()))
+        );
+        assert_eq!(
+            verdict(Some("expired")),
+            Verdict::NotPaid(Some("expired".into()))
+        );
+        for open in [Some("pending"), Some("something_new"), None] {
+            assert_eq!(verdict(open), Verdict::Pending, "{open:?}");
+        }
+    }
+
+    #[test]
+    fn every_payment_after_the_widget_locks_the_cart_and_says_something() {
+        let order = Order {
+            id: "ord_1".into(),
+            status: "failed".into(),
+            amount: 990,
+        };
+        assert!(!Payment::None.locks_the_cart());
+        assert_eq!(Payment::None.notice(), None);
+        assert!(
+            !Payment::NotPaid(order.clone()).locks_the_cart(),
+            "the shopper may try again"
+        );
+        let still = Payment::StillPending("ord_1".into());
+        assert!(
+            still.locks_the_cart(),
+            "never invite a second payment while one may land"
+        );
+        assert_eq!(
+            still.notice().map(|n| n.state),
+            Some("still_pending".into())
+        );
+        let paid = Payment::Paid(Order {
+            status: "paid".into(),
+            ..order
+        });
+        assert_eq!(
+            paid.notice().map(|n| n.text),
+            Some("¡Pago confirmado! Pedido ord_1 por $990. Gracias.".into())
+        );
+    }
+}
