@@ -125,8 +125,10 @@ impl Confirm {
     }
 
     /// Runs [`run`](Self::run) in the background and calls `done` with the result — unless the
-    /// returned [`Confirming`] is dropped first: then the request in flight is aborted, no
-    /// timer or request follows, and `done` is never called.
+    /// returned [`Confirming`] is dropped first: then (from the next microtask) the request in
+    /// flight is aborted, no request follows, and `done` is never called. Bind the handle to a
+    /// name that lives as long as the page: `let _ = confirm.spawn(…)` stops it at once.
+    /// Off-browser (server-side rendering, native) nothing runs and `done` is never called.
     ///
     /// ```no_run
     /// use fintoc_wasm::confirm::{Confirm, Confirmation};
@@ -142,11 +144,13 @@ impl Confirm {
     pub fn spawn(&self, done: impl FnOnce(Confirmation) + 'static) -> Confirming {
         let this = self.clone();
         let (run, cancel) = crate::task::cancellable(async move { this.run().await });
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Some(result) = run.await {
-                done(result);
-            }
-        });
+        if browser::window().is_some() {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(result) = run.await {
+                    done(result);
+                }
+            });
+        }
         Confirming { cancel }
     }
 
@@ -238,6 +242,17 @@ impl Drop for AbortOnDrop {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn off_browser_a_spawned_confirmation_does_nothing() {
+        let called = Rc::new(std::cell::Cell::new(false));
+        let confirming = Confirm::order("/api/orders/ord_1").spawn({
+            let called = called.clone();
+            move |_| called.set(true)
+        });
+        drop(confirming);
+        assert!(!called.get());
+    }
 
     #[test]
     fn off_browser_it_is_still_pending_at_once() {

@@ -1,6 +1,5 @@
 //! The shop (browser only).
 
-use fintoc_wasm::confirm::Confirming;
 use fintoc_wasm::error::SessionError;
 use fintoc_wasm::leptos::FintocCheckout;
 use fintoc_wasm::session::parse_session_response;
@@ -9,7 +8,7 @@ use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionSource};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shop_common::{
-    clp, confirm_order, get_json, random_id, CartItem, Catalogue, CheckoutRequest, Payment,
+    clp, get_json, random_id, CartItem, Catalogue, CheckoutRequest, Confirmations, Payment,
     Product, ShopConfig,
 };
 
@@ -112,27 +111,20 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
         })
     });
 
-    // The confirmation under way: replaced by the next one, dropped (stopped) by a cart change
-    // or with the shop.
-    let confirming = StoredValue::new_local(None::<Confirming>);
+    // The confirmation under way, dropped (stopped) with the shop.
+    let confirming = StoredValue::new_local(Confirmations::default());
+    let show = move |p| {
+        payment.try_set(p);
+    };
     let on_success = move |_: Payload| {
         if let Some(id) = order_id.get_untracked() {
             payment.set(Payment::Confirming(id.clone()));
-            let at_deadline = Payment::StillPending(id.clone());
-            let show = move |p| {
-                payment.try_set(p);
-            };
-            confirming.set_value(Some(confirm_order(&id, 600, at_deadline, show)));
+            confirming.update_value(|c| c.after_success(&id, show));
         }
     };
-    // After a rejected payment the widget also exits: ask a little while so the shopper sees
-    // what the webhook says instead of just "closed".
     let on_exit = move |_: Payload| {
         if let Some(id) = order_id.get_untracked() {
-            let show = move |p| {
-                payment.try_set(p);
-            };
-            confirming.set_value(Some(confirm_order(&id, 15, Payment::None, show)));
+            confirming.update_value(|c| c.after_exit(&id, show));
         }
     };
     let on_error = move |e: FintocError| {
@@ -147,7 +139,7 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
                 *q = q.saturating_add_signed(delta).min(20);
             }
         });
-        confirming.set_value(None); // a new cart: the last payment's confirmation stops
+        confirming.update_value(Confirmations::stop);
         payment.set(Payment::None);
     };
 

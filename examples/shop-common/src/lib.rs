@@ -7,6 +7,8 @@
 //! - `POST /api/checkout` with a [`CheckoutRequest`] → `{order_id, session_token, …}`;
 //! - `GET /api/orders/{id}` → the order, asked by [`confirm_order`].
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use fintoc_wasm::confirm::{Confirm, Confirmation, Confirming, Verdict};
@@ -77,9 +79,9 @@ pub struct Order {
 }
 
 impl Order {
-    fn from_payload(order: &Payload) -> Order {
+    fn from_payload(order: &Payload, id: &str) -> Order {
         Order {
-            id: order.string("id").unwrap_or_default(),
+            id: order.string("id").unwrap_or_else(|| id.to_owned()),
             status: order.string("status").unwrap_or_default(),
             amount: order.number("amount").unwrap_or(0.0) as u64,
         }
@@ -179,48 +181,93 @@ impl Payment {
                 "notice",
                 id,
                 "still_pending",
-                "Tu banco aún no confirma el pago. Te enviaremos el resultado por correo; no \
-                 pagues de nuevo."
-                    .into(),
+                format!(
+                    "Tu banco aún no confirma el pago del pedido {id}. No pagues de nuevo: el \
+                     pedido se actualiza solo cuando el banco responda."
+                ),
             ),
         })
     }
 }
 
 /// Asks `GET /api/orders/{id}` (about every second, for at most `seconds`) until the server's
-/// webhook handler has decided the order, then `show`s the answer — or `at_deadline`. Keep the
-/// handle with the page: dropping it (unmount, a new cart) stops the asking at once.
-pub fn confirm_order(
+/// webhook handler has decided the order, then `show`s the answer — or `at_deadline`, if any.
+/// Keep the handle with the page: dropping it (unmount, a new cart) stops the asking.
+fn confirm_order(
     id: &str,
     seconds: u64,
-    at_deadline: Payment,
+    at_deadline: Option<Payment>,
     show: impl Fn(Payment) + 'static,
 ) -> Confirming {
+    let known = id.to_owned();
     Confirm::order(format!("/api/orders/{id}"))
         .interval(Duration::from_secs(1), Duration::from_secs(1))
         .deadline(Duration::from_secs(seconds))
         .read(|order| verdict(order.string("status").as_deref()))
         .spawn(move |result| {
-            show(match result {
+            let order = |o: &Payload| Order::from_payload(o, &known);
+            let payment = match result {
                 Confirmation::Confirmed(o) if o.string("status").as_deref() == Some("paid") => {
-                    Payment::Paid(Order::from_payload(&o))
+                    Payment::Paid(order(&o))
                 }
-                Confirmation::Confirmed(o) => Payment::Review(Order::from_payload(&o)),
-                Confirmation::NotPaid { order, .. } => {
-                    Payment::NotPaid(Order::from_payload(&order))
-                }
-                Confirmation::StillPending => at_deadline,
-            })
+                Confirmation::Confirmed(o) => Payment::Review(order(&o)),
+                Confirmation::NotPaid { order: o, .. } => Payment::NotPaid(order(&o)),
+                Confirmation::StillPending => match at_deadline {
+                    Some(payment) => payment,
+                    None => return,
+                },
+            };
+            show(payment);
         })
 }
 
-/// What an order status means for the asking: paid orders the shop must look at are decided
-/// too (they are not "still pending").
+/// The confirmation a shop page has under way, kept in the page's state (dropped with it).
+///
+/// One at a time, and a success's confirmation is never replaced by an exit's: the widget may
+/// report both, and the exit's short ask must not end the wait for a payment that may land.
+#[derive(Default)]
+pub struct Confirmations {
+    handle: Option<Confirming>,
+    /// The success confirmation in `handle` has not answered yet.
+    success_waiting: Rc<Cell<bool>>,
+}
+
+impl Confirmations {
+    /// After the widget's `onSuccess`: asks for up to 10 minutes, then tells the shopper the
+    /// order is still open ([`Payment::StillPending`]).
+    pub fn after_success(&mut self, id: &str, show: impl Fn(Payment) + 'static) {
+        let waiting = Rc::new(Cell::new(true));
+        let answered = waiting.clone();
+        let at_deadline = Payment::StillPending(id.to_owned());
+        self.handle = Some(confirm_order(id, 600, Some(at_deadline), move |payment| {
+            answered.set(false);
+            show(payment)
+        }));
+        self.success_waiting = waiting;
+    }
+
+    /// After the widget's `onExit`: a bank rejection also closes the widget, so ask for 15 s
+    /// what the webhook says (nothing is shown if it has not said). Ignored while a success is
+    /// being confirmed.
+    pub fn after_exit(&mut self, id: &str, show: impl Fn(Payment) + 'static) {
+        if !self.success_waiting.get() {
+            self.handle = Some(confirm_order(id, 15, None, show));
+        }
+    }
+
+    /// A new cart: whatever the last payment's webhook says no longer shows here.
+    pub fn stop(&mut self) {
+        self.handle = None;
+        self.success_waiting.set(false);
+    }
+}
+
+/// What an order status means for the asking. Paid orders the shop must look at
+/// (`paid_after_close`, `amount_mismatch`) are decided; `needs_review` is not: a readable event
+/// may still turn it into `paid`, so it is asked again like `pending`.
 fn verdict(status: Option<&str>) -> Verdict {
     match status {
-        Some("paid" | "paid_after_close" | "amount_mismatch" | "needs_review") => {
-            Verdict::Confirmed
-        }
+        Some("paid" | "paid_after_close" | "amount_mismatch") => Verdict::Confirmed,
         Some(status @ ("failed" | "expired")) => Verdict::NotPaid(Some(status.to_owned())),
         _ => Verdict::Pending,
     }
@@ -275,13 +322,8 @@ mod tests {
     }
 
     #[test]
-    fn orders_to_look_at_are_decided_and_pending_ones_are_asked_again() {
-        for paid in [
-            "paid",
-            "paid_after_close",
-            "amount_mismatch",
-            "needs_review",
-        ] {
+    fn final_statuses_are_decided_and_open_ones_are_asked_again() {
+        for paid in ["paid", "paid_after_close", "amount_mismatch"] {
             assert_eq!(verdict(Some(paid)), Verdict::Confirmed, "{paid}");
         }
         assert_eq!(
@@ -292,40 +334,62 @@ mod tests {
             verdict(Some("expired")),
             Verdict::NotPaid(Some("expired".into()))
         );
-        for open in [Some("pending"), Some("something_new"), None] {
+        // The server may still move `needs_review` to `paid` when a readable event arrives.
+        for open in [
+            Some("pending"),
+            Some("needs_review"),
+            Some("something_new"),
+            None,
+        ] {
             assert_eq!(verdict(open), Verdict::Pending, "{open:?}");
         }
     }
 
     #[test]
-    fn every_payment_after_the_widget_locks_the_cart_and_says_something() {
+    fn a_payment_under_way_or_done_locks_the_cart_and_a_refused_one_does_not() {
         let order = Order {
             id: "ord_1".into(),
-            status: "failed".into(),
+            status: "paid".into(),
             amount: 990,
         };
+        let locked = [
+            Payment::Confirming("ord_1".into()),
+            Payment::Paid(order.clone()),
+            Payment::Review(Order {
+                status: "amount_mismatch".into(),
+                ..order.clone()
+            }),
+            Payment::StillPending("ord_1".into()),
+        ];
+        for payment in locked {
+            assert!(payment.locks_the_cart(), "{payment:?}");
+            assert!(payment.notice().is_some(), "{payment:?} says something");
+        }
+        let refused = Payment::NotPaid(Order {
+            status: "failed".into(),
+            ..order.clone()
+        });
+        assert!(!refused.locks_the_cart(), "the shopper may try again");
         assert!(!Payment::None.locks_the_cart());
         assert_eq!(Payment::None.notice(), None);
-        assert!(
-            !Payment::NotPaid(order.clone()).locks_the_cart(),
-            "the shopper may try again"
-        );
-        let still = Payment::StillPending("ord_1".into());
-        assert!(
-            still.locks_the_cart(),
-            "never invite a second payment while one may land"
-        );
-        assert_eq!(
-            still.notice().map(|n| n.state),
-            Some("still_pending".into())
-        );
-        let paid = Payment::Paid(Order {
+    }
+
+    #[test]
+    fn the_shopper_reads_the_order_and_what_to_do() {
+        let order = Order {
+            id: "ord_1".into(),
             status: "paid".into(),
-            ..order
-        });
+            amount: 990,
+        };
         assert_eq!(
-            paid.notice().map(|n| n.text),
+            Payment::Paid(order).notice().map(|n| n.text),
             Some("¡Pago confirmado! Pedido ord_1 por $990. Gracias.".into())
         );
+        let still = Payment::StillPending("ord_1".into()).notice();
+        assert_eq!(
+            still.as_ref().map(|n| n.state.as_str()),
+            Some("still_pending")
+        );
+        assert!(still.is_some_and(|n| n.text.contains("ord_1") && n.text.contains("No pagues")));
     }
 }

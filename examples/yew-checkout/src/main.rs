@@ -4,16 +4,16 @@
 //! - `GET /api/config` → the public key and the Fintoc.js URL (the offline sandbox in sandbox mode);
 //! - `POST /api/checkout` with the cart → `{order_id, session_token, expires_at}` (the server
 //!   computes the amount and creates the Checkout Session with its secret key);
-//! - `GET /api/orders/{id}` → the order, polled after `onSuccess` until the **webhook** has marked
-//!   it paid, failed or expired. The page never trusts `onSuccess` alone.
+//! - `GET /api/orders/{id}` → the order, asked after `onSuccess` (`shop_common::Confirmations`,
+//!   on `Confirm::spawn`) until the **webhook** has decided it. The page never trusts `onSuccess`
+//!   alone.
 
-use fintoc_wasm::confirm::Confirming;
 use fintoc_wasm::session::SessionResponse;
 use fintoc_wasm::widget::Country;
 use fintoc_wasm::yew::FintocCheckout;
 use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionEndpoint, SessionSource};
 use shop_common::{
-    clp, confirm_order, get_json, random_id, CartItem, Catalogue, CheckoutRequest, Payment,
+    clp, get_json, random_id, CartItem, Catalogue, CheckoutRequest, Confirmations, Payment,
     Product, ShopConfig,
 };
 use yew::prelude::*;
@@ -68,8 +68,8 @@ fn Shop(props: &ShopProps) -> Html {
         })
     };
     let order_id = use_mut_ref(|| None::<String>);
-    // The confirmation under way: replaced by the next one, dropped (stopped) on unmount.
-    let confirming = use_mut_ref(|| None::<Confirming>);
+    // The confirmation under way, dropped (stopped) with the shop.
+    let confirming = use_mut_ref(Confirmations::default);
     let cart_id = use_memo((), |_| random_id());
     let payment = use_state(|| Payment::None);
 
@@ -99,8 +99,7 @@ fn Shop(props: &ShopProps) -> Html {
             next[index] = next[index].saturating_add_signed(delta).min(20);
             quantities.set(next);
             payment.set(Payment::None);
-            // A new cart: what the last payment's webhook says no longer shows here.
-            confirming.borrow_mut().take();
+            confirming.borrow_mut().stop();
         })
     };
 
@@ -120,21 +119,20 @@ fn Shop(props: &ShopProps) -> Html {
             };
             payment.set(Payment::Confirming(id.clone()));
             let show = payment.setter();
-            let at_deadline = Payment::StillPending(id.clone());
-            let handle = confirm_order(&id, 600, at_deadline, move |p| show.set(p));
-            *confirming.borrow_mut() = Some(handle);
+            confirming
+                .borrow_mut()
+                .after_success(&id, move |p| show.set(p));
         })
     };
-    // After a rejected payment the widget also exits: ask a little while so the shopper sees
-    // what the webhook says instead of just "closed".
     let on_exit = {
         let (order_id, payment, confirming) =
             (order_id.clone(), payment.clone(), confirming.clone());
         Callback::from(move |_: Payload| {
             if let Some(id) = order_id.borrow().clone() {
                 let show = payment.setter();
-                let handle = confirm_order(&id, 15, Payment::None, move |p| show.set(p));
-                *confirming.borrow_mut() = Some(handle);
+                confirming
+                    .borrow_mut()
+                    .after_exit(&id, move |p| show.set(p));
             }
         })
     };
