@@ -221,8 +221,29 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // Quit the browser first: killing chromedriver alone leaves Chromium running, with its
+        // temporary directories in /tmp, after every run.
+        quit_session(self.port, &self.session);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+    }
+}
+
+/// `DELETE /session/{id}`, synchronously (this runs in `Drop`): chromedriver answers once
+/// Chromium has quit. Best effort, bounded by a 10 s timeout.
+fn quit_session(port: u16, session: &str) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let request = format!(
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
+    );
+    if stream.write_all(request.as_bytes()).is_ok() {
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
     }
 }
 
