@@ -66,6 +66,24 @@ extern "C" {
 }
 
 /// True when compiled for the browser target (`wasm32-unknown-unknown`).
+/// A [`start_fetch`] request that is aborted when this is dropped (the future awaiting it was
+/// dropped: a cancelled checkout, a stopped confirmation), unless disarmed once it settled.
+pub(crate) struct AbortOnDrop(pub(crate) Option<PendingFetch>);
+
+impl AbortOnDrop {
+    pub(crate) fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(pending) = &self.0 {
+            pending.abort();
+        }
+    }
+}
+
 pub(crate) const IS_BROWSER_TARGET: bool = cfg!(all(target_arch = "wasm32", target_os = "unknown"));
 
 /// The page's `window`, or `None` off-browser (native build, Node, a worker).

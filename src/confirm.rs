@@ -158,7 +158,7 @@ impl Confirm {
     async fn ask(&self) -> Option<Payload> {
         let headers = js_sys::Array::of2(&"Accept".into(), &"application/json".into());
         let pending = browser::start_fetch(&self.url, "GET", headers, None, "same-origin", 15_000);
-        let abort = AbortOnDrop(Some(pending));
+        let abort = browser::AbortOnDrop(Some(pending));
         let done = abort.0.as_ref()?.done();
         let settled = wasm_bindgen_futures::JsFuture::from(done).await;
         abort.disarm();
@@ -220,23 +220,6 @@ async fn sleep(ms: f64) {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-/// Aborts the poll's request when the future is dropped mid-request.
-struct AbortOnDrop(Option<browser::PendingFetch>);
-
-impl AbortOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(pending) = &self.0 {
-            pending.abort();
-        }
-    }
 }
 
 #[cfg(test)]

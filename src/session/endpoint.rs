@@ -204,7 +204,7 @@ impl SessionEndpoint {
             after_ms,
         );
         // Dropping this future (a cancelled checkout) aborts the request.
-        let abort = AbortOnDrop(Some(pending));
+        let abort = browser::AbortOnDrop(Some(pending));
         let settled = match &abort.0 {
             Some(pending) => wasm_bindgen_futures::JsFuture::from(pending.done()).await,
             None => Err(JsValue::NULL),
@@ -240,23 +240,6 @@ impl SessionEndpoint {
         SessionError::Network {
             url: self.url.clone(),
             message,
-        }
-    }
-}
-
-/// Aborts the fetch when dropped (the caller dropped the future) unless disarmed.
-struct AbortOnDrop(Option<browser::PendingFetch>);
-
-impl AbortOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(pending) = &self.0 {
-            pending.abort();
         }
     }
 }
