@@ -8,8 +8,8 @@ use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionSource};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shop_common::{
-    clp, get_json, random_id, CartItem, Catalogue, CheckoutRequest, Confirmations, Payment,
-    Product, ShopConfig,
+    cart_items, cart_total, clp, load_shop, random_id, starting_cart, unreachable, CheckoutRequest,
+    Confirmations, Payment, Product, ShopConfig, LOADING,
 };
 
 pub fn run() {
@@ -20,62 +20,35 @@ pub fn run() {
 fn App() -> impl IntoView {
     let loaded = RwSignal::new(None::<Result<(ShopConfig, Vec<Product>), String>>);
     spawn_local(async move {
-        let result = async {
-            let config = get_json::<ShopConfig>("/api/config").await?;
-            let catalogue = get_json::<Catalogue>("/api/products").await?;
-            Ok((config, catalogue.products))
-        };
-        loaded.try_set(Some(result.await));
+        loaded.try_set(Some(load_shop().await));
     });
-    move || {
-        match loaded.get() {
-        None => view! { <main class="shop"><p class="muted">"Cargando la tienda…"</p></main> }.into_any(),
+    move || match loaded.get() {
+        None => view! { <main class="shop"><p class="muted">{LOADING}</p></main> }.into_any(),
         Some(Err(e)) => view! {
             <main class="shop">
                 <p class="notice notice--error">
-                    {format!("No pudimos hablar con el servidor de la tienda ({e}). ¿Está corriendo scripts/demo?")}
+                    {unreachable(&e)}
                 </p>
             </main>
         }
         .into_any(),
-        Some(Ok((config, products))) => view! { <Shop config=config products=products /> }.into_any(),
-    }
+        Some(Ok((config, products))) => {
+            view! { <Shop config=config products=products /> }.into_any()
+        }
     }
 }
 
 #[component]
 fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
     let n = products.len();
-    let quantities = RwSignal::new(
-        (0..n)
-            .map(|i| u32::from(i == 0 || i + 1 == n))
-            .collect::<Vec<_>>(),
-    );
+    let quantities = RwSignal::new(starting_cart(n));
     let payment = RwSignal::new(Payment::None);
     let order_id = RwSignal::new(None::<String>);
     let cart_id = random_id();
     let products = StoredValue::new(products);
 
-    let items = move || -> Vec<CartItem> {
-        products.with_value(|ps| {
-            ps.iter()
-                .zip(quantities.get())
-                .filter(|(_, q)| *q > 0)
-                .map(|(p, q)| CartItem {
-                    product_id: p.id.clone(),
-                    quantity: q,
-                })
-                .collect()
-        })
-    };
-    let total = move || -> u64 {
-        products.with_value(|ps| {
-            ps.iter()
-                .zip(quantities.get())
-                .map(|(p, q)| p.price * u64::from(q))
-                .sum()
-        })
-    };
+    let items = move || quantities.with(|q| products.with_value(|ps| cart_items(ps, q)));
+    let total = move || quantities.with(|q| products.with_value(|ps| cart_total(ps, q)));
     let paying = move || payment.with(Payment::locks_the_cart);
 
     // The shop's own session function: it posts the cart and keeps the order id the server

@@ -273,6 +273,55 @@ fn verdict(status: Option<&str>) -> Verdict {
     }
 }
 
+/// The shop's configuration and catalogue (`GET /api/config`, `GET /api/products`).
+///
+/// # Errors
+/// Either request failed: the message says which (see [`get_json`]).
+pub async fn load_shop() -> Result<(ShopConfig, Vec<Product>), String> {
+    let config = get_json::<ShopConfig>("/api/config").await?;
+    let catalogue = get_json::<Catalogue>("/api/products").await?;
+    Ok((config, catalogue.products))
+}
+
+/// What the page says while [`load_shop`] runs.
+pub const LOADING: &str = "Cargando la tienda…";
+
+/// What the page says when [`load_shop`] failed.
+pub fn unreachable(error: &str) -> String {
+    format!(
+        "No pudimos hablar con el servidor de la tienda ({error}). ¿Está corriendo scripts/demo?"
+    )
+}
+
+/// The cart a visit starts with: one of the first and one of the last product.
+pub fn starting_cart(products: usize) -> Vec<u32> {
+    (0..products)
+        .map(|i| u32::from(i == 0 || i + 1 == products))
+        .collect()
+}
+
+/// The cart's lines (products with a quantity), as `POST /api/checkout` takes them.
+pub fn cart_items(products: &[Product], quantities: &[u32]) -> Vec<CartItem> {
+    products
+        .iter()
+        .zip(quantities)
+        .filter(|(_, q)| **q > 0)
+        .map(|(p, q)| CartItem {
+            product_id: p.id.clone(),
+            quantity: *q,
+        })
+        .collect()
+}
+
+/// What the page shows as the total (the server computes the amount it charges itself).
+pub fn cart_total(products: &[Product], quantities: &[u32]) -> u64 {
+    products
+        .iter()
+        .zip(quantities)
+        .map(|(p, q)| p.price * u64::from(*q))
+        .sum()
+}
+
 /// `$12.990`: CLP has no decimals and uses `.` for thousands.
 pub fn clp(amount: u64) -> String {
     Currency::Clp.format(amount)
@@ -311,6 +360,26 @@ pub fn random_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cart_starts_with_the_first_and_last_product_and_counts_what_is_in_it() {
+        assert_eq!(starting_cart(3), vec![1, 0, 1]);
+        assert_eq!(starting_cart(1), vec![1]);
+        let product = |id: &str, price| Product {
+            id: id.into(),
+            name: id.into(),
+            description: String::new(),
+            price,
+        };
+        let products = [product("a", 2_500), product("b", 990), product("c", 12_990)];
+        let items = cart_items(&products, &[2, 0, 1]);
+        let ids: Vec<_> = items
+            .iter()
+            .map(|i| (i.product_id.as_str(), i.quantity))
+            .collect();
+        assert_eq!(ids, [("a", 2), ("c", 1)]);
+        assert_eq!(cart_total(&products, &[2, 0, 1]), 17_990);
+    }
 
     #[test]
     fn clp_formatting() {

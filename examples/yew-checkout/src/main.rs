@@ -13,8 +13,8 @@ use fintoc_wasm::widget::Country;
 use fintoc_wasm::yew::FintocCheckout;
 use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionEndpoint, SessionSource};
 use shop_common::{
-    clp, get_json, random_id, CartItem, Catalogue, CheckoutRequest, Confirmations, Payment,
-    Product, ShopConfig,
+    cart_items, cart_total, clp, load_shop, random_id, starting_cart, unreachable, CheckoutRequest,
+    Confirmations, Payment, Product, ShopConfig, LOADING,
 };
 use yew::prelude::*;
 
@@ -25,21 +25,16 @@ fn App() -> Html {
         let loaded = loaded.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                let result = async {
-                    let config = get_json::<ShopConfig>("/api/config").await?;
-                    let catalogue = get_json::<Catalogue>("/api/products").await?;
-                    Ok((config, catalogue.products))
-                };
-                loaded.set(Some(result.await));
+                loaded.set(Some(load_shop().await));
             });
         });
     }
     match &*loaded {
-        None => html! { <main class="shop"><p class="muted">{ "Cargando la tienda…" }</p></main> },
+        None => html! { <main class="shop"><p class="muted">{ LOADING }</p></main> },
         Some(Err(e)) => html! {
             <main class="shop">
                 <p class="notice notice--error">
-                    { format!("No pudimos hablar con el servidor de la tienda ({e}). ¿Está corriendo scripts/demo?") }
+                    { unreachable(e) }
                 </p>
             </main>
         },
@@ -58,14 +53,9 @@ struct ShopProps {
 #[component]
 fn Shop(props: &ShopProps) -> Html {
     let products = &props.products;
-    // Start with one of the first and last products in the cart.
     let quantities = {
         let n = products.len();
-        use_state(move || {
-            (0..n)
-                .map(|i| u32::from(i == 0 || i + 1 == n))
-                .collect::<Vec<_>>()
-        })
+        use_state(move || starting_cart(n))
     };
     let order_id = use_mut_ref(|| None::<String>);
     // The confirmation under way, dropped (stopped) with the shop.
@@ -73,20 +63,8 @@ fn Shop(props: &ShopProps) -> Html {
     let cart_id = use_memo((), |_| random_id());
     let payment = use_state(|| Payment::None);
 
-    let total: u64 = products
-        .iter()
-        .zip(quantities.iter())
-        .map(|(p, q)| p.price * u64::from(*q))
-        .sum();
-    let items: Vec<CartItem> = products
-        .iter()
-        .zip(quantities.iter())
-        .filter(|(_, q)| **q > 0)
-        .map(|(p, q)| CartItem {
-            product_id: p.id.clone(),
-            quantity: *q,
-        })
-        .collect();
+    let total = cart_total(products, &quantities);
+    let items = cart_items(products, &quantities);
     let cart_empty = items.is_empty();
     let paying = payment.locks_the_cart();
 
