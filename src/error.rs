@@ -122,14 +122,17 @@ pub enum OptionsError {
          your backend"
     )]
     EmptySessionToken,
-    /// The session token contains whitespace (usually a copy-paste or templating mistake).
+    /// The session token contains whitespace, a control or a non-ASCII character (usually a
+    /// copy-paste or templating mistake).
     #[error(
-        "the session token contains whitespace; pass the `session_token` exactly as Fintoc returned it"
+        "the session token contains whitespace or a non-ASCII character; pass the \
+         `session_token` exactly as Fintoc returned it"
     )]
     SessionTokenWhitespace,
-    /// The widget token (legacy Payment Intent flow) is empty or contains whitespace.
+    /// The widget token (legacy Payment Intent flow) is empty or contains whitespace or a
+    /// non-ASCII character.
     #[error(
-        "the widget token is empty or contains whitespace; pass the `widget_token` of the Payment \
+        "the widget token is empty or contains whitespace or a non-ASCII character; pass the `widget_token` of the Payment \
          Intent exactly as Fintoc returned it"
     )]
     InvalidWidgetToken,
@@ -382,11 +385,11 @@ impl fmt::Display for ExcerptSuffix<'_> {
     }
 }
 
-/// The first `max` characters of `body`, whitespace collapsed, for error messages.
+/// The first `max` characters of `body`, ASCII whitespace collapsed, for error messages.
 pub(crate) fn excerpt(body: &str, max: usize) -> String {
     let mut out = String::new();
     let mut count = 0;
-    for word in body.split_whitespace() {
+    for word in body.split_ascii_whitespace() {
         if !out.is_empty() {
             out.push(' ');
             count += 1;
@@ -413,6 +416,10 @@ mod tests {
         assert_eq!(excerpt("abcdef", 3), "abc…");
         assert_eq!(excerpt("", 3), "");
         assert_eq!(excerpt("ñandú ñandú", 7), "ñandú ñ…");
+        assert_eq!(excerpt("abc def", 3), "abc …");
+        assert_eq!(excerpt("abc def", 4), "abc …");
+        assert_eq!(excerpt("abc", 3), "abc");
+        assert_eq!(excerpt("abc", 0), "…");
     }
 
     #[test]

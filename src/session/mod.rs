@@ -27,7 +27,7 @@
 
 mod endpoint;
 mod response;
-mod token;
+pub(crate) mod token;
 
 use std::fmt;
 use std::future::Future;

@@ -201,63 +201,90 @@ mod json {
 
 /// True for a URL the shopper may be sent to: `https:`, or `http:` on this machine
 /// (`localhost`, `127.x.x.x`, `[::1]`, for local development). Anything else (`javascript:`,
-/// `data:`, plain `http:` elsewhere, credentials in the URL) is refused.
+/// `data:`, plain `http:` elsewhere, credentials in the URL, spaces, control or non-ASCII
+/// characters: a URL on the wire is ASCII) is refused.
 pub(crate) fn is_safe_redirect(url: &str) -> bool {
-    let scheme_is = |scheme: &str| {
-        url.get(..scheme.len())
-            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    let b = url.as_bytes();
+    if !b.iter().all(u8::is_ascii_graphic) {
+        return false;
+    }
+    let starts = |prefix: &[u8]| {
+        b.get(..prefix.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(prefix))
     };
-    let (secure, rest) = if scheme_is("https://") {
-        (true, url.get(8..))
-    } else if scheme_is("http://") {
-        (false, url.get(7..))
+    let (secure, rest) = if starts(b"https://") {
+        (true, b.get(8..))
+    } else if starts(b"http://") {
+        (false, b.get(7..))
     } else {
         (false, None)
     };
     let Some(rest) = rest else { return false };
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return false;
-    }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.is_empty() || authority.contains(['@', '\\']) {
+    let authority = until(rest, |c| matches!(c, b'/' | b'?' | b'#'));
+    if authority.is_empty() || authority.iter().any(|c| matches!(c, b'@' | b'\\')) {
         return false;
     }
     if secure {
         return true;
     }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
+    let host = match authority.strip_prefix(b"[") {
+        Some(v6) => until(v6, |c| c == b']'),
+        None => until(authority, |c| c == b':'),
     };
-    host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
-        || (host.starts_with("127.")
-            && host.split('.').count() == 4
-            && host.split('.').all(|p| p.parse::<u8>().is_ok()))
+    host.eq_ignore_ascii_case(b"localhost") || host == b"::1" || is_loopback_v4(host)
+}
+
+/// The bytes of `s` before the first one `stop` accepts (all of `s` when none does).
+fn until(s: &[u8], stop: impl Fn(u8) -> bool) -> &[u8] {
+    let end = s.iter().position(|&c| stop(c)).unwrap_or(s.len());
+    s.get(..end).unwrap_or(s)
+}
+
+/// `127.a.b.c` with each part a decimal number from 0 to 255.
+fn is_loopback_v4(host: &[u8]) -> bool {
+    let Some(rest) = host.strip_prefix(b"127.") else {
+        return false;
+    };
+    let (mut parts, mut digits, mut value) = (1, 0, 0u32);
+    for &c in rest.iter().chain(b".") {
+        if c == b'.' {
+            if digits == 0 || value > 255 {
+                return false;
+            }
+            parts += 1;
+            (digits, value) = (0, 0);
+        } else if c.is_ascii_digit() && digits < 3 {
+            digits += 1;
+            value = value * 10 + u32::from(c - b'0');
+        } else {
+            return false;
+        }
+    }
+    parts == 4
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into Unix milliseconds (integer arithmetic
 /// only: no float parsing in the bundle). Never panics on any input.
 fn parse_rfc3339_ms(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let at = |i: usize| s.as_bytes().get(i).copied();
-    if at(4) != Some(b'-') || at(7) != Some(b'-') || !matches!(at(10), Some(b'T' | b't' | b' ')) {
-        return None;
-    }
-    if at(13) != Some(b':') || at(16) != Some(b':') {
-        return None;
-    }
-    let digits = |part: &str| -> Option<i64> {
-        if part.is_empty() || !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.bytes().try_fold(0i64, |n, c| {
-            n.checked_mul(10)?.checked_add(i64::from(c - b'0'))
+    let b = s.trim_ascii().as_bytes();
+    let at = |i: usize| b.get(i).copied();
+    // The `len` decimal digits from `i` on.
+    let num = |i: usize, len: usize| -> Option<i64> {
+        (i..i + len).try_fold(0, |n, k| {
+            let c = at(k).filter(u8::is_ascii_digit)?;
+            Some(n * 10 + i64::from(c - b'0'))
         })
     };
-    let num = |r: std::ops::Range<usize>| s.get(r).and_then(digits);
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if at(4) != Some(b'-')
+        || at(7) != Some(b'-')
+        || !matches!(at(10), Some(b'T' | b't' | b' '))
+        || at(13) != Some(b':')
+        || at(16) != Some(b':')
+    {
+        return None;
+    }
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
     if !(1..=12).contains(&month)
         || !(1..=31).contains(&day)
         || hour > 23
@@ -266,44 +293,43 @@ fn parse_rfc3339_ms(s: &str) -> Option<f64> {
     {
         return None;
     }
-    let mut rest = s.get(19..)?;
+    let mut i = 19;
     let mut millis = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let count = frac.bytes().take_while(u8::is_ascii_digit).count();
+    if at(i) == Some(b'.') {
+        // The first three digits are the milliseconds ("5" → 500, "25" → 250, "2501" → 250).
+        i += 1;
+        let mut count = 0;
+        while let Some(c) = at(i).filter(u8::is_ascii_digit) {
+            if count < 3 {
+                millis = millis * 10 + i64::from(c - b'0');
+            }
+            count += 1;
+            i += 1;
+        }
         if count == 0 {
             return None;
         }
-        // The first three digits are the milliseconds ("5" → 500, "25" → 250, "2501" → 250).
-        millis = frac
-            .bytes()
-            .take(count.min(3))
-            .chain(std::iter::repeat(b'0'))
-            .take(3)
-            .fold(0i64, |n, c| n * 10 + i64::from(c - b'0'));
-        rest = frac.get(count..)?;
-    }
-    let offset_minutes = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = match rest.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let tz = rest.get(1..)?;
-            if tz.len() != 5 || tz.as_bytes().get(2) != Some(&b':') {
-                return None;
-            }
-            let (h, m) = (digits(tz.get(..2)?)?, digits(tz.get(3..)?)?);
-            sign * (h * 60 + m)
+        for _ in count..3 {
+            millis *= 10;
         }
+    }
+    let offset_minutes = match at(i)? {
+        b'Z' | b'z' if b.len() == i + 1 => 0,
+        sign @ (b'+' | b'-') if b.len() == i + 6 && at(i + 3) == Some(b':') => {
+            let minutes = num(i + 1, 2)? * 60 + num(i + 4, 2)?;
+            if sign == b'+' {
+                minutes
+            } else {
+                -minutes
+            }
+        }
+        _ => return None,
     };
     let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
     Some((secs * 1000 + millis) as f64)
 }
 
-/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
@@ -416,6 +442,8 @@ mod tests {
             "http://localhost:8080/sandbox/checkout/cs_1",
             "http://127.0.0.1:8080/x",
             "http://[::1]:8080/x",
+            "http://127.255.0.10:3000/x?a=b#c",
+            "http://LocalHost/x",
         ];
         for url in safe {
             assert!(is_safe_redirect(url), "{url}");
@@ -437,6 +465,13 @@ mod tests {
             "/relative",
             "",
             "é",
+            "https://exämple.com/x",
+            "https://a\u{a0}b/x",
+            "http://127.0.0.1.1/x",
+            "http://127.0.0/x",
+            "http://127.0.0.256/x",
+            "http://127..0.1/x",
+            "http://127.0.0.1a/x",
         ];
         for url in unsafe_ {
             assert!(!is_safe_redirect(url), "{url}");

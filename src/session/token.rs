@@ -42,6 +42,11 @@ pub struct SessionToken {
     expires_at_ms: Option<f64>,
 }
 
+/// True when every character could be in a Fintoc key or token: printable ASCII, no spaces.
+pub(crate) fn is_token_text(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_graphic())
+}
+
 impl SessionToken {
     /// Validates a token (non-empty, no whitespace), stamped as fetched now.
     ///
@@ -60,7 +65,7 @@ impl SessionToken {
         if value.is_empty() {
             return Err(OptionsError::EmptySessionToken);
         }
-        if value.chars().any(char::is_whitespace) {
+        if !is_token_text(&value) {
             return Err(OptionsError::SessionTokenWhitespace);
         }
         Ok(SessionToken {

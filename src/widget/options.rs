@@ -12,6 +12,7 @@ use std::str::FromStr;
 use wasm_bindgen::JsValue;
 
 use crate::error::OptionsError;
+use crate::session::token::is_token_text;
 use crate::session::SessionToken;
 
 /// A Fintoc public key (`pk_test_…` or `pk_live_…`).
@@ -39,14 +40,14 @@ impl PublicKey {
     /// Surrounding whitespace (a trailing newline from an env file) is trimmed.
     pub fn new(key: impl AsRef<str>) -> Result<Self, OptionsError> {
         let raw = key.as_ref();
-        let trimmed = raw.trim();
+        let trimmed = raw.trim_ascii();
         if trimmed.starts_with("sk_") {
             return Err(OptionsError::SecretKey);
         }
         let valid_prefix = ["pk_test_", "pk_live_"]
             .iter()
             .any(|p| trimmed.len() > p.len() && trimmed.starts_with(p));
-        if !valid_prefix || trimmed.chars().any(char::is_whitespace) {
+        if !valid_prefix || !is_token_text(trimmed) {
             return Err(OptionsError::InvalidPublicKey {
                 shown: trimmed.chars().take(8).collect(),
             });
@@ -273,7 +274,7 @@ impl WidgetToken {
     /// [`OptionsError::InvalidWidgetToken`].
     pub fn new(token: impl Into<String>) -> Result<Self, OptionsError> {
         let token = token.into();
-        if token.is_empty() || token.chars().any(char::is_whitespace) {
+        if token.is_empty() || !is_token_text(&token) {
             return Err(OptionsError::InvalidWidgetToken);
         }
         Ok(WidgetToken(token))
