@@ -599,13 +599,16 @@ impl Inner {
             Ok(fintoc) => fintoc,
             Err(e) => return self.set_phase(Phase::Failed(e.into())),
         };
-        let options = self
+        // The JS object is built while the config is borrowed; the borrow ends before
+        // `Fintoc.create` runs (its callbacks may touch the config).
+        let object = self
             .config
             .borrow()
             .options()
-            .clone()
-            .with_session_token(session.token);
-        let created = fintoc.create(&options, self.widget_callbacks());
+            .to_js_with(Some(&session.token));
+        let created = object
+            .map_err(FintocError::from)
+            .and_then(|object| fintoc.create_from(object, self.widget_callbacks()));
         // A callback Fintoc fired synchronously inside `create` may have cancelled, reset or
         // dropped the checkout: then the new widget belongs to nobody and is destroyed here.
         let want_open = match &*self.phase.borrow() {

@@ -121,12 +121,20 @@ impl Fintoc {
         callbacks: Callbacks,
     ) -> Result<Widget, FintocError> {
         options.check_complete()?;
+        self.create_from(options.to_js()?, callbacks)
+    }
+
+    /// [`create`](Self::create) with the options already turned into their JS object.
+    pub(crate) fn create_from(
+        &self,
+        object: js_sys::Object,
+        callbacks: Callbacks,
+    ) -> Result<Widget, FintocError> {
         let create = browser::method(self.as_js(), "create").ok_or(WidgetError::MethodMissing {
             method: "create".into(),
         })?;
         let active = Rc::new(Cell::new(true));
         let closures = WidgetClosures::new(&callbacks, &active);
-        let object = options.to_js()?;
         let create_error = |e: JsValue| WidgetError::Create {
             message: browser::js_message(&e),
         };

@@ -332,7 +332,14 @@ impl OptionValue {
                 .map(OptionValue::to_js)
                 .collect::<js_sys::Array>()
                 .into(),
-            OptionValue::Object(fields) => object_from_pairs(fields).into(),
+            OptionValue::Object(fields) => {
+                let obj = js_sys::Object::new();
+                for (key, value) in fields {
+                    // Defining a property on a fresh plain object cannot fail.
+                    let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(key), &value.to_js());
+                }
+                obj.into()
+            }
         }
     }
 }
@@ -386,15 +393,6 @@ impl From<serde_json::Value> for OptionValue {
             }
         }
     }
-}
-
-fn object_from_pairs(fields: &[(String, OptionValue)]) -> js_sys::Object {
-    let obj = js_sys::Object::new();
-    for (key, value) in fields {
-        // Defining a property on a fresh plain object cannot fail.
-        let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(key), &value.to_js());
-    }
-    obj
 }
 
 /// Option names the crate sets itself; `extra` refuses them.
@@ -514,32 +512,12 @@ impl WidgetOptions {
         Ok(())
     }
 
-    /// The options as `(camelCase name, value)` pairs, in the order they are sent. This is the
-    /// single description the JS object is built from.
+    /// The options as `(camelCase name, value)` pairs, in the order they are sent.
     pub fn to_pairs(&self) -> Vec<(String, OptionValue)> {
-        let mut pairs: Vec<(String, OptionValue)> = vec![
-            ("publicKey".into(), self.public_key.as_str().into()),
-            ("product".into(), self.fields.product.as_str().into()),
-        ];
-        if let Some(t) = &self.fields.session_token {
-            pairs.push(("sessionToken".into(), t.as_str().into()));
-        }
-        if let Some(t) = &self.fields.widget_token {
-            pairs.push(("widgetToken".into(), t.as_str().into()));
-        }
-        if let Some(c) = self.fields.country {
-            pairs.push(("country".into(), c.as_str().into()));
-        }
-        if let Some(h) = self.fields.holder_type {
-            pairs.push(("holderType".into(), h.as_str().into()));
-        }
-        if let Some(i) = &self.fields.institution_id {
-            pairs.push(("institutionId".into(), i.as_str().into()));
-        }
-        if let Some(u) = &self.fields.username {
-            pairs.push(("username".into(), u.to_value()));
-        }
-        pairs.extend(self.fields.extra.iter().cloned());
+        let mut pairs = Vec::new();
+        self.each(None, &mut |name, value| {
+            pairs.push((name.to_owned(), value.to_owned()));
+        });
         pairs
     }
 
@@ -549,10 +527,79 @@ impl WidgetOptions {
     /// [`LoadError::NotInBrowser`](crate::error::LoadError::NotInBrowser) in a native build (server-side
     /// rendering, tests), where no JS object can exist.
     pub fn to_js(&self) -> Result<js_sys::Object, crate::error::LoadError> {
+        self.to_js_with(None)
+    }
+
+    /// [`to_js`](Self::to_js) with `session_token` in place of the options' own token (the
+    /// checkout's freshly fetched one), without copying the options.
+    pub(crate) fn to_js_with(
+        &self,
+        session_token: Option<&SessionToken>,
+    ) -> Result<js_sys::Object, crate::error::LoadError> {
         if !crate::browser::IS_BROWSER_TARGET {
             return Err(crate::error::LoadError::NotInBrowser);
         }
-        Ok(object_from_pairs(&self.to_pairs()))
+        let obj = js_sys::Object::new();
+        self.each(session_token, &mut |name, value| {
+            // Defining a property on a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&obj, &JsValue::from_str(name), &value.to_js());
+        });
+        Ok(obj)
+    }
+
+    /// The single description of what is sent: each option, by name, in order. A given
+    /// `session_token` replaces the options' session and widget tokens.
+    fn each(&self, session_token: Option<&SessionToken>, f: &mut dyn FnMut(&str, Sent<'_>)) {
+        f("publicKey", Sent::Text(self.public_key.as_str()));
+        f("product", Sent::Text(self.fields.product.as_str()));
+        match session_token.or(self.fields.session_token.as_ref()) {
+            Some(t) => f("sessionToken", Sent::Text(t.as_str())),
+            None => {
+                if let Some(t) = &self.fields.widget_token {
+                    f("widgetToken", Sent::Text(t.as_str()));
+                }
+            }
+        }
+        if let Some(c) = self.fields.country {
+            f("country", Sent::Text(c.as_str()));
+        }
+        if let Some(h) = self.fields.holder_type {
+            f("holderType", Sent::Text(h.as_str()));
+        }
+        if let Some(i) = &self.fields.institution_id {
+            f("institutionId", Sent::Text(i));
+        }
+        if let Some(u) = &self.fields.username {
+            f("username", Sent::Username(u));
+        }
+        for (name, value) in &self.fields.extra {
+            f(name, Sent::Value(value));
+        }
+    }
+}
+
+/// One option's value as [`WidgetOptions::each`] hands it out: borrowed.
+enum Sent<'a> {
+    Text(&'a str),
+    Username(&'a Username),
+    Value(&'a OptionValue),
+}
+
+impl Sent<'_> {
+    fn to_owned(&self) -> OptionValue {
+        match self {
+            Sent::Text(s) => OptionValue::String((*s).to_owned()),
+            Sent::Username(u) => u.to_value(),
+            Sent::Value(v) => (*v).clone(),
+        }
+    }
+
+    fn to_js(&self) -> JsValue {
+        match self {
+            Sent::Text(s) => JsValue::from_str(s),
+            Sent::Username(u) => u.to_value().to_js(),
+            Sent::Value(v) => v.to_js(),
+        }
     }
 }
 
