@@ -1,7 +1,8 @@
 // fintoc-wasm's browser side effects that are cheaper in JavaScript than through web-sys: each
 // web-sys call is a binding in the wasm and a shim in the glue, and the loader and the fetch
 // would need about forty of them. The decisions (what an outcome means, which error the caller
-// gets, how a session is parsed) stay in Rust; this file only finds, injects, waits and fetches.
+// gets, which token, expiry and redirect URL a session may use) stay in Rust; this file only
+// finds, injects, waits, fetches, and reads a session's JSON with the browser's own parsers.
 
 function hasFintoc() {
   var fintoc = window.Fintoc;
@@ -184,6 +185,55 @@ export function startFetch(url, method, headers, body, credentials, timeoutMs) {
       controller.abort();
     }
   };
+}
+
+// The fields the crate reads from a session endpoint's JSON, before Rust checks them:
+// [token, expiresInSeconds, expiresAtMs, redirectUrl] (undefined where absent or of another
+// type), or null when `text` is not JSON. Natively, src/session/response.rs reads the same
+// fields with serde_json; tests/data/session-fields.json holds the cases both must agree on.
+export function readSession(text) {
+  var o;
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    return null;
+  }
+  if (o === null || typeof o !== 'object') o = {};
+  function str(v) {
+    return typeof v === 'string' ? v : undefined;
+  }
+  function num(v) {
+    return typeof v === 'number' ? v : undefined;
+  }
+  function either(a, b) {
+    return o[a] != null ? o[a] : o[b];
+  }
+  var at = either('expires_at', 'expiresAt');
+  return [
+    str(o.session_token) !== undefined ? o.session_token : str(o.sessionToken),
+    num(either('expires_in', 'expiresIn')),
+    typeof at === 'number' ? at * 1000 : typeof at === 'string' ? rfc3339(at) : undefined,
+    str(o.redirect_url) !== undefined ? o.redirect_url : str(o.redirectUrl)
+  ];
+}
+
+// `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` (RFC 3339; `t` or a space for `T`, `z` for `Z`) in
+// Unix milliseconds, or undefined. Stricter than Date.parse, which guesses at other shapes and
+// reads a time without an offset as local time.
+var TIME = /^[\t\n\f\r ]*(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[Zz]|([+-])(\d\d):(\d\d))[\t\n\f\r ]*$/;
+
+export function rfc3339(s) {
+  var m = TIME.exec(s);
+  if (!m) return undefined;
+  var month = +m[2], day = +m[3], hour = +m[4], minute = +m[5], second = +m[6];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return undefined;
+  }
+  var offset = m[8] ? (m[8] === '-' ? -1 : 1) * (+m[9] * 60 + +m[10]) : 0;
+  var t = new Date(0);
+  t.setUTCFullYear(+m[1], month - 1, day);
+  t.setUTCHours(hour, minute - offset, second, m[7] ? +(m[7] + '00').slice(0, 3) : 0);
+  return t.getTime();
 }
 
 // The JS side of a `Checkout` handle's lifetime (see src/js.rs). The garbage collector must

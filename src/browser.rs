@@ -27,6 +27,11 @@ extern "C" {
 
     /// A fetch in flight: `done` resolves with `[status, text]` or rejects with
     /// `[kind, message]` (0 invalid request, 1 network, 2 timeout).
+    /// `[token, expiresInSeconds, expiresAtMs, redirectUrl]` of a session endpoint's JSON, or
+    /// `null` when it is not JSON (see `session::response::read_fields`).
+    #[wasm_bindgen(js_name = readSession)]
+    pub(crate) fn read_session(text: &str) -> JsValue;
+
     pub(crate) type PendingFetch;
 
     #[wasm_bindgen(js_name = startFetch)]

@@ -136,3 +136,53 @@ async fn a_body_that_cannot_be_serialized_is_an_invalid_request() {
     );
     assert_eq!(count_events("never", "session-start").await, 0);
 }
+
+/// The shared cases of tests/data/session-fields.json, through the browser's reader (`readSession`
+/// in src/browser.js) and the Rust checks after it, in a real browser.
+#[wasm_bindgen_test]
+fn the_shared_session_cases_parse_in_the_browser_as_natively() {
+    use fintoc_wasm::session::parse_session_response;
+    let shared: serde_json::Value =
+        serde_json::from_str(include_str!("data/session-fields.json")).unwrap();
+    let ten_minutes = 600_000.0;
+    for case in shared["rfc3339"].as_array().unwrap() {
+        let input = case[0].as_str().unwrap();
+        let body = serde_json::json!({ "session_token": "t", "expires_at": input }).to_string();
+        // Fetched five minutes before the time: a valid time is the token's expiry.
+        let expected = case[1].as_f64();
+        let fetched_at = expected.unwrap_or(0.0) - 300_000.0;
+        let token = parse_session_response(&body, fetched_at).unwrap().token;
+        assert_eq!(
+            token.expires_at_ms(),
+            expected.unwrap_or(fetched_at + ten_minutes),
+            "{input:?}"
+        );
+    }
+    for case in shared["responses"].as_array().unwrap() {
+        let body = case[0].as_str().unwrap();
+        let parsed = parse_session_response(body, 0.0);
+        match case[1].as_array() {
+            None => assert!(
+                matches!(parsed, Err(SessionError::NotJson { .. })),
+                "{body}"
+            ),
+            Some(fields) => match fields[0].as_str() {
+                None => assert!(
+                    matches!(parsed, Err(SessionError::MissingToken { .. })),
+                    "{body}"
+                ),
+                Some(token) => {
+                    let parsed = parsed.unwrap();
+                    assert_eq!(parsed.token.as_str(), token, "{body}");
+                    assert_eq!(parsed.redirect_url.as_deref(), fields[3].as_str(), "{body}");
+                    let expiry = fields[1]
+                        .as_f64()
+                        .map(|s| s * 1000.0)
+                        .or(fields[2].as_f64().filter(|ms| *ms > 30_000.0))
+                        .map_or(ten_minutes, |ms| ms.min(ten_minutes));
+                    assert_eq!(parsed.token.expires_at_ms(), expiry, "{body}");
+                }
+            },
+        }
+    }
+}

@@ -1,5 +1,7 @@
-//! What the merchant backend answers, parsed the same way in the browser (`JSON.parse`, no serde
-//! in the bundle) and natively (`serde_json`).
+//! What the merchant backend answers. Its fields are read by the browser's own parsers in the
+//! browser (`readSession` in `src/browser.js`: no JSON or date parser in the bundle) and by
+//! `serde_json` natively, against one table of cases; what they may be used for (the token's
+//! validity and expiry, a safe redirect URL) is decided here, once.
 
 use std::fmt;
 
@@ -73,7 +75,14 @@ impl SessionResponse {
         #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
         {
             let value = js_sys::JSON::parse(&self.body).ok()?;
-            let field = json::Field::field(&value, name)?;
+            if !value.is_object() {
+                return None;
+            }
+            let field =
+                js_sys::Reflect::get(&value, &wasm_bindgen::JsValue::from_str(name)).ok()?;
+            if field.is_undefined() || field.is_null() {
+                return None;
+            }
             serde_wasm_bindgen::from_value(field).ok()
         }
         #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
@@ -104,99 +113,81 @@ pub fn parse_session_response(
     body: &str,
     fetched_at_ms: f64,
 ) -> Result<SessionResponse, SessionError> {
-    let not_json = || SessionError::NotJson {
+    let fields = read_fields(body).ok_or_else(|| SessionError::NotJson {
         body_excerpt: excerpt(body, 120),
-    };
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    let value = js_sys::JSON::parse(body).map_err(|_| not_json())?;
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    let value: serde_json::Value = serde_json::from_str(body).map_err(|_| not_json())?;
-    from_fields(&value, body, fetched_at_ms)
-}
-
-/// The one parser, over whichever JSON value the platform has.
-fn from_fields(
-    value: &impl json::Field,
-    body: &str,
-    fetched_at_ms: f64,
-) -> Result<SessionResponse, SessionError> {
-    let text = |name: &str| value.field(name).and_then(|v| v.text());
-    let token = text("session_token")
-        .or_else(|| text("sessionToken"))
+    })?;
+    let token = fields
+        .token
         .and_then(|t| SessionToken::fetched_at(t, fetched_at_ms).ok())
         .ok_or_else(|| SessionError::MissingToken {
             body_excerpt: excerpt(body, 120),
         })?;
-    let relative = value
-        .field("expires_in")
-        .or_else(|| value.field("expiresIn"))
-        .and_then(|v| v.number())
+    let relative = fields
+        .expires_in_s
         .filter(|s| *s > 0.0)
         .map(|seconds| fetched_at_ms + seconds * 1000.0);
-    let absolute = value
-        .field("expires_at")
-        .or_else(|| value.field("expiresAt"))
-        .and_then(|v| match v.number() {
-            Some(seconds) => Some(seconds * 1000.0),
-            None => v.text().and_then(|t| parse_rfc3339_ms(&t)),
-        })
+    let absolute = fields
+        .expires_at_ms
         .filter(|ms| *ms - fetched_at_ms > STALE_MARGIN.as_millis() as f64);
-    let expires_at_ms = relative.or(absolute);
-    let token = match expires_at_ms {
+    let token = match relative.or(absolute) {
         Some(ms) => token.with_expires_at_ms(ms),
         None => token,
     };
-    let redirect_url = text("redirect_url")
-        .or_else(|| text("redirectUrl"))
-        .filter(|u| is_safe_redirect(u));
     Ok(SessionResponse {
         token,
-        redirect_url,
+        redirect_url: fields.redirect_url.filter(|u| is_safe_redirect(u)),
         body: body.to_owned(),
     })
 }
 
-/// Reading JSON objects field by field, on `JsValue` (browser) or `serde_json::Value` (native).
-mod json {
-    pub(super) trait Field: Sized {
-        /// Field `name` of an object (`None` for a missing field, `null`, or a non-object).
-        fn field(&self, name: &str) -> Option<Self>;
-        fn text(&self) -> Option<String>;
-        fn number(&self) -> Option<f64>;
-    }
+/// What a session endpoint's JSON says, before it is checked: `session_token` (or
+/// `sessionToken`) if a string, `expires_in` in seconds if a number, `expires_at` in Unix
+/// milliseconds (from Unix seconds or an RFC 3339 string), `redirect_url` if a string.
+#[derive(Debug, Default, PartialEq)]
+struct Fields {
+    token: Option<String>,
+    expires_in_s: Option<f64>,
+    expires_at_ms: Option<f64>,
+    redirect_url: Option<String>,
+}
 
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
-    impl Field for wasm_bindgen::JsValue {
-        fn field(&self, name: &str) -> Option<Self> {
-            if !self.is_object() {
-                return None;
-            }
-            let value = js_sys::Reflect::get(self, &wasm_bindgen::JsValue::from_str(name)).ok()?;
-            (!value.is_undefined() && !value.is_null()).then_some(value)
-        }
-        fn text(&self) -> Option<String> {
-            self.as_string()
-        }
-        fn number(&self) -> Option<f64> {
-            self.as_f64()
-        }
+/// The fields of `body`, or `None` when it is not JSON. In the browser, `readSession` in
+/// `src/browser.js` reads them with the browser's JSON and date parsers (no parser of ours in the
+/// bundle); natively, serde_json does. `tests/data/session-fields.json` holds the cases both
+/// readers are tested against.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+fn read_fields(body: &str) -> Option<Fields> {
+    use wasm_bindgen::JsCast;
+    let read = crate::browser::read_session(body);
+    if read.is_null() {
+        return None;
     }
+    let read: js_sys::Array = read.unchecked_into();
+    Some(Fields {
+        token: read.get(0).as_string(),
+        expires_in_s: read.get(1).as_f64(),
+        expires_at_ms: read.get(2).as_f64(),
+        redirect_url: read.get(3).as_string(),
+    })
+}
 
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-    impl Field for serde_json::Value {
-        fn field(&self, name: &str) -> Option<Self> {
-            self.as_object()?
-                .get(name)
-                .filter(|v| !v.is_null())
-                .cloned()
-        }
-        fn text(&self) -> Option<String> {
-            self.as_str().map(str::to_owned)
-        }
-        fn number(&self) -> Option<f64> {
-            self.as_f64()
-        }
-    }
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+fn read_fields(body: &str) -> Option<Fields> {
+    use serde_json::Value;
+    let value: Value = serde_json::from_str(body).ok()?;
+    let field = |name: &str| value.get(name).filter(|v| !v.is_null());
+    let either = |a: &str, b: &str| field(a).or_else(|| field(b));
+    let text = |name: &str| field(name).and_then(Value::as_str).map(str::to_owned);
+    Some(Fields {
+        token: text("session_token").or_else(|| text("sessionToken")),
+        expires_in_s: either("expires_in", "expiresIn").and_then(Value::as_f64),
+        expires_at_ms: either("expires_at", "expiresAt").and_then(|v| match v {
+            Value::Number(n) => n.as_f64().map(|s| s * 1000.0),
+            Value::String(t) => parse_rfc3339_ms(t),
+            _ => None,
+        }),
+        redirect_url: text("redirect_url").or_else(|| text("redirectUrl")),
+    })
 }
 
 /// True for a URL the shopper may be sent to: `https:`, or `http:` on this machine
@@ -263,8 +254,10 @@ fn is_loopback_v4(host: &[u8]) -> bool {
     parts == 4
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` into Unix milliseconds (integer arithmetic
-/// only: no float parsing in the bundle). Never panics on any input.
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` (`t` or a space for `T`, `z` for `Z`) into
+/// Unix milliseconds, natively; the browser uses `rfc3339` in `src/browser.js`. Never panics on
+/// any input.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn parse_rfc3339_ms(s: &str) -> Option<f64> {
     let b = s.trim_ascii().as_bytes();
     let at = |i: usize| b.get(i).copied();
@@ -330,6 +323,7 @@ fn parse_rfc3339_ms(s: &str) -> Option<f64> {
     Some((secs * 1000 + millis) as f64)
 }
 
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = if y >= 0 { y } else { y - 399 } / 400;
@@ -344,32 +338,40 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 mod tests {
     use super::*;
 
+    /// The cases `src/browser.js` is tested against too (tests/js/browser.test.mjs; in the
+    /// browser, tests/session.rs).
+    #[cfg(not(target_arch = "wasm32"))]
+    fn shared_cases() -> serde_json::Value {
+        serde_json::from_str(include_str!("../../tests/data/session-fields.json")).unwrap()
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn rfc3339_table() {
-        let cases = [
-            ("1970-01-01T00:00:00Z", Some(0.0)),
-            ("2026-01-01T00:00:00Z", Some(1_767_225_600_000.0)),
-            ("2026-01-01T00:00:00.250Z", Some(1_767_225_600_250.0)),
-            ("2026-01-01T00:00:00.5Z", Some(1_767_225_600_500.0)),
-            ("2026-01-01T00:00:00.123456Z", Some(1_767_225_600_123.0)),
-            ("2026-01-01T03:00:00+03:00", Some(1_767_225_600_000.0)),
-            ("2025-12-31T21:00:00-03:00", Some(1_767_225_600_000.0)),
-            ("2024-02-29T12:00:00Z", Some(1_709_208_000_000.0)),
-            ("2026-13-01T00:00:00Z", None),
-            ("2026-01-01", None),
-            ("yesterday", None),
-            ("2026-01-01T00:00:00", None),
-            ("2026-01-01T00:00:00+0300", None),
-            ("2026-01-01T00:00:00.Z", None),
-            ("2026-01-01T00:00:0éZ", None),
-            ("2026-01-01T00:00:00+é:00", None),
-            ("2026-01-01T00:00:00.5é", None),
-            ("2026-01-01T00:00:00é+03:00", None),
-            ("ñññññññññññññññññññ", None),
-            ("+026-01-01T00:00:00Z", None),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(parse_rfc3339_ms(input), expected, "{input}");
+        let cases = shared_cases();
+        let cases = cases["rfc3339"].as_array().unwrap();
+        assert!(cases.len() > 20);
+        for case in cases {
+            let input = case[0].as_str().unwrap();
+            assert_eq!(parse_rfc3339_ms(input), case[1].as_f64(), "{input:?}");
+        }
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn fields_table() {
+        let cases = shared_cases();
+        let cases = cases["responses"].as_array().unwrap();
+        assert!(cases.len() > 10);
+        for case in cases {
+            let body = case[0].as_str().unwrap();
+            let expected = case[1].as_array().map(|f| Fields {
+                token: f[0].as_str().map(str::to_owned),
+                expires_in_s: f[1].as_f64(),
+                expires_at_ms: f[2].as_f64(),
+                redirect_url: f[3].as_str().map(str::to_owned),
+            });
+            assert_eq!(read_fields(body), expected, "{body}");
         }
     }
 

@@ -1,8 +1,10 @@
 // Unit tests of the pure parts of src/browser.js (node --test tests/js/): how the loader matches
-// script URLs and which page tags it may adopt. The page side is covered in tests/loader.rs.
+// script URLs, which page tags it may adopt, and how a session's JSON is read (the cases in
+// tests/data/session-fields.json, which the native reader in src/session/response.rs is tested
+// against too). The page side is covered in tests/loader.rs and tests/session.rs.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 const dir = mkdtempSync(join(tmpdir(), 'fintoc-wasm-'));
 const copy = join(dir, 'browser.mjs');
 copyFileSync(new URL('../../src/browser.js', import.meta.url), copy);
-const { scriptKey, runnable } = await import(pathToFileURL(copy).href);
+const { scriptKey, runnable, readSession, rfc3339 } = await import(pathToFileURL(copy).href);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('spellings of one script URL share a key', () => {
@@ -58,5 +60,24 @@ test('only tags the browser runs are adopted', () => {
   assert.ok(!runnable('', true), 'nomodule');
   for (const t of ['text/plain', 'application/json', 'text/x-template']) {
     assert.ok(!runnable(t, false), t);
+  }
+});
+
+const shared = JSON.parse(
+  readFileSync(new URL('../data/session-fields.json', import.meta.url), 'utf8')
+);
+
+test('RFC 3339 times read as the native reader reads them', () => {
+  assert.ok(shared.rfc3339.length > 20);
+  for (const [input, expected] of shared.rfc3339) {
+    assert.equal(rfc3339(input) ?? null, expected, JSON.stringify(input));
+  }
+});
+
+test("a session endpoint's JSON reads as the native reader reads it", () => {
+  assert.ok(shared.responses.length > 10);
+  for (const [body, expected] of shared.responses) {
+    const got = readSession(body);
+    assert.deepEqual(got && got.map((v) => v ?? null), expected, body);
   }
 });
