@@ -54,6 +54,8 @@ pub mod class {
 pub struct View<'a> {
     /// [`CheckoutState::name`], for `fintoc-checkout--{state}` and `data-state`.
     pub state: &'static str,
+    /// `fintoc-checkout--{state}`, the root's state class (a static string: no formatting).
+    pub modifier: &'static str,
     /// Show the pay button.
     pub button: bool,
     /// Opening: the button is disabled, `aria-busy="true"`, with a spinner and
@@ -75,6 +77,16 @@ pub fn view<'a>(state: &CheckoutState, redirect_url: Option<&'a str>, labels: &L
     let error = state.error();
     View {
         state: state.name(),
+        modifier: match state {
+            CheckoutState::Idle => "fintoc-checkout--idle",
+            CheckoutState::Preparing => "fintoc-checkout--preparing",
+            CheckoutState::Opening => "fintoc-checkout--opening",
+            CheckoutState::Ready => "fintoc-checkout--ready",
+            CheckoutState::Open => "fintoc-checkout--open",
+            CheckoutState::Succeeded => "fintoc-checkout--succeeded",
+            CheckoutState::Exited => "fintoc-checkout--exited",
+            CheckoutState::Failed(_) => "fintoc-checkout--failed",
+        },
         button: !matches!(state, CheckoutState::Succeeded | CheckoutState::Failed(_)),
         busy: state.is_busy(),
         status: match state {
@@ -220,5 +232,23 @@ mod tests {
             );
         }
         assert_ne!(Locale::Es.labels(), Locale::En.labels());
+    }
+
+    #[test]
+    fn the_state_class_is_the_root_class_and_the_state_name() {
+        let states = [
+            CheckoutState::Idle,
+            CheckoutState::Preparing,
+            CheckoutState::Opening,
+            CheckoutState::Ready,
+            CheckoutState::Open,
+            CheckoutState::Succeeded,
+            CheckoutState::Exited,
+            CheckoutState::Failed(LoadError::NotInBrowser.into()),
+        ];
+        for state in states {
+            let v = view(&state, None, Locale::Es.labels());
+            assert_eq!(v.modifier, format!("{}--{}", class::ROOT, state.name()));
+        }
     }
 }

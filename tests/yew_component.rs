@@ -470,13 +470,20 @@ async fn a_secret_key_renders_a_configuration_error_and_never_loads() {
             move |e: FintocError| errors.push(format!("{e:?}"))
         },
     });
-    let app = Mounted::<FintocCheckout>::new(props);
+    let mut app = Mounted::<FintocCheckout>::new(props.clone());
     settle().await;
     let message = app.find(".fintoc-checkout__error-message").unwrap();
     assert_eq!(
         message.text_content().as_deref(),
         Some("This payment method is not set up correctly. Please tell the shop.")
     );
+    // A re-render with the same invalid key (another `preload`, another label) is not a new
+    // error: the shop hears about it once.
+    let mut again = props;
+    again.preload = false;
+    again.label = Some("Pay now".into());
+    app.update(again);
+    settle().await;
     assert!(
         !visible_text(&app).contains("secret key"),
         "the technical message is for the shop, not the shopper: {}",

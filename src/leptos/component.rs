@@ -153,7 +153,7 @@ pub fn FintocCheckout(
         let redirect = checkout.redirect_url.get();
         let v = ui_view(&state, redirect.as_deref(), labels);
         (
-            v.state,
+            (v.state, v.modifier),
             v.button,
             v.busy,
             v.status,
@@ -170,10 +170,10 @@ pub fn FintocCheckout(
         }
     };
     let root_class = move || {
-        let name = shown.get().0;
+        let modifier = shown.get().0 .1;
         match &class {
-            Some(extra) => format!("{} {}--{} {}", class::ROOT, class::ROOT, name, extra),
-            None => format!("{} {}--{}", class::ROOT, class::ROOT, name),
+            Some(extra) => format!("{} {modifier} {extra}", class::ROOT),
+            None => format!("{} {modifier}", class::ROOT),
         }
     };
     let content = move || {
@@ -195,7 +195,7 @@ pub fn FintocCheckout(
         }
     };
     view! {
-        <div class=root_class data-state=move || shown.get().0>
+        <div class=root_class data-state=move || shown.get().0 .0>
             {move || shown.get().4.map(|text| {
                 let (retry, fallback) = (shown.get().5, shown.get().6);
                 view! {

@@ -273,7 +273,7 @@ pub fn FintocCheckout(props: &FintocCheckoutProps) -> Html {
 
     html! {
         <div
-            class={classes!(class::ROOT, format!("{}--{}", class::ROOT, v.state), props.class.clone())}
+            class={classes!(class::ROOT, v.modifier, props.class.clone())}
             data-state={v.state}>
             { error }
             { button }

@@ -232,40 +232,36 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         });
     }
 
-    // Config changes: same identity keeps the widget; another key or session replaces it. An
-    // invalid config stops the checkout.
+    // One effect for what follows a config (each Yew effect costs about 0.6 kB of wasm):
+    // - a new config: same identity keeps the widget; another key or session replaces it;
+    // - an invalid config stops the checkout and is an error the shop hears about once per
+    //   distinct error;
+    // - preloading the script (one load per page however often it is asked).
     {
         let slot = slot.clone();
-        use_effect_with(built.clone().ok(), move |config| {
-            if let Some(checkout) = checkout_in(&slot) {
-                match config {
-                    Some(config) => checkout.set_config(config.clone()),
-                    None => checkout.reset(),
-                }
-            }
-        });
-    }
-
-    // An invalid config is an error the shop hears about once per distinct error.
-    {
         let latest = latest.clone();
-        use_effect_with(built.clone().err(), move |error| {
-            if let Some(error) = error {
-                crate::browser::debug_console_error(error);
-                let on_error = latest.borrow().on_error.clone();
-                if let Some(on_error) = on_error {
-                    on_error.emit(error.clone().into());
+        // `preload` counts only for a valid config: toggling it never repeats an error.
+        let preload = config.preload && built.is_ok();
+        use_effect_with((built.clone(), preload), move |(built, preload)| {
+            let checkout = checkout_in(&slot);
+            match built {
+                Ok(config) => {
+                    if let Some(checkout) = &checkout {
+                        checkout.set_config(config.clone());
+                        if *preload {
+                            checkout.preload();
+                        }
+                    }
                 }
-            }
-        });
-    }
-
-    {
-        let slot = slot.clone();
-        use_effect_with(config.preload && built.is_ok(), move |preload| {
-            if *preload {
-                if let Some(checkout) = checkout_in(&slot) {
-                    checkout.preload();
+                Err(error) => {
+                    if let Some(checkout) = &checkout {
+                        checkout.reset();
+                    }
+                    crate::browser::debug_console_error(error);
+                    let on_error = latest.borrow().on_error.clone();
+                    if let Some(on_error) = on_error {
+                        on_error.emit(error.clone().into());
+                    }
                 }
             }
         });
