@@ -199,21 +199,25 @@ export function readSession(text) {
     return null;
   }
   if (o === null || typeof o !== 'object') o = {};
-  function str(v) {
-    return typeof v === 'string' ? v : undefined;
+  // Own properties only: a page that polluted Object.prototype cannot supply a field.
+  function get(k) {
+    return Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined;
+  }
+  function str(k) {
+    return typeof get(k) === 'string' ? get(k) : undefined;
   }
   function num(v) {
-    return typeof v === 'number' ? v : undefined;
+    return typeof v === 'number' && isFinite(v) ? v : undefined;
   }
   function either(a, b) {
-    return o[a] != null ? o[a] : o[b];
+    return get(a) != null ? get(a) : get(b);
   }
   var at = either('expires_at', 'expiresAt');
   return [
-    str(o.session_token) !== undefined ? o.session_token : str(o.sessionToken),
+    str('session_token') !== undefined ? str('session_token') : str('sessionToken'),
     num(either('expires_in', 'expiresIn')),
-    typeof at === 'number' ? at * 1000 : typeof at === 'string' ? rfc3339(at) : undefined,
-    str(o.redirect_url) !== undefined ? o.redirect_url : str(o.redirectUrl)
+    typeof at === 'string' ? rfc3339(at) : num(at) === undefined ? undefined : at * 1000,
+    str('redirect_url') !== undefined ? str('redirect_url') : str('redirectUrl')
   ];
 }
 

@@ -25,13 +25,13 @@ extern "C" {
     #[wasm_bindgen(js_name = loadCount)]
     pub(crate) fn load_count() -> u32;
 
-    /// A fetch in flight: `done` resolves with `[status, text]` or rejects with
-    /// `[kind, message]` (0 invalid request, 1 network, 2 timeout).
     /// `[token, expiresInSeconds, expiresAtMs, redirectUrl]` of a session endpoint's JSON, or
     /// `null` when it is not JSON (see `session::response::read_fields`).
     #[wasm_bindgen(js_name = readSession)]
     pub(crate) fn read_session(text: &str) -> JsValue;
 
+    /// A fetch in flight: `done` resolves with `[status, text]` or rejects with
+    /// `[kind, message]` (0 invalid request, 1 network, 2 timeout).
     pub(crate) type PendingFetch;
 
     #[wasm_bindgen(js_name = startFetch)]
@@ -87,6 +87,12 @@ impl Drop for AbortOnDrop {
             pending.abort();
         }
     }
+}
+
+/// True when `s` has nothing but spaces and C0 control characters (what a URL parser strips
+/// from both ends): a URL option left blank.
+pub(crate) fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| b <= b' ')
 }
 
 pub(crate) const IS_BROWSER_TARGET: bool = cfg!(all(target_arch = "wasm32", target_os = "unknown"));

@@ -197,7 +197,7 @@ fn url(object: &JsValue, name: &str, label: &str) -> Result<Option<String>, JsVa
     let resolved =
         web_sys::Url::new_with_base(&url, &base).map_err(|_| invalid(label, EXPECTED))?;
     match resolved.protocol().as_str() {
-        "http:" | "https:" if !url.trim_ascii().is_empty() => Ok(Some(url)),
+        "http:" | "https:" if !crate::browser::is_blank(&url) => Ok(Some(url)),
         _ => Err(invalid(label, EXPECTED)),
     }
 }

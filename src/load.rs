@@ -233,7 +233,7 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     // A worker-like global with `window` but no document: nowhere to put a <script>.
     window.document().ok_or(LoadError::NotInBrowser)?;
     let requested = seam::route(&options.url);
-    if requested.trim_ascii().is_empty() {
+    if crate::browser::is_blank(&requested) {
         return Err(LoadError::InvalidUrl {
             url: requested,
             reason: "it is empty".into(),

@@ -851,3 +851,36 @@ async fn an_inline_session_function_survives_the_shops_rerenders() {
     assert_eq!(sandbox.create_count(), 1);
     assert_eq!(sandbox.widgets()[0].state, "open");
 }
+
+#[wasm_bindgen_test]
+async fn a_failed_preload_is_not_repeated_by_every_config_change() {
+    fresh_page();
+    let id = unique_id("preload-once");
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
+    // A script that loads but never defines window.Fintoc: the preload fails after 300 ms.
+    props.load = LoadOptions::new()
+        .url(format!("{}/script?id={id}&kind=noglobal", server()))
+        .timeout(Duration::from_millis(300));
+    let mut app = Mounted::<FintocCheckout>::new(props.clone());
+    settle().await;
+    sleep(800).await;
+    assert_eq!(
+        count_events(&id, "script-start").await,
+        1,
+        "preloaded on mount"
+    );
+    // The shop re-renders with other options (say, a username typed into a field): the script is
+    // not requested again for each change.
+    for name in ["a", "ab", "abc"] {
+        let mut next = props.clone();
+        next.username = Some(name.into());
+        app.update(next);
+        settle().await;
+    }
+    sleep(500).await;
+    assert_eq!(
+        count_events(&id, "script-start").await,
+        1,
+        "no preload per re-render"
+    );
+}

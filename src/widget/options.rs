@@ -36,8 +36,9 @@ impl PublicKey {
     ///
     /// # Errors
     /// [`OptionsError::SecretKey`] for `sk_…` keys, [`OptionsError::InvalidPublicKey`] for
-    /// anything not starting with `pk_test_`/`pk_live_` or containing inner whitespace.
-    /// Surrounding whitespace (a trailing newline from an env file) is trimmed.
+    /// anything not starting with `pk_test_`/`pk_live_` or containing whitespace or a
+    /// non-ASCII character. Surrounding ASCII whitespace (a trailing newline from an env file) is
+    /// trimmed.
     pub fn new(key: impl AsRef<str>) -> Result<Self, OptionsError> {
         let raw = key.as_ref();
         let trimmed = raw.trim_ascii();

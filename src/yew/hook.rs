@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::config::{FintocCheckoutConfig, HookCallbacks};
 use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
+use crate::load::LoadOptions;
 use crate::widget::Callbacks;
 
 /// The checkout a component holds, and its subscription (dropped together on unmount).
@@ -236,10 +237,12 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
     // - a new config: same identity keeps the widget; another key or session replaces it;
     // - an invalid config stops the checkout and is an error the shop hears about once per
     //   distinct error;
-    // - preloading the script (one load per page however often it is asked).
+    // - preloading the script: once per script (load options), not again on every config
+    //   change (after a failed load, preloading again would add another `<script>`).
     {
         let slot = slot.clone();
         let latest = latest.clone();
+        let preloaded: Rc<RefCell<Option<LoadOptions>>> = use_mut_ref(|| None);
         // `preload` counts only for a valid config: toggling it never repeats an error.
         let preload = config.preload && built.is_ok();
         use_effect_with((built.clone(), preload), move |(built, preload)| {
@@ -248,7 +251,9 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
                 Ok(config) => {
                     if let Some(checkout) = &checkout {
                         checkout.set_config(config.clone());
-                        if *preload {
+                        let load = Some(config.load().clone());
+                        if *preload && *preloaded.borrow() != load {
+                            *preloaded.borrow_mut() = load;
                             checkout.preload();
                         }
                     }

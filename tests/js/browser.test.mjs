@@ -81,3 +81,21 @@ test("a session endpoint's JSON reads as the native reader reads it", () => {
     assert.deepEqual(got && got.map((v) => v ?? null), expected, body);
   }
 });
+
+test('a polluted Object.prototype supplies no session field; infinite numbers are no number', () => {
+  Object.prototype.redirect_url = 'https://evil.example/';
+  Object.prototype.session_token = 'cs_from_the_prototype';
+  try {
+    assert.deepEqual(
+      readSession('{"sessionToken":"t"}').map((v) => v ?? null),
+      ['t', null, null, null]
+    );
+  } finally {
+    delete Object.prototype.redirect_url;
+    delete Object.prototype.session_token;
+  }
+  assert.deepEqual(
+    readSession('{"session_token":"t","expires_in":1e400,"expires_at":-1e400}').map((v) => v ?? null),
+    ['t', null, null, null]
+  );
+});
