@@ -386,13 +386,13 @@ async fn a_secret_key_renders_the_configuration_error_once_and_never_loads() {
 }
 
 #[wasm_bindgen_test]
-async fn widget_props_are_reactive_and_on_session_reports_each_session_once() {
+async fn reactive_widget_props_reach_the_next_widget_and_on_session_reports_each_session_once() {
     let sandbox = Sandbox::install().unwrap();
     let id = unique_id("lprops");
     let el = root();
     let sessions = Seen::default();
     let owner = Owner::new();
-    let country = owner.with(|| RwSignal::new(None::<fintoc_wasm::widget::Country>));
+    let username = owner.with(|| RwSignal::new(None::<fintoc_wasm::widget::Username>));
     let url = session_url(&id, "");
     let seen = sessions.clone();
     let _mounted = leptos::mount::mount_to(el.clone(), move || {
@@ -400,26 +400,291 @@ async fn widget_props_are_reactive_and_on_session_reports_each_session_once() {
             <FintocCheckout
                 public_key="pk_test_leptos"
                 session=endpoint(&url)
-                country=country
+                country=fintoc_wasm::widget::Country::Mx
+                username=username
                 on_session=move |s: fintoc_wasm::session::SessionResponse| {
                     seen.push(s.get::<String>("id").unwrap_or_default())
                 } />
         }
     });
     sleep(0).await;
-    // Chosen after mount (say, from a country picker): it reaches the widget.
-    country.set(Some(fintoc_wasm::widget::Country::Mx));
+    // Typed after mount (say, the RUT in the shop's form): it reaches the widget.
+    username.set(Some(fintoc_wasm::widget::Username::new("41614850-3")));
     sleep(0).await;
     button(&el).click();
     assert!(until(3000, || widget_open(&sandbox)).await);
-    assert_eq!(
-        sandbox.last_options().unwrap().country.as_deref(),
-        Some("mx")
-    );
+    let options = sandbox.last_options().unwrap();
+    assert_eq!(options.country.as_deref(), Some("mx"));
+    let username = js_sys::Reflect::get(options.raw(), &"username".into()).unwrap();
+    assert_eq!(username.as_string().as_deref(), Some("41614850-3"));
     sandbox.exit().unwrap();
     button(&el).click(); // reopens the same widget: the same session
     sleep(100).await;
     assert_eq!(sessions.take(), [format!("cs_{id}")], "once per session");
     assert_eq!(sandbox.create_count(), 1);
+    el.remove();
+}
+
+#[component]
+fn PickedCountry(
+    session: Signal<SessionSource, LocalStorage>,
+    country: RwSignal<Option<fintoc_wasm::widget::Country>>,
+) -> impl IntoView {
+    // The hook reads the widget options inside its tracked effect: any signal works there.
+    let options = FintocCheckoutOptions::new("pk_test_leptos", session).widget(move |w| {
+        match country.get() {
+            Some(c) => w.country(c),
+            None => w,
+        }
+    });
+    let checkout = use_fintoc_checkout(options);
+    view! { <button class="own" on:click=move |_| checkout.open()>"Pagar"</button> }
+}
+
+#[wasm_bindgen_test]
+async fn the_hooks_widget_options_follow_signals() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lcountry");
+    let el = root();
+    let owner = Owner::new();
+    let country = owner.with(|| RwSignal::new(None::<fintoc_wasm::widget::Country>));
+    let url = session_url(&id, "");
+    let _mounted = leptos::mount::mount_to(
+        el.clone(),
+        move || view! { <PickedCountry session=endpoint(&url) country=country /> },
+    );
+    sleep(0).await;
+    country.set(Some(fintoc_wasm::widget::Country::Mx)); // chosen after mount
+    sleep(0).await;
+    find(&el, ".own").unwrap().click();
+    assert!(until(3000, || widget_open(&sandbox)).await);
+    assert_eq!(
+        sandbox.last_options().unwrap().country.as_deref(),
+        Some("mx")
+    );
+    el.remove();
+}
+
+fn dispatch(element: &web_sys::HtmlElement, event: &str) {
+    let e = web_sys::Event::new(event).unwrap();
+    element.dispatch_event(&e).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_error_state_explains_offers_the_hosted_page_and_retry_works() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lerror");
+    let el = root();
+    let errors = Seen::default();
+    let url = session_url(&id, "");
+    let seen = errors.clone();
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=endpoint(&url)
+                preload=false
+                on_error=move |e: fintoc_wasm::FintocError| seen.push(e.code()) />
+        }
+    });
+    sleep(0).await;
+    sandbox
+        .fail_next_load(fintoc_wasm::testing::LoadFailure::Network)
+        .unwrap();
+    button(&el).click();
+    assert!(until(3000, || find(&el, ".fintoc-checkout__error").is_some()).await);
+    let error = find(&el, ".fintoc-checkout__error").unwrap();
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    let message = find(&el, ".fintoc-checkout__error-message").unwrap();
+    assert!(message
+        .text_content()
+        .unwrap()
+        .starts_with("No pudimos cargar Fintoc"));
+    let fallback = find(&el, ".fintoc-checkout__fallback").expect("a fallback link");
+    assert_eq!(
+        fallback.get_attribute("href"),
+        Some(format!("https://checkout.fintoc.com/checkout_session_{id}"))
+    );
+    assert_eq!(fallback.get_attribute("rel").as_deref(), Some("noopener"));
+    assert!(
+        find(&el, ".fintoc-checkout__button").is_none(),
+        "no pay button beside the error"
+    );
+    let root_el = el.first_element_child().unwrap();
+    assert_eq!(
+        root_el.get_attribute("data-state").as_deref(),
+        Some("failed")
+    );
+    assert_eq!(errors.take(), ["network"]);
+    assert!(!el.text_content().unwrap_or_default().contains("Fintoc.js"));
+
+    find(&el, ".fintoc-checkout__retry").unwrap().click();
+    assert!(until(3000, || widget_open(&sandbox)).await);
+    sleep(0).await;
+    assert!(find(&el, ".fintoc-checkout__error").is_none());
+    assert!(
+        find(&el, ".fintoc-checkout__button").is_some(),
+        "the button is back"
+    );
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        1,
+        "token reused on retry"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn children_label_locale_classes_and_disabled_follow_their_props() {
+    let _sandbox = Sandbox::install().unwrap();
+    let el = root();
+    let owner = Owner::new();
+    let (label, disabled) = owner.with(|| {
+        (
+            RwSignal::new(String::from("Pagar $12.990")),
+            RwSignal::new(true),
+        )
+    });
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=endpoint("/never")
+                class="my-shop"
+                locale=fintoc_wasm::ui::Locale::En
+                label=label
+                disabled=disabled />
+            <FintocCheckout public_key="pk_test_leptos" session=endpoint("/never")>
+                <strong class="own">"Pay $12.990"</strong>
+            </FintocCheckout>
+        }
+    });
+    sleep(0).await;
+    let roots = el.query_selector_all(".fintoc-checkout").unwrap();
+    let first: web_sys::HtmlElement = roots.get(0).unwrap().unchecked_into();
+    assert_eq!(
+        first.get_attribute("class").as_deref(),
+        Some("fintoc-checkout fintoc-checkout--idle my-shop")
+    );
+    assert!(first.get_attribute("style").is_none());
+    let b = button(&first);
+    assert_eq!(b.text_content().as_deref(), Some("Pagar $12.990"));
+    assert!(b.has_attribute("disabled"));
+    label.set(String::from("Pagar $25.980"));
+    disabled.set(false);
+    sleep(0).await;
+    assert_eq!(b.text_content().as_deref(), Some("Pagar $25.980"));
+    assert!(!b.has_attribute("disabled"));
+
+    let second: web_sys::HtmlElement = roots.get(1).unwrap().unchecked_into();
+    assert_eq!(
+        button(&second).inner_html(),
+        r#"<span class="fintoc-checkout__label"><strong class="own">Pay $12.990</strong></span>"#
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn focus_prepares_without_taking_the_focus_and_busy_keeps_the_shops_own_content() {
+    let sandbox = Sandbox::install().unwrap();
+    let (a, b_id) = (unique_id("lfocus"), unique_id("lbusy"));
+    let el = root();
+    let (url_a, url_b) = (session_url(&a, ""), session_url(&b_id, "&delay=300"));
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <div class="a"><FintocCheckout public_key="pk_test_leptos" session=endpoint(&url_a) /></div>
+            <div class="b">
+                <FintocCheckout public_key="pk_test_leptos" session=endpoint(&url_b)>
+                    <strong class="own">"Pay"</strong>
+                </FintocCheckout>
+            </div>
+        }
+    });
+    sleep(0).await;
+    assert_eq!(
+        count_events(&a, "session-start").await,
+        0,
+        "nothing before intent"
+    );
+    let first = button(&find(&el, ".a").unwrap());
+    first.focus().unwrap();
+    assert!(
+        until(3000, || sandbox.create_count() == 1).await,
+        "focus prepared the widget"
+    );
+    sleep(0).await;
+    assert_eq!(count_events(&a, "session-start").await, 1);
+    assert_eq!(
+        common::document()
+            .active_element()
+            .map(|e| e.is_same_node(Some(&first))),
+        Some(true),
+        "preparing in the background redraws without taking the focus away"
+    );
+    first.blur().unwrap();
+
+    // Clicked while its session is still out: busy, the spinner instead of the shop's content.
+    let shop = find(&el, ".b").unwrap();
+    let second = button(&shop);
+    second.click();
+    sleep(0).await;
+    assert_eq!(second.get_attribute("aria-busy").as_deref(), Some("true"));
+    assert!(second.has_attribute("disabled"));
+    assert!(find(&shop, ".fintoc-checkout__spinner").is_some());
+    assert!(find(&shop, "strong.own").is_none());
+    assert_eq!(
+        find(&shop, ".fintoc-checkout__label")
+            .and_then(|l| l.text_content())
+            .as_deref(),
+        Some("Preparando el pago…")
+    );
+    assert!(
+        until(3000, || sandbox
+            .widgets()
+            .iter()
+            .any(|w| w.id == 2 && w.state == "open"))
+        .await
+    );
+    sandbox.exit().unwrap();
+    assert!(until(1000, || find(&shop, ".fintoc-checkout__status").is_some()).await);
+    assert!(
+        button(&shop).is_same_node(Some(&second)),
+        "the same button node through every state"
+    );
+    assert_eq!(second.get_attribute("aria-busy").as_deref(), Some("false"));
+    assert!(
+        find(&shop, "strong.own").is_some(),
+        "the shop's own content is back"
+    );
+    assert!(find(&shop, ".fintoc-checkout__spinner").is_none());
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_disabled_button_prepares_nothing_on_hover_and_prefetch_can_be_turned_off() {
+    let _sandbox = Sandbox::install().unwrap();
+    let (a, b) = (unique_id("ldisabled"), unique_id("lnofetch"));
+    let el = root();
+    let (url_a, url_b) = (session_url(&a, ""), session_url(&b, ""));
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocCheckout public_key="pk_test_leptos" session=endpoint(&url_a) disabled=true />
+            <FintocCheckout public_key="pk_test_leptos" session=endpoint(&url_b) prefetch=false />
+        }
+    });
+    sleep(0).await;
+    let buttons = el.query_selector_all(".fintoc-checkout__button").unwrap();
+    for i in 0..2 {
+        let b: web_sys::HtmlElement = buttons.get(i).unwrap().unchecked_into();
+        dispatch(&b, "pointerenter");
+        dispatch(&b, "focus");
+    }
+    sleep(300).await;
+    assert_eq!(count_events(&a, "session-start").await, 0);
+    assert_eq!(count_events(&b, "session-start").await, 0);
+    assert!(
+        find(&el, ".fintoc-checkout__error").is_none(),
+        "no error for a cart not paid yet"
+    );
     el.remove();
 }

@@ -38,3 +38,39 @@ fn ssr_renders_english() {
     });
     assert!(html.contains("Pay with Fintoc"), "{html}");
 }
+
+#[test]
+fn ssr_renders_the_shops_content_in_the_label_and_a_disabled_button() {
+    let html = render(|| {
+        let session = Signal::derive_local(|| SessionSource::endpoint("/api/checkout"));
+        view! {
+            <FintocCheckout public_key="pk_test_ssr" session=session disabled=true class="shop">
+                <strong>"Pagar $12.990"</strong>
+            </FintocCheckout>
+        }
+        .into_any()
+    });
+    assert!(
+        html.contains(
+            r#"<span class="fintoc-checkout__label"><strong>Pagar $12.990</strong></span>"#
+        ),
+        "{html}"
+    );
+    assert!(html.contains("disabled"), "{html}");
+    assert!(
+        html.contains("fintoc-checkout fintoc-checkout--idle shop"),
+        "{html}"
+    );
+}
+
+#[test]
+fn ssr_renders_the_shops_own_labels() {
+    let mut labels = Locale::Es.labels().clone();
+    labels.pay = "Pagar ahora";
+    let html = render(move || {
+        let session = Signal::derive_local(|| SessionSource::endpoint("/api/checkout"));
+        view! { <FintocCheckout public_key="pk_test_ssr" session=session labels=labels /> }
+            .into_any()
+    });
+    assert!(html.contains("Pagar ahora"), "{html}");
+}

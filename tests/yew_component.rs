@@ -517,7 +517,10 @@ async fn children_label_locale_and_classes() {
     });
     let app = Mounted::<FintocCheckout>::new(with_children);
     settle().await;
-    assert_eq!(app.button().inner_html(), "<strong>Pay $12.990</strong>");
+    assert_eq!(
+        app.button().inner_html(),
+        r#"<span class="fintoc-checkout__label"><strong>Pay $12.990</strong></span>"#
+    );
     let root = app.root.first_element_child().unwrap();
     assert_eq!(
         root.get_attribute("class").as_deref(),

@@ -1,6 +1,7 @@
 //! `<FintocCheckout/>`: a pay button with progress, error, retry and fallback states, drawn from
 //! the shared [`ui::view`](crate::ui::view) (the same as the Yew component).
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::hook::{use_fintoc_checkout, FintocCheckoutOptions};
@@ -8,7 +9,8 @@ use crate::checkout::CheckoutState;
 use crate::error::FintocError;
 use crate::load::LoadOptions;
 use crate::session::{SessionResponse, SessionSource};
-use crate::ui::{class, view as ui_view, Locale};
+use crate::ui::dom::{root_class, Drawing, Intent};
+use crate::ui::{class, view as ui_view, Labels, Locale};
 use crate::widget::{Country, HolderType, Payload, Product, Username, WidgetEvent};
 
 /// A "Pay with Fintoc" button that runs the whole checkout.
@@ -71,25 +73,25 @@ pub fn FintocCheckout(
     /// `SessionResponse::get`).
     #[prop(into, optional)]
     on_session: Option<Callback<SessionResponse>>,
-    /// The product (default payments). Reactive, like the next four: a change reaches the next
-    /// widget without recreating this one.
-    #[prop(into, optional)]
-    product: MaybeProp<Product>,
+    /// The product (default payments). Fixed per checkout, like `country` and `holder_type`.
+    #[prop(optional)]
+    product: Option<Product>,
     /// The country (`cl` when unset).
-    #[prop(into, optional)]
-    country: MaybeProp<Country>,
+    #[prop(optional)]
+    country: Option<Country>,
     /// The holder type.
-    #[prop(into, optional)]
-    holder_type: MaybeProp<HolderType>,
-    /// Preselected bank, e.g. `cl_banco_estado`.
+    #[prop(optional)]
+    holder_type: Option<HolderType>,
+    /// Preselected bank, e.g. `cl_banco_estado`. Reactive, like `username`: a change reaches the
+    /// next widget without recreating this one.
     #[prop(into, optional)]
     institution_id: MaybeProp<String>,
-    /// Prefilled bank username.
+    /// Prefilled bank username (say, the RUT the shopper typed in your form).
     #[prop(into, optional)]
     username: MaybeProp<Username>,
     /// Script URL, CSP nonce, timeout (default: the real Fintoc.js).
-    #[prop(into, optional)]
-    load: Option<Signal<LoadOptions>>,
+    #[prop(optional)]
+    load: Option<LoadOptions>,
     /// Open on mount (and whenever the key or session source changes).
     #[prop(into, optional)]
     auto_open: Signal<bool>,
@@ -105,6 +107,10 @@ pub fn FintocCheckout(
     /// Language of the default texts (Spanish by default).
     #[prop(optional)]
     locale: Locale,
+    /// Your own texts instead of the locale's (start from `Locale::Es.labels().clone()` and
+    /// change the fields you want).
+    #[prop(optional)]
+    labels: Option<Labels>,
     /// Extra classes on the root element.
     #[prop(into, optional)]
     class: Option<String>,
@@ -116,15 +122,15 @@ pub fn FintocCheckout(
     children: Option<ChildrenFn>,
 ) -> impl IntoView {
     let mut options = FintocCheckoutOptions::new(public_key, session)
-        // Read inside the tracked config effect: these props are reactive.
+        // Read inside the tracked config effect: `institution_id` and `username` are reactive.
         .widget(move |mut w| {
-            if let Some(product) = product.get() {
-                w = w.product(product);
+            if let Some(product) = &product {
+                w = w.product(product.clone());
             }
-            if let Some(country) = country.get() {
+            if let Some(country) = country {
                 w = w.country(country);
             }
-            if let Some(holder_type) = holder_type.get() {
+            if let Some(holder_type) = holder_type {
                 w = w.holder_type(holder_type);
             }
             if let Some(id) = institution_id.get() {
@@ -147,87 +153,75 @@ pub fn FintocCheckout(
         options = options.load(load);
     }
     let checkout = use_fintoc_checkout(options);
-    let labels = locale.labels();
-    let shown = move || {
-        let state = checkout.state.get();
-        let redirect = checkout.redirect_url.get();
-        let v = ui_view(&state, redirect.as_deref(), labels);
-        (
-            (v.state, v.modifier),
-            v.button,
-            v.busy,
-            v.status,
-            v.error,
-            v.retry,
-            v.fallback.map(str::to_owned),
-        )
+    let labels = labels.unwrap_or_else(|| locale.labels().clone());
+    let extra = class.unwrap_or_default();
+    let pay_text = move || {
+        label
+            .map(|l| l.get())
+            .unwrap_or_else(|| labels.pay.to_owned())
     };
-    let shown = Memo::new(move |_| shown());
-    let busy = move || shown.get().2;
-    let intent = move || {
-        if prefetch && !disabled.get_untracked() {
-            checkout.prepare();
+
+    // The DOM after the first render is drawn by the shared `ui` drawing (src/ui.js), one
+    // effect redrawing it on every state change: a reactive node per attribute costs several
+    // kB of wasm in Leptos, the drawing a few hundred bytes. The button keeps its focus.
+    let root = NodeRef::<leptos::html::Div>::new();
+    let drawing: StoredValue<Option<Drawing>, LocalStorage> = StoredValue::new_local(None);
+    let own_content = children.is_some();
+    let draw_labels = labels.clone();
+    let draw_extra = extra.clone();
+    Effect::new(move || {
+        let Some(el) = root.get() else { return };
+        checkout.changed.track();
+        let text = (!own_content).then(pay_text);
+        let disabled_now = disabled.get();
+        if drawing.with_value(Option::is_none) {
+            let mounted = Drawing::mount(&el, move |intent| match intent {
+                Intent::Pay => checkout.open(),
+                Intent::Retry => checkout.retry(),
+                // Not on a disabled button (an empty cart): its session request could only fail.
+                Intent::Prefetch => {
+                    if prefetch && !disabled.get_untracked() {
+                        checkout.prepare();
+                    }
+                }
+            });
+            drawing.set_value(mounted);
         }
-    };
-    let root_class = move || {
-        let modifier = shown.get().0 .1;
-        match &class {
-            Some(extra) => format!("{} {modifier} {extra}", class::ROOT),
-            None => format!("{} {modifier}", class::ROOT),
+        let state = checkout.state_now();
+        let redirect = checkout.checkout().and_then(|c| c.redirect_url());
+        let v = ui_view(&state, redirect.as_deref(), &draw_labels);
+        // No arena borrow while the drawing calls JS: the value is taken out and put back.
+        let taken = drawing.try_update_value(Option::take).flatten();
+        if let Some(d) = &taken {
+            d.draw(&v, &draw_extra, disabled_now, text.as_deref(), &draw_labels);
         }
-    };
-    let content = move || {
-        if busy() {
-            view! {
-                <span class=class::SPINNER aria-hidden="true"></span>
-                <span class=class::LABEL>{labels.preparing}</span>
-            }
-            .into_any()
-        } else if let Some(children) = &children {
-            children().into_any()
-        } else {
-            let text = move || {
-                label
-                    .map(|l| l.get())
-                    .unwrap_or_else(|| labels.pay.to_owned())
-            };
-            view! { <span class=class::LABEL>{text}</span> }.into_any()
-        }
+        drawing.try_update_value(|slot| *slot = taken);
+    });
+    on_cleanup(move || {
+        let taken = drawing.try_update_value(Option::take).flatten();
+        drop(taken);
+    });
+
+    // The first render, the same on the server and the client (hydration matches): the idle
+    // button with its label span, which holds the shop's own content when given.
+    let content = match &children {
+        Some(children) => Either::Left(children()),
+        None => Either::Right(
+            label
+                .map(|l| l.get_untracked())
+                .unwrap_or_else(|| labels.pay.to_owned()),
+        ),
     };
     view! {
-        <div class=root_class data-state=move || shown.get().0 .0>
-            {move || shown.get().4.map(|text| {
-                let (retry, fallback) = (shown.get().5, shown.get().6);
-                view! {
-                    <div class=class::ERROR role="alert">
-                        <p class=class::ERROR_MESSAGE>{text}</p>
-                        {retry.then(|| view! {
-                            <button type="button" class=class::RETRY on:click=move |_| checkout.retry()>
-                                {labels.retry}
-                            </button>
-                        })}
-                        {fallback.map(|url| view! {
-                            <a class=class::FALLBACK href=url rel="noopener">{labels.continue_on_fintoc}</a>
-                        })}
-                    </div>
-                }
-            })}
-            <Show when=move || shown.get().1>
-                <button
-                    type="button"
-                    class=class::BUTTON
-                    disabled=move || busy() || disabled.get()
-                    aria-busy=move || if busy() { "true" } else { "false" }
-                    on:pointerenter=move |_| intent()
-                    on:focus=move |_| intent()
-                    on:click=move |_| checkout.open()
-                >
-                    {content.clone()}
-                </button>
-            </Show>
-            {move || shown.get().3.map(|text| view! {
-                <p class=class::STATUS role="status">{text}</p>
-            })}
+        <div node_ref=root class=root_class(ui_view(&CheckoutState::Idle, None, &labels).modifier, &extra) data-state="idle">
+            <button
+                type="button"
+                class=class::BUTTON
+                disabled=disabled.get_untracked()
+                aria-busy="false"
+            >
+                <span class=class::LABEL>{content}</span>
+            </button>
         </div>
     }
 }

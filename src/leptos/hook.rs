@@ -1,5 +1,6 @@
 //! `use_fintoc_checkout`: the core [`Checkout`] as signals and actions.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
@@ -34,7 +35,7 @@ pub struct FintocCheckoutOptions {
     pub(crate) public_key: Signal<String>,
     pub(crate) session: Signal<SessionSource, LocalStorage>,
     pub(crate) widget: Rc<dyn Fn(WidgetOptionsBuilder) -> WidgetOptionsBuilder>,
-    pub(crate) load: Signal<LoadOptions>,
+    pub(crate) load: LoadOptions,
     pub(crate) auto_open: Signal<bool>,
     pub(crate) preload: bool,
     pub(crate) on_success: Option<Callback<Payload>>,
@@ -55,7 +56,7 @@ impl FintocCheckoutOptions {
             public_key: public_key.into(),
             session: session.into(),
             widget: Rc::new(|w| w),
-            load: Signal::from(LoadOptions::default()),
+            load: LoadOptions::default(),
             auto_open: Signal::from(false),
             preload: true,
             on_success: None,
@@ -67,7 +68,9 @@ impl FintocCheckoutOptions {
         }
     }
 
-    /// The other widget options (country, holder type, bank, username, product).
+    /// The other widget options (country, holder type, bank, username, product), read inside
+    /// the hook's tracked effect: signals read here are followed (a change reaches the next
+    /// widget without recreating this one).
     pub fn widget(
         mut self,
         f: impl Fn(WidgetOptionsBuilder) -> WidgetOptionsBuilder + 'static,
@@ -77,8 +80,8 @@ impl FintocCheckoutOptions {
     }
 
     /// How to load Fintoc.js (URL, CSP nonce, timeout).
-    pub fn load(mut self, load: impl Into<Signal<LoadOptions>>) -> Self {
-        self.load = load.into();
+    pub fn load(mut self, load: LoadOptions) -> Self {
+        self.load = load;
         self
     }
 
@@ -130,10 +133,11 @@ impl FintocCheckoutOptions {
         self
     }
 
+    /// The config its signals describe now (read tracked, inside the hook's effect).
     fn config(&self) -> Result<CheckoutConfig, OptionsError> {
         let builder = (self.widget)(WidgetOptions::builder(self.public_key.get().as_str()));
         let options = builder.build()?;
-        Ok(CheckoutConfig::new(options, self.session.get()).load_options(self.load.get()))
+        Ok(CheckoutConfig::new(options, self.session.get()).load_options(self.load.clone()))
     }
 }
 
@@ -145,7 +149,16 @@ pub struct UseFintocCheckout {
     pub state: Signal<CheckoutState>,
     /// Fintoc's hosted page for the current session, when the session had a safe one.
     pub redirect_url: Signal<Option<String>>,
-    held: StoredValue<Option<Held>, LocalStorage>,
+    pub(crate) slot: StoredValue<Slot, LocalStorage>,
+    /// Notified on every state change (the signals above read through it).
+    pub(crate) changed: Trigger,
+}
+
+/// What the hook holds: the checkout of the last valid config, or why the config is invalid.
+#[derive(Default)]
+pub(crate) struct Slot {
+    held: Option<Held>,
+    invalid: Option<OptionsError>,
 }
 
 struct Held {
@@ -153,14 +166,33 @@ struct Held {
     _subscription: Subscription,
 }
 
+impl Slot {
+    fn state(&self) -> CheckoutState {
+        match (&self.invalid, &self.held) {
+            (Some(e), _) => CheckoutState::Failed(e.clone().into()),
+            (None, Some(held)) => held.checkout.state(),
+            (None, None) => CheckoutState::Idle,
+        }
+    }
+}
+
 impl UseFintocCheckout {
+    /// The checkout, cloned out of the arena: no borrow is held while it calls JS.
+    pub(crate) fn checkout(&self) -> Option<Rc<Checkout>> {
+        self.slot
+            .try_with_value(|s| s.held.as_ref().map(|h| h.checkout.clone()))
+            .flatten()
+    }
+
+    /// The state now, untracked.
+    pub(crate) fn state_now(&self) -> CheckoutState {
+        self.slot
+            .try_with_value(Slot::state)
+            .unwrap_or(CheckoutState::Idle)
+    }
+
     fn with(&self, f: impl FnOnce(&Checkout)) {
-        // The Rc is cloned out first: no arena borrow is held while the checkout calls JS.
-        let checkout = self
-            .held
-            .try_with_value(|h| h.as_ref().map(|h| h.checkout.clone()))
-            .flatten();
-        if let Some(checkout) = checkout {
+        if let Some(checkout) = self.checkout() {
             f(&checkout);
         }
     }
@@ -200,132 +232,161 @@ impl UseFintocCheckout {
 /// cancelled, widget destroyed, no callback after. **SSR**: everything that touches the browser
 /// runs in effects, which do not run on the server, so the server renders the idle state.
 pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout {
-    let state = RwSignal::new(CheckoutState::Idle);
-    let redirect_url = RwSignal::new(None::<String>);
-    let held: StoredValue<Option<Held>, LocalStorage> = StoredValue::new_local(None);
-    let options = StoredValue::new_local(options);
-    let report = move |s: &CheckoutState| {
-        let (on_state, on_error) = options.with_value(|o| (o.on_state, o.on_error));
-        if let Some(on_state) = on_state {
-            let _ = on_state.try_run(s.clone());
-        }
-        if let CheckoutState::Failed(e) = s {
-            crate::browser::debug_console_error(e);
-            if let Some(on_error) = on_error {
-                let _ = on_error.try_run(e.clone());
-            }
-        }
-    };
-    let build = move |config: CheckoutConfig| -> Held {
-        let (on_success, on_exit, on_event) =
-            options.with_value(|o| (o.on_success, o.on_exit, o.on_event));
-        let callbacks = Callbacks::new()
-            .on_success(move |p| {
-                if let Some(f) = on_success {
-                    let _ = f.try_run(p);
-                }
-            })
-            .on_exit(move |p| {
-                if let Some(f) = on_exit {
-                    let _ = f.try_run(p);
-                }
-            })
-            .on_event(move |e| {
-                if let Some(f) = on_event {
-                    let _ = f.try_run(e);
-                }
-            });
-        let checkout = Rc::new(Checkout::new(config, callbacks));
-        let weak = Rc::downgrade(&checkout);
-        let on_session = options.with_value(|o| o.on_session);
-        let last_token = std::cell::RefCell::new(None::<String>);
-        let subscription = checkout.subscribe(move |s| {
-            state.try_set(s.clone());
-            let session = weak.upgrade().and_then(|c| c.session());
-            redirect_url.try_set(session.as_ref().and_then(|r| r.redirect_url.clone()));
-            // A session arrives with the move out of Preparing/Opening: each token once.
-            if let (Some(session), Some(on_session)) = (session, on_session) {
-                let token = session.token.as_str().to_owned();
-                let new = last_token.borrow().as_deref() != Some(token.as_str());
-                if new {
-                    *last_token.borrow_mut() = Some(token);
-                    let _ = on_session.try_run(session);
-                }
-            }
-            report(s);
-        });
-        Held {
-            checkout,
-            _subscription: subscription,
-        }
-    };
+    let changed = Trigger::new();
+    let slot: StoredValue<Slot, LocalStorage> = StoredValue::new_local(Slot::default());
+    let options = Rc::new(options);
 
-    // One effect, so the order is fixed: the config (tracked) is applied to the checkout
-    // (created on first use); then, when `auto_open` is on, the widget opens — on mount and on a
-    // new identity only (an equal source re-evaluated by some other signal is not new). Its value
-    // is what the next run compares with: the identity it opened for, and the config error it
-    // reported (each distinct error is reported once).
-    type Seen = (Option<(String, SessionSource)>, Option<OptionsError>);
-    Effect::new(move |previous: Option<Seen>| -> Seen {
-        let (opened_for, reported) = previous.unwrap_or((None, None));
-        let config = options.with_value(FintocCheckoutOptions::config);
-        let auto_open = options.with_value(|o| o.auto_open.get());
-        match config {
-            Ok(config) => {
-                let identity = (
-                    config.options().public_key().as_str().to_owned(),
-                    config.session().clone(),
-                );
-                let existing = held
-                    .try_with_value(|h| h.as_ref().map(|h| h.checkout.clone()))
-                    .flatten();
-                let checkout = match existing {
-                    Some(checkout) => {
-                        checkout.set_config(config);
-                        checkout
-                    }
-                    None => {
-                        let new = build(config);
-                        let preload = options.with_value(|o| o.preload);
-                        if preload {
-                            new.checkout.preload();
-                        }
-                        state.set(new.checkout.state());
-                        let checkout = new.checkout.clone();
-                        held.set_value(Some(new));
-                        checkout
-                    }
-                };
-                let new_identity = opened_for.as_ref() != Some(&identity);
-                if auto_open && new_identity {
-                    checkout.open();
-                    (Some(identity), None)
-                } else {
-                    (opened_for.filter(|_| auto_open), None)
+    // Tells the shop (its callbacks run with no borrow of ours held).
+    let report = {
+        let options = options.clone();
+        move |s: &CheckoutState| {
+            if let Some(on_state) = options.on_state {
+                let _ = on_state.try_run(s.clone());
+            }
+            if let CheckoutState::Failed(e) = s {
+                crate::browser::debug_console_error(e);
+                if let Some(on_error) = options.on_error {
+                    let _ = on_error.try_run(e.clone());
                 }
             }
+        }
+    };
+    let report = Rc::new(report);
+
+    // The effect's memory between runs: the identity auto-open last opened for.
+    let opened_for: RefCell<Option<(String, SessionSource)>> = RefCell::new(None);
+    let effect_options = options.clone();
+    let effect_report = report.clone();
+    Effect::new(move || {
+        let options = &effect_options;
+        let config = options.config();
+        let auto_open = options.auto_open.get();
+        let config = match config {
+            Ok(config) => config,
             Err(e) => {
-                let old = held.try_update_value(Option::take).flatten();
-                drop(old); // stops whatever the last valid config started
-                let failed = CheckoutState::Failed(e.clone().into());
-                state.set(failed.clone());
-                if reported.as_ref() != Some(&e) {
-                    report(&failed);
+                *opened_for.borrow_mut() = None;
+                // Stops whatever the last valid config started; each distinct error once.
+                let (old, repeated) = slot
+                    .try_update_value(|s| {
+                        let repeated = s.invalid.as_ref() == Some(&e);
+                        s.invalid = Some(e.clone());
+                        (s.held.take(), repeated)
+                    })
+                    .unwrap_or((None, true));
+                drop(old);
+                changed.notify();
+                if !repeated {
+                    effect_report(&CheckoutState::Failed(e.into()));
                 }
-                (None, Some(e))
+                return;
             }
+        };
+        let identity = (
+            config.options().public_key().as_str().to_owned(),
+            config.session().clone(),
+        );
+        let checkout = match slot.try_with_value(|s| s.held.as_ref().map(|h| h.checkout.clone())) {
+            Some(Some(checkout)) => {
+                checkout.set_config(config);
+                checkout
+            }
+            Some(None) => {
+                let held = hold(config, options, &effect_report, changed);
+                let checkout = held.checkout.clone();
+                slot.update_value(|s| {
+                    s.held = Some(held);
+                    s.invalid = None;
+                });
+                if options.preload {
+                    checkout.preload();
+                }
+                changed.notify();
+                checkout
+            }
+            None => return, // disposed
+        };
+        // Auto-open on mount and on a new identity only (an equal source re-evaluated by some
+        // other signal is not new); a widget the shopper closed stays closed.
+        let new_identity = opened_for.borrow().as_ref() != Some(&identity);
+        if !auto_open {
+            *opened_for.borrow_mut() = None;
+        } else if new_identity {
+            *opened_for.borrow_mut() = Some(identity);
+            checkout.open();
         }
     });
 
     // Unmount: drop the checkout (preparation cancelled, widget destroyed, callbacks silent).
     on_cleanup(move || {
-        let taken = held.try_update_value(Option::take).flatten();
+        let taken = slot.try_update_value(|s| s.held.take()).flatten();
         drop(taken);
     });
 
+    let state = Signal::derive(move || {
+        changed.track();
+        slot.try_with_value(Slot::state)
+            .unwrap_or(CheckoutState::Idle)
+    });
+    let redirect_url = Signal::derive(move || {
+        changed.track();
+        slot.try_with_value(|s| s.held.as_ref().and_then(|h| h.checkout.redirect_url()))
+            .flatten()
+    });
     UseFintocCheckout {
-        state: state.into(),
-        redirect_url: redirect_url.into(),
-        held,
+        state,
+        redirect_url,
+        slot,
+        changed,
+    }
+}
+
+/// A checkout for `config` whose every state change notifies `changed` and reaches the shop's
+/// callbacks (each session once, by its token).
+fn hold(
+    config: CheckoutConfig,
+    options: &Rc<FintocCheckoutOptions>,
+    report: &Rc<impl Fn(&CheckoutState) + 'static>,
+    changed: Trigger,
+) -> Held {
+    let (on_success, on_exit, on_event) = (options.on_success, options.on_exit, options.on_event);
+    let callbacks = Callbacks::new()
+        .on_success(move |p| {
+            if let Some(f) = on_success {
+                let _ = f.try_run(p);
+            }
+        })
+        .on_exit(move |p| {
+            if let Some(f) = on_exit {
+                let _ = f.try_run(p);
+            }
+        })
+        .on_event(move |e| {
+            if let Some(f) = on_event {
+                let _ = f.try_run(e);
+            }
+        });
+    let checkout = Rc::new(Checkout::new(config, callbacks));
+    let weak = Rc::downgrade(&checkout);
+    let on_session = options.on_session;
+    let last_token = RefCell::new(None::<String>);
+    let report = report.clone();
+    let subscription = checkout.subscribe(move |s| {
+        changed.notify();
+        // A session arrives with the move out of Preparing/Opening: each token once.
+        if let Some(on_session) = on_session {
+            if let Some(session) = weak.upgrade().and_then(|c| c.session()) {
+                let token = session.token.as_str();
+                let new = last_token.borrow().as_deref() != Some(token);
+                if new {
+                    *last_token.borrow_mut() = Some(token.to_owned());
+                    let _ = on_session.try_run(session);
+                }
+            }
+        }
+        report(s);
+    });
+    Held {
+        checkout,
+        _subscription: subscription,
     }
 }

@@ -225,7 +225,8 @@ pub fn FintocCheckout(props: &FintocCheckoutProps) -> Html {
             </>
         }
     } else if !props.children.is_empty() {
-        html! { { props.children.clone() } }
+        // The shop's own content goes where the label would (the markup `src/ui.js` documents).
+        html! { <span class={class::LABEL}>{ props.children.clone() }</span> }
     } else {
         let text = props.label.clone().unwrap_or(AttrValue::Static(labels.pay));
         html! { <span class={class::LABEL}>{ text }</span> }

@@ -5,6 +5,9 @@
 //! Shoppers never see technical error messages: [`Labels::for_error`] gives the friendly text;
 //! the error itself goes to the shop's `on_error`.
 
+#[cfg(feature = "leptos")]
+pub(crate) mod dom;
+
 use crate::checkout::CheckoutState;
 use crate::error::{FintocError, SessionError};
 
