@@ -9,8 +9,6 @@ use wasm_bindgen::{JsCast, JsValue};
 // web-sys would cost a binding per call in every bundle.
 #[wasm_bindgen(module = "/src/browser.js")]
 extern "C" {
-    /// Resolves with 0 (loaded, `window.Fintoc` there), 1 (error event), 2 (loaded, no global
-    /// before the timeout) or 3 (timed out).
     /// One load per script URL (see `loadScript`): resolves with `[code, text, timeoutMs]`
     /// (0 loaded, 1 network, 2 no global, 3 timed out, 4 invalid URL; `text` the absolute URL or
     /// why the URL is invalid; the timeout of the load that ran).
@@ -24,6 +22,11 @@ extern "C" {
     #[cfg(feature = "testing")]
     #[wasm_bindgen(js_name = loadCount)]
     pub(crate) fn load_count() -> u32;
+
+    /// A response body's first `max` characters for an error message, tokens and secret keys
+    /// redacted (see `crate::error::excerpt`).
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    pub(crate) fn excerpt(text: &str, max: u32) -> String;
 
     /// `[token, expiresInSeconds, expiresAtMs, redirectUrl]` of a session endpoint's JSON, or
     /// `null` when it is not JSON (see `session::response::read_fields`).
@@ -70,7 +73,6 @@ extern "C" {
     pub(crate) fn unpin_handle(button: &web_sys::HtmlElement);
 }
 
-/// True when compiled for the browser target (`wasm32-unknown-unknown`).
 /// A [`start_fetch`] request that is aborted when this is dropped (the future awaiting it was
 /// dropped: a cancelled checkout, a stopped confirmation), unless disarmed once it settled.
 pub(crate) struct AbortOnDrop(pub(crate) Option<PendingFetch>);
@@ -95,6 +97,7 @@ pub(crate) fn is_blank(s: &str) -> bool {
     s.bytes().all(|b| b <= b' ')
 }
 
+/// True when compiled for the browser target (`wasm32-unknown-unknown`).
 pub(crate) const IS_BROWSER_TARGET: bool = cfg!(all(target_arch = "wasm32", target_os = "unknown"));
 
 /// The page's `window`, or `None` off-browser (native build, Node, a worker).
@@ -130,9 +133,12 @@ pub(crate) const MAX_TIMER_MS: u32 = i32::MAX as u32;
 
 /// `duration` in whole milliseconds for a browser timer, clamped to [`MAX_TIMER_MS`].
 pub(crate) fn timer_ms(duration: std::time::Duration) -> u32 {
-    u32::try_from(duration.as_millis())
-        .unwrap_or(MAX_TIMER_MS)
-        .min(MAX_TIMER_MS)
+    // In u64 (no 128-bit arithmetic in the bundle): seconds beyond the cap saturate.
+    let ms = duration
+        .as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(duration.subsec_millis()));
+    u32::try_from(ms).unwrap_or(MAX_TIMER_MS).min(MAX_TIMER_MS)
 }
 
 /// In debug builds, prints a technical error message to the browser console (the details a

@@ -7,6 +7,19 @@ use std::future::{poll_fn, Future};
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
+/// `cell.borrow()`, from one place: `RefCell`'s borrow is `#[track_caller]`, so every call
+/// site would carry its own panic location in the bundle; through this helper there is one.
+#[inline(never)]
+pub(crate) fn read<T>(cell: &RefCell<T>) -> std::cell::Ref<'_, T> {
+    cell.borrow()
+}
+
+/// `cell.borrow_mut()`, from one place (see [`read`]).
+#[inline(never)]
+pub(crate) fn write<T>(cell: &RefCell<T>) -> std::cell::RefMut<'_, T> {
+    cell.borrow_mut()
+}
+
 /// A value set once, awaited by any number of waiters (a one-shot broadcast).
 pub(crate) struct Shared<T>(Rc<RefCell<SharedState<T>>>);
 
@@ -32,7 +45,7 @@ impl<T: Clone> Shared<T> {
     /// Sets the value (the first call wins) and wakes every waiter.
     pub(crate) fn set(&self, value: T) {
         let wakers = {
-            let mut state = self.0.borrow_mut();
+            let mut state = write(&self.0);
             if state.value.is_some() {
                 return;
             }
@@ -48,7 +61,7 @@ impl<T: Clone> Shared<T> {
     pub(crate) fn wait(&self) -> impl Future<Output = T> {
         let this = self.clone();
         poll_fn(move |cx| {
-            let mut state = this.0.borrow_mut();
+            let mut state = write(&this.0);
             match &state.value {
                 Some(value) => Poll::Ready(value.clone()),
                 None => {
@@ -74,7 +87,7 @@ struct CancelState {
 impl Cancel {
     pub(crate) fn cancel(&self) {
         self.0.cancelled.set(true);
-        let waker = self.0.waker.borrow_mut().take();
+        let waker = write(&self.0.waker).take();
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -96,7 +109,7 @@ pub(crate) fn cancellable<F: Future>(
             if state.cancelled.get() {
                 return Poll::Ready(None);
             }
-            *state.waker.borrow_mut() = Some(cx.waker().clone());
+            *write(&state.waker) = Some(cx.waker().clone());
             future.as_mut().poll(cx).map(Some)
         })
         .await

@@ -696,6 +696,43 @@ async fn a_failing_session_function_is_a_failed_state_with_its_message() {
             "GraphQL: cart is empty"
         )))
     );
+    // The failure was told before the script finished; let the load end before the next test.
+    assert!(until(3_000, fintoc_global_exists).await);
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_session_is_told_at_once_not_after_the_script() {
+    fresh_page();
+    let id = unique_id("fastfail");
+    let checkout = Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::endpoint(session_url(&id, "&status=500")),
+        )
+        .load_options(served_sandbox(&id, 1_500)),
+        Callbacks::new(),
+    );
+    let started = js_sys::Date::now();
+    checkout.open();
+    let state = within(5_000, "the failure", checkout.wait_until(settled)).await;
+    let took = js_sys::Date::now() - started;
+    assert!(
+        matches!(
+            state,
+            CheckoutState::Failed(FintocError::Session(SessionError::Status {
+                status: 500,
+                ..
+            }))
+        ),
+        "{state:?}"
+    );
+    assert!(
+        took < 1_000.0,
+        "the shopper waited {took} ms for a failure the backend gave at once"
+    );
+    // The script goes on loading for the next attempt: a retry needs only a new session.
+    assert!(until(3_000, fintoc_global_exists).await);
+    assert_eq!(count_events(&id, "script-start").await, 1);
 }
 
 #[wasm_bindgen_test]
@@ -714,7 +751,11 @@ async fn run_resolves_with_the_outcome_and_its_payload() {
         futures::join!(checkout.run(), shopper)
     })
     .await;
-    assert!(matches!(outcome, Ok(Outcome::Succeeded(_))), "{outcome:?}");
+    // Payments get no payload from the widget: `undefined`, kept as is.
+    match &outcome {
+        Ok(Outcome::Succeeded(payload)) => assert!(payload.raw().is_undefined(), "{payload:?}"),
+        other => panic!("{other:?}"),
+    }
     // Already succeeded: run() refuses at once (no payment is made by a second run()).
     let again = within(1_000, "run() after success", checkout.run()).await;
     assert!(
@@ -788,4 +829,231 @@ async fn dropping_the_run_future_cancels_the_checkout() {
     sleep(1000).await;
     assert_eq!(create_count(), 0, "no widget was ever created");
     assert_eq!(rec.take(), Vec::<String>::new());
+}
+
+#[wasm_bindgen_test]
+async fn run_carries_the_widgets_payload() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("runpayload");
+    // Movements (Link Intent) is the product whose onSuccess carries an object.
+    let options = WidgetOptions::builder("pk_test_checkout")
+        .product(fintoc_wasm::widget::Product::Movements)
+        .build()
+        .unwrap();
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options, SessionSource::endpoint(session_url(&id, ""))),
+        Callbacks::new(),
+    );
+    let shopper = async {
+        assert!(until(5_000, || widget_open(&sandbox)).await);
+        sandbox.succeed().unwrap();
+    };
+    let (outcome, ()) = within(10_000, "run()", async {
+        futures::join!(checkout.run(), shopper)
+    })
+    .await;
+    match outcome {
+        Ok(Outcome::Succeeded(payload)) => {
+            assert_eq!(payload.string("object").as_deref(), Some("link_intent"));
+            assert_eq!(
+                payload.exchange_token().as_deref(),
+                Some("li_sandbox_1_sec_exchange")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_subscriber_that_resets_on_success_does_not_turn_the_payment_into_cancelled() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("resetonsuccess");
+    let checkout = std::rc::Rc::new(Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        Callbacks::new(),
+    ));
+    // The page resets as soon as it hears of the success (to take the next order), and a
+    // second subscriber records what it hears: every state, in order.
+    let rec = Recorder::default();
+    let _reset = checkout.subscribe({
+        let checkout = std::rc::Rc::downgrade(&checkout);
+        move |s| {
+            if *s == CheckoutState::Succeeded {
+                if let Some(c) = checkout.upgrade() {
+                    c.reset();
+                }
+            }
+        }
+    });
+    let _seen = record_states(&checkout, &rec);
+    let shopper = async {
+        assert!(until(5_000, || widget_open(&sandbox)).await);
+        sandbox.succeed().unwrap();
+    };
+    let (outcome, ()) = within(10_000, "run()", async {
+        futures::join!(checkout.run(), shopper)
+    })
+    .await;
+    assert!(matches!(outcome, Ok(Outcome::Succeeded(_))), "{outcome:?}");
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    assert_eq!(
+        rec.take(),
+        ["Opening", "Ready", "Open", "Succeeded", "Idle"]
+    );
+}
+
+/// Records that the future holding it was dropped.
+struct DropFlag(std::rc::Rc<std::cell::Cell<bool>>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn cancel_or_drop_while_preparing_stops_the_session_request() {
+    for drop_it in [false, true] {
+        fresh_page();
+        let id = unique_id("abort");
+        let (asked, dropped) = (
+            std::rc::Rc::new(std::cell::Cell::new(false)),
+            std::rc::Rc::new(std::cell::Cell::new(false)),
+        );
+        let source = SessionSource::from_fn("slow-backend", {
+            let (asked, dropped) = (asked.clone(), dropped.clone());
+            move || {
+                asked.set(true);
+                let guard = DropFlag(dropped.clone());
+                async move {
+                    let _guard = guard;
+                    sleep(5_000).await;
+                    Err::<SessionToken, _>(SessionError::custom("answered after all"))
+                }
+            }
+        });
+        let checkout = Checkout::new(
+            CheckoutConfig::new(options(), source).load_options(served_sandbox(&id, 0)),
+            Callbacks::new(),
+        );
+        checkout.open();
+        assert!(until(1_000, || asked.get()).await, "the request went out");
+        sleep(50).await;
+        assert!(!dropped.get(), "still in flight");
+        if drop_it {
+            drop(checkout);
+        } else {
+            checkout.cancel();
+        }
+        assert!(
+            until(500, || dropped.get()).await,
+            "the request is dropped (a fetch is aborted), drop: {drop_it}"
+        );
+        // The script load goes on (other checkouts share it): let it end before the next test.
+        assert!(until(3_000, fintoc_global_exists).await);
+    }
+}
+
+/// A Fintoc whose widget calls `onExit` from inside `hide()` (or `open()`), as a `close()` that
+/// reports the close at once would.
+fn install_exit_inside(method: &str) {
+    js(&format!(
+        "window.__opened = 0; window.__destroyed = 0;
+         window.Fintoc = {{ create: function (o) {{
+            var w = {{
+                open: function () {{ window.__opened += 1; }},
+                hide: function () {{}},
+                destroy: function () {{ window.__destroyed += 1; }}
+            }};
+            var inner = w.{method};
+            w.{method} = function () {{ inner(); o.onExit(); }};
+            return w;
+        }} }};"
+    ));
+}
+
+#[wasm_bindgen_test]
+async fn an_exit_fired_inside_hide_or_open_is_not_overwritten() {
+    for method in ["hide", "open"] {
+        fresh_page();
+        install_exit_inside(method);
+        let rec = Recorder::default();
+        let checkout = Checkout::new(
+            CheckoutConfig::new(
+                options(),
+                SessionSource::token(SessionToken::new("cs_inside_sec_1").unwrap()),
+            ),
+            callbacks(&rec),
+        );
+        let _s = record_states(&checkout, &rec);
+        checkout.open();
+        let want = if method == "hide" {
+            CheckoutState::Open
+        } else {
+            CheckoutState::Exited
+        };
+        let wanted = want.clone();
+        within(
+            3_000,
+            "the widget",
+            checkout.wait_until(move |s| *s == wanted),
+        )
+        .await;
+        if method == "hide" {
+            checkout.hide();
+        }
+        sleep(0).await;
+        assert_eq!(
+            checkout.state(),
+            CheckoutState::Exited,
+            "the exit the widget reported inside {method}() stands"
+        );
+        let seen = rec.take();
+        let expected: &[&str] = if method == "hide" {
+            &["Opening", "Ready", "Open", "Exited", "on_exit"]
+        } else {
+            &["Opening", "Ready", "Exited", "on_exit"]
+        };
+        assert_eq!(seen, expected, "{method}: nothing after the exit");
+        fresh_page();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_subscriber_that_hides_on_ready_is_not_overruled_by_the_pending_open() {
+    fresh_page();
+    install_exit_inside("destroy"); // a plain widget: nothing fires inside open() or hide()
+    let checkout = std::rc::Rc::new(Checkout::new(
+        CheckoutConfig::new(
+            options(),
+            SessionSource::token(SessionToken::new("cs_ready_sec_1").unwrap()),
+        ),
+        Callbacks::new(),
+    ));
+    let _s = checkout.subscribe({
+        let weak = std::rc::Rc::downgrade(&checkout);
+        move |s| {
+            if *s == CheckoutState::Ready {
+                if let Some(c) = weak.upgrade() {
+                    c.cancel(); // the page changed its mind as the widget became ready
+                }
+            }
+        }
+    });
+    checkout.open();
+    within(
+        3_000,
+        "settled",
+        checkout.wait_until(|s| *s == CheckoutState::Idle),
+    )
+    .await;
+    sleep(50).await;
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    assert_eq!(
+        js_number("window.__opened"),
+        0.0,
+        "nobody's widget was opened"
+    );
+    assert_eq!(js_number("window.__destroyed"), 1.0);
+    fresh_page();
 }

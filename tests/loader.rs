@@ -439,3 +439,47 @@ async fn after_a_page_tag_fails_the_next_attempt_injects_its_own() {
     );
     page_tag.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_page_tag_that_failed_before_the_loader_started_is_not_waited_on_for_the_timeout() {
+    fresh_page();
+    // The shop's HTML had the tag; an ad blocker (here: a 404) made it fail before the crate
+    // ran, so no `error` event will ever reach the loader.
+    let url = format!("{}/status/404", server());
+    let page_tag = document().create_element("script").unwrap();
+    page_tag.set_attribute("src", &url).unwrap();
+    let failed = std::rc::Rc::new(std::cell::Cell::new(false));
+    let on_error = wasm_bindgen::closure::Closure::<dyn Fn()>::new({
+        let failed = failed.clone();
+        move || failed.set(true)
+    });
+    page_tag
+        .add_event_listener_with_callback(
+            "error",
+            wasm_bindgen::JsCast::unchecked_ref(on_error.as_ref()),
+        )
+        .unwrap();
+    document().head().unwrap().append_child(&page_tag).unwrap();
+    assert!(
+        until(3000, || failed.get()).await,
+        "the page's tag failed first"
+    );
+    let started = js_sys::Date::now();
+    let result = load_fintoc_with(&options(&url).timeout(Duration::from_secs(10))).await;
+    let took = js_sys::Date::now() - started;
+    assert!(
+        matches!(result, Err(LoadError::Network { .. })),
+        "{result:?}"
+    );
+    assert!(
+        took < 4000.0,
+        "told after {took} ms, not after the 10 s timeout"
+    );
+    assert_eq!(
+        testing::injected_script_count(),
+        0,
+        "its own attempt is cleaned up"
+    );
+    assert_eq!(scripts_matching("/status/404"), 1, "the page's tag stays");
+    page_tag.remove();
+}

@@ -191,3 +191,38 @@ fn the_shared_session_cases_parse_in_the_browser_as_natively() {
         }
     }
 }
+
+/// The shared excerpt cases of tests/data/session-fields.json through the browser's `excerpt`
+/// (src/browser.js): what a body that is not a session reads like in the error, redacted.
+#[wasm_bindgen_test]
+fn error_excerpts_in_the_browser_match_the_shared_cases_and_hide_tokens() {
+    use fintoc_wasm::session::parse_session_response;
+    let shared: serde_json::Value =
+        serde_json::from_str(include_str!("data/session-fields.json")).unwrap();
+    let mut checked = 0;
+    for case in shared["excerpts"].as_array().unwrap() {
+        let (body, max, want) = (
+            case[0].as_str().unwrap(),
+            case[1].as_u64().unwrap(),
+            case[2].as_str().unwrap(),
+        );
+        if max != 120 || body.trim().is_empty() {
+            continue; // the session reader cuts at 120 characters
+        }
+        let excerpt = match parse_session_response(body, 0.0) {
+            Err(SessionError::NotJson { body_excerpt })
+            | Err(SessionError::MissingToken { body_excerpt }) => body_excerpt,
+            other => panic!("{body:?}: {other:?}"),
+        };
+        assert_eq!(excerpt, want, "{body:?}");
+        checked += 1;
+    }
+    assert!(checked >= 4, "{checked}");
+    let nested =
+        parse_session_response(r#"{"data":{"session_token":"cs_9_sec_secret"}}"#, 0.0).unwrap_err();
+    assert!(!nested.to_string().contains("cs_9_sec_secret"), "{nested}");
+    assert!(
+        !format!("{nested:?}").contains("cs_9_sec_secret"),
+        "{nested:?}"
+    );
+}

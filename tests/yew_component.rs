@@ -489,7 +489,11 @@ async fn a_secret_key_renders_a_configuration_error_and_never_loads() {
         "the technical message is for the shop, not the shopper: {}",
         visible_text(&app)
     );
-    assert!(app.find(".fintoc-checkout__error-details").is_none());
+    assert_eq!(
+        app.root.query_selector_all("[title]").unwrap().length(),
+        0,
+        "no technical text tucked into a tooltip either"
+    );
     assert!(
         app.find(".fintoc-checkout__retry").is_none(),
         "retrying cannot help"
@@ -885,5 +889,54 @@ async fn a_failed_preload_is_not_repeated_by_every_config_change() {
         count_events(&id, "script-start").await,
         1,
         "no preload per re-render"
+    );
+}
+
+#[derive(Properties, PartialEq)]
+struct VersionProps {
+    version: u32,
+}
+
+/// A shop whose session function (one key: the cart) captures a value that changes between
+/// renders, like a bearer token that was rotated.
+#[component]
+fn RotatingShop(props: &VersionProps) -> Html {
+    let version = props.version;
+    let session = SessionSource::from_fn("cart-rotating", move || async move {
+        // Stale 1 s after it is made (30 s margin): the next open must ask again.
+        let now = js_sys::Date::now();
+        let token = fintoc_wasm::SessionToken::new(format!("cs_rotating_v{version}_sec_1"))?;
+        Ok::<_, fintoc_wasm::error::SessionError>(token.with_expires_at_ms(now + 31_000.0))
+    });
+    html! { <FintocCheckout public_key="pk_test_yew" {session} /> }
+}
+
+#[wasm_bindgen_test]
+async fn a_stale_token_is_refreshed_by_the_shops_latest_session_function() {
+    let sandbox = Sandbox::install().unwrap();
+    let mut app = Mounted::<RotatingShop>::new(VersionProps { version: 1 });
+    settle().await;
+    app.button().click();
+    assert!(until(3000, || widget_open(&sandbox)).await);
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some("cs_rotating_v1_sec_1")
+    );
+    sandbox.exit().unwrap();
+    // The shop re-renders with a newer closure under the same key: not a new identity (the
+    // widget stays), but the next token comes from the new closure.
+    app.update(VersionProps { version: 2 });
+    settle().await;
+    sleep(1100).await;
+    app.button().click();
+    assert!(
+        until(3000, || sandbox.create_count() == 2
+            && widget_open(&sandbox))
+        .await
+    );
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some("cs_rotating_v2_sec_1"),
+        "the stale token was refreshed by the latest closure"
     );
 }

@@ -63,6 +63,7 @@ impl CheckoutConfig {
 
     /// True when `other` needs the same widget: same public key and session source.
     pub fn same_identity(&self, other: &CheckoutConfig) -> bool {
-        self.options.public_key() == other.options.public_key() && self.session == other.session
+        self.options.public_key() == other.options.public_key()
+            && self.session.same_identity(&other.session)
     }
 }

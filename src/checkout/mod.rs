@@ -30,7 +30,7 @@ use crate::browser;
 use crate::error::{FintocError, LoadError, SessionError};
 use crate::load::{self, Fintoc};
 use crate::session::{SessionResponse, SessionToken};
-use crate::task::{cancellable, Cancel, Shared};
+use crate::task::{cancellable, read, write, Cancel, Shared};
 use crate::widget::{Callbacks, Payload, Widget, WidgetEvent};
 
 /// A checkout: prepares the widget, opens it, and tracks its [`CheckoutState`].
@@ -60,10 +60,13 @@ pub struct Checkout {
     inner: Rc<Inner>,
 }
 
-type Subscriber = Rc<dyn Fn(&CheckoutState)>;
+/// A subscriber hears each state with the outcome it carries (`Succeeded`/`Exited` only), so
+/// `run()` never reads an outcome from a phase that has moved on since.
+type Subscriber = Rc<dyn Fn(&CheckoutState, Option<&Outcome>)>;
 
 struct Inner {
-    config: RefCell<CheckoutConfig>,
+    /// In an `Rc` so that it is read without holding the borrow while JS runs.
+    config: RefCell<Rc<CheckoutConfig>>,
     callbacks: RefCell<Callbacks>,
     phase: RefCell<Phase>,
     /// The last session obtained: its token is reused while fresh (after a failed script load,
@@ -72,6 +75,12 @@ struct Inner {
     session: RefCell<Option<SessionResponse>>,
     subscribers: RefCell<Vec<(u64, Subscriber)>>,
     next_id: Cell<u64>,
+    /// Subscribers are being told of a state; `deferred`: one of them changed it meanwhile.
+    publishing: Cell<bool>,
+    deferred: Cell<bool>,
+    /// Counts phase changes: a widget call that returns after its own callbacks moved the
+    /// phase must not overwrite what they did.
+    epoch: Cell<u64>,
 }
 
 /// The one state. Each variant holds exactly what exists in it.
@@ -131,6 +140,15 @@ impl Phase {
         }
     }
 
+    /// The outcome a `Succeeded`/`Exited` phase holds.
+    fn outcome(&self) -> Option<Outcome> {
+        match self {
+            Phase::Succeeded { payload, .. } => Some(Outcome::Succeeded(payload.clone())),
+            Phase::Exited { payload, .. } => Some(Outcome::Exited(payload.clone())),
+            _ => None,
+        }
+    }
+
     fn holds(&self, widget: &Rc<Widget>) -> bool {
         self.widget().is_some_and(|w| Rc::ptr_eq(&w, widget))
     }
@@ -147,25 +165,33 @@ impl Checkout {
     pub fn new(config: CheckoutConfig, callbacks: Callbacks) -> Self {
         Checkout {
             inner: Rc::new(Inner {
-                config: RefCell::new(config),
+                config: RefCell::new(Rc::new(config)),
                 callbacks: RefCell::new(callbacks),
                 phase: RefCell::new(Phase::Idle),
                 session: RefCell::new(None),
                 subscribers: RefCell::new(Vec::new()),
                 next_id: Cell::new(0),
+                publishing: Cell::new(false),
+                deferred: Cell::new(false),
+                epoch: Cell::new(0),
             }),
         }
     }
 
     /// The current state.
     pub fn state(&self) -> CheckoutState {
-        self.inner.phase.borrow().state()
+        read(&self.inner.phase).state()
     }
 
     /// Calls `f` on every state change until the returned [`Subscription`] is dropped.
     pub fn subscribe(&self, f: impl Fn(&CheckoutState) + 'static) -> Subscription {
+        self.listen(move |state, _| f(state))
+    }
+
+    /// [`subscribe`](Self::subscribe), with the outcome a `Succeeded`/`Exited` state carries.
+    fn listen(&self, f: impl Fn(&CheckoutState, Option<&Outcome>) + 'static) -> Subscription {
         let id = self.inner.next();
-        self.inner.subscribers.borrow_mut().push((id, Rc::new(f)));
+        write(&self.inner.subscribers).push((id, Rc::new(f)));
         Subscription {
             inner: Rc::downgrade(&self.inner),
             id,
@@ -204,20 +230,18 @@ impl Checkout {
     /// [`WidgetError::AlreadySucceeded`](crate::error::WidgetError::AlreadySucceeded) when this
     /// checkout already succeeded (call [`reset`](Self::reset) to take another payment).
     pub async fn run(&self) -> Result<Outcome, FintocError> {
-        if matches!(&*self.inner.phase.borrow(), Phase::Succeeded { .. }) {
+        if matches!(&*read(&self.inner.phase), Phase::Succeeded { .. }) {
             return Err(crate::error::WidgetError::AlreadySucceeded.into());
         }
         let result: Shared<Result<Outcome, FintocError>> = Shared::new();
-        let subscription = self.subscribe({
-            let (result, inner) = (result.clone(), Rc::downgrade(&self.inner));
-            move |state| match state {
-                CheckoutState::Succeeded | CheckoutState::Exited => {
-                    if let Some(outcome) = inner.upgrade().and_then(|i| i.outcome()) {
-                        result.set(Ok(outcome));
-                    }
-                }
-                CheckoutState::Idle => result.set(Ok(Outcome::Cancelled)),
-                CheckoutState::Failed(e) => result.set(Err(e.clone())),
+        let subscription = self.listen({
+            let result = result.clone();
+            // The outcome comes with its state: a subscriber that resets the checkout on
+            // `Succeeded` (the next state is `Idle`) cannot turn a payment into `Cancelled`.
+            move |state, outcome| match (state, outcome) {
+                (_, Some(outcome)) => result.set(Ok(outcome.clone())),
+                (CheckoutState::Idle, _) => result.set(Ok(Outcome::Cancelled)),
+                (CheckoutState::Failed(e), _) => result.set(Err(e.clone())),
                 _ => {}
             }
         });
@@ -232,28 +256,41 @@ impl Checkout {
     /// Replaces the user callbacks without recreating the widget (the widget always calls the
     /// current ones).
     pub fn set_callbacks(&self, callbacks: Callbacks) {
-        *self.inner.callbacks.borrow_mut() = callbacks;
+        *write(&self.inner.callbacks) = callbacks;
     }
 
     /// Updates the configuration. Another public key or session source (another
     /// [identity](CheckoutConfig)) destroys the widget and returns to `Idle`; anything else
     /// applies to the next widget.
     pub fn set_config(&self, config: CheckoutConfig) {
-        let same = self.inner.config.borrow().same_identity(&config);
-        *self.inner.config.borrow_mut() = config;
+        let same = read(&self.inner.config).same_identity(&config);
+        *write(&self.inner.config) = Rc::new(config);
         if !same {
             self.inner.stop(true);
         }
     }
 
+    /// Replaces the configuration when it has the same identity — e.g. a `from_fn` source
+    /// rebuilt with a newer closure — and returns `true`; otherwise changes nothing and returns
+    /// `false` (use [`set_config`](Self::set_config)). Never calls into the browser, so an
+    /// adapter may call it while rendering.
+    #[cfg_attr(not(feature = "yew"), allow(dead_code))]
+    pub(crate) fn refresh_config(&self, config: CheckoutConfig) -> bool {
+        let same = read(&self.inner.config).same_identity(&config);
+        if same {
+            *write(&self.inner.config) = Rc::new(config);
+        }
+        same
+    }
+
     /// The current configuration.
     pub fn config(&self) -> CheckoutConfig {
-        self.inner.config.borrow().clone()
+        (**read(&self.inner.config)).clone()
     }
 
     /// Starts loading the script (no session request). Off-browser it does nothing.
     pub fn preload(&self) {
-        let load = self.inner.config.borrow().load().clone();
+        let load = read(&self.inner.config).load().clone();
         load::preload(&load);
     }
 
@@ -300,34 +337,28 @@ impl Checkout {
     /// Fintoc's hosted checkout page for the current session, when the session response had a
     /// safe one: the fallback to offer when the widget cannot load.
     pub fn redirect_url(&self) -> Option<String> {
-        self.inner
-            .session
-            .borrow()
+        read(&self.inner.session)
             .as_ref()
             .and_then(|s| s.redirect_url.clone())
     }
 
     /// The current session token, if one was obtained.
     pub fn session_token(&self) -> Option<SessionToken> {
-        self.inner
-            .session
-            .borrow()
-            .as_ref()
-            .map(|s| s.token.clone())
+        read(&self.inner.session).as_ref().map(|s| s.token.clone())
     }
 
     /// The whole session response the token came from, e.g. to read your backend's own fields
     /// (an order id) with [`SessionResponse::get`].
     pub fn session(&self) -> Option<SessionResponse> {
-        self.inner.session.borrow().clone()
+        read(&self.inner.session).clone()
     }
 }
 
 impl Drop for Checkout {
     fn drop(&mut self) {
-        self.inner.subscribers.borrow_mut().clear();
+        write(&self.inner.subscribers).clear();
         // Dropped outside the borrow: destroying the widget calls into JS.
-        let phase = std::mem::replace(&mut *self.inner.phase.borrow_mut(), Phase::Idle);
+        let phase = std::mem::replace(&mut *write(&self.inner.phase), Phase::Idle);
         drop(phase);
     }
 }
@@ -368,10 +399,7 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.upgrade() {
-            inner
-                .subscribers
-                .borrow_mut()
-                .retain(|(id, _)| *id != self.id);
+            write(&inner.subscribers).retain(|(id, _)| *id != self.id);
         }
     }
 }
@@ -391,56 +419,82 @@ impl Inner {
     /// Moves to `phase`: the old one is dropped (destroying a widget it alone held, aborting a
     /// session request) and subscribers hear of a state change, all with no borrow held.
     fn set_phase(&self, phase: Phase) {
-        let (old, changed, after) = {
-            let mut current = self.phase.borrow_mut();
+        self.epoch.set(self.epoch.get() + 1);
+        let (old, changed, after, outcome) = {
+            let mut current = write(&self.phase);
             // What a subscriber can see: the state's name (an error is always news).
             let changed = match (&*current, &phase) {
                 (_, Phase::Failed(_)) => true,
                 (Phase::Preparing(a), Phase::Preparing(b)) => a.want_open != b.want_open,
                 (a, b) => std::mem::discriminant(a) != std::mem::discriminant(b),
             };
-            let after = phase.state();
-            (std::mem::replace(&mut *current, phase), changed, after)
+            let (after, outcome) = (phase.state(), phase.outcome());
+            (
+                std::mem::replace(&mut *current, phase),
+                changed,
+                after,
+                outcome,
+            )
         };
         drop(old);
         if changed {
-            self.publish(&after);
+            self.publish(after, outcome);
         }
     }
 
-    /// Tells every subscriber (no borrow held while they run).
-    fn publish(&self, state: &CheckoutState) {
-        let subscribers: Vec<(u64, Subscriber)> = self.subscribers.borrow().clone();
-        for (id, f) in subscribers {
-            // One that an earlier subscriber removed (by unsubscribing it or dropping the
-            // checkout) is not called.
-            let still = self.subscribers.borrow().iter().any(|(i, _)| *i == id);
-            if still {
-                f(state);
+    /// Tells every subscriber, with no borrow held while they run. A change a subscriber makes
+    /// while the others are being told is told after them (the latest state, once they have all
+    /// heard this one): every subscriber hears the states in the order they happened.
+    fn publish(&self, state: CheckoutState, outcome: Option<Outcome>) {
+        if self.publishing.replace(true) {
+            self.deferred.set(true);
+            return;
+        }
+        let (mut state, mut outcome) = (state, outcome);
+        loop {
+            // Subscribers in the order they came (ids only grow), each looked up afresh: one
+            // that an earlier subscriber removed (by unsubscribing it or dropping the checkout)
+            // is not called, and one added meanwhile waits for the next state.
+            let (mut after, last) = (0, self.next_id.get());
+            loop {
+                let next = read(&self.subscribers)
+                    .iter()
+                    .find(|(id, _)| *id > after && *id <= last)
+                    .map(|(id, f)| (*id, f.clone()));
+                let Some((id, f)) = next else { break };
+                after = id;
+                f(&state, outcome.as_ref());
             }
+            if !self.deferred.replace(false) {
+                break;
+            }
+            let phase = read(&self.phase);
+            (state, outcome) = (phase.state(), phase.outcome());
         }
+        self.publishing.set(false);
     }
 
+    /// The last session, if its token is still fresh.
     fn fresh_session(&self) -> Option<SessionResponse> {
-        self.session
-            .borrow()
-            .clone()
-            .filter(|s| !s.token.is_stale())
+        self.has_fresh_session()
+            .then(|| read(&self.session).clone())
+            .flatten()
     }
 
-    /// The outcome held by the phase.
-    fn outcome(&self) -> Option<Outcome> {
-        match &*self.phase.borrow() {
-            Phase::Succeeded { payload, .. } => Some(Outcome::Succeeded(payload.clone())),
-            Phase::Exited { payload, .. } => Some(Outcome::Exited(payload.clone())),
-            _ => None,
-        }
+    /// Whether the last session's token is still fresh. The clock (a call into JS) is read
+    /// before any borrow.
+    fn has_fresh_session(&self) -> bool {
+        let now = browser::now_ms();
+        read(&self.session)
+            .as_ref()
+            .is_some_and(|s| !s.token.is_stale_at(now))
     }
 
     fn prepare(self: &Rc<Self>) {
-        let start = match &*self.phase.borrow() {
+        let fresh = self.has_fresh_session();
+        let start = match &*read(&self.phase) {
             Phase::Idle | Phase::Failed(_) => true,
-            Phase::Ready(_) | Phase::Exited { .. } => self.fresh_session().is_none(),
+            Phase::Ready(_) | Phase::Exited { .. } => !fresh,
             Phase::Preparing(_) | Phase::Open(_) | Phase::Succeeded { .. } => false,
         };
         if start {
@@ -449,8 +503,9 @@ impl Inner {
     }
 
     fn open(self: &Rc<Self>) {
+        let fresh = self.has_fresh_session();
         let widget = {
-            let mut phase = self.phase.borrow_mut();
+            let mut phase = write(&self.phase);
             match &mut *phase {
                 // A customer mid-payment keeps their widget, whatever its token's age.
                 Phase::Open(_) | Phase::Succeeded { .. } => return,
@@ -458,14 +513,14 @@ impl Inner {
                     let was = std::mem::replace(&mut p.want_open, true);
                     drop(phase);
                     if !was {
-                        self.publish(&CheckoutState::Opening);
+                        self.publish(CheckoutState::Opening, None);
                     }
                     return;
                 }
                 Phase::Ready(w)
                 | Phase::Exited {
                     widget: Some(w), ..
-                } => self.fresh_session().is_some().then(|| w.clone()),
+                } => fresh.then(|| w.clone()),
                 Phase::Idle | Phase::Failed(_) | Phase::Exited { widget: None, .. } => None,
             }
         };
@@ -478,33 +533,33 @@ impl Inner {
 
     fn hide(&self) {
         let widget = {
-            let mut phase = self.phase.borrow_mut();
+            let mut phase = write(&self.phase);
             match &mut *phase {
                 Phase::Open(w) => w.clone(),
                 Phase::Preparing(p) => {
                     let was = std::mem::replace(&mut p.want_open, false);
                     drop(phase);
                     if was {
-                        self.publish(&CheckoutState::Preparing);
+                        self.publish(CheckoutState::Preparing, None);
                     }
                     return;
                 }
                 _ => return,
             }
         };
+        let before = self.epoch.get();
         match widget.hide() {
-            Ok(()) if self.phase.borrow().holds(&widget) => {
-                self.set_phase(Phase::Ready(widget));
-            }
+            // Unless the widget's own callbacks (an `onExit` fired by `hide()`) moved the phase.
+            Ok(()) if self.epoch.get() == before => self.set_phase(Phase::Ready(widget)),
             Ok(()) => {}
             Err(e) => self.set_phase(Phase::Failed(e.into())),
         }
     }
 
     fn stop(&self, forget_session: bool) {
-        let succeeded = matches!(&*self.phase.borrow(), Phase::Succeeded { .. });
+        let succeeded = matches!(&*read(&self.phase), Phase::Succeeded { .. });
         if forget_session || succeeded {
-            *self.session.borrow_mut() = None;
+            *write(&self.session) = None;
         }
         self.set_phase(Phase::Idle);
     }
@@ -515,10 +570,8 @@ impl Inner {
             return;
         }
         let id = self.next();
-        let (source, load) = {
-            let config = self.config.borrow();
-            (config.session().clone(), config.load().clone())
-        };
+        let config = read(&self.config).clone();
+        let (source, load) = (config.session().clone(), config.load().clone());
         // The `<script>` goes into the page now; the task below joins that load.
         load::preload(&load);
         let weak = Rc::downgrade(self);
@@ -553,8 +606,8 @@ impl Inner {
     }
 
     fn arrived(self: &Rc<Self>, id: u64, arrival: Arrival) {
-        let both = {
-            let mut phase = self.phase.borrow_mut();
+        let done = {
+            let mut phase = write(&self.phase);
             let Phase::Preparing(p) = &mut *phase else {
                 return;
             };
@@ -569,7 +622,10 @@ impl Inner {
                 }
             }
             match (p.loaded.take(), p.session.take()) {
-                (Some(loaded), Some(session)) => Some((loaded, session)),
+                // A failed session needs no script: the shopper hears of it at once (the load
+                // goes on for the next attempt).
+                (_, Some(Err(e))) => Some(Err(e.into())),
+                (Some(loaded), Some(Ok(session))) => Some(Ok((loaded, session))),
                 (loaded, session) => {
                     p.loaded = loaded;
                     p.session = session;
@@ -577,8 +633,10 @@ impl Inner {
                 }
             }
         };
-        if let Some((loaded, session)) = both {
-            self.finish(id, loaded, session);
+        match done {
+            Some(Ok((loaded, session))) => self.finish(id, loaded, session),
+            Some(Err(e)) => self.set_phase(Phase::Failed(e)),
+            None => {}
         }
     }
 
@@ -588,30 +646,25 @@ impl Inner {
         self: &Rc<Self>,
         id: u64,
         loaded: Result<Fintoc, LoadError>,
-        session: Result<SessionResponse, SessionError>,
+        session: SessionResponse,
     ) {
-        let session = match session {
-            Ok(session) => session,
-            Err(e) => return self.set_phase(Phase::Failed(e.into())),
-        };
-        *self.session.borrow_mut() = Some(session.clone());
+        *write(&self.session) = Some(session.clone());
         let fintoc = match loaded {
             Ok(fintoc) => fintoc,
             Err(e) => return self.set_phase(Phase::Failed(e.into())),
         };
-        // The JS object is built while the config is borrowed; the borrow ends before
-        // `Fintoc.create` runs (its callbacks may touch the config).
-        let object = self
-            .config
-            .borrow()
+        // No borrow is held while the JS object is built nor while `Fintoc.create` runs (a
+        // page's setter on `Object.prototype`, or a callback fired inside `create`, may call back
+        // into the checkout).
+        let config = read(&self.config).clone();
+        let created = config
             .options()
-            .to_js_with(Some(&session.token));
-        let created = object
+            .to_js_with(Some(&session.token))
             .map_err(FintocError::from)
             .and_then(|object| fintoc.create_from(object, self.widget_callbacks()));
         // A callback Fintoc fired synchronously inside `create` may have cancelled, reset or
         // dropped the checkout: then the new widget belongs to nobody and is destroyed here.
-        let want_open = match &*self.phase.borrow() {
+        let want_open = match &*read(&self.phase) {
             Phase::Preparing(p) if p.id == id => Some(p.want_open),
             _ => None,
         };
@@ -623,7 +676,10 @@ impl Inner {
             Ok(widget) => {
                 let widget = Rc::new(widget);
                 self.set_phase(Phase::Ready(widget.clone()));
-                if want_open {
+                // Unless a subscriber told of `Ready` cancelled, hid or replaced it meanwhile.
+                let still =
+                    matches!(&*read(&self.phase), Phase::Ready(w) if Rc::ptr_eq(w, &widget));
+                if want_open && still {
                     self.show(widget);
                 }
             }
@@ -634,25 +690,22 @@ impl Inner {
     /// The widget refused to be created or shown: its token is not tried again (Fintoc may
     /// have refused it), whatever retries the checkout next.
     fn widget_failed(&self, error: FintocError) {
-        *self.session.borrow_mut() = None;
+        *write(&self.session) = None;
         self.set_phase(Phase::Failed(error));
     }
 
-    /// Shows `widget`; publishes `Open` only if its own callbacks did not move the phase
-    /// meanwhile.
+    /// Shows `widget`; publishes `Open` only if its own callbacks (an `onExit` or `onSuccess`
+    /// fired inside `open()`) did not move the phase meanwhile.
     fn show(&self, widget: Rc<Widget>) {
+        let before = self.epoch.get();
         match widget.open() {
             Ok(()) => {
-                let unchanged = matches!(
-                    &*self.phase.borrow(),
-                    Phase::Ready(w) | Phase::Exited { widget: Some(w), .. } if Rc::ptr_eq(w, &widget)
-                );
-                if unchanged {
+                if self.epoch.get() == before && read(&self.phase).holds(&widget) {
                     self.set_phase(Phase::Open(widget));
                 }
             }
             Err(e) => {
-                if self.phase.borrow().holds(&widget) {
+                if read(&self.phase).holds(&widget) {
                     self.widget_failed(e.into());
                 }
             }
@@ -666,12 +719,12 @@ impl Inner {
             let weak = weak.clone();
             move |payload: Payload| {
                 if let Some(inner) = weak.upgrade() {
-                    let widget = inner.phase.borrow().widget();
+                    let widget = read(&inner.phase).widget();
                     inner.set_phase(Phase::Succeeded {
                         widget,
                         payload: payload.clone(),
                     });
-                    let callbacks = inner.callbacks.borrow().clone();
+                    let callbacks = read(&inner.callbacks).clone();
                     callbacks.success(payload);
                 }
             }
@@ -680,25 +733,29 @@ impl Inner {
             let weak = weak.clone();
             move |payload: Payload| {
                 if let Some(inner) = weak.upgrade() {
-                    let moves = matches!(
-                        &*inner.phase.borrow(),
-                        Phase::Ready(_) | Phase::Open(_) | Phase::Exited { .. }
-                    );
+                    let phase = match &*read(&inner.phase) {
+                        Phase::Ready(_) | Phase::Open(_) | Phase::Exited { .. } => Some(true),
+                        // The widget closing after a success is not the shopper leaving: the
+                        // shop's `on_exit` is not told (it would undo "confirming your payment").
+                        Phase::Succeeded { .. } => None,
+                        _ => Some(false),
+                    };
+                    let Some(moves) = phase else { return };
                     if moves {
-                        let widget = inner.phase.borrow().widget();
+                        let widget = read(&inner.phase).widget();
                         inner.set_phase(Phase::Exited {
                             widget,
                             payload: payload.clone(),
                         });
                     }
-                    let callbacks = inner.callbacks.borrow().clone();
+                    let callbacks = read(&inner.callbacks).clone();
                     callbacks.exit(payload);
                 }
             }
         };
         let on_event = move |event: WidgetEvent| {
             if let Some(inner) = weak.upgrade() {
-                let callbacks = inner.callbacks.borrow().clone();
+                let callbacks = read(&inner.callbacks).clone();
                 callbacks.event(event);
             }
         };

@@ -307,7 +307,10 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
         };
         // Auto-open on mount and on a new identity only (an equal source re-evaluated by some
         // other signal is not new); a widget the shopper closed stays closed.
-        let new_identity = opened_for.borrow().as_ref() != Some(&identity);
+        let new_identity = !opened_for
+            .borrow()
+            .as_ref()
+            .is_some_and(|(key, source)| *key == identity.0 && source.same_identity(&identity.1));
         if !auto_open {
             *opened_for.borrow_mut() = None;
         } else if new_identity {

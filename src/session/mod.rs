@@ -17,11 +17,13 @@
 //!     Ok::<_, fintoc_wasm::error::SessionError>(token)
 //! });
 //! assert_ne!(from_backend, fixed);
-//! // Identity is the key: the same function rebuilt on every render is the same source.
+//! // Identity is the key: the same function rebuilt on every render is the same source (the
+//! // widget stays), though not an equal value (the newer closure is the one used next).
 //! let rebuilt = SessionSource::from_fn("cart-42", || async {
 //!     SessionToken::new("cs_3_sec_4").map_err(Into::into)
 //! });
-//! assert_eq!(own, rebuilt);
+//! assert!(own.same_identity(&rebuilt));
+//! assert_ne!(own, rebuilt);
 //! # Ok::<(), fintoc_wasm::error::OptionsError>(())
 //! ```
 
@@ -47,9 +49,12 @@ type SessionFuture = Pin<Box<dyn Future<Output = Result<SessionResponse, Session
 /// Where a checkout gets its session token. Every source is asked again when its token goes
 /// stale, except a fixed token, which then fails with [`SessionError::Expired`].
 ///
-/// Identity (which decides whether a changed config recreates the widget): an endpoint by its
-/// URL, method, body, headers, credentials and timeout; a token by its string; a function by
-/// the key given with it (so a page that rebuilds the closure on every render keeps its widget).
+/// Identity ([`same_identity`](Self::same_identity), which decides whether a changed config
+/// recreates the widget): an endpoint by its URL, method, body, headers, credentials and
+/// timeout; a token by its string; a function by the key given with it, so a page that rebuilds
+/// the closure on every render keeps its widget. `==` is stricter for functions: the same key
+/// *and* the same closure, so a UI framework that compares props sees the rebuilt closure, and
+/// the checkout asks the newest one for the next token.
 ///
 /// ```no_run
 /// use fintoc_wasm::{SessionEndpoint, SessionSource};
@@ -87,7 +92,8 @@ impl SessionSource {
     ///
     /// `key` names what the session is for (the cart, the order): the source's identity. A new
     /// key is a new purchase (the widget is recreated); the same key with a rebuilt closure —
-    /// as a re-rendering component makes — is the same source.
+    /// as a re-rendering component makes — is the same source, and its newest closure is the
+    /// one called for the next token (a rotated bearer token, the current cart).
     pub fn from_fn<F, Fut, R>(key: impl Into<String>, f: F) -> Self
     where
         F: Fn() -> Fut + 'static,
@@ -101,6 +107,23 @@ impl SessionSource {
                 Box::pin(async move { future.await.map(Into::into) })
             }),
         })
+    }
+
+    /// True when `other` is the same source for the widget (see the type's docs): a function
+    /// source is identified by its key alone.
+    ///
+    /// ```
+    /// use fintoc_wasm::{SessionSource, SessionToken};
+    /// let a = SessionSource::from_fn("cart-1", || async { SessionToken::new("cs_1").map_err(Into::into) });
+    /// let b = SessionSource::from_fn("cart-1", || async { SessionToken::new("cs_2").map_err(Into::into) });
+    /// assert!(a.same_identity(&b));
+    /// assert!(!a.same_identity(&SessionSource::endpoint("/api/checkout")));
+    /// ```
+    pub fn same_identity(&self, other: &SessionSource) -> bool {
+        match (self, other) {
+            (SessionSource::Fn(a), SessionSource::Fn(b)) => a.key == b.key,
+            (a, b) => a == b,
+        }
     }
 
     /// Gets a session: fetches from the endpoint, calls the shop's function, or checks that the
@@ -156,9 +179,10 @@ impl SessionFn {
     }
 }
 
+/// The same key and the same closure (see [`SessionSource::same_identity`] for the key alone).
 impl PartialEq for SessionFn {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        self.key == other.key && Rc::ptr_eq(&self.f, &other.f)
     }
 }
 
@@ -202,11 +226,16 @@ mod tests {
         let same_key = SessionSource::from_fn("cart-1", || async {
             Err::<SessionToken, _>(SessionError::custom("no"))
         });
-        assert_eq!(source, same_key, "a rebuilt closure with the same key");
+        assert!(
+            source.same_identity(&same_key),
+            "a rebuilt closure with the same key"
+        );
+        assert_ne!(source, same_key, "…but not the same closure");
         let other = SessionSource::from_fn("cart-2", || async {
             Err::<SessionToken, _>(SessionError::custom("no"))
         });
         assert_ne!(source, other);
+        assert!(!source.same_identity(&other));
         assert_eq!(block_on(other.get()), Err(SessionError::custom("no")));
     }
 

@@ -124,8 +124,8 @@ pub fn parse_session_response(
         })?;
     let relative = fields
         .expires_in_s
-        .filter(|s| *s > 0.0)
-        .map(|seconds| fetched_at_ms + seconds * 1000.0);
+        // `0` (or less) means it has expired already: used once as fetched, then asked again.
+        .map(|seconds| fetched_at_ms + seconds.max(0.0) * 1000.0);
     let absolute = fields
         .expires_at_ms
         .filter(|ms| *ms - fetched_at_ms > STALE_MARGIN.as_millis() as f64);
@@ -400,6 +400,14 @@ mod tests {
             parse_session_response(r#"{"session_token":"t","expires_at":970}"#, 1_000_000.0)
                 .unwrap();
         assert!(!skewed.token.is_stale_at(1_000_000.0));
+        for zero in ["0", "-5"] {
+            let body = format!(r#"{{"session_token":"t","expires_in":{zero}}}"#);
+            let gone = parse_session_response(&body, 1e12).unwrap();
+            assert!(
+                gone.token.is_stale_at(1e12),
+                "expires_in {zero}: stale at once"
+            );
+        }
         let camel = parse_session_response(r#"{"sessionToken":"t"}"#, 0.0).unwrap();
         assert_eq!(camel.token.as_str(), "t");
         let weird_expiry =

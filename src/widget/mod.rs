@@ -274,7 +274,7 @@ impl Widget {
     /// considered destroyed and its closures are freed).
     pub fn destroy(&self) -> Result<(), WidgetError> {
         // Take the closures out before calling into JS: no borrow is held during the call.
-        let closures = self.closures.borrow_mut().take();
+        let closures = crate::task::write(&self.closures).take();
         let Some(closures) = closures else {
             return Ok(());
         };
@@ -286,7 +286,7 @@ impl Widget {
 
     /// True once [`destroy`](Self::destroy) has run.
     pub fn is_destroyed(&self) -> bool {
-        self.closures.borrow().is_none()
+        crate::task::read(&self.closures).is_none()
     }
 
     /// The JS widget object, for calls this crate does not wrap.

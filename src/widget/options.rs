@@ -212,8 +212,9 @@ impl HolderType {
 /// let plain: Username = "12345678-9".into();
 /// let locked = Username::new("12345678-9").editable(false);
 /// assert_ne!(plain, locked);
+/// assert!(!format!("{locked:?}").contains("1234"), "a shopper's RUT is not logged");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Username {
     value: String,
     editable: Option<bool>,
@@ -245,6 +246,16 @@ impl Username {
     }
 }
 
+/// The shopper's username (a RUT, say) is personal data: `Debug` hides it.
+impl fmt::Debug for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Username")
+            .field("value", &format_args!("[hidden]"))
+            .field("editable", &self.editable)
+            .finish()
+    }
+}
+
 impl From<&str> for Username {
     fn from(value: &str) -> Self {
         Username::new(value)
@@ -264,6 +275,7 @@ impl From<String> for Username {
 /// use fintoc_wasm::widget::WidgetToken;
 /// assert!(WidgetToken::new("pi_123_sec_456").is_ok());
 /// assert!(WidgetToken::new(" ").is_err());
+/// assert!(WidgetToken::try_from("pi_123_sec_456").is_ok());
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct WidgetToken(String);
@@ -284,6 +296,20 @@ impl WidgetToken {
     /// The token.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<&str> for WidgetToken {
+    type Error = OptionsError;
+    fn try_from(token: &str) -> Result<Self, OptionsError> {
+        WidgetToken::new(token)
+    }
+}
+
+impl TryFrom<String> for WidgetToken {
+    type Error = OptionsError;
+    fn try_from(token: String) -> Result<Self, OptionsError> {
+        WidgetToken::new(token)
     }
 }
 

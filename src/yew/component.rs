@@ -148,8 +148,7 @@ impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
                 .widget(|w| w.product(props.product.clone()))
                 .load_options(props.load.clone())
                 .auto_open(props.auto_open)
-                .preload(props.preload)
-                .prefetch(props.prefetch);
+                .preload(props.preload);
         if let Some(country) = props.country {
             config = config.widget(|w| w.country(country));
         }

@@ -40,7 +40,6 @@ pub struct FintocCheckoutConfig {
     pub(crate) load: LoadOptions,
     pub(crate) auto_open: bool,
     pub(crate) preload: bool,
-    pub(crate) prefetch: bool,
     pub(crate) callbacks: HookCallbacks,
 }
 
@@ -67,7 +66,6 @@ impl FintocCheckoutConfig {
             load: LoadOptions::default(),
             auto_open: false,
             preload: true,
-            prefetch: true,
             callbacks: HookCallbacks::default(),
         }
     }
@@ -95,15 +93,6 @@ impl FintocCheckoutConfig {
     /// Starts loading the script on mount (default `true`).
     pub fn preload(mut self, preload: bool) -> Self {
         self.preload = preload;
-        self
-    }
-
-    /// Prepare (script and session token) when the shopper shows intent — the pointer enters
-    /// the pay button or it gets focus — so a cold click opens as fast as a prepared one.
-    /// Default `true`; turn it off if creating a Checkout Session on hover is unwelcome (each
-    /// prepared session is a session your backend created).
-    pub fn prefetch(mut self, prefetch: bool) -> Self {
-        self.prefetch = prefetch;
         self
     }
 

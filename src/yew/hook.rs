@@ -81,6 +81,16 @@ fn forward<T: 'static>(
 
 type Slot = Rc<RefCell<Option<Held>>>;
 
+/// A config compared by identity only (public key and session source): what auto-open follows,
+/// so a closure rebuilt on every render does not reopen the widget.
+struct Identity(CheckoutConfig);
+
+impl PartialEq for Identity {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same_identity(&other.0)
+    }
+}
+
 fn checkout_in(slot: &Slot) -> Option<Rc<Checkout>> {
     slot.borrow().as_ref().map(|held| held.checkout.clone())
 }
@@ -109,7 +119,8 @@ impl UseFintocCheckout {
         &self.state
     }
 
-    /// True while preparing (disable your button, show progress).
+    /// True while opening: the shopper asked for the widget and it is not there yet (disable
+    /// your button, show progress). A background prefetch is not busy.
     pub fn is_busy(&self) -> bool {
         self.state.is_busy()
     }
@@ -222,6 +233,14 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         }
     }
 
+    // The latest config of the same identity, at once: a `from_fn` source rebuilt on this render
+    // carries the shop's newer closure (a new bearer token, the current cart), and the effects
+    // below only run when the config compares unequal — which two `from_fn` sources with one key
+    // never do. A new identity waits for the effect (it destroys the widget: a browser call).
+    if let (Ok(config), Some(checkout)) = (&built, checkout_in(&slot)) {
+        let _ = checkout.refresh_config(config.clone());
+    }
+
     // Unmount: drop the checkout (cancels preparation, destroys the widget, silences callbacks).
     {
         let slot = slot.clone();
@@ -274,10 +293,7 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
 
     {
         let slot = slot.clone();
-        let identity = built
-            .as_ref()
-            .ok()
-            .map(|c| (c.options().public_key().clone(), c.session().clone()));
+        let identity = built.as_ref().ok().cloned().map(Identity);
         use_effect_with(
             (config.auto_open, identity),
             move |(auto_open, identity)| {

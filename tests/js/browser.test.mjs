@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 const dir = mkdtempSync(join(tmpdir(), 'fintoc-wasm-'));
 const copy = join(dir, 'browser.mjs');
 copyFileSync(new URL('../../src/browser.js', import.meta.url), copy);
-const { scriptKey, runnable, readSession, rfc3339 } = await import(pathToFileURL(copy).href);
+const { scriptKey, runnable, readSession, rfc3339, excerpt } = await import(pathToFileURL(copy).href);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('spellings of one script URL share a key', () => {
@@ -98,4 +98,14 @@ test('a polluted Object.prototype supplies no session field; infinite numbers ar
     readSession('{"session_token":"t","expires_in":1e400,"expires_at":-1e400}').map((v) => v ?? null),
     ['t', null, null, null]
   );
+});
+
+test('error excerpts agree with the native ones and never show tokens or secret keys', () => {
+  const { excerpts } = JSON.parse(
+    readFileSync(new URL('../data/session-fields.json', import.meta.url), 'utf8')
+  );
+  assert.ok(excerpts.length >= 10);
+  for (const [body, max, want] of excerpts) {
+    assert.equal(excerpt(body, max), want, JSON.stringify([body, max]));
+  }
 });
