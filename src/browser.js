@@ -4,9 +4,46 @@
 // gets, which token, expiry and redirect URL a session may use) stay in Rust; this file only
 // finds, injects, waits, fetches, and reads a session's JSON with the browser's own parsers.
 
+export function pageWindow() {
+  return typeof window === 'object' && window ? window : undefined;
+}
+
 function hasFintoc() {
   var fintoc = window.Fintoc;
   return !!fintoc && typeof fintoc.create === 'function';
+}
+
+// `window.Fintoc` when it can create widgets, else undefined (never throws).
+export function fintocGlobal() {
+  try {
+    return hasFintoc() ? window.Fintoc : undefined;
+  } catch (e) {
+    return undefined;
+  }
+}
+
+// `Fintoc.create(options)` with the three callbacks set on `options` (as `invoke` reports).
+export function createWidget(fintoc, options, onSuccess, onExit, onEvent) {
+  try {
+    options.onSuccess = onSuccess;
+    options.onExit = onExit;
+    options.onEvent = onEvent;
+  } catch (e) {
+    return [2, thrownMessage(e)];
+  }
+  return invoke(fintoc, 'create', options);
+}
+
+// Calls `obj[name](arg)` and reports how it went: [0, result], [1] when there is no such
+// method, [2, message] when it threw (a throwing getter counts as threw).
+export function invoke(obj, name, arg) {
+  try {
+    var f = obj == null ? undefined : obj[name];
+    if (typeof f !== 'function') return [1];
+    return [0, f.call(obj, arg)];
+  } catch (e) {
+    return [2, thrownMessage(e)];
+  }
 }
 
 // What identifies a script URL: scheme and host case-insensitively, the path as written without
@@ -40,10 +77,12 @@ var deadPageTags = new Set();
 
 // Loads `url` once per page. Resolves with [code, text, timeoutMs]: code 0 window.Fintoc is
 // there; 1 the tag's `error` event (or it could not be inserted); 2 it loaded without defining
-// window.Fintoc; 3 neither before the timeout; 4 the URL is invalid (`text` says why). For 0-3
+// window.Fintoc; 3 neither before the timeout; 4 the URL is invalid (`text` says why); 5 there is
+// no document (a worker-like global) to put a tag in. For 0-3
 // `text` is the absolute URL; `timeoutMs` is the timeout of the load that ran (callers joining a
 // load share its timer).
 export function loadScript(url, nonce, timeoutMs) {
+  if (typeof document === 'undefined') return Promise.resolve([5, '', timeoutMs]);
   var abs;
   try {
     abs = new URL(url, window.location.href).href;
@@ -142,6 +181,42 @@ function watchScript(script, timeoutMs) {
       done(loaded ? 2 : 3);
     }, timeoutMs);
   });
+}
+
+// Calls `back` whenever the browser shows this page again from its back-forward cache (the
+// shopper pressed "back" on Fintoc's hosted page); returns the listener for `unwatchBack`.
+export function watchBack(back) {
+  function onShow(e) {
+    if (e.persisted) back();
+  }
+  window.addEventListener('pageshow', onShow);
+  return onShow;
+}
+
+export function unwatchBack(listener) {
+  window.removeEventListener('pageshow', listener);
+}
+
+// What a thrown value says: an Error's message, else its JSON or string form (never throws).
+export function thrownMessage(e) {
+  try {
+    if (e instanceof Error) return String(e.message);
+    if (typeof e === 'string') return e;
+    var json = JSON.stringify(e);
+    return json === undefined ? String(e) : json;
+  } catch (_) {
+    return 'unknown JavaScript error';
+  }
+}
+
+export function sleep(ms) {
+  return new Promise(function (resolve) {
+    setTimeout(resolve, ms);
+  });
+}
+
+export function go(url) {
+  window.location.assign(url);
 }
 
 // Starts a fetch. `headers` is [name, value, name, value, …]; `body` a string or undefined.

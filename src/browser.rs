@@ -2,6 +2,7 @@
 //! [`window`] first, so native builds (SSR, the `server` feature, unit tests) get a typed
 //! `NotInBrowser` error instead of a wasm-bindgen panic.
 
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -9,9 +10,52 @@ use wasm_bindgen::{JsCast, JsValue};
 // web-sys would cost a binding per call in every bundle.
 #[wasm_bindgen(module = "/src/browser.js")]
 extern "C" {
+    /// The page's `window`, or `undefined` (a worker, Node): one binding instead of web-sys's
+    /// search of the global object.
+    #[wasm_bindgen(js_name = pageWindow)]
+    fn page_window() -> Option<web_sys::Window>;
+
+    /// Calls `back` when this page is shown again from the back-forward cache; returns the
+    /// listener, for `unwatch_back`.
+    #[wasm_bindgen(js_name = watchBack)]
+    fn watch_back(back: &Closure<dyn Fn(JsValue)>) -> JsValue;
+
+    #[wasm_bindgen(js_name = unwatchBack)]
+    fn unwatch_back(listener: &JsValue);
+
+    /// `location.assign(url)`.
+    #[wasm_bindgen(js_name = go)]
+    fn go(url: &str);
+
+    /// `window.Fintoc` when it has `create`, else `undefined`.
+    #[wasm_bindgen(js_name = fintocGlobal)]
+    pub(crate) fn fintoc_global() -> JsValue;
+
+    /// `Fintoc.create(options)` with the callbacks set on `options`, reported like `invoke`.
+    #[wasm_bindgen(js_name = createWidget)]
+    fn create_widget(
+        fintoc: &JsValue,
+        options: &js_sys::Object,
+        on_success: &JsValue,
+        on_exit: &JsValue,
+        on_event: &JsValue,
+    ) -> js_sys::Array;
+
+    /// `obj[name](arg)`: `[0, result]`, `[1]` (no such method) or `[2, message]` (it threw).
+    #[wasm_bindgen(js_name = invoke)]
+    fn invoke(obj: &JsValue, name: &str, arg: &JsValue) -> js_sys::Array;
+
+    /// A promise that resolves after `ms` milliseconds.
+    #[wasm_bindgen(js_name = sleep)]
+    pub(crate) fn sleep(ms: u32) -> js_sys::Promise;
+
+    /// An `Error`'s message, else the thrown value as a string.
+    #[wasm_bindgen(js_name = thrownMessage)]
+    fn thrown_message(value: &JsValue) -> String;
+
     /// One load per script URL (see `loadScript`): resolves with `[code, text, timeoutMs]`
-    /// (0 loaded, 1 network, 2 no global, 3 timed out, 4 invalid URL; `text` the absolute URL or
-    /// why the URL is invalid; the timeout of the load that ran).
+    /// (0 loaded, 1 network, 2 no global, 3 timed out, 4 invalid URL, 5 no document; `text` the
+    /// absolute URL or why the URL is invalid; the timeout of the load that ran).
     #[wasm_bindgen(js_name = loadScript)]
     pub(crate) fn load_script(url: &str, nonce: Option<&str>, timeout_ms: u32) -> js_sys::Promise;
 
@@ -103,7 +147,7 @@ pub(crate) const IS_BROWSER_TARGET: bool = cfg!(all(target_arch = "wasm32", targ
 /// The page's `window`, or `None` off-browser (native build, Node, a worker).
 pub(crate) fn window() -> Option<web_sys::Window> {
     if IS_BROWSER_TARGET {
-        web_sys::window()
+        page_window()
     } else {
         None
     }
@@ -154,22 +198,100 @@ pub(crate) fn debug_console_error(message: &dyn std::fmt::Display) {
 }
 
 /// A readable message for a thrown JS value (an `Error`'s message, else its string form).
+#[cfg_attr(not(any(feature = "js", feature = "testing")), allow(dead_code))]
 pub(crate) fn js_message(value: &JsValue) -> String {
-    if let Some(err) = value.dyn_ref::<js_sys::Error>() {
-        return String::from(err.message());
+    if IS_BROWSER_TARGET {
+        thrown_message(value)
+    } else {
+        value
+            .as_string()
+            .unwrap_or_else(|| "unknown JavaScript error".to_owned())
     }
-    if let Some(s) = value.as_string() {
-        return s;
+}
+
+/// How a call into a JS object's method went.
+pub(crate) enum Called {
+    /// It ran and returned this.
+    Ran(JsValue),
+    /// There is no such method.
+    Missing,
+    /// It threw; what it said.
+    Threw(String),
+}
+
+/// Calls `obj[name](arg)` (one binding for every method the crate calls on Fintoc's objects).
+pub(crate) fn call(obj: &JsValue, name: &str, arg: &JsValue) -> Called {
+    if !IS_BROWSER_TARGET {
+        return Called::Missing;
     }
-    js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| "unknown JavaScript error".to_owned())
+    called(invoke(obj, name, arg))
+}
+
+/// `fintoc.create(options)` with the widget's three callbacks set on `options` first.
+pub(crate) fn create(
+    fintoc: &JsValue,
+    options: &js_sys::Object,
+    callbacks: [&JsValue; 3],
+) -> Called {
+    if !IS_BROWSER_TARGET {
+        return Called::Missing;
+    }
+    let [s, x, e] = callbacks;
+    called(create_widget(fintoc, options, s, x, e))
+}
+
+fn called(reply: js_sys::Array) -> Called {
+    match reply.get(0).as_f64() {
+        Some(0.0) => Called::Ran(reply.get(1)),
+        Some(2.0) => Called::Threw(reply.get(1).as_string().unwrap_or_default()),
+        _ => Called::Missing,
+    }
 }
 
 /// `obj[name]` if it is a function.
+#[cfg_attr(not(feature = "testing"), allow(dead_code))]
 pub(crate) fn method(obj: &JsValue, name: &str) -> Option<js_sys::Function> {
     js_sys::Reflect::get(obj, &JsValue::from_str(name))
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+}
+
+/// Listens for this page coming back from the back-forward cache (the shopper pressed "back" on
+/// Fintoc's hosted page) while it is kept; dropping it stops listening.
+pub(crate) struct BackListener {
+    listener: Option<JsValue>,
+    // The widget callbacks' signature: one closure shim in the bundle for both.
+    _back: Closure<dyn Fn(JsValue)>,
+}
+
+impl BackListener {
+    pub(crate) fn new(back: impl Fn() + 'static) -> Self {
+        let back = Closure::<dyn Fn(JsValue)>::new(move |_: JsValue| back());
+        let listener = IS_BROWSER_TARGET.then(|| watch_back(&back));
+        BackListener {
+            listener,
+            _back: back,
+        }
+    }
+}
+
+impl Drop for BackListener {
+    fn drop(&mut self) {
+        if let Some(listener) = self.listener.take() {
+            unwatch_back(&listener);
+        }
+    }
+}
+
+/// Sends the page to `url` (Fintoc's hosted checkout page). With the `testing` feature and a
+/// [`Sandbox`](crate::testing::Sandbox) installed, the navigation is recorded instead, so a
+/// test page stays where it is.
+pub(crate) fn navigate(url: &str) {
+    #[cfg(feature = "testing")]
+    if crate::testing::record_navigation(url) {
+        return;
+    }
+    if IS_BROWSER_TARGET {
+        go(url);
+    }
 }

@@ -54,6 +54,36 @@ pub enum Confirmation {
     StillPending,
 }
 
+/// Where a confirmation is, for a UI: [`Confirmation`] without its data, plus `Confirming`.
+///
+/// ```
+/// use fintoc_wasm::confirm::{Confirmation, Stage};
+/// assert_eq!(Confirmation::StillPending.stage(), Stage::StillPending);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Still asking the order endpoint.
+    #[default]
+    Confirming,
+    /// [`Confirmation::Confirmed`].
+    Confirmed,
+    /// [`Confirmation::NotPaid`].
+    NotPaid,
+    /// [`Confirmation::StillPending`].
+    StillPending,
+}
+
+impl Confirmation {
+    /// Which [`Stage`] this result is.
+    pub fn stage(&self) -> Stage {
+        match self {
+            Confirmation::Confirmed(_) => Stage::Confirmed,
+            Confirmation::NotPaid { .. } => Stage::NotPaid,
+            Confirmation::StillPending => Stage::StillPending,
+        }
+    }
+}
+
 /// Polls an order endpoint (GET, JSON, cookies same-origin) with backoff until the webhook's
 /// decision arrives or the deadline passes. Dropping [`run`](Self::run)'s future stops it (the
 /// request in flight is aborted): no loop outlives the page that asked.
@@ -105,7 +135,7 @@ impl Confirm {
             return Confirmation::StillPending;
         }
         let started = browser::now_ms();
-        let deadline_ms = self.deadline.as_millis() as f64;
+        let deadline_ms = self.deadline.as_secs_f64() * 1000.0;
         let mut wait = self.first;
         loop {
             if let Some(order) = self.ask().await {
@@ -119,7 +149,7 @@ impl Confirm {
             if left <= 0.0 {
                 return Confirmation::StillPending;
             }
-            sleep((wait.as_millis() as f64).min(left)).await;
+            sleep((wait.as_secs_f64() * 1000.0).min(left)).await;
             wait = (wait + wait / 2).min(self.max);
         }
     }
@@ -209,17 +239,11 @@ impl std::fmt::Debug for Confirming {
     }
 }
 
-/// A timer future (`setTimeout`); dropping it leaves a timer that resolves nothing.
+/// A timer future (`setTimeout`, in `src/browser.js`); dropping it leaves a timer that
+/// resolves nothing.
 async fn sleep(ms: f64) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = browser::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                &resolve,
-                ms.clamp(0.0, f64::from(browser::MAX_TIMER_MS)) as i32,
-            );
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    let ms = ms.clamp(0.0, f64::from(browser::MAX_TIMER_MS)) as u32;
+    let _ = wasm_bindgen_futures::JsFuture::from(browser::sleep(ms)).await;
 }
 
 #[cfg(test)]

@@ -244,6 +244,12 @@ pub enum SessionError {
     /// The token the session source produced is not a valid token.
     #[error("the session source returned an invalid token: {0}")]
     Token(#[from] OptionsError),
+    /// Redirect mode, but the session has no hosted page to go to.
+    #[error(
+        "the session has no `redirect_url` (Fintoc's hosted page): create the Checkout Session with \
+         `success_url` and `cancel_url`, and return its `redirect_url` too"
+    )]
+    NoRedirectUrl,
     /// The shop's own session function ([`SessionSource::from_fn`](crate::SessionSource::from_fn))
     /// failed.
     #[error("the shop's session function failed: {message}")]
@@ -259,7 +265,7 @@ impl FintocError {
     /// `invalid_session_token`, `invalid_widget_token`, `missing_token`, `conflicting_tokens`,
     /// `invalid_option`, `session_invalid_request`, `session_network`, `session_http`,
     /// `session_not_json`, `session_missing_token`, `session_timeout`, `session_expired`,
-    /// `session_invalid_token`, `session_source`, `widget_create`, `widget_call`,
+    /// `session_invalid_token`, `session_no_redirect_url`, `session_source`, `widget_create`, `widget_call`,
     /// `widget_method_missing`, `widget_destroyed`, `already_succeeded`.
     ///
     /// ```
@@ -288,6 +294,7 @@ impl FintocError {
                 SessionError::Timeout { .. } => "session_timeout",
                 SessionError::Expired => "session_expired",
                 SessionError::Token(_) => "session_invalid_token",
+                SessionError::NoRedirectUrl => "session_no_redirect_url",
                 SessionError::Custom { .. } => "session_source",
             },
             FintocError::Widget(e) => match e {

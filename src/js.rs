@@ -27,7 +27,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::browser;
-use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Outcome, Subscription};
+use crate::checkout::{
+    Checkout, CheckoutConfig, CheckoutMode, CheckoutState, Outcome, Subscription,
+};
+use crate::confirm::{Confirm, Confirmation, Stage};
 use crate::error::{FintocError, OptionsError, SessionError};
 use crate::load::LoadOptions;
 use crate::session::{
@@ -38,8 +41,11 @@ use crate::widget::{Callbacks, Country, HolderType, Product, Username, WidgetOpt
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-/** Where a checkout is. `preparing`: loading in the background; `opening`: the shopper asked for the widget. */
-export type CheckoutState = 'idle' | 'preparing' | 'opening' | 'ready' | 'open' | 'succeeded' | 'exited' | 'failed';
+/** Where a checkout is. `preparing`: loading in the background; `opening`: the shopper asked for the widget; `redirecting`: the page is going to Fintoc's hosted checkout page. */
+export type CheckoutState = 'idle' | 'preparing' | 'opening' | 'ready' | 'open' | 'succeeded' | 'exited' | 'redirecting' | 'failed';
+
+/** The widget in the page; Fintoc's hosted checkout page; or the widget, with the hosted page when its script is blocked. */
+export type CheckoutMode = 'widget' | 'redirect' | 'widget_or_redirect';
 
 /** The stable `code` of every error this package throws or rejects with. */
 export type FintocErrorCode =
@@ -48,7 +54,7 @@ export type FintocErrorCode =
   | 'missing_token' | 'conflicting_tokens' | 'invalid_option'
   | 'session_invalid_request' | 'session_network' | 'session_http' | 'session_not_json'
   | 'session_missing_token' | 'session_timeout' | 'session_expired' | 'session_invalid_token'
-  | 'session_source'
+  | 'session_no_redirect_url' | 'session_source'
   | 'widget_create' | 'widget_call' | 'widget_method_missing' | 'widget_destroyed'
   | 'already_succeeded' | 'destroyed' | 'cancelled';
 
@@ -93,6 +99,8 @@ export interface CheckoutOptions {
   holderType?: 'individual' | 'business';
   institutionId?: string;
   username?: string | { value: string; editable?: boolean };
+  /** The widget (default), Fintoc's hosted page (the session needs a `redirectUrl`), or the widget with the hosted page when its script is blocked. */
+  mode?: CheckoutMode;
   /** Where to load Fintoc.js from (default https://js.fintoc.com/v1/). */
   scriptUrl?: string;
   /** CSP nonce for the injected script. */
@@ -108,6 +116,27 @@ export interface CheckoutOptions {
   onError?(error: FintocError): void;
   onStateChange?(state: CheckoutState): void;
 }
+
+/** Where a confirmation is. */
+export type ConfirmationStage = 'confirming' | 'confirmed' | 'not_paid' | 'still_pending';
+
+/** What `confirmOrder` needs: your order endpoint, which your webhook handler writes. */
+export interface ConfirmOptions {
+  /** e.g. `/api/orders/ord_42` (GET, JSON): `status` `paid`/`succeeded` confirms; `failed`, `rejected`, `expired` are not paid (`failure_reason` says why); anything else is pending. */
+  url: string;
+  /** How long to keep asking (default 120000). */
+  deadlineMs?: number;
+  /** Your endpoint's own shape: what an answer means (default: the `status` field as above). */
+  read?(order: { readonly [field: string]: unknown }): 'confirmed' | 'not_paid' | 'pending';
+  onStageChange?(stage: ConfirmationStage): void;
+}
+
+/** How a confirmation ended. `still_pending`: the deadline passed with no decision (tell the shopper the result comes later; never to pay again). */
+export type ConfirmResult =
+  | { status: 'confirmed'; order: { readonly [field: string]: unknown } }
+  | { status: 'not_paid'; reason?: string; order: { readonly [field: string]: unknown } }
+  | { status: 'still_pending' }
+  | { status: 'cancelled' };
 
 /** How the widget finished. */
 export type Outcome =
@@ -505,6 +534,18 @@ pub fn create_checkout(
     let widget = widget_options(&options)?;
     let session = session_source(&options)?;
     let load = load_options(&options)?;
+    let mode = choice(
+        &options,
+        "mode",
+        "mode",
+        &[
+            ("widget", CheckoutMode::Widget),
+            ("redirect", CheckoutMode::Redirect),
+            ("widget_or_redirect", CheckoutMode::WidgetOrRedirect),
+        ],
+        "'widget', 'redirect' or 'widget_or_redirect'",
+    )?
+    .unwrap_or_default();
     let prefetch_on_hover = boolean(&options, "prefetchOnHover")?.unwrap_or(true);
     let hooks = Rc::new(hooks(&options)?);
     let call = |f: &Option<js_sys::Function>, args: &[&JsValue]| {
@@ -535,7 +576,9 @@ pub fn create_checkout(
             }
         });
     let checkout = Rc::new(Checkout::new(
-        CheckoutConfig::new(widget, session).load_options(load),
+        CheckoutConfig::new(widget, session)
+            .load_options(load)
+            .mode(mode),
         callbacks,
     ));
     let subscription = checkout.subscribe(move |state| {
@@ -745,5 +788,141 @@ impl Drop for JsCheckout {
     /// handle unreachable, which cannot happen while a payment is pending or a button attached).
     fn drop(&mut self) {
         self.destroy();
+    }
+}
+
+/// A confirmation from JavaScript, made by `confirmOrder(options)`: polls your order endpoint
+/// until the webhook's decision. While it runs the garbage collector leaves it alone (the page
+/// may only keep the `done` promise); `cancel()` — or `using` — stops it at once.
+#[wasm_bindgen(js_name = Confirmation)]
+pub struct JsConfirmation {
+    stage: Rc<std::cell::Cell<Stage>>,
+    done: js_sys::Promise,
+    cancel: crate::task::Cancel,
+}
+
+fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Confirming => "confirming",
+        Stage::Confirmed => "confirmed",
+        Stage::NotPaid => "not_paid",
+        Stage::StillPending => "still_pending",
+    }
+}
+
+fn confirmation_js(result: Option<Confirmation>) -> JsValue {
+    let object = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = js_sys::Reflect::set(&object, &k.into(), v);
+    };
+    match result {
+        None => set("status", &"cancelled".into()),
+        Some(done) => {
+            set("status", &stage_name(done.stage()).into());
+            match done {
+                Confirmation::Confirmed(order) => set("order", order.raw()),
+                Confirmation::NotPaid { reason, order } => {
+                    set("order", order.raw());
+                    if let Some(reason) = reason {
+                        set("reason", &reason.into());
+                    }
+                }
+                Confirmation::StillPending => {}
+            }
+        }
+    }
+    object.into()
+}
+
+/// Starts confirming an order: asks `options.url` with backoff (every second at first, then up
+/// to every 5 s) until the webhook-confirmed status arrives or `deadlineMs` (default 2 minutes)
+/// passes.
+///
+/// # Errors
+/// An `Error` with code `invalid_option` for options of the wrong type, thrown synchronously.
+#[wasm_bindgen(js_name = confirmOrder, unchecked_return_type = "Confirmation")]
+pub fn confirm_order(
+    #[wasm_bindgen(unchecked_param_type = "ConfirmOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    if !options.is_object() {
+        return Err(invalid("options", "an object"));
+    }
+    let url = url(&options, "url", "url")?
+        .ok_or_else(|| invalid("url", "an http(s) URL, absolute or relative to the page"))?;
+    let mut confirm = Confirm::order(url);
+    if let Some(deadline) = millis(&options, "deadlineMs")? {
+        confirm = confirm.deadline(deadline);
+    }
+    if let Some(read) = function(&options, "read")? {
+        confirm = confirm.read(move |order| {
+            let said = read.call1(&JsValue::UNDEFINED, order.raw()).ok();
+            match said.and_then(|s| s.as_string()).as_deref() {
+                Some("confirmed") => crate::confirm::Verdict::Confirmed,
+                Some("not_paid") => crate::confirm::Verdict::NotPaid(None),
+                _ => crate::confirm::Verdict::Pending,
+            }
+        });
+    }
+    let on_stage = function(&options, "onStageChange")?;
+    let stage = Rc::new(std::cell::Cell::new(Stage::Confirming));
+    let (run, cancel) = crate::task::cancellable({
+        let stage = stage.clone();
+        async move {
+            let result = confirm.run().await;
+            stage.set(result.stage());
+            if let Some(f) = &on_stage {
+                let _ = f.call1(&JsValue::UNDEFINED, &stage_name(result.stage()).into());
+            }
+            result
+        }
+    });
+    let id = NEXT_HANDLE.with(|n| {
+        n.set(n.get().wrapping_add(1));
+        n.get()
+    });
+    let done = wasm_bindgen_futures::future_to_promise(async move {
+        // The JS handle stays reachable (never collected, so never cancelled) until done.
+        let _alive = browser::handle(id);
+        Ok(confirmation_js(run.await))
+    });
+    let handle: JsValue = JsConfirmation {
+        stage,
+        done,
+        cancel,
+    }
+    .into();
+    browser::register_handle(id, &handle);
+    Ok(handle)
+}
+
+#[wasm_bindgen(js_class = Confirmation)]
+impl JsConfirmation {
+    /// Where it is now.
+    #[wasm_bindgen(getter, unchecked_return_type = "ConfirmationStage")]
+    pub fn stage(&self) -> String {
+        stage_name(self.stage.get()).to_owned()
+    }
+
+    /// Resolves once with the result (`cancelled` after `cancel()`); never rejects.
+    #[wasm_bindgen(getter, unchecked_return_type = "Promise<ConfirmResult>")]
+    pub fn done(&self) -> js_sys::Promise {
+        self.done.clone()
+    }
+
+    /// Stops asking now (the request in flight is aborted); `done` resolves `cancelled`.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// The same as `cancel()` (what `using` / `[Symbol.dispose]()` call).
+    pub fn destroy(&self) {
+        self.cancel.cancel();
+    }
+}
+
+impl Drop for JsConfirmation {
+    /// `free()`, or `using`: stops asking.
+    fn drop(&mut self) {
+        self.cancel.cancel();
     }
 }

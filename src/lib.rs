@@ -85,7 +85,7 @@ pub mod testing;
 #[cfg(feature = "yew")]
 pub mod yew;
 
-pub use checkout::{Checkout, CheckoutConfig, CheckoutState, Outcome};
+pub use checkout::{Checkout, CheckoutConfig, CheckoutMode, CheckoutState, Outcome};
 pub use error::FintocError;
 pub use load::LoadOptions;
 pub use money::{Amount, Currency};

@@ -135,10 +135,9 @@ impl Fintoc {
     }
 
     /// `window.Fintoc` if it exists and has a `create` function.
-    fn from_window(window: &web_sys::Window) -> Option<Fintoc> {
-        let js = js_sys::Reflect::get(window, &JsValue::from_str("Fintoc")).ok()?;
-        browser::method(&js, "create")?;
-        Some(Fintoc { js })
+    fn from_page() -> Option<Fintoc> {
+        let js = browser::fintoc_global();
+        (!js.is_undefined()).then_some(Fintoc { js })
     }
 }
 
@@ -193,9 +192,10 @@ impl Pending {
         seam::finished(&self.requested);
         let reply: js_sys::Array = reply
             .ok()
-            .and_then(|r| r.dyn_into().ok())
+            .filter(JsValue::is_object)
+            .map(JsCast::unchecked_into)
             .unwrap_or_default();
-        if let Some(fintoc) = browser::window().and_then(|w| Fintoc::from_window(&w)) {
+        if let Some(fintoc) = Fintoc::from_page() {
             return Ok(fintoc);
         }
         let code = reply.get(0).as_f64().unwrap_or(1.0);
@@ -212,6 +212,8 @@ impl Pending {
 /// What `loadScript` (src/browser.js) answered, as the caller's error.
 fn outcome_error(code: f64, text: String, requested: &str, after_ms: u32) -> LoadError {
     match code as u8 {
+        // No `document` (a worker-like global): nowhere to put a <script>.
+        5 => LoadError::NotInBrowser,
         4 => LoadError::InvalidUrl {
             url: requested.to_owned(),
             reason: text,
@@ -226,12 +228,10 @@ fn outcome_error(code: f64, text: String, requested: &str, after_ms: u32) -> Loa
 }
 
 fn start(options: &LoadOptions) -> Result<Started, LoadError> {
-    let window = browser::window().ok_or(LoadError::NotInBrowser)?;
-    if let Some(fintoc) = Fintoc::from_window(&window) {
+    browser::window().ok_or(LoadError::NotInBrowser)?;
+    if let Some(fintoc) = Fintoc::from_page() {
         return Ok(Started::Ready(fintoc));
     }
-    // A worker-like global with `window` but no document: nowhere to put a <script>.
-    window.document().ok_or(LoadError::NotInBrowser)?;
     let requested = seam::route(&options.url);
     if crate::browser::is_blank(&requested) {
         return Err(LoadError::InvalidUrl {

@@ -39,6 +39,8 @@ thread_local! {
 struct UrlOverride {
     url: String,
     next: Option<String>,
+    /// Where the page would have gone (Fintoc's hosted page), in order.
+    navigations: Vec<String>,
 }
 
 /// The loader's seam (see `load::seam`): where a requested script URL really loads from while
@@ -62,6 +64,18 @@ pub(crate) fn load_finished(url: &str) {
             }
         }
     });
+}
+
+/// The navigation seam (see `browser::navigate`): while a sandbox is installed the page stays
+/// put and the URL is recorded for [`Sandbox::navigations`]. `true` when recorded.
+pub(crate) fn record_navigation(url: &str) -> bool {
+    URL_OVERRIDE.with(|o| match o.borrow_mut().as_mut() {
+        Some(o) => {
+            o.navigations.push(url.to_owned());
+            true
+        }
+        None => false,
+    })
 }
 
 fn set_url_override(value: Option<UrlOverride>) {
@@ -115,6 +129,7 @@ impl Sandbox {
         set_url_override(Some(UrlOverride {
             url: url.clone(),
             next: None,
+            navigations: Vec::new(),
         }));
         Ok(Sandbox { url })
     }
@@ -151,6 +166,18 @@ impl Sandbox {
             }
         });
         Ok(())
+    }
+
+    /// Where the page would have gone since the sandbox was installed (Fintoc's hosted page, in
+    /// redirect mode), oldest first: while installed, a checkout records its navigation instead
+    /// of leaving the test page.
+    pub fn navigations(&self) -> Vec<String> {
+        URL_OVERRIDE.with(|o| {
+            o.borrow()
+                .as_ref()
+                .map(|o| o.navigations.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// Every widget `Fintoc.create` made since the sandbox script loaded, oldest first.

@@ -18,7 +18,9 @@
 //   </div>
 // The framework renders the root, the button and its label span (the same on the server, so
 // hydration matches); from then on this file owns their attributes and the other nodes. The
-// label span (the framework's, with the shop's content) is only ever moved, never rebuilt.
+// label span (the framework's, with the shop's content) is only ever moved, never rebuilt. The
+// root's `class` is rewritten on every state: the component's `class` prop is how a shop adds
+// its own classes.
 
 function element(tag, cls, text) {
   var e = document.createElement(tag);
@@ -73,7 +75,8 @@ export function unmountView(m) {
 }
 
 // Draws one state. `label` (when not undefined) replaces the label span's text (no shop
-// content); `error`, `retry`, `fallback`, `status` are undefined when absent.
+// content); `preparing` is the text while busy; `error`, `retry`, `fallback`, `status` are
+// undefined when absent.
 export function drawView(m, rootClass, state, showButton, busy, disabled, label, preparing, error, retry, fallback, fallbackText, status) {
   var root = m.root;
   var button = m.button;
@@ -109,7 +112,9 @@ export function drawView(m, rootClass, state, showButton, busy, disabled, label,
     if (!showButton) {
       button.remove();
     } else {
-      if (!button.parentNode) root.insertBefore(button, m.status);
+      // Before the status line when it is still ours in the root (shop code or an extension
+      // may have moved it), else at the end.
+      if (!button.parentNode) root.insertBefore(button, m.status && m.status.parentNode === root ? m.status : null);
       button.disabled = busy || disabled;
       button.setAttribute('aria-busy', busy ? 'true' : 'false');
       if (busy && !m.busy) {
@@ -118,6 +123,8 @@ export function drawView(m, rootClass, state, showButton, busy, disabled, label,
         m.busy[0].setAttribute('aria-hidden', 'true');
         button.appendChild(m.busy[0]);
         button.appendChild(m.busy[1]);
+      } else if (busy && m.busy[1].textContent !== preparing) {
+        m.busy[1].textContent = preparing; // opening, then on the way to the hosted page
       } else if (!busy && m.busy) {
         m.busy[0].remove();
         m.busy[1].remove();

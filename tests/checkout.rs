@@ -1057,3 +1057,237 @@ async fn a_subscriber_that_hides_on_ready_is_not_overruled_by_the_pending_open()
     assert_eq!(js_number("window.__destroyed"), 1.0);
     fresh_page();
 }
+
+fn redirect_checkout(
+    session: &str,
+    mode: fintoc_wasm::CheckoutMode,
+    rec: &Recorder,
+) -> (Checkout, fintoc_wasm::checkout::Subscription) {
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session)).mode(mode),
+        Callbacks::new(),
+    );
+    let s = record_states(&checkout, rec);
+    (checkout, s)
+}
+
+#[wasm_bindgen_test]
+async fn redirect_mode_goes_to_the_hosted_page_without_loading_the_script() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("redirect");
+    let rec = Recorder::default();
+    let (checkout, _s) = redirect_checkout(
+        &session_url(&id, ""),
+        fintoc_wasm::CheckoutMode::Redirect,
+        &rec,
+    );
+    checkout.open();
+    within(
+        3_000,
+        "redirecting",
+        checkout.wait_until(|s| *s == CheckoutState::Redirecting),
+    )
+    .await;
+    assert!(CheckoutState::Redirecting.is_busy());
+    assert_eq!(
+        sandbox.navigations(),
+        [format!("https://checkout.fintoc.com/checkout_session_{id}")]
+    );
+    assert_eq!(rec.take(), ["Opening", "Redirecting"]);
+    assert_eq!(testing_scripts(), 0, "no script for the hosted page");
+    assert_eq!(sandbox.create_count(), 0, "no widget");
+    // Leaving already: another click does not navigate twice.
+    checkout.open();
+    assert_eq!(sandbox.navigations().len(), 1);
+}
+
+fn testing_scripts() -> usize {
+    fintoc_wasm::testing::injected_script_count()
+}
+
+#[wasm_bindgen_test]
+async fn redirect_mode_prepares_the_session_ahead_and_the_click_goes_at_once() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("redirectprep");
+    let rec = Recorder::default();
+    let (checkout, _s) = redirect_checkout(
+        &session_url(&id, ""),
+        fintoc_wasm::CheckoutMode::Redirect,
+        &rec,
+    );
+    checkout.prepare();
+    let state = within(3_000, "ready", checkout.wait_until(settled)).await;
+    assert_eq!(state, CheckoutState::Ready);
+    assert!(
+        sandbox.navigations().is_empty(),
+        "a hover never leaves the page"
+    );
+    checkout.open();
+    assert_eq!(
+        checkout.state(),
+        CheckoutState::Redirecting,
+        "in the click's own task"
+    );
+    assert_eq!(sandbox.navigations().len(), 1);
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    assert_eq!(rec.take(), ["Preparing", "Ready", "Redirecting"]);
+}
+
+#[wasm_bindgen_test]
+async fn redirect_mode_without_a_hosted_page_is_a_clear_error() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("noredirect");
+    let rec = Recorder::default();
+    let (checkout, _s) = redirect_checkout(
+        &session_url(&id, "&redirect="),
+        fintoc_wasm::CheckoutMode::Redirect,
+        &rec,
+    );
+    checkout.open();
+    let state = within(3_000, "failed", checkout.wait_until(settled)).await;
+    assert_eq!(
+        state,
+        CheckoutState::Failed(SessionError::NoRedirectUrl.into())
+    );
+    assert!(state.error().unwrap().to_string().contains("success_url"));
+    assert!(sandbox.navigations().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_blocked_script_takes_the_shopper_who_clicked_to_the_hosted_page_never_a_hover() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("fallbackgo");
+    let rec = Recorder::default();
+    let (checkout, _s) = redirect_checkout(
+        &session_url(&id, ""),
+        fintoc_wasm::CheckoutMode::WidgetOrRedirect,
+        &rec,
+    );
+    // A hover while the script is blocked: the error, no navigation.
+    sandbox.fail_next_load(LoadFailure::Network).unwrap();
+    checkout.prepare();
+    let state = within(3_000, "failed", checkout.wait_until(settled)).await;
+    assert!(
+        matches!(state, CheckoutState::Failed(FintocError::Load(_))),
+        "{state:?}"
+    );
+    assert!(sandbox.navigations().is_empty());
+    // The click, still blocked: to the hosted page instead of a dead end.
+    sandbox.fail_next_load(LoadFailure::Network).unwrap();
+    checkout.open();
+    within(
+        3_000,
+        "redirecting",
+        checkout.wait_until(|s| *s == CheckoutState::Redirecting),
+    )
+    .await;
+    assert_eq!(
+        sandbox.navigations(),
+        [format!("https://checkout.fintoc.com/checkout_session_{id}")]
+    );
+    // With the script there, the same mode is the widget.
+    let (widget, _w) = redirect_checkout(
+        &session_url(&id, ""),
+        fintoc_wasm::CheckoutMode::WidgetOrRedirect,
+        &rec,
+    );
+    widget.open();
+    within(
+        3_000,
+        "open",
+        widget.wait_until(|s| *s == CheckoutState::Open),
+    )
+    .await;
+    assert_eq!(sandbox.navigations().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn coming_back_from_the_hosted_page_is_idle_again_and_can_go_again() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("redirectback");
+    let rec = Recorder::default();
+    let (checkout, _s) = redirect_checkout(
+        &session_url(&id, ""),
+        fintoc_wasm::CheckoutMode::Redirect,
+        &rec,
+    );
+    checkout.open();
+    within(
+        3_000,
+        "redirecting",
+        checkout.wait_until(|s| *s == CheckoutState::Redirecting),
+    )
+    .await;
+    // The browser shows this page again from its back-forward cache.
+    js("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
+    assert_eq!(checkout.state(), CheckoutState::Idle);
+    // A plain (not restored) pageshow changes nothing later on.
+    checkout.open();
+    assert_eq!(
+        checkout.state(),
+        CheckoutState::Redirecting,
+        "the kept session goes at once"
+    );
+    js("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }))");
+    assert_eq!(checkout.state(), CheckoutState::Redirecting);
+    assert_eq!(sandbox.navigations().len(), 2);
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    drop(checkout);
+    // Dropped: its listener is gone too (a restore now reaches nobody, and nothing throws).
+    js("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
+}
+
+#[wasm_bindgen_test]
+async fn new_widget_options_replace_a_prepared_widget_keep_its_token_and_never_touch_an_open_one() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("newoptions");
+    let source = SessionSource::endpoint(session_url(&id, ""));
+    let config = |username: Option<&str>| {
+        let mut w = WidgetOptions::builder("pk_test_checkout");
+        if let Some(u) = username {
+            w = w.username(u);
+        }
+        CheckoutConfig::new(w.build().unwrap(), source.clone())
+    };
+    let checkout = Checkout::new(config(None), Callbacks::new());
+    // A hover prepared the widget; then the shopper typed their RUT.
+    checkout.prepare();
+    within(
+        3_000,
+        "ready",
+        checkout.wait_until(|s| *s == CheckoutState::Ready),
+    )
+    .await;
+    assert_eq!(sandbox.create_count(), 1);
+    checkout.set_config(config(Some("41614850-3")));
+    assert_eq!(
+        checkout.state(),
+        CheckoutState::Idle,
+        "the stale widget is gone"
+    );
+    checkout.open();
+    within(
+        3_000,
+        "open",
+        checkout.wait_until(|s| *s == CheckoutState::Open),
+    )
+    .await;
+    assert_eq!(sandbox.create_count(), 2);
+    let username =
+        js_sys::Reflect::get(sandbox.last_options().unwrap().raw(), &"username".into()).unwrap();
+    assert_eq!(username.as_string().as_deref(), Some("41614850-3"));
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        1,
+        "the fresh token was kept"
+    );
+    // While the shopper pays, new options wait for the next widget.
+    checkout.set_config(config(Some("40427672-7")));
+    assert_eq!(checkout.state(), CheckoutState::Open);
+    assert_eq!(sandbox.widgets()[1].state, "open");
+    // Equal options change nothing either.
+    checkout.hide();
+    checkout.set_config(config(Some("40427672-7")));
+    checkout.set_config(config(Some("40427672-7")));
+    assert_eq!(sandbox.create_count(), 2);
+}

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use fintoc_wasm::js::create_checkout;
+use fintoc_wasm::js::{confirm_order, create_checkout};
 use fintoc_wasm::testing::Sandbox;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -181,6 +181,10 @@ fn every_bad_option_is_refused_synchronously_with_a_code() {
         ),
         (
             format!("{{ publicKey: 'pk_test_a', {t}, onStateChange: true }}"),
+            "invalid_option",
+        ),
+        (
+            format!("{{ publicKey: 'pk_test_a', {t}, mode: 'hosted' }}"),
             "invalid_option",
         ),
     ];
@@ -445,4 +449,119 @@ async fn a_disabled_attached_button_prepares_nothing_on_hover() {
     assert_eq!(count_events(&id, "session-start").await, 0);
     call(&c, "destroy", &[]).unwrap();
     button.remove();
+}
+
+#[wasm_bindgen_test]
+async fn redirect_mode_sends_the_shopper_to_the_hosted_page() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("jsredirect");
+    let states = js("[]");
+    js_sys::Reflect::set(&js("window"), &"__jsStates".into(), &states).unwrap();
+    let checkout = create_checkout(js(&format!(
+        "({{ publicKey: 'pk_test_js', mode: 'redirect', session: {{ endpoint: '{}' }},
+            onStateChange: (s) => window.__jsStates.push(s) }})",
+        session_url(&id, "")
+    )))
+    .unwrap();
+    let _pending = call(&checkout, "open", &[]).unwrap();
+    assert!(until(3_000, || !sandbox.navigations().is_empty()).await);
+    assert_eq!(
+        sandbox.navigations(),
+        [format!("https://checkout.fintoc.com/checkout_session_{id}")]
+    );
+    assert_eq!(
+        get(&checkout, "state").as_string().as_deref(),
+        Some("redirecting")
+    );
+    let seen: Vec<String> = js_sys::Array::from(&states)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(seen, ["opening", "redirecting"]);
+    call(&checkout, "destroy", &[]).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn confirm_order_resolves_with_the_webhooks_decision_and_cancel_stops_it() {
+    let id = unique_id("jsconfirm");
+    let stages = js("[]");
+    js_sys::Reflect::set(&js("window"), &"__jsStages".into(), &stages).unwrap();
+    let confirmation = confirm_order(js(&format!(
+        "({{ url: '{}/order?id={id}&after=1&final=failed', onStageChange: (s) => window.__jsStages.push(s) }})",
+        server()
+    )))
+    .unwrap();
+    assert_eq!(
+        get(&confirmation, "stage").as_string().as_deref(),
+        Some("confirming")
+    );
+    let done = within(
+        6_000,
+        "done",
+        JsFuture::from(
+            get(&confirmation, "done")
+                .dyn_into::<js_sys::Promise>()
+                .unwrap(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        get(&done, "status").as_string().as_deref(),
+        Some("not_paid")
+    );
+    assert_eq!(
+        get(&get(&done, "order"), "status").as_string().as_deref(),
+        Some("failed")
+    );
+    assert_eq!(
+        get(&confirmation, "stage").as_string().as_deref(),
+        Some("not_paid")
+    );
+    let seen: Vec<String> = js_sys::Array::from(&stages)
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(seen, ["not_paid"]);
+
+    // The shop's own reader, and cancel(): `cancelled`, and no poll after it.
+    let id = unique_id("jscancel");
+    let confirmation = confirm_order(js(&format!(
+        "({{ url: '{}/order?id={id}&final=never', read: (o) => o.status === 'paid' ? 'confirmed' : 'pending' }})",
+        server()
+    )))
+    .unwrap();
+    sleep(1_200).await;
+    call(&confirmation, "cancel", &[]).unwrap();
+    let done = within(
+        2_000,
+        "done",
+        JsFuture::from(
+            get(&confirmation, "done")
+                .dyn_into::<js_sys::Promise>()
+                .unwrap(),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        get(&done, "status").as_string().as_deref(),
+        Some("cancelled")
+    );
+    let asked = count_events(&id, "order-poll").await;
+    sleep(2_500).await;
+    assert_eq!(count_events(&id, "order-poll").await, asked);
+
+    for bad in [
+        "42",
+        "({})",
+        "({ url: 5 })",
+        "({ url: 'javascript:alert(1)' })",
+        "({ url: '/o', deadlineMs: -1 })",
+    ] {
+        match confirm_order(js(bad)) {
+            Ok(_) => panic!("accepted {bad}"),
+            Err(e) => assert_eq!(code(&e), "invalid_option", "{bad}"),
+        }
+    }
 }

@@ -76,8 +76,13 @@ async fn a_click_pays_and_the_typed_payload_reaches_on_success() {
             <FintocCheckout
                 public_key="pk_test_leptos"
                 session=endpoint(&url)
+                product=fintoc_wasm::widget::Product::Movements
                 on_state=move |s: CheckoutState| states.push(s.name())
-                on_success=move |p: Payload| successes.push(format!("success(raw undefined: {})", p.raw().is_undefined())) />
+                on_success=move |p: Payload| successes.push(format!(
+                    "success({} {})",
+                    p.string("object").unwrap_or_default(),
+                    p.exchange_token().unwrap_or_default()
+                )) />
         }
     });
     sleep(0).await;
@@ -100,7 +105,7 @@ async fn a_click_pays_and_the_typed_payload_reaches_on_success() {
             "ready",
             "open",
             "succeeded",
-            "success(raw undefined: true)"
+            "success(link_intent li_sandbox_1_sec_exchange)"
         ]
     );
     assert_eq!(
@@ -216,6 +221,16 @@ async fn a_new_session_source_recreates_the_widget_and_nothing_else_does() {
     country.set(1);
     sleep(100).await;
     assert_eq!(sandbox.create_count(), 1, "nothing recreated");
+    assert_eq!(
+        sandbox.widgets()[0].state,
+        "open",
+        "the shopper's widget stays open"
+    );
+    assert!(
+        !sandbox.log().iter().any(|e| e == "destroy:1"),
+        "{:?}",
+        sandbox.log()
+    );
     cart.set(2);
     assert!(
         until(3000, || sandbox.create_count() == 2
@@ -401,7 +416,10 @@ async fn reactive_widget_props_reach_the_next_widget_and_on_session_reports_each
                 public_key="pk_test_leptos"
                 session=endpoint(&url)
                 country=fintoc_wasm::widget::Country::Mx
-                username=username
+                widget=move |w: fintoc_wasm::widget::WidgetOptionsBuilder| match username.get() {
+                    Some(u) => w.username(u),
+                    None => w,
+                }
                 on_session=move |s: fintoc_wasm::session::SessionResponse| {
                     seen.push(s.get::<String>("id").unwrap_or_default())
                 } />
@@ -575,6 +593,32 @@ async fn children_label_locale_classes_and_disabled_follow_their_props() {
     sleep(0).await;
     assert_eq!(b.text_content().as_deref(), Some("Pagar $25.980"));
     assert!(!b.has_attribute("disabled"));
+    // The English texts, where the drawing writes them: a failed session's message and retry.
+    let en = root();
+    let _en = leptos::mount::mount_to(en.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=endpoint(&format!("{}/session?id=en&status=500", server()))
+                locale=fintoc_wasm::ui::Locale::En />
+        }
+    });
+    sleep(0).await;
+    button(&en).click();
+    assert!(until(3000, || find(&en, ".fintoc-checkout__retry").is_some()).await);
+    assert_eq!(
+        find(&en, ".fintoc-checkout__error-message")
+            .and_then(|e| e.text_content())
+            .as_deref(),
+        Some("We couldn't start the payment. Please try again in a few seconds.")
+    );
+    assert_eq!(
+        find(&en, ".fintoc-checkout__retry")
+            .and_then(|e| e.text_content())
+            .as_deref(),
+        Some("Try again")
+    );
+    en.remove();
 
     let second: web_sys::HtmlElement = roots.get(1).unwrap().unchecked_into();
     assert_eq!(
@@ -686,5 +730,150 @@ async fn a_disabled_button_prepares_nothing_on_hover_and_prefetch_can_be_turned_
         find(&el, ".fintoc-checkout__error").is_none(),
         "no error for a cart not paid yet"
     );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_confirmation_says_confirming_then_confirmed_and_unmounting_stops_it() {
+    use fintoc_wasm::confirm::Confirmation;
+    use fintoc_wasm::leptos::FintocConfirmation;
+    let id = unique_id("lconfirm");
+    let el = root();
+    let rec = Seen::default();
+    let seen = rec.clone();
+    let url = format!("{}/order?id={id}&after=1&final=paid", server());
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocConfirmation
+                url=url.clone()
+                on_done=move |c: Confirmation| seen.push(format!("{:?}", c.stage())) />
+        }
+    });
+    sleep(0).await;
+    let confirmation = find(&el, ".fintoc-confirmation").expect("the confirmation");
+    assert_eq!(
+        confirmation.get_attribute("role").as_deref(),
+        Some("status")
+    );
+    assert_eq!(
+        confirmation.get_attribute("data-state").as_deref(),
+        Some("confirming")
+    );
+    assert!(el
+        .text_content()
+        .unwrap_or_default()
+        .contains("Estamos confirmando"));
+    assert!(
+        until(5_000, || find(&el, ".fintoc-confirmation--confirmed")
+            .is_some())
+        .await
+    );
+    assert!(el
+        .text_content()
+        .unwrap_or_default()
+        .contains("¡Pago confirmado!"));
+    assert_eq!(rec.take(), ["Confirmed"]);
+    el.remove();
+
+    let id = unique_id("lunconfirm");
+    let el = root();
+    let rec = Seen::default();
+    let seen = rec.clone();
+    let url = format!("{}/order?id={id}&after=3&final=paid", server());
+    let mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! { <FintocConfirmation url=url.clone() on_done=move |_: Confirmation| seen.push("done") /> }
+    });
+    sleep(1_200).await; // the first poll went out
+    drop(mounted);
+    let asked = count_events(&id, "order-poll").await;
+    assert!(asked >= 1, "it was asking");
+    sleep(3_000).await;
+    assert_eq!(
+        count_events(&id, "order-poll").await,
+        asked,
+        "no poll after unmount"
+    );
+    assert!(rec.take().is_empty(), "no callback after unmount");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn in_redirect_mode_the_button_takes_the_shopper_to_the_hosted_page() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lredirect");
+    let el = root();
+    let url = session_url(&id, "&delay=200");
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=endpoint(&url)
+                mode=fintoc_wasm::CheckoutMode::Redirect />
+        }
+    });
+    sleep(0).await;
+    button(&el).click();
+    assert!(until(3_000, || !sandbox.navigations().is_empty()).await);
+    sleep(0).await;
+    assert_eq!(
+        sandbox.navigations(),
+        [format!("https://checkout.fintoc.com/checkout_session_{id}")]
+    );
+    let root_el = el.first_element_child().unwrap();
+    assert_eq!(
+        root_el.get_attribute("data-state").as_deref(),
+        Some("redirecting")
+    );
+    assert_eq!(
+        find(&el, ".fintoc-checkout__label")
+            .and_then(|l| l.text_content())
+            .as_deref(),
+        Some("Te llevamos a Fintoc…")
+    );
+    assert_eq!(fintoc_wasm::testing::injected_script_count(), 0);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn auto_open_with_a_rebuilt_session_function_never_reopens_a_closed_widget() {
+    let sandbox = Sandbox::install().unwrap();
+    let el = root();
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        let shop_state = RwSignal::new(String::from("idle"));
+        // The shop's own function, rebuilt (a new closure, the same key) on every state change.
+        let session = Signal::derive_local(move || {
+            shop_state.track();
+            SessionSource::from_fn("cart-rebuilt", || async {
+                SessionToken::new("cs_leptos_sec_3").map_err(Into::into)
+            })
+        });
+        view! {
+            <p class="shop-state">{move || shop_state.get()}</p>
+            <FintocCheckout
+                public_key="pk_test_leptos"
+                session=session
+                auto_open=true
+                on_state=move |s: CheckoutState| shop_state.set(s.name().to_owned()) />
+        }
+    });
+    let shop_state = || {
+        find(&el, ".shop-state")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    assert!(
+        until(3000, || shop_state() == "open").await,
+        "{}",
+        shop_state()
+    );
+    sandbox.exit().unwrap();
+    assert!(until(1000, || shop_state() == "exited").await);
+    sleep(300).await;
+    assert_eq!(
+        shop_state(),
+        "exited",
+        "the shopper closed it: it stays closed"
+    );
+    assert_eq!(sandbox.create_count(), 1);
     el.remove();
 }

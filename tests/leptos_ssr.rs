@@ -56,7 +56,15 @@ fn ssr_renders_the_shops_content_in_the_label_and_a_disabled_button() {
         ),
         "{html}"
     );
-    assert!(html.contains("disabled"), "{html}");
+    let button = html
+        .split("<button")
+        .nth(1)
+        .and_then(|b| b.split('>').next())
+        .unwrap_or_default();
+    assert!(
+        button.contains("disabled"),
+        "the button itself is disabled: {html}"
+    );
     assert!(
         html.contains("fintoc-checkout fintoc-checkout--idle shop"),
         "{html}"
@@ -73,4 +81,26 @@ fn ssr_renders_the_shops_own_labels() {
             .into_any()
     });
     assert!(html.contains("Pagar ahora"), "{html}");
+}
+
+#[test]
+fn the_components_make_nothing_a_server_thread_cannot_drop() {
+    // The shop's session signal lives in an owner of its own, on this thread (a `SessionSource`
+    // may hold the shop's closure: that signal is thread-local by nature). What the components
+    // make while rendering is dropped on another thread, as a multi-threaded server may do.
+    let shop = Owner::new();
+    let session = shop.with(|| Signal::derive_local(|| SessionSource::endpoint("/api/checkout")));
+    let page = Owner::new();
+    let html = page.with(|| {
+        view! {
+            <FintocCheckout public_key="pk_test_ssr" session=session />
+            <fintoc_wasm::leptos::FintocConfirmation url="/api/orders/ord_1" />
+        }
+        .to_html()
+    });
+    assert!(html.contains("fintoc-confirmation--confirming"), "{html}");
+    std::thread::spawn(move || drop(page))
+        .join()
+        .expect("dropping the page's owner on another thread does not panic");
+    drop(shop);
 }

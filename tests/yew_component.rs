@@ -940,3 +940,140 @@ async fn a_stale_token_is_refreshed_by_the_shops_latest_session_function() {
         "the stale token was refreshed by the latest closure"
     );
 }
+
+fn order_url(id: &str, query: &str) -> String {
+    format!("{}/order?id={id}{query}", server())
+}
+
+#[wasm_bindgen_test]
+async fn the_confirmation_says_confirming_then_what_the_webhook_decided() {
+    use fintoc_wasm::confirm::Confirmation;
+    use fintoc_wasm::yew::{FintocConfirmation, FintocConfirmationProps};
+    for (final_status, class, text, done) in [
+        (
+            "paid",
+            "fintoc-confirmation--confirmed",
+            "¡Pago confirmado!",
+            "confirmed",
+        ),
+        (
+            "failed",
+            "fintoc-confirmation--not_paid",
+            "El pago no se completó",
+            "not_paid insufficient_funds",
+        ),
+    ] {
+        let id = unique_id("yconfirm");
+        let rec = Recorder::default();
+        let on_done = {
+            let rec = rec.clone();
+            Callback::from(move |c: Confirmation| {
+                rec.push(match c {
+                    Confirmation::Confirmed(_) => "confirmed".to_owned(),
+                    Confirmation::NotPaid { reason, .. } => {
+                        format!("not_paid {}", reason.unwrap_or_default())
+                    }
+                    Confirmation::StillPending => "still_pending".to_owned(),
+                })
+            })
+        };
+        let app = Mounted::<FintocConfirmation>::new(yew::props!(FintocConfirmationProps {
+            url: order_url(&id, &format!("&after=1&final={final_status}")),
+            on_done,
+        }));
+        settle().await;
+        let root = app.find(".fintoc-confirmation").unwrap();
+        assert_eq!(root.get_attribute("role").as_deref(), Some("status"));
+        assert_eq!(root.get_attribute("aria-busy").as_deref(), Some("true"));
+        assert!(visible_text(&app).contains("Estamos confirmando tu pago"));
+        assert!(
+            until(5_000, || app.find(&format!(".{class}")).is_some()).await,
+            "{final_status}"
+        );
+        assert!(visible_text(&app).contains(text), "{}", visible_text(&app));
+        assert_eq!(
+            app.find(".fintoc-confirmation")
+                .unwrap()
+                .get_attribute("aria-busy")
+                .as_deref(),
+            Some("false")
+        );
+        assert_eq!(rec.take(), [done]);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn past_its_deadline_the_confirmation_never_says_try_again_and_unmounting_stops_it() {
+    use fintoc_wasm::yew::{FintocConfirmation, FintocConfirmationProps};
+    let id = unique_id("ylate");
+    let app = Mounted::<FintocConfirmation>::new(yew::props!(FintocConfirmationProps {
+        url: order_url(&id, "&final=never"),
+        deadline: Some(Duration::from_millis(1_500)),
+        locale: Locale::En,
+    }));
+    assert!(
+        until(5_000, || app
+            .find(".fintoc-confirmation--still_pending")
+            .is_some())
+        .await
+    );
+    let text = visible_text(&app);
+    assert!(text.contains("don't pay again"), "{text}");
+
+    let id = unique_id("yunmount");
+    let rec = Recorder::default();
+    let on_done = {
+        let rec = rec.clone();
+        Callback::from(move |_| rec.push("done"))
+    };
+    let mut app = Mounted::<FintocConfirmation>::new(yew::props!(FintocConfirmationProps {
+        url: order_url(&id, "&after=3&final=paid"),
+        on_done,
+    }));
+    sleep(1_200).await; // the first poll went out
+    app.unmount();
+    let asked = count_events(&id, "order-poll").await;
+    assert!(asked >= 1, "it was asking");
+    sleep(3_000).await;
+    assert_eq!(
+        count_events(&id, "order-poll").await,
+        asked,
+        "no poll after unmount"
+    );
+    assert!(rec.take().is_empty(), "no callback after unmount");
+    drop(app);
+}
+
+#[wasm_bindgen_test]
+async fn in_redirect_mode_the_button_takes_the_shopper_to_the_hosted_page() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("yredirect");
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "&delay=200")));
+    props.mode = fintoc_wasm::CheckoutMode::Redirect;
+    let app = Mounted::<FintocCheckout>::new(props);
+    settle().await;
+    app.button().click();
+    settle().await;
+    assert_eq!(
+        app.button().get_attribute("aria-busy").as_deref(),
+        Some("true")
+    );
+    assert!(until(3_000, || !sandbox.navigations().is_empty()).await);
+    settle().await;
+    assert_eq!(
+        sandbox.navigations(),
+        [format!("https://checkout.fintoc.com/checkout_session_{id}")]
+    );
+    let root = app.root.first_element_child().unwrap();
+    assert_eq!(
+        root.get_attribute("data-state").as_deref(),
+        Some("redirecting")
+    );
+    assert_eq!(
+        app.find(".fintoc-checkout__label")
+            .and_then(|l| l.text_content())
+            .as_deref(),
+        Some("Te llevamos a Fintoc…")
+    );
+    assert_eq!(injected_script(), 0, "no script for the hosted page");
+}

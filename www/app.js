@@ -1,7 +1,8 @@
 // The demo shop in plain JavaScript, on the npm package built by scripts/build-npm (served at
-// /pkg/). The server computes the amount; the page never trusts onSuccess alone: it polls the
-// order until the webhook has decided it.
-import init, { createCheckout } from '/pkg/fintoc_wasm.js';
+// /pkg/). The server computes the amount; the page never trusts onSuccess alone: it confirms the
+// order with the package's confirmOrder until the webhook has decided it. `?mode=redirect` pays
+// on Fintoc's hosted page instead of the widget (the server's CHECKOUT_MODE otherwise).
+import init, { createCheckout, confirmOrder } from '/pkg/fintoc_wasm.js';
 
 const $ = (id) => document.getElementById(id);
 const clp = (n) => '$' + n.toLocaleString('es-CL');
@@ -41,28 +42,43 @@ function status(text, kind, order) {
   }
 }
 
-// Polls the order until the webhook decided it. `current()` is false once the shopper moved on
-// to another cart: a stale loop stops without touching the page.
-async function confirm(orderId, current, onNotPaid) {
+// What the server's order statuses mean (needs_review is asked again: an event may still make
+// it paid).
+const readOrder = (order) =>
+  ['paid', 'paid_after_close', 'amount_mismatch'].includes(order.status) ? 'confirmed'
+    : ['failed', 'expired'].includes(order.status) ? 'not_paid'
+    : 'pending';
+
+// Asks the order until the webhook decided it (the package's confirmOrder). The returned
+// confirmation is cancelled when the shopper moves on to another cart.
+function confirm(orderId, onNotPaid) {
   status('Estamos confirmando tu pago con el banco…', null, { id: orderId, status: 'confirming' });
-  for (let i = 0; i < 120; i++) {
-    await new Promise((r) => setTimeout(r, 1000));
-    if (!current()) return;
-    const order = await getJson(`/api/orders/${orderId}`).catch(() => null);
-    if (!current()) return;
-    if (!order) continue;
-    if (order.status === 'paid') {
-      return status(`¡Pago confirmado! Pedido ${order.id} por ${clp(order.amount)}. Gracias.`, 'ok', order);
-    }
-    if (order.status === 'failed' || order.status === 'expired') {
+  const confirmation = confirmOrder({ url: `/api/orders/${orderId}`, deadlineMs: 120000, read: readOrder });
+  confirmation.done.then((result) => {
+    const order = result.order;
+    if (result.status === 'confirmed' && order.status === 'paid') {
+      status(`¡Pago confirmado! Pedido ${order.id} por ${clp(order.amount)}. Gracias.`, 'ok', order);
+    } else if (result.status === 'confirmed') {
+      status(`Recibimos un pago para el pedido ${order.id} que debemos revisar; te contactaremos.`, null, order);
+    } else if (result.status === 'not_paid') {
       onNotPaid(); // the pay button works again
-      return status('El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo.', 'error', order);
+      status('El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo.', 'error', order);
+    } else if (result.status === 'still_pending') {
+      status(`Tu banco aún no confirma el pago del pedido ${orderId}. No pagues de nuevo: el pedido se actualiza solo cuando el banco responda.`, null, { id: orderId, status: 'still_pending' });
     }
-    if (['paid_after_close', 'amount_mismatch', 'needs_review'].includes(order.status)) {
-      return status(`Recibimos un pago para el pedido ${order.id} que debemos revisar; te contactaremos.`, null, order);
-    }
-  }
-  status('Tu pago sigue en proceso; te avisaremos por correo.', null, { id: orderId, status: 'pending' });
+  });
+  return confirmation;
+}
+
+// Back from Fintoc's hosted page (`?fintoc=success|cancel&order=…`, what the server's
+// success_url/cancel_url say): which order, and how.
+function returned() {
+  const q = new URLSearchParams(location.search);
+  const way = q.get('fintoc');
+  const order = q.get('order');
+  if (!order || (way !== 'success' && way !== 'cancel')) return null;
+  history.replaceState(null, '', location.pathname); // a reload does not come back again
+  return { way, order };
 }
 
 async function main() {
@@ -77,8 +93,15 @@ async function main() {
       .filter((line) => line.quantity > 0);
   const total = () => catalogue.products.reduce((sum, p, i) => sum + p.price * quantities[i], 0);
 
+  const params = new URLSearchParams(location.search);
+  const mode = params.get('mode') ?? config.checkout_mode ?? 'widget';
+  const scriptUrl = params.get('script') === 'blocked' ? '/api/blocked/fintoc.js' : config.script_url;
+  document.querySelectorAll('.modes a').forEach((a) => {
+    const current = (a.dataset.mode === 'redirect') === (mode === 'redirect');
+    if (current) a.setAttribute('aria-current', 'true');
+  });
   let checkout = null;
-  let generation = 0;
+  let confirming = null; // the confirmation under way, cancelled by a new cart
   let busy = false; // paying or confirming: the cart is locked
   const render = () => {
     $('total').textContent = clp(total());
@@ -90,36 +113,38 @@ async function main() {
   // One checkout per cart: a new cart (another amount) needs a new session.
   const newCheckout = () => {
     checkout?.destroy();
-    const mine = ++generation;
-    const current = () => mine === generation;
+    confirming?.cancel();
+    confirming = null;
     let orderId = null; // this checkout's order
-    checkout = createCheckout({
+    let mine = null;
+    mine = checkout = createCheckout({
       publicKey: config.public_key,
-      scriptUrl: config.script_url,
+      scriptUrl,
+      mode,
       country: 'cl',
       // Our own session function: the response also carries our order id.
       session: async () => {
         const reply = await getJson('/api/checkout', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ cart_id: cartId, items: items() }),
+          body: JSON.stringify({ cart_id: cartId, items: items(), return_to: '/www/' }),
         });
-        if (current()) orderId = reply.order_id;
+        orderId = reply.order_id;
         return { sessionToken: reply.session_token, redirectUrl: reply.redirect_url, expiresIn: reply.expires_in };
       },
       onStateChange(state) {
-        busy = ['opening', 'open', 'succeeded'].includes(state);
+        busy = ['opening', 'open', 'succeeded', 'redirecting'].includes(state);
         render();
         const root = $('checkout');
         root.dataset.state = state;
         root.className = `fintoc-checkout fintoc-checkout--${state}`;
-        $('pay').setAttribute('aria-busy', String(state === 'opening'));
-        $('spinner').hidden = state !== 'opening';
-        $('pay-label').textContent = `${TEXTS[state] ?? 'Pagar'} ${clp(total())} con Fintoc`;
+        $('pay').setAttribute('aria-busy', String(state === 'opening' || state === 'redirecting'));
+        $('spinner').hidden = state !== 'opening' && state !== 'redirecting';
+        $('pay-label').textContent =
+          state === 'redirecting' ? 'Te llevamos a Fintoc…' : `${TEXTS[state] ?? 'Pagar'} ${clp(total())} con Fintoc`;
       },
       onSuccess() {
-        const paying = checkout;
-        if (orderId) confirm(orderId, current, () => paying.reset());
+        if (orderId) confirming = confirm(orderId, () => mine.reset());
       },
       onExit() {
         status('Cerraste el pago. Puedes intentarlo de nuevo.', null, null);
@@ -127,6 +152,16 @@ async function main() {
       onError(error) {
         console.error('fintoc-wasm:', error.code, error.message);
         status(FRIENDLY[error.code] ?? STARTING, 'error', null);
+        // The script is blocked but the session has Fintoc's hosted page: offer it.
+        const hosted = mine.redirectUrl;
+        if (hosted && ['network', 'timeout', 'global_missing'].includes(error.code)) {
+          const link = document.createElement('a');
+          link.className = 'fintoc-checkout__fallback';
+          link.href = hosted;
+          link.rel = 'noopener';
+          link.textContent = 'Continuar el pago en Fintoc';
+          $('status').append(' ', link);
+        }
       },
     });
     checkout.attach($('pay'));
@@ -162,6 +197,14 @@ async function main() {
   });
   render();
   newCheckout();
+  const back = returned();
+  if (back?.way === 'success') {
+    busy = true;
+    render();
+    confirming = confirm(back.order, () => { busy = false; render(); });
+  } else if (back) {
+    status(`Volviste de Fintoc sin pagar: el pedido ${back.order} sigue pendiente y no se cobró nada. Puedes pagarlo de nuevo.`, null, { id: back.order, status: 'cancelled' });
+  }
 }
 
 main().catch((e) => {

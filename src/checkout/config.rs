@@ -28,6 +28,50 @@ pub struct CheckoutConfig {
     options: WidgetOptions,
     session: SessionSource,
     load: LoadOptions,
+    mode: CheckoutMode,
+}
+
+/// How the shopper pays: Fintoc's widget in your page, or Fintoc's hosted checkout page.
+///
+/// The hosted page needs a Checkout Session created with `success_url` and `cancel_url`: its
+/// `redirect_url` is where the shopper goes (`fintoc_wasm::server::CheckoutSessionCreate`
+/// sets them). Either way the payment is confirmed by your webhook, never by the browser.
+///
+/// ```
+/// use fintoc_wasm::{CheckoutConfig, CheckoutMode, SessionSource, WidgetOptions};
+///
+/// let options = WidgetOptions::builder("pk_test_abc").build()?;
+/// let config = CheckoutConfig::new(options, SessionSource::endpoint("/api/checkout"))
+///     .mode(CheckoutMode::Redirect);
+/// assert_eq!(config.checkout_mode(), CheckoutMode::Redirect);
+/// assert_eq!(CheckoutMode::default(), CheckoutMode::Widget);
+/// # Ok::<(), fintoc_wasm::error::OptionsError>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CheckoutMode {
+    /// The widget in the page (default). When its script cannot load and the session has a
+    /// hosted page, the components offer a link to it.
+    #[default]
+    Widget,
+    /// The widget, but when its script cannot load (an ad blocker, a network that blocks
+    /// js.fintoc.com) and the session has a hosted page, the shopper who clicked "pay" is taken
+    /// there instead of reading an error. Never on a background prepare (a hover).
+    WidgetOrRedirect,
+    /// Fintoc's hosted checkout page: the session is fetched, then the page goes to its
+    /// `redirect_url`. No script is loaded.
+    Redirect,
+}
+
+impl CheckoutMode {
+    /// `widget`, `widget_or_redirect` or `redirect` (for JS and config files).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckoutMode::Widget => "widget",
+            CheckoutMode::WidgetOrRedirect => "widget_or_redirect",
+            CheckoutMode::Redirect => "redirect",
+        }
+    }
 }
 
 impl CheckoutConfig {
@@ -37,7 +81,20 @@ impl CheckoutConfig {
             options,
             session: session.into(),
             load: LoadOptions::default(),
+            mode: CheckoutMode::Widget,
         }
+    }
+
+    /// Widget or hosted page (default: [`CheckoutMode::Widget`]). Not part of the identity: a
+    /// new mode applies to the next `open()`.
+    pub fn mode(mut self, mode: CheckoutMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The checkout mode.
+    pub fn checkout_mode(&self) -> CheckoutMode {
+        self.mode
     }
 
     /// How to load the script (URL, nonce, timeout).

@@ -17,13 +17,15 @@
 //! preparing.
 
 mod config;
+pub mod return_url;
 mod state;
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::{Rc, Weak};
 
-pub use config::CheckoutConfig;
+pub use config::{CheckoutConfig, CheckoutMode};
+pub use return_url::{ReturnUrl, Returned};
 pub use state::{CheckoutState, Outcome};
 
 use crate::browser;
@@ -97,6 +99,13 @@ enum Phase {
         widget: Option<Rc<Widget>>,
         payload: Payload,
     },
+    /// Redirect mode: the session is there (prepared ahead of the click); no widget.
+    Prepared,
+    /// The page is going to Fintoc's hosted page; the listener notices the shopper coming back
+    /// to this same page (back-forward cache).
+    Redirecting {
+        _back: browser::BackListener,
+    },
     Failed(FintocError),
 }
 
@@ -104,6 +113,8 @@ struct Preparing {
     /// Which preparation: results of an older one are ignored.
     id: u64,
     want_open: bool,
+    /// Redirect mode: no script is loaded, the session is all there is to wait for.
+    redirect: bool,
     loaded: Option<Result<Fintoc, LoadError>>,
     session: Option<Result<SessionResponse, SessionError>>,
     /// Aborts the session request in flight (when this preparation is dropped).
@@ -124,8 +135,9 @@ impl Phase {
             Phase::Idle => CheckoutState::Idle,
             Phase::Preparing(p) if p.want_open => CheckoutState::Opening,
             Phase::Preparing(_) => CheckoutState::Preparing,
-            Phase::Ready(_) => CheckoutState::Ready,
+            Phase::Ready(_) | Phase::Prepared => CheckoutState::Ready,
             Phase::Open(_) => CheckoutState::Open,
+            Phase::Redirecting { .. } => CheckoutState::Redirecting,
             Phase::Succeeded { .. } => CheckoutState::Succeeded,
             Phase::Exited { .. } => CheckoutState::Exited,
             Phase::Failed(e) => CheckoutState::Failed(e.clone()),
@@ -260,13 +272,27 @@ impl Checkout {
     }
 
     /// Updates the configuration. Another public key or session source (another
-    /// [identity](CheckoutConfig)) destroys the widget and returns to `Idle`; anything else
-    /// applies to the next widget.
+    /// [identity](CheckoutConfig)) destroys the widget and returns to `Idle`. Other widget
+    /// options (a username the shopper typed after a hover prepared the widget) replace a
+    /// widget that is ready or was closed — never an open one — keeping its fresh token: the
+    /// next `open()` shows a widget with them at once. The rest applies to the next widget.
     pub fn set_config(&self, config: CheckoutConfig) {
-        let same = read(&self.inner.config).same_identity(&config);
+        let (same, options) = {
+            let current = read(&self.inner.config);
+            (
+                current.same_identity(&config),
+                current.options() == config.options(),
+            )
+        };
         *write(&self.inner.config) = Rc::new(config);
+        let prepared = matches!(
+            &*read(&self.inner.phase),
+            Phase::Ready(_) | Phase::Exited { .. }
+        );
         if !same {
             self.inner.stop(true);
+        } else if !options && prepared {
+            self.inner.stop(false);
         }
     }
 
@@ -494,8 +520,11 @@ impl Inner {
         let fresh = self.has_fresh_session();
         let start = match &*read(&self.phase) {
             Phase::Idle | Phase::Failed(_) => true,
-            Phase::Ready(_) | Phase::Exited { .. } => !fresh,
-            Phase::Preparing(_) | Phase::Open(_) | Phase::Succeeded { .. } => false,
+            Phase::Ready(_) | Phase::Exited { .. } | Phase::Prepared => !fresh,
+            Phase::Preparing(_)
+            | Phase::Open(_)
+            | Phase::Succeeded { .. }
+            | Phase::Redirecting { .. } => false,
         };
         if start {
             self.start_preparing(false);
@@ -508,7 +537,7 @@ impl Inner {
             let mut phase = write(&self.phase);
             match &mut *phase {
                 // A customer mid-payment keeps their widget, whatever its token's age.
-                Phase::Open(_) | Phase::Succeeded { .. } => return,
+                Phase::Open(_) | Phase::Succeeded { .. } | Phase::Redirecting { .. } => return,
                 Phase::Preparing(p) => {
                     let was = std::mem::replace(&mut p.want_open, true);
                     drop(phase);
@@ -521,7 +550,11 @@ impl Inner {
                 | Phase::Exited {
                     widget: Some(w), ..
                 } => fresh.then(|| w.clone()),
-                Phase::Idle | Phase::Failed(_) | Phase::Exited { widget: None, .. } => None,
+                Phase::Idle
+                | Phase::Failed(_)
+                | Phase::Exited { widget: None, .. }
+                // Redirect mode: preparing with a fresh session goes at once.
+                | Phase::Prepared => None,
             }
         };
         match widget {
@@ -572,10 +605,18 @@ impl Inner {
         let id = self.next();
         let config = read(&self.config).clone();
         let (source, load) = (config.session().clone(), config.load().clone());
+        let redirect = config.checkout_mode() == CheckoutMode::Redirect;
+        let fresh = self.fresh_session();
+        if let (true, Some(session)) = (redirect, &fresh) {
+            // The hosted page needs nothing but the session, and it is here.
+            return self.hosted(want_open, session);
+        }
         // The `<script>` goes into the page now; the task below joins that load.
-        load::preload(&load);
+        if !redirect {
+            load::preload(&load);
+        }
         let weak = Rc::downgrade(self);
-        let (session, request) = match self.fresh_session() {
+        let (session, request) = match fresh {
             Some(session) => (Some(Ok(session)), None),
             None => {
                 let (request, cancel) = cancellable(async move { source.get().await });
@@ -590,15 +631,18 @@ impl Inner {
         };
         // Both requests are out in this same turn: the token request runs while the script
         // loads.
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = load::load_fintoc_with(&load).await;
-            if let Some(inner) = weak.upgrade() {
-                inner.arrived(id, Arrival::Script(result));
-            }
-        });
+        if !redirect {
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = load::load_fintoc_with(&load).await;
+                if let Some(inner) = weak.upgrade() {
+                    inner.arrived(id, Arrival::Script(result));
+                }
+            });
+        }
         self.set_phase(Phase::Preparing(Preparing {
             id,
             want_open,
+            redirect,
             loaded: None,
             session,
             request,
@@ -625,7 +669,8 @@ impl Inner {
                 // A failed session needs no script: the shopper hears of it at once (the load
                 // goes on for the next attempt).
                 (_, Some(Err(e))) => Some(Err(e.into())),
-                (Some(loaded), Some(Ok(session))) => Some(Ok((loaded, session))),
+                (_, Some(Ok(session))) if p.redirect => Some(Ok((None, session))),
+                (Some(loaded), Some(Ok(session))) => Some(Ok((Some(loaded), session))),
                 (loaded, session) => {
                     p.loaded = loaded;
                     p.session = session;
@@ -640,18 +685,29 @@ impl Inner {
         }
     }
 
-    /// Both the script and the session are in: create the widget (hidden), then open it if
-    /// asked to meanwhile.
+    /// Both the script and the session are in (redirect mode: the session; `loaded` is
+    /// `None`): create the widget (hidden), then open it if asked to meanwhile — or go to the
+    /// hosted page.
     fn finish(
         self: &Rc<Self>,
         id: u64,
-        loaded: Result<Fintoc, LoadError>,
+        loaded: Option<Result<Fintoc, LoadError>>,
         session: SessionResponse,
     ) {
         *write(&self.session) = Some(session.clone());
+        let want_open = matches!(&*read(&self.phase), Phase::Preparing(p) if p.want_open);
         let fintoc = match loaded {
-            Ok(fintoc) => fintoc,
-            Err(e) => return self.set_phase(Phase::Failed(e.into())),
+            Some(Ok(fintoc)) => fintoc,
+            None => return self.hosted(want_open, &session),
+            // The script is blocked: the shopper who clicked may be taken to the hosted page.
+            Some(Err(_))
+                if want_open
+                    && session.redirect_url.is_some()
+                    && read(&self.config).checkout_mode() == CheckoutMode::WidgetOrRedirect =>
+            {
+                return self.redirect(&session)
+            }
+            Some(Err(e)) => return self.set_phase(Phase::Failed(e.into())),
         };
         // No borrow is held while the JS object is built nor while `Fintoc.create` runs (a
         // page's setter on `Object.prototype`, or a callback fired inside `create`, may call back
@@ -684,6 +740,38 @@ impl Inner {
                 }
             }
             Err(e) => self.widget_failed(e),
+        }
+    }
+
+    /// Redirect mode, the session in hand: on the click, to the hosted page; ahead of it, ready
+    /// to go.
+    fn hosted(self: &Rc<Self>, want_open: bool, session: &SessionResponse) {
+        if want_open {
+            self.redirect(session)
+        } else {
+            self.set_phase(Phase::Prepared)
+        }
+    }
+
+    /// Goes to the session's hosted page (`Redirecting`), or fails when it has none. The
+    /// state is published before the page starts to leave.
+    fn redirect(self: &Rc<Self>, session: &SessionResponse) {
+        let Some(url) = session.redirect_url.clone() else {
+            return self.set_phase(Phase::Failed(SessionError::NoRedirectUrl.into()));
+        };
+        // Back on this page from the back-forward cache (the shopper pressed back): no longer
+        // redirecting; the session is kept for another try.
+        let weak = Rc::downgrade(self);
+        let back = browser::BackListener::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                if matches!(&*read(&inner.phase), Phase::Redirecting { .. }) {
+                    inner.set_phase(Phase::Idle);
+                }
+            }
+        });
+        self.set_phase(Phase::Redirecting { _back: back });
+        if matches!(&*read(&self.phase), Phase::Redirecting { .. }) {
+            browser::navigate(&url);
         }
     }
 

@@ -11,6 +11,10 @@ use crate::widget::Payload;
 ///                                  Failed(err) ◀──┘ (any step)└ open()/retry() ─▶ Opening …
 /// ```
 ///
+/// With [`CheckoutMode::Redirect`](crate::CheckoutMode::Redirect) there is no widget: `Ready`
+/// means the session is there, and `open()` leads to `Redirecting` (the page goes to Fintoc's
+/// hosted checkout page; the shopper comes back to your `success_url` or `cancel_url`).
+///
 /// `Preparing` is work in the background (the shopper only pointed at the button): the button
 /// stays usable. `Opening` means the shopper asked for the widget: show progress.
 ///
@@ -41,15 +45,19 @@ pub enum CheckoutState {
     Succeeded,
     /// The user closed the widget; `open()` shows it again.
     Exited,
+    /// The page is going to Fintoc's hosted checkout page (redirect mode, or the widget's
+    /// script could not load and [`CheckoutMode::WidgetOrRedirect`](crate::CheckoutMode) was
+    /// chosen).
+    Redirecting,
     /// Something failed; `open()` or `retry()` tries again.
     Failed(FintocError),
 }
 
 impl CheckoutState {
-    /// True while opening (adapters show progress and disable the pay button). Background
-    /// preparation is not busy: the button stays usable.
+    /// True while opening or redirecting (adapters show progress and disable the pay button).
+    /// Background preparation is not busy: the button stays usable.
     pub fn is_busy(&self) -> bool {
-        matches!(self, CheckoutState::Opening)
+        matches!(self, CheckoutState::Opening | CheckoutState::Redirecting)
     }
 
     /// The error, in the `Failed` state.
@@ -61,7 +69,7 @@ impl CheckoutState {
     }
 
     /// A stable lower-case name (`idle`, `preparing`, `opening`, `ready`, `open`, `succeeded`,
-    /// `exited`, `failed`), for CSS classes, `data-state` attributes and JS.
+    /// `exited`, `redirecting`, `failed`), for CSS classes, `data-state` attributes and JS.
     pub fn name(&self) -> &'static str {
         match self {
             CheckoutState::Idle => "idle",
@@ -71,6 +79,7 @@ impl CheckoutState {
             CheckoutState::Open => "open",
             CheckoutState::Succeeded => "succeeded",
             CheckoutState::Exited => "exited",
+            CheckoutState::Redirecting => "redirecting",
             CheckoutState::Failed(_) => "failed",
         }
     }

@@ -5,13 +5,15 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use super::hook::{use_fintoc_checkout, FintocCheckoutOptions};
-use crate::checkout::CheckoutState;
+use crate::checkout::{CheckoutMode, CheckoutState};
 use crate::error::FintocError;
 use crate::load::LoadOptions;
 use crate::session::{SessionResponse, SessionSource};
 use crate::ui::dom::{root_class, Drawing, Intent};
 use crate::ui::{class, view as ui_view, Labels, Locale};
-use crate::widget::{Country, HolderType, Payload, Product, Username, WidgetEvent};
+use crate::widget::{
+    Country, HolderType, Payload, Product, Username, WidgetEvent, WidgetOptionsBuilder,
+};
 
 /// A "Pay with Fintoc" button that runs the whole checkout.
 ///
@@ -73,31 +75,42 @@ pub fn FintocCheckout(
     /// `SessionResponse::get`).
     #[prop(into, optional)]
     on_session: Option<Callback<SessionResponse>>,
-    /// The product (default payments). Fixed per checkout, like `country` and `holder_type`.
+    /// The product (default payments). Fixed per checkout, like `country` and `holder_type`
+    /// (for options that follow signals, see `widget`).
     #[prop(optional)]
     product: Option<Product>,
-    /// The country (`cl` when unset).
+    /// The country (`cl` when unset). Fixed per checkout.
     #[prop(optional)]
     country: Option<Country>,
-    /// The holder type.
+    /// The holder type. Fixed per checkout.
     #[prop(optional)]
     holder_type: Option<HolderType>,
-    /// Preselected bank, e.g. `cl_banco_estado`. Reactive, like `username`: a change reaches the
-    /// next widget without recreating this one.
+    /// Preselected bank, e.g. `cl_banco_estado`. Fixed per checkout.
     #[prop(into, optional)]
-    institution_id: MaybeProp<String>,
-    /// Prefilled bank username (say, the RUT the shopper typed in your form).
+    institution_id: Option<String>,
+    /// Prefilled bank username. Fixed per checkout: for one the shopper types in your form, use
+    /// `widget`.
     #[prop(into, optional)]
-    username: MaybeProp<Username>,
+    username: Option<Username>,
+    /// Widget options that follow signals, read inside the hook's tracked effect: a change
+    /// reaches the next widget without recreating this one
+    /// (`widget=move |w: WidgetOptionsBuilder| w.username(rut.get())`). Applied after the fixed
+    /// props above.
+    #[prop(into, optional)]
+    widget: Option<Callback<WidgetOptionsBuilder, WidgetOptionsBuilder>>,
     /// Script URL, CSP nonce, timeout (default: the real Fintoc.js).
     #[prop(optional)]
     load: Option<LoadOptions>,
     /// Open on mount (and whenever the key or session source changes).
     #[prop(into, optional)]
     auto_open: Signal<bool>,
-    /// Start loading the script on mount (default `true`).
+    /// Start loading the script on mount (default `true`; nothing to load in redirect mode).
     #[prop(default = true)]
     preload: bool,
+    /// The widget (default), Fintoc's hosted page, or the widget with the hosted page when its
+    /// script is blocked (`CheckoutMode`). Fixed per checkout.
+    #[prop(optional)]
+    mode: CheckoutMode,
     /// Prepare on hover/focus (default `true`).
     #[prop(default = true)]
     prefetch: bool,
@@ -122,7 +135,6 @@ pub fn FintocCheckout(
     children: Option<ChildrenFn>,
 ) -> impl IntoView {
     let mut options = FintocCheckoutOptions::new(public_key, session)
-        // Read inside the tracked config effect: `institution_id` and `username` are reactive.
         .widget(move |mut w| {
             if let Some(product) = &product {
                 w = w.product(product.clone());
@@ -133,16 +145,20 @@ pub fn FintocCheckout(
             if let Some(holder_type) = holder_type {
                 w = w.holder_type(holder_type);
             }
-            if let Some(id) = institution_id.get() {
-                w = w.institution_id(id);
+            if let Some(id) = &institution_id {
+                w = w.institution_id(id.as_str());
             }
-            if let Some(username) = username.get() {
-                w = w.username(username);
+            if let Some(username) = &username {
+                w = w.username(username.clone());
             }
-            w
+            match widget {
+                Some(f) => f.try_run(w.clone()).unwrap_or(w),
+                None => w,
+            }
         })
         .auto_open(auto_open)
         .preload(preload)
+        .mode(mode)
         .on_success(on_success)
         .on_exit(on_exit)
         .on_event(on_event)
@@ -165,12 +181,16 @@ pub fn FintocCheckout(
     // effect redrawing it on every state change: a reactive node per attribute costs several
     // kB of wasm in Leptos, the drawing a few hundred bytes. The button keeps its focus.
     let root = NodeRef::<leptos::html::Div>::new();
-    let drawing: StoredValue<Option<Drawing>, LocalStorage> = StoredValue::new_local(None);
+    // Browser only (see the hook's slot): nothing thread-local is made on a server.
+    let drawing: Option<StoredValue<Option<Drawing>, LocalStorage>> =
+        crate::browser::IS_BROWSER_TARGET.then(|| StoredValue::new_local(None));
     let own_content = children.is_some();
     let draw_labels = labels.clone();
     let draw_extra = extra.clone();
     Effect::new(move || {
-        let Some(el) = root.get() else { return };
+        let (Some(el), Some(drawing)) = (root.get(), drawing) else {
+            return;
+        };
         checkout.changed.track();
         let text = (!own_content).then(pay_text);
         let disabled_now = disabled.get();
@@ -179,8 +199,9 @@ pub fn FintocCheckout(
                 Intent::Pay => checkout.open(),
                 Intent::Retry => checkout.retry(),
                 // Not on a disabled button (an empty cart): its session request could only fail.
+                // A `disabled` signal already disposed (its owner unmounted first) reads as disabled.
                 Intent::Prefetch => {
-                    if prefetch && !disabled.get_untracked() {
+                    if prefetch && !disabled.try_get_untracked().unwrap_or(true) {
                         checkout.prepare();
                     }
                 }
@@ -198,7 +219,7 @@ pub fn FintocCheckout(
         drawing.try_update_value(|slot| *slot = taken);
     });
     on_cleanup(move || {
-        let taken = drawing.try_update_value(Option::take).flatten();
+        let taken = drawing.and_then(|d| d.try_update_value(Option::take).flatten());
         drop(taken);
     });
 

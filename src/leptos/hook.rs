@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
+use crate::checkout::{Checkout, CheckoutConfig, CheckoutMode, CheckoutState, Subscription};
 use crate::error::{FintocError, OptionsError};
 use crate::load::LoadOptions;
 use crate::session::{SessionResponse, SessionSource};
@@ -38,6 +38,7 @@ pub struct FintocCheckoutOptions {
     pub(crate) load: LoadOptions,
     pub(crate) auto_open: Signal<bool>,
     pub(crate) preload: bool,
+    pub(crate) mode: CheckoutMode,
     pub(crate) on_success: Option<Callback<Payload>>,
     pub(crate) on_exit: Option<Callback<Payload>>,
     pub(crate) on_event: Option<Callback<WidgetEvent>>,
@@ -59,6 +60,7 @@ impl FintocCheckoutOptions {
             load: LoadOptions::default(),
             auto_open: Signal::from(false),
             preload: true,
+            mode: CheckoutMode::Widget,
             on_success: None,
             on_exit: None,
             on_event: None,
@@ -71,11 +73,13 @@ impl FintocCheckoutOptions {
     /// The other widget options (country, holder type, bank, username, product), read inside
     /// the hook's tracked effect: signals read here are followed (a change reaches the next
     /// widget without recreating this one).
+    /// Calls add up, in order (as in the Yew config).
     pub fn widget(
         mut self,
         f: impl Fn(WidgetOptionsBuilder) -> WidgetOptionsBuilder + 'static,
     ) -> Self {
-        self.widget = Rc::new(f);
+        let earlier = self.widget.clone();
+        self.widget = Rc::new(move |w| f(earlier(w)));
         self
     }
 
@@ -88,6 +92,13 @@ impl FintocCheckoutOptions {
     /// Open as soon as mounted (and whenever the key or session source changes).
     pub fn auto_open(mut self, auto_open: impl Into<Signal<bool>>) -> Self {
         self.auto_open = auto_open.into();
+        self
+    }
+
+    /// The widget, Fintoc's hosted page, or the widget with the hosted page when its script is
+    /// blocked (see [`CheckoutMode`]).
+    pub fn mode(mut self, mode: CheckoutMode) -> Self {
+        self.mode = mode;
         self
     }
 
@@ -137,7 +148,9 @@ impl FintocCheckoutOptions {
     fn config(&self) -> Result<CheckoutConfig, OptionsError> {
         let builder = (self.widget)(WidgetOptions::builder(self.public_key.get().as_str()));
         let options = builder.build()?;
-        Ok(CheckoutConfig::new(options, self.session.get()).load_options(self.load.clone()))
+        Ok(CheckoutConfig::new(options, self.session.get())
+            .load_options(self.load.clone())
+            .mode(self.mode))
     }
 }
 
@@ -149,7 +162,9 @@ pub struct UseFintocCheckout {
     pub state: Signal<CheckoutState>,
     /// Fintoc's hosted page for the current session, when the session had a safe one.
     pub redirect_url: Signal<Option<String>>,
-    pub(crate) slot: StoredValue<Slot, LocalStorage>,
+    /// `None` off the browser (server-side rendering): nothing thread-local is made there, so
+    /// a multi-threaded server may drop the page's owner on any thread.
+    pub(crate) slot: Option<StoredValue<Slot, LocalStorage>>,
     /// Notified on every state change (the signals above read through it).
     pub(crate) changed: Trigger,
 }
@@ -179,7 +194,7 @@ impl Slot {
 impl UseFintocCheckout {
     /// The checkout, cloned out of the arena: no borrow is held while it calls JS.
     pub(crate) fn checkout(&self) -> Option<Rc<Checkout>> {
-        self.slot
+        self.slot?
             .try_with_value(|s| s.held.as_ref().map(|h| h.checkout.clone()))
             .flatten()
     }
@@ -187,7 +202,7 @@ impl UseFintocCheckout {
     /// The state now, untracked.
     pub(crate) fn state_now(&self) -> CheckoutState {
         self.slot
-            .try_with_value(Slot::state)
+            .and_then(|slot| slot.try_with_value(Slot::state))
             .unwrap_or(CheckoutState::Idle)
     }
 
@@ -233,22 +248,29 @@ impl UseFintocCheckout {
 /// runs in effects, which do not run on the server, so the server renders the idle state.
 pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout {
     let changed = Trigger::new();
-    let slot: StoredValue<Slot, LocalStorage> = StoredValue::new_local(Slot::default());
+    // Browser only: a thread-local value made while rendering on a multi-threaded server panics
+    // when another thread drops it (effects, where it is used, never run there anyway).
+    let slot: Option<StoredValue<Slot, LocalStorage>> =
+        crate::browser::IS_BROWSER_TARGET.then(|| StoredValue::new_local(Slot::default()));
     let options = Rc::new(options);
 
     // Tells the shop (its callbacks run with no borrow of ours held).
     let report = {
         let options = options.clone();
+        // Untracked: a signal the shop reads in its callback never becomes a dependency of the
+        // hook's config effect, which some of these calls run inside.
         move |s: &CheckoutState| {
-            if let Some(on_state) = options.on_state {
-                let _ = on_state.try_run(s.clone());
-            }
-            if let CheckoutState::Failed(e) = s {
-                crate::browser::debug_console_error(e);
-                if let Some(on_error) = options.on_error {
-                    let _ = on_error.try_run(e.clone());
+            untrack(|| {
+                if let Some(on_state) = options.on_state {
+                    let _ = on_state.try_run(s.clone());
                 }
-            }
+                if let CheckoutState::Failed(e) = s {
+                    crate::browser::debug_console_error(e);
+                    if let Some(on_error) = options.on_error {
+                        let _ = on_error.try_run(e.clone());
+                    }
+                }
+            })
         }
     };
     let report = Rc::new(report);
@@ -258,6 +280,7 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
     let effect_options = options.clone();
     let effect_report = report.clone();
     Effect::new(move || {
+        let Some(slot) = slot else { return };
         let options = &effect_options;
         let config = options.config();
         let auto_open = options.auto_open.get();
@@ -297,7 +320,7 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
                     s.held = Some(held);
                     s.invalid = None;
                 });
-                if options.preload {
+                if options.preload && options.mode != CheckoutMode::Redirect {
                     checkout.preload();
                 }
                 changed.notify();
@@ -321,19 +344,21 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
 
     // Unmount: drop the checkout (preparation cancelled, widget destroyed, callbacks silent).
     on_cleanup(move || {
-        let taken = slot.try_update_value(|s| s.held.take()).flatten();
+        let taken = slot.and_then(|slot| slot.try_update_value(|s| s.held.take()).flatten());
         drop(taken);
     });
 
     let state = Signal::derive(move || {
         changed.track();
-        slot.try_with_value(Slot::state)
+        slot.and_then(|slot| slot.try_with_value(Slot::state))
             .unwrap_or(CheckoutState::Idle)
     });
     let redirect_url = Signal::derive(move || {
         changed.track();
-        slot.try_with_value(|s| s.held.as_ref().and_then(|h| h.checkout.redirect_url()))
-            .flatten()
+        slot.and_then(|slot| {
+            slot.try_with_value(|s| s.held.as_ref().and_then(|h| h.checkout.redirect_url()))
+                .flatten()
+        })
     });
     UseFintocCheckout {
         state,
@@ -382,7 +407,9 @@ fn hold(
                 let new = last_token.borrow().as_deref() != Some(token);
                 if new {
                     *last_token.borrow_mut() = Some(token.to_owned());
-                    let _ = on_session.try_run(session);
+                    untrack(|| {
+                        let _ = on_session.try_run(session);
+                    });
                 }
             }
         }

@@ -12,7 +12,9 @@
 //! markup.
 
 mod component;
+mod confirmation;
 mod hook;
 
 pub use component::FintocCheckout;
+pub use confirmation::FintocConfirmation;
 pub use hook::{use_fintoc_checkout, FintocCheckoutOptions, UseFintocCheckout};

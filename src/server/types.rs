@@ -257,6 +257,27 @@ impl CheckoutSessionCreate {
         self
     }
 
+    /// Both return URLs for the hosted checkout page, in the shape the browser side reads
+    /// ([`ReturnUrl`](crate::checkout::ReturnUrl)): `page?fintoc=success&order=…` and
+    /// `page?fintoc=cancel&order=…`. `page` is where your shop shows the order (its cart, a
+    /// receipt page).
+    ///
+    /// ```
+    /// # use fintoc_wasm::{Amount, Currency};
+    /// # use fintoc_wasm::server::CheckoutSessionCreate;
+    /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?)
+    ///     .return_to("https://shop.cl/cart", "ord_42");
+    /// let body = serde_json::to_value(&c)?;
+    /// assert_eq!(body["success_url"], "https://shop.cl/cart?fintoc=success&order=ord_42");
+    /// assert_eq!(body["cancel_url"], "https://shop.cl/cart?fintoc=cancel&order=ord_42");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn return_to(self, page: &str, order_id: &str) -> Self {
+        use crate::checkout::{ReturnUrl, Returned};
+        self.success_url(ReturnUrl::build(page, order_id, Returned::Success))
+            .cancel_url(ReturnUrl::build(page, order_id, Returned::Cancel))
+    }
+
     /// When the session expires (RFC 3339, e.g. `2026-11-24T12:00:00Z`).
     ///
     /// ```

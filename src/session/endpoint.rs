@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::browser;
 use crate::error::{excerpt, SessionError};
@@ -211,7 +211,11 @@ impl SessionEndpoint {
         };
         abort.disarm();
         let pair = |v: &JsValue| {
-            let v = js_sys::Array::from(v);
+            // `startFetch` settles with an array; anything else reads as a network failure.
+            if !v.is_object() {
+                return (None, String::new());
+            }
+            let v: &js_sys::Array = v.unchecked_ref();
             (v.get(0).as_f64(), v.get(1).as_string().unwrap_or_default())
         };
         let (status, text) = match settled {

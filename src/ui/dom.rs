@@ -90,7 +90,7 @@ impl Drawing {
             view.busy,
             disabled,
             label,
-            labels.preparing,
+            view.busy_text,
             view.error,
             view.retry.then_some(labels.retry),
             view.fallback,

@@ -33,6 +33,10 @@ pub mod class {
     pub const FALLBACK: &str = "fintoc-checkout__fallback";
     /// A status line (`role="status"`) after success or exit.
     pub const STATUS: &str = "fintoc-checkout__status";
+    /// The confirmation's root (`role="status"`), also `fintoc-confirmation--{state}`.
+    pub const CONFIRMATION: &str = "fintoc-confirmation";
+    /// The confirmation's text.
+    pub const CONFIRMATION_TEXT: &str = "fintoc-confirmation__text";
 }
 
 /// What to render for one state: every adapter draws exactly this.
@@ -61,9 +65,12 @@ pub struct View<'a> {
     pub modifier: &'static str,
     /// Show the pay button.
     pub button: bool,
-    /// Opening: the button is disabled, `aria-busy="true"`, with a spinner and
-    /// [`Labels::preparing`].
+    /// Opening or redirecting: the button is disabled, `aria-busy="true"`, with a spinner and
+    /// [`busy_text`](Self::busy_text).
     pub busy: bool,
+    /// The button's text while busy: [`Labels::preparing`], or [`Labels::redirecting`] on the
+    /// way to Fintoc's hosted page.
+    pub busy_text: &'static str,
     /// A status line (`role="status"`).
     pub status: Option<&'static str>,
     /// A friendly error text (`role="alert"`).
@@ -88,10 +95,15 @@ pub fn view<'a>(state: &CheckoutState, redirect_url: Option<&'a str>, labels: &L
             CheckoutState::Open => "fintoc-checkout--open",
             CheckoutState::Succeeded => "fintoc-checkout--succeeded",
             CheckoutState::Exited => "fintoc-checkout--exited",
+            CheckoutState::Redirecting => "fintoc-checkout--redirecting",
             CheckoutState::Failed(_) => "fintoc-checkout--failed",
         },
         button: !matches!(state, CheckoutState::Succeeded | CheckoutState::Failed(_)),
         busy: state.is_busy(),
+        busy_text: match state {
+            CheckoutState::Redirecting => labels.redirecting,
+            _ => labels.preparing,
+        },
         status: match state {
             CheckoutState::Succeeded => Some(labels.succeeded),
             CheckoutState::Exited => Some(labels.exited),
@@ -102,13 +114,70 @@ pub fn view<'a>(state: &CheckoutState, redirect_url: Option<&'a str>, labels: &L
         retry: error.is_some_and(|e| {
             !matches!(
                 e,
-                FintocError::Options(_) | FintocError::Session(SessionError::Expired)
+                FintocError::Options(_)
+                    | FintocError::Session(SessionError::Expired | SessionError::NoRedirectUrl)
             )
         }),
         fallback: match error {
             Some(FintocError::Load(_)) => redirect_url,
             _ => None,
         },
+    }
+}
+
+/// What a confirmation shows: every adapter's `<FintocConfirmation>` draws exactly this.
+///
+/// ```
+/// use fintoc_wasm::confirm::Stage;
+/// use fintoc_wasm::ui::{confirmation_view, Locale};
+///
+/// let labels = Locale::En.labels();
+/// let waiting = confirmation_view(Stage::Confirming, labels);
+/// assert_eq!((waiting.state, waiting.busy), ("confirming", true));
+/// let late = confirmation_view(Stage::StillPending, labels);
+/// assert_eq!(late.text, labels.still_pending);
+/// assert_eq!(late.modifier, "fintoc-confirmation--still_pending");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfirmationView {
+    /// `confirming`, `confirmed`, `not_paid` or `still_pending` (for `data-state`).
+    pub state: &'static str,
+    /// `fintoc-confirmation--{state}`.
+    pub modifier: &'static str,
+    /// Still asking (`aria-busy="true"`).
+    pub busy: bool,
+    /// The shopper's text.
+    pub text: &'static str,
+}
+
+/// The one mapping from a confirmation's stage to what the shopper reads. The reason an order
+/// was not paid goes to the shop's callback, not on screen: it is a code.
+pub fn confirmation_view(stage: crate::confirm::Stage, labels: &Labels) -> ConfirmationView {
+    use crate::confirm::Stage;
+    let (state, modifier, text) = match stage {
+        Stage::Confirming => (
+            "confirming",
+            "fintoc-confirmation--confirming",
+            labels.confirming,
+        ),
+        Stage::Confirmed => (
+            "confirmed",
+            "fintoc-confirmation--confirmed",
+            labels.confirmed,
+        ),
+        Stage::NotPaid => ("not_paid", "fintoc-confirmation--not_paid", labels.not_paid),
+        Stage::StillPending => (
+            "still_pending",
+            "fintoc-confirmation--still_pending",
+            labels.still_pending,
+        ),
+    };
+    ConfirmationView {
+        state,
+        modifier,
+        busy: stage == Stage::Confirming,
+        text,
     }
 }
 
@@ -137,6 +206,8 @@ pub struct Labels {
     pub pay: &'static str,
     /// The button while preparing.
     pub preparing: &'static str,
+    /// The button on the way to Fintoc's hosted checkout page.
+    pub redirecting: &'static str,
     /// The retry button after an error.
     pub retry: &'static str,
     /// Script could not load (network, ad blocker, CSP).
@@ -155,11 +226,20 @@ pub struct Labels {
     pub succeeded: &'static str,
     /// After the user closed the widget.
     pub exited: &'static str,
+    /// While the shop's order endpoint is asked for the webhook's decision.
+    pub confirming: &'static str,
+    /// The webhook confirmed the payment.
+    pub confirmed: &'static str,
+    /// The webhook said the payment did not go through.
+    pub not_paid: &'static str,
+    /// No decision before the deadline: the shopper must not pay again.
+    pub still_pending: &'static str,
 }
 
 const ES: Labels = Labels {
     pay: "Pagar con Fintoc",
     preparing: "Preparando el pago…",
+    redirecting: "Te llevamos a Fintoc…",
     retry: "Reintentar",
     load_failed: "No pudimos cargar Fintoc. Revisa tu conexión o desactiva el bloqueador de anuncios e intenta de nuevo.",
     session_failed: "No pudimos iniciar el pago. Intenta de nuevo en unos segundos.",
@@ -169,11 +249,16 @@ const ES: Labels = Labels {
     continue_on_fintoc: "Continuar el pago en Fintoc",
     succeeded: "Recibimos tu pago; lo estamos confirmando…",
     exited: "Cerraste el pago. Puedes intentarlo de nuevo.",
+    confirming: "Estamos confirmando tu pago con el banco…",
+    confirmed: "¡Pago confirmado! Gracias por tu compra.",
+    not_paid: "El pago no se completó. No se hizo ningún cargo; puedes intentarlo de nuevo.",
+    still_pending: "Aún no recibimos la confirmación del banco. Revisa el estado de tu pedido más tarde y no vuelvas a pagar.",
 };
 
 const EN: Labels = Labels {
     pay: "Pay with Fintoc",
     preparing: "Preparing payment…",
+    redirecting: "Taking you to Fintoc…",
     retry: "Try again",
     load_failed:
         "We couldn't load Fintoc. Check your connection or disable your ad blocker and try again.",
@@ -184,6 +269,10 @@ const EN: Labels = Labels {
     continue_on_fintoc: "Continue the payment on Fintoc",
     succeeded: "We received your payment; confirming it…",
     exited: "You closed the payment. You can try again.",
+    confirming: "Confirming your payment with the bank…",
+    confirmed: "Payment confirmed! Thank you for your order.",
+    not_paid: "The payment did not go through. Nothing was charged; you can try again.",
+    still_pending: "We haven't heard back from the bank yet. Check your order's status later, and don't pay again.",
 };
 
 impl Locale {
@@ -203,6 +292,7 @@ impl Labels {
         match error {
             FintocError::Load(_) => self.load_failed,
             FintocError::Session(SessionError::Expired) => self.session_expired,
+            FintocError::Session(SessionError::NoRedirectUrl) => self.misconfigured,
             FintocError::Session(_) => self.session_failed,
             FintocError::Options(_) => self.misconfigured,
             FintocError::Widget(_) => self.widget_failed,

@@ -130,23 +130,26 @@ impl Fintoc {
         object: js_sys::Object,
         callbacks: Callbacks,
     ) -> Result<Widget, FintocError> {
-        let create = browser::method(self.as_js(), "create").ok_or(WidgetError::MethodMissing {
-            method: "create".into(),
-        })?;
         let active = Rc::new(Cell::new(true));
         let closures = WidgetClosures::new(&callbacks, &active);
-        let create_error = |e: JsValue| WidgetError::Create {
-            message: browser::js_message(&e),
+        let js = match browser::create(
+            self.as_js(),
+            &object,
+            [
+                closures.on_success.as_js_value(),
+                closures.on_exit.as_js_value(),
+                closures.on_event.as_js_value(),
+            ],
+        ) {
+            browser::Called::Ran(js) => js,
+            browser::Called::Missing => {
+                return Err(WidgetError::MethodMissing {
+                    method: "create".into(),
+                }
+                .into())
+            }
+            browser::Called::Threw(message) => return Err(WidgetError::Create { message }.into()),
         };
-        for (name, closure) in [
-            ("onSuccess", closures.on_success.as_js_value()),
-            ("onExit", closures.on_exit.as_js_value()),
-            ("onEvent", closures.on_event.as_js_value()),
-        ] {
-            js_sys::Reflect::set(&object, &JsValue::from_str(name), closure)
-                .map_err(create_error)?;
-        }
-        let js = create.call1(self.as_js(), &object).map_err(create_error)?;
         if !js.is_object() {
             return Err(WidgetError::Create {
                 message: "Fintoc.create returned no widget object".into(),
@@ -254,14 +257,14 @@ impl Widget {
     /// method; [`WidgetError::Call`] when it throws.
     pub fn hide(&self) -> Result<(), WidgetError> {
         self.ensure_alive()?;
-        if browser::method(&self.js, "hide").is_some() {
-            self.call("hide")
-        } else if browser::method(&self.js, "close").is_some() {
-            self.call("close")
-        } else {
-            Err(WidgetError::MethodMissing {
-                method: "hide".into(),
-            })
+        match self.call("hide") {
+            Err(WidgetError::MethodMissing { .. }) => self.call("close").map_err(|e| match e {
+                WidgetError::MethodMissing { .. } => WidgetError::MethodMissing {
+                    method: "hide".into(),
+                },
+                other => other,
+            }),
+            done => done,
         }
     }
 
@@ -303,16 +306,16 @@ impl Widget {
     }
 
     fn call(&self, name: &str) -> Result<(), WidgetError> {
-        let method = browser::method(&self.js, name).ok_or_else(|| WidgetError::MethodMissing {
-            method: name.to_owned(),
-        })?;
-        method
-            .call0(&self.js)
-            .map(drop)
-            .map_err(|e| WidgetError::Call {
+        match browser::call(&self.js, name, &JsValue::UNDEFINED) {
+            browser::Called::Ran(_) => Ok(()),
+            browser::Called::Missing => Err(WidgetError::MethodMissing {
                 method: name.to_owned(),
-                message: browser::js_message(&e),
-            })
+            }),
+            browser::Called::Threw(message) => Err(WidgetError::Call {
+                method: name.to_owned(),
+                message,
+            }),
+        }
     }
 }
 

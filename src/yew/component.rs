@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::config::{FintocCheckoutConfig, HookCallbacks};
 use super::hook::use_fintoc_checkout;
-use crate::checkout::CheckoutState;
+use crate::checkout::{CheckoutMode, CheckoutState};
 use crate::error::{FintocError, OptionsError};
 use crate::load::LoadOptions;
 use crate::session::{SessionEndpoint, SessionResponse, SessionSource, SessionToken};
@@ -117,9 +117,13 @@ pub struct FintocCheckoutProps {
     /// Open on mount (and whenever the key or session source changes).
     #[prop_or_default]
     pub auto_open: bool,
-    /// Start loading the script on mount (default `true`).
+    /// Start loading the script on mount (default `true`; nothing to load in redirect mode).
     #[prop_or(true)]
     pub preload: bool,
+    /// The widget (default), Fintoc's hosted page, or the widget with the hosted page when its
+    /// script is blocked ([`CheckoutMode`]).
+    #[prop_or_default]
+    pub mode: CheckoutMode,
     /// Prepare (script and session) when the pointer enters the button or it gets focus, so the
     /// click opens at once (default `true`).
     #[prop_or(true)]
@@ -148,7 +152,8 @@ impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
                 .widget(|w| w.product(props.product.clone()))
                 .load_options(props.load.clone())
                 .auto_open(props.auto_open)
-                .preload(props.preload);
+                .preload(props.preload && props.mode != CheckoutMode::Redirect)
+                .mode(props.mode);
         if let Some(country) = props.country {
             config = config.widget(|w| w.country(country));
         }
@@ -220,7 +225,7 @@ pub fn FintocCheckout(props: &FintocCheckoutProps) -> Html {
         html! {
             <>
                 <span class={class::SPINNER} aria-hidden="true"></span>
-                <span class={class::LABEL}>{ labels.preparing }</span>
+                <span class={class::LABEL}>{ v.busy_text }</span>
             </>
         }
     } else if !props.children.is_empty() {

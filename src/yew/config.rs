@@ -2,7 +2,7 @@
 
 use yew::Callback;
 
-use crate::checkout::{CheckoutConfig, CheckoutState};
+use crate::checkout::{CheckoutConfig, CheckoutMode, CheckoutState};
 use crate::error::{FintocError, OptionsError};
 use crate::load::LoadOptions;
 use crate::session::{SessionResponse, SessionSource};
@@ -40,6 +40,7 @@ pub struct FintocCheckoutConfig {
     pub(crate) load: LoadOptions,
     pub(crate) auto_open: bool,
     pub(crate) preload: bool,
+    pub(crate) mode: CheckoutMode,
     pub(crate) callbacks: HookCallbacks,
 }
 
@@ -66,6 +67,7 @@ impl FintocCheckoutConfig {
             load: LoadOptions::default(),
             auto_open: false,
             preload: true,
+            mode: CheckoutMode::Widget,
             callbacks: HookCallbacks::default(),
         }
     }
@@ -87,6 +89,13 @@ impl FintocCheckoutConfig {
     /// changes) instead of waiting for `open()`.
     pub fn auto_open(mut self, auto_open: bool) -> Self {
         self.auto_open = auto_open;
+        self
+    }
+
+    /// The widget, Fintoc's hosted page, or the widget with the hosted page when its script is
+    /// blocked (see [`CheckoutMode`]).
+    pub fn mode(mut self, mode: CheckoutMode) -> Self {
+        self.mode = mode;
         self
     }
 
@@ -136,6 +145,8 @@ impl FintocCheckoutConfig {
     /// The core configuration, or why the options are invalid.
     pub(crate) fn checkout_config(&self) -> Result<CheckoutConfig, OptionsError> {
         let options = self.options.clone().build()?;
-        Ok(CheckoutConfig::new(options, self.session.clone()).load_options(self.load.clone()))
+        Ok(CheckoutConfig::new(options, self.session.clone())
+            .load_options(self.load.clone())
+            .mode(self.mode))
     }
 }

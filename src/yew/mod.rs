@@ -43,9 +43,11 @@
 
 mod component;
 mod config;
+mod confirmation;
 mod hook;
 
 pub use crate::ui::{Labels, Locale};
 pub use component::{FintocCheckout, FintocCheckoutProps, PublicKeyProp};
 pub use config::FintocCheckoutConfig;
+pub use confirmation::{FintocConfirmation, FintocConfirmationProps};
 pub use hook::{use_fintoc_checkout, UseFintocCheckout};

@@ -2,7 +2,11 @@
 // integration precisely (no `any` leaking into shop code), and reject misuse.
 import init, {
   Checkout,
+  Confirmation,
+  confirmOrder,
   createCheckout,
+  type ConfirmationStage,
+  type ConfirmResult,
   type CheckoutOptions,
   type CheckoutState,
   type FintocError,
@@ -68,7 +72,31 @@ fromToken.reset();
 fromFn.hide();
 fromString.destroy();
 
+// The hosted page, and the webhook's confirmation of an order.
+const hosted = createCheckout({ publicKey: 'pk_test_abc', session: { endpoint: '/api/checkout' }, mode: 'redirect' });
+const confirmation = confirmOrder({
+  url: '/api/orders/ord_1',
+  deadlineMs: 60_000,
+  read: (order) => (order.status === 'paid' ? 'confirmed' : 'pending'),
+  onStageChange(stage: ConfirmationStage) { console.log(stage); },
+});
+async function confirmed(): Promise<string> {
+  const result: ConfirmResult = await confirmation.done;
+  switch (result.status) {
+    case 'confirmed': return String(result.order.id);
+    case 'not_paid': return result.reason ?? 'not paid';
+    case 'still_pending': return 'later';
+    case 'cancelled': return 'cancelled';
+  }
+}
+confirmation.cancel();
+hosted.destroy();
+
 // Misuse the types must reject.
+// @ts-expect-error: modes are a closed set
+createCheckout({ publicKey: 'pk_test_abc', session: { token: 't' }, mode: 'popup' });
+// @ts-expect-error: stages are a closed set
+const badStage: ConfirmationStage = 'paid';
 // @ts-expect-error: a country Fintoc does not serve
 createCheckout({ publicKey: 'pk_test_abc', session: { token: 't' }, country: 'ar' });
 // @ts-expect-error: the session is required
@@ -93,6 +121,9 @@ const precise: [
   NotAny<Parameters<NonNullable<CheckoutOptions['onError']>>[0]>,
   NotAny<Parameters<NonNullable<CheckoutOptions['onEvent']>>[1]>,
   NotAny<FintocErrorCode>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  NotAny<ReturnType<typeof confirmOrder>>,
+  NotAny<Awaited<Confirmation['done']>>,
+  NotAny<Confirmation['stage']>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
-export { pay, bad, cancelled, precise };
+export { pay, bad, cancelled, precise, confirmed, badStage };

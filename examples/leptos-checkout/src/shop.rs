@@ -8,8 +8,8 @@ use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionSource};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shop_common::{
-    cart_items, cart_total, clp, load_shop, random_id, starting_cart, unreachable, CheckoutRequest,
-    Confirmations, Payment, Product, ShopConfig, LOADING,
+    cart_items, cart_total, clp, load_shop, mode_links, random_id, returned_payment, starting_cart,
+    unreachable, CheckoutRequest, Confirmations, Payment, Product, ShopConfig, LOADING,
 };
 
 pub fn run() {
@@ -57,6 +57,7 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
         let request = CheckoutRequest {
             cart_id: cart_id.clone(),
             items: items(),
+            return_to: "/leptos/".into(),
         };
         // Strings and numbers: serializing cannot fail.
         let body = serde_json::to_string(&request).unwrap_or_default();
@@ -103,7 +104,15 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
     let on_error = move |e: FintocError| {
         web_sys::console::error_1(&format!("fintoc-wasm: {e}").into());
     };
-    let load = LoadOptions::new().url(config.script_url.clone());
+    // Back from Fintoc's hosted page: confirm that order (success), or say it is still open.
+    if let Some(back) = returned_payment() {
+        if let Payment::Confirming(id) = &back {
+            confirming.update_value(|c| c.after_success(id, show));
+        }
+        payment.set(back);
+    }
+    let mode = config.checkout_mode();
+    let load = LoadOptions::new().url(config.script_url());
     let sandbox = config.mode == "sandbox";
     let public_key = config.public_key.clone();
     let change = move |index: usize, delta: i32| {
@@ -123,6 +132,11 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
                 <Show when=move || sandbox>
                     <p class="badge">"Modo sandbox: sin cuenta Fintoc, sin dinero real"</p>
                 </Show>
+                <nav class="modes">
+                    {mode_links(mode).into_iter().map(|(href, text, current)| view! {
+                        <a href=href aria-current=current.then_some("true")>{text}</a>
+                    }).collect_view()}
+                </nav>
             </header>
             <ul class="products">
                 {products.with_value(|ps| ps.iter().enumerate().map(|(i, p)| {
@@ -150,6 +164,7 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
                         public_key=public_key.clone()
                         session=session
                         load=load.clone()
+                        mode=mode
                         country=Country::Cl
                         on_success=on_success
                         on_exit=on_exit

@@ -147,6 +147,8 @@ pub struct AppState {
     pub webhook_secret: String,
     /// Where the shopper's browser reaches this server (for success/cancel URLs).
     pub public_url: String,
+    /// How the shops take payment (see [`Settings::checkout_mode`]).
+    pub checkout_mode: fintoc_wasm::CheckoutMode,
     pub sandbox: Option<Arc<sandbox::Sandbox>>,
 }
 
@@ -166,6 +168,26 @@ pub struct Settings {
     pub mounts: Vec<(String, PathBuf)>,
     /// Sandbox sessions expire this long after creation (default 10 minutes).
     pub sandbox_session_lifetime: Option<std::time::Duration>,
+    /// How the shops take payment (`CHECKOUT_MODE`): the widget (default), Fintoc's hosted
+    /// page, or the widget with the hosted page when its script is blocked. A shop page may
+    /// override it with `?mode=` to show both flows.
+    pub checkout_mode: fintoc_wasm::CheckoutMode,
+}
+
+/// `CHECKOUT_MODE`: `widget`, `redirect` or `widget_or_redirect` (unset or blank: `widget`).
+///
+/// # Errors
+/// Any other value, named.
+pub fn checkout_mode(value: Option<&str>) -> Result<fintoc_wasm::CheckoutMode, String> {
+    use fintoc_wasm::CheckoutMode;
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None | Some("widget") => Ok(CheckoutMode::Widget),
+        Some("redirect") => Ok(CheckoutMode::Redirect),
+        Some("widget_or_redirect") => Ok(CheckoutMode::WidgetOrRedirect),
+        Some(other) => Err(format!(
+            "CHECKOUT_MODE must be widget, redirect or widget_or_redirect, not `{other}`"
+        )),
+    }
 }
 
 /// Secrets show as set or not, never their values.
@@ -181,6 +203,7 @@ impl std::fmt::Debug for Settings {
             .field("static_dir", &self.static_dir)
             .field("mounts", &self.mounts)
             .field("sandbox_session_lifetime", &self.sandbox_session_lifetime)
+            .field("checkout_mode", &self.checkout_mode)
             .finish()
     }
 }
@@ -212,6 +235,7 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
                 script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
                 webhook_secret,
                 public_url: base.to_owned(),
+                checkout_mode: settings.checkout_mode,
                 sandbox: None,
             }
         }
@@ -234,6 +258,7 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
                 script_url: "/sandbox/fintoc.js?report=/sandbox/outcome".to_owned(),
                 webhook_secret: sandbox.webhook_secret().to_owned(),
                 public_url: base.to_owned(),
+                checkout_mode: settings.checkout_mode,
                 sandbox: Some(sandbox),
             }
         }

@@ -73,6 +73,7 @@ async fn run() -> Result<(), String> {
                 })
             })
             .transpose()?,
+        checkout_mode: fintoc_demo_server::checkout_mode(env("CHECKOUT_MODE").as_deref())?,
     };
     if !settings.static_dir.join("index.html").exists() {
         eprintln!(

@@ -8,7 +8,11 @@
 //! - `POST /sandbox/outcome`: the widget reports what the shopper picked; a signed
 //!   `checkout_session.finished` webhook (payment intent `succeeded` or `failed`) goes to the
 //!   server's own `/webhooks/fintoc`, like Fintoc would send it. Sessions that reach their
-//!   `expires_at` (or are expired through the API) send `checkout_session.expired`.
+//!   `expires_at` (or are expired through the API) send `checkout_session.expired`;
+//! - `GET /sandbox/checkout/{id}`: Fintoc's hosted checkout page (each session's
+//!   `redirect_url`): banks, then pay, be rejected by the bank, or cancel. Paying sends the same
+//!   signed webhook and returns the shopper to the session's `success_url`; cancelling returns to
+//!   its `cancel_url` with the session still open, as Fintoc does.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -47,6 +51,8 @@ struct Session {
     created_at: i64,
     expires_at: i64,
     payment_intent: Option<Value>,
+    /// Where the hosted pages are (`{base}/sandbox/checkout`).
+    hosted_base: String,
 }
 
 impl Session {
@@ -70,7 +76,7 @@ impl Session {
             "payment_method_options": {},
             "payment_methods": ["payment_intent"],
             "payment_resource": self.payment_intent.as_ref().map(|pi| json!({ "payment_intent": pi })),
-            "redirect_url": format!("https://checkout.fintoc.com/sandbox/{}", self.id),
+            "redirect_url": format!("{}/{}", self.hosted_base, self.id),
             "session_token": if self.status.is_final() { Value::Null } else { json!(self.token) },
         })
     }
@@ -84,6 +90,8 @@ struct Replay {
 
 /// The sandbox's state.
 pub struct Sandbox {
+    /// `{base}/sandbox/checkout`: the hosted pages.
+    hosted_base: String,
     secret_key: String,
     webhook_secret: String,
     webhook_url: String,
@@ -185,6 +193,7 @@ impl Sandbox {
     /// sessions expire `lifetime` after creation.
     pub fn new(base: &str, webhook_secret: Option<String>, lifetime: Duration) -> Sandbox {
         Sandbox {
+            hosted_base: format!("{base}/sandbox/checkout"),
             secret_key: format!("sk_test_sandbox_{}", random()),
             webhook_secret: webhook_secret
                 .unwrap_or_else(|| format!("whsec_test_sandbox_{}", random())),
@@ -300,6 +309,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(sandbox: Arc<Sandbox>) -> Router
             post(expire_session),
         )
         .route("/outcome", post(outcome))
+        .route("/checkout/{id}", get(hosted_page).post(hosted_choice))
         .with_state(sandbox)
 }
 
@@ -420,6 +430,7 @@ fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
         created_at,
         expires_at: created_at + sandbox.lifetime.as_secs() as i64,
         payment_intent: None,
+        hosted_base: sandbox.hosted_base.clone(),
     };
     let json = session.to_json();
     lock(&sandbox.sessions).insert(id, session);
@@ -524,43 +535,236 @@ async fn outcome(
             )
         }
     };
-    let finished = {
-        let mut sessions = lock(&sandbox.sessions);
-        let Some(session) = sessions
-            .values_mut()
-            .find(|s| Some(&s.token) == report.session_token.as_ref())
-        else {
-            return crate::shop::error(
-                StatusCode::NOT_FOUND,
-                "unknown_session",
-                "no sandbox session has that token",
-            );
-        };
-        if session.status.is_final() {
-            return crate::shop::error(
-                StatusCode::CONFLICT,
-                "session_final",
-                format!("the session is already {}", session.status),
-            );
-        }
-        session.status = CheckoutSessionStatus::Finished;
-        session.payment_intent = Some(json!({
-            "id": format!("pi_sandbox_{}", &random()[..20]),
-            "object": "payment_intent",
-            "amount": session.amount,
-            "currency": session.currency,
-            "status": payment_status,
-            "error_reason": error_reason,
-            "payment_type": "bank_transfer",
-            "reference_id": format!("{:08}", unix_now() % 100_000_000),
-            "created_at": rfc3339(unix_now()),
-            "metadata": session.metadata,
-            "sender_account": { "institution_id": report.institution_id },
-        }));
-        session.to_json()
+    let Some(token) = report.session_token else {
+        return crate::shop::error(
+            StatusCode::NOT_FOUND,
+            "unknown_session",
+            "no sandbox session has that token",
+        );
     };
-    sandbox.deliver("checkout_session.finished", finished);
-    StatusCode::NO_CONTENT.into_response()
+    match sandbox.finish(
+        |s| s.token == token,
+        payment_status,
+        error_reason,
+        report.institution_id,
+    ) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(response) => response,
+    }
+}
+
+impl Sandbox {
+    /// Finishes the session `which` picks with a payment intent of `payment_status`, and sends
+    /// `checkout_session.finished` (signed, to the server's webhook route).
+    fn finish(
+        self: &Arc<Self>,
+        which: impl Fn(&Session) -> bool,
+        payment_status: &str,
+        error_reason: Option<&str>,
+        institution_id: Option<String>,
+    ) -> Result<(), Response> {
+        let finished = {
+            let mut sessions = lock(&self.sessions);
+            let Some(session) = sessions.values_mut().find(|s| which(s)) else {
+                return Err(crate::shop::error(
+                    StatusCode::NOT_FOUND,
+                    "unknown_session",
+                    "no sandbox session has that token",
+                ));
+            };
+            if session.status.is_final() {
+                return Err(crate::shop::error(
+                    StatusCode::CONFLICT,
+                    "session_final",
+                    format!("the session is already {}", session.status),
+                ));
+            }
+            session.status = CheckoutSessionStatus::Finished;
+            session.payment_intent = Some(json!({
+                "id": format!("pi_sandbox_{}", &random()[..20]),
+                "object": "payment_intent",
+                "amount": session.amount,
+                "currency": session.currency,
+                "status": payment_status,
+                "error_reason": error_reason,
+                "payment_type": "bank_transfer",
+                "reference_id": format!("{:08}", unix_now() % 100_000_000),
+                "created_at": rfc3339(unix_now()),
+                "metadata": session.metadata,
+                "sender_account": { "institution_id": institution_id },
+            }));
+            session.to_json()
+        };
+        self.deliver("checkout_session.finished", finished);
+        Ok(())
+    }
+}
+
+/// The banks the hosted page offers (the same as the sandbox widget's Chilean ones).
+const BANKS: [(&str, &str); 3] = [
+    ("cl_banco_de_chile", "Banco de Chile"),
+    ("cl_banco_estado", "BancoEstado"),
+    ("cl_banco_santander", "Banco Santander"),
+];
+
+/// `&`, `<`, `>`, `"` and `'` as HTML entities.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A page of the sandbox's hosted checkout.
+fn page(status: StatusCode, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"es\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Fintoc sandbox · pago</title><style>\
+         body{{font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1b1b3a}}\
+         .badge{{display:inline-block;background:#fff3cd;padding:.2rem .5rem;border-radius:.3rem;font-size:.8rem}}\
+         label{{display:block;margin:.4rem 0}}button{{margin:.3rem .3rem 0 0;padding:.5rem 1rem}}\
+         </style></head><body><p class=\"badge\">Sandbox de Fintoc: sin dinero real</p>{body}</body></html>"
+    );
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// `GET /sandbox/checkout/{id}`: the hosted checkout page of one session.
+async fn hosted_page(State(sandbox): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {
+    let Some(session) = lock(&sandbox.sessions).get(&id).cloned() else {
+        return page(
+            StatusCode::NOT_FOUND,
+            "<h1>Este pago no existe</h1><p>El enlace no corresponde a ninguna sesión de pago.</p>",
+        );
+    };
+    let back = session.cancel_url.as_str().map(escape);
+    if session.status.is_final() {
+        let link = back.map_or(String::new(), |url| {
+            format!("<p><a id=\"back\" href=\"{url}\">Volver a la tienda</a></p>")
+        });
+        return page(
+            StatusCode::OK,
+            &format!(
+                "<h1>Este pago ya terminó</h1><p id=\"final\" data-status=\"{}\">La sesión está {}.</p>{link}",
+                session.status, session.status
+            ),
+        );
+    }
+    let banks: String = BANKS
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name))| {
+            let checked = if i == 0 { " checked" } else { "" };
+            format!(
+                "<label><input type=\"radio\" name=\"institution_id\" value=\"{id}\"{checked}> {name}</label>"
+            )
+        })
+        .collect();
+    let amount = fintoc_wasm::Amount::new(
+        session.amount,
+        session
+            .currency
+            .parse()
+            .unwrap_or(fintoc_wasm::Currency::Clp),
+    )
+    .map(|a| a.to_string())
+    .unwrap_or_else(|_| session.amount.to_string());
+    page(
+        StatusCode::OK,
+        &format!(
+            "<h1>Pagar {amount}</h1><p>Elige tu banco:</p>\
+             <form method=\"post\" action=\"{base}/{id}\">{banks}\
+             <button id=\"fintoc-pay\" name=\"choice\" value=\"pay\">Pagar</button>\
+             <button id=\"fintoc-reject\" name=\"choice\" value=\"reject\">El banco rechaza</button>\
+             <button id=\"fintoc-cancel\" name=\"choice\" value=\"cancel\">Cancelar y volver a la tienda</button>\
+             </form>",
+            base = escape(&sandbox.hosted_base),
+            id = escape(&session.id),
+        ),
+    )
+}
+
+/// `POST /sandbox/checkout/{id}`: what the shopper chose on the hosted page.
+async fn hosted_choice(
+    State(sandbox): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let form: HashMap<String, String> = body
+        .ok()
+        .and_then(|b| serde_urlencoded::from_bytes(&b).ok())
+        .unwrap_or_default();
+    let Some(session) = lock(&sandbox.sessions).get(&id).cloned() else {
+        return page(StatusCode::NOT_FOUND, "<h1>Este pago no existe</h1>");
+    };
+    let go = |url: &Value| {
+        match url.as_str() {
+        Some(url) => (StatusCode::SEE_OTHER, [(header::LOCATION, url.to_owned())]).into_response(),
+        None => page(
+            StatusCode::OK,
+            "<h1>Listo</h1><p>La tienda no dio una dirección de vuelta (success_url / cancel_url).</p>",
+        ),
+    }
+    };
+    let institution = form
+        .get("institution_id")
+        .filter(|i| BANKS.iter().any(|(id, _)| id == i))
+        .cloned();
+    match form.get("choice").map(String::as_str) {
+        Some("pay") => match sandbox.finish(|s| s.id == id, "succeeded", None, institution) {
+            Ok(()) => go(&session.success_url),
+            Err(_) => hosted_page(State(sandbox), Path(id)).await,
+        },
+        Some("reject") => match sandbox.finish(
+            |s| s.id == id,
+            "failed",
+            Some("insufficient_funds"),
+            institution,
+        ) {
+            Ok(()) => {
+                let link = session
+                    .cancel_url
+                    .as_str()
+                    .map(escape)
+                    .map_or(String::new(), |url| {
+                        format!("<p><a id=\"back\" href=\"{url}\">Volver a la tienda</a></p>")
+                    });
+                page(
+                    StatusCode::OK,
+                    &format!(
+                        "<h1>El banco rechazó el pago</h1><p id=\"rejected\">No se hizo ningún cargo.</p>{link}"
+                    ),
+                )
+            }
+            Err(_) => hosted_page(State(sandbox), Path(id)).await,
+        },
+        // Back to the shop; the session stays open until it expires, as Fintoc's does.
+        Some("cancel") => {
+            if let Some(s) = lock(&sandbox.sessions).get_mut(&id) {
+                if s.status == CheckoutSessionStatus::Created {
+                    s.status = CheckoutSessionStatus::InProgress;
+                }
+            }
+            go(&session.cancel_url)
+        }
+        _ => hosted_page(State(sandbox), Path(id)).await,
+    }
 }
 
 #[cfg(test)]

@@ -68,6 +68,7 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Json<serde_json::Valu
         "public_key": state.public_key,
         "script_url": state.script_url,
         "mode": match state.mode { Mode::Sandbox => "sandbox", Mode::Live => "live" },
+        "checkout_mode": state.checkout_mode.as_str(),
     }))
 }
 
@@ -86,6 +87,22 @@ struct CheckoutRequest {
     /// Optional: one purchase in one browser (see [`checkout`]).
     #[serde(default)]
     cart_id: Option<String>,
+    /// Which shop page the hosted checkout returns to (see [`return_page`]).
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+/// The shop pages the hosted checkout may return to (only these: a return URL is never a
+/// place the request chose freely, or this server would send shoppers anywhere).
+pub const RETURN_PAGES: [&str; 3] = ["/", "/leptos/", "/www/"];
+
+/// The page of [`RETURN_PAGES`] the request asked for (the Yew shop, `/`, otherwise).
+pub fn return_page(asked: Option<&str>) -> &'static str {
+    RETURN_PAGES
+        .iter()
+        .copied()
+        .find(|page| Some(*page) == asked)
+        .unwrap_or("/")
 }
 
 /// A `cart_id` is 16 to 64 of `A-Z a-z 0-9 _ -`: a random id (a UUID), not something a
@@ -364,8 +381,14 @@ pub async fn checkout(
     }
     let create = CheckoutSessionCreate::new(amount)
         .metadata("order_id", &order_id)
-        .success_url(format!("{}/?order={order_id}", state.public_url))
-        .cancel_url(format!("{}/", state.public_url));
+        .return_to(
+            &format!(
+                "{}{}",
+                state.public_url,
+                return_page(request.return_to.as_deref())
+            ),
+            &order_id,
+        );
     // The order id is the idempotency key: a retried request never creates a second session.
     let session = match state
         .fintoc

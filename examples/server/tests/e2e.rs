@@ -402,3 +402,138 @@ async fn a_shopper_pays_in_the_leptos_shop() {
     assert_eq!(browser.text("[data-total='11490']").await, "$11.490");
     pay_and_see_it_confirmed(&browser, &server, SHOP_PAY_BUTTON, "[data-payment='paid']").await;
 }
+
+/// On the sandbox's hosted checkout page (the session's `redirect_url`): picks a bank and
+/// presses `choice` (`pay`, `reject` or `cancel`).
+async fn on_the_hosted_page(browser: &Browser, choice: &str) {
+    browser.wait("form[action*='/sandbox/checkout/']").await;
+    browser.click("input[value='cl_banco_estado']").await;
+    browser.click(&format!("#fintoc-{choice}")).await;
+}
+
+/// Back on the shop from the hosted page after paying: the shop confirms the order from the
+/// webhook (never from the return itself), once.
+async fn back_and_confirmed(browser: &Browser, server: &Running) -> String {
+    let order = browser
+        .attribute("[data-payment='paid']", "data-order")
+        .await
+        .unwrap();
+    assert_eq!(order_status(server, &order).await, "paid");
+    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    let url = browser.call(reqwest::Method::GET, "/url", None).await;
+    assert!(
+        !url.as_str().unwrap_or_default().contains("fintoc="),
+        "the return parameters are cleaned from the URL: {url}"
+    );
+    order
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
+    let _turn = ONE_BROWSER.lock().await;
+    let dist = workspace_root().join("examples/yew-checkout/dist");
+    let db_dir = tempfile::tempdir().unwrap();
+    let server = start(&db_dir.path().join("hosted.sqlite"), &dist).await;
+    let browser = Browser::start().await;
+
+    // 1. Pay on Fintoc's page: the shop sends the shopper there, and confirms on the way back.
+    browser
+        .goto(&format!("{}/?mode=redirect", server.base))
+        .await;
+    assert_eq!(
+        browser
+            .attribute(".modes a[aria-current='true']", "href")
+            .await
+            .as_deref(),
+        Some("?mode=redirect")
+    );
+    browser.click(SHOP_PAY_BUTTON).await;
+    on_the_hosted_page(&browser, "pay").await;
+    let paid = back_and_confirmed(&browser, &server).await;
+    assert_eq!(
+        browser.find("iframe[data-fintoc-sandbox]", 1).await,
+        None,
+        "no widget"
+    );
+
+    // 2. Cancel on Fintoc's page: back to the cart, nothing charged, the order still open.
+    browser
+        .goto(&format!("{}/?mode=redirect", server.base))
+        .await;
+    browser.click(SHOP_PAY_BUTTON).await;
+    on_the_hosted_page(&browser, "cancel").await;
+    let cancelled = browser
+        .attribute("[data-payment='cancelled']", "data-order")
+        .await
+        .unwrap();
+    assert!(browser
+        .text("[data-payment='cancelled']")
+        .await
+        .contains("sigue pendiente"));
+    browser.wait(SHOP_PAY_BUTTON).await;
+    assert_eq!(order_status(&server, &cancelled).await, "pending");
+    assert_eq!(server.state.db.orders_with_status("paid").unwrap(), [paid]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blocked_widget_falls_back_to_the_hosted_page_and_the_payment_is_confirmed() {
+    let _turn = ONE_BROWSER.lock().await;
+    let dist = workspace_root().join("examples/yew-checkout/dist");
+    let db_dir = tempfile::tempdir().unwrap();
+    let server = start(&db_dir.path().join("blocked.sqlite"), &dist).await;
+    let browser = Browser::start().await;
+
+    // Fintoc.js answers 404 (an ad blocker, say): the shopper is offered the hosted page.
+    browser
+        .goto(&format!("{}/?script=blocked", server.base))
+        .await;
+    browser.click(SHOP_PAY_BUTTON).await;
+    assert!(browser
+        .text(".fintoc-checkout__error-message")
+        .await
+        .starts_with("No pudimos cargar Fintoc"));
+    browser.click(".fintoc-checkout__fallback").await;
+    on_the_hosted_page(&browser, "pay").await;
+    back_and_confirmed(&browser, &server).await;
+
+    // The same in `widget_or_redirect` mode: no dead end at all, straight to the hosted page.
+    browser
+        .goto(&format!(
+            "{}/?script=blocked&mode=widget_or_redirect",
+            server.base
+        ))
+        .await;
+    browser.click(SHOP_PAY_BUTTON).await;
+    on_the_hosted_page(&browser, "pay").await;
+    back_and_confirmed(&browser, &server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leptos_and_plain_javascript_shops_pay_on_the_hosted_page_too() {
+    let _turn = ONE_BROWSER.lock().await;
+    let dist = workspace_root().join("examples/yew-checkout/dist");
+    let db_dir = tempfile::tempdir().unwrap();
+    let server = start(&db_dir.path().join("hosted2.sqlite"), &dist).await;
+    let browser = Browser::start().await;
+
+    browser
+        .goto(&format!("{}/leptos/?mode=redirect", server.base))
+        .await;
+    browser.click(SHOP_PAY_BUTTON).await;
+    on_the_hosted_page(&browser, "pay").await;
+    back_and_confirmed(&browser, &server).await;
+    let url = browser.call(reqwest::Method::GET, "/url", None).await;
+    assert!(
+        url.as_str().unwrap_or_default().ends_with("/leptos/"),
+        "{url}"
+    );
+
+    browser
+        .goto(&format!("{}/www/?mode=redirect", server.base))
+        .await;
+    browser.click("#pay:not([disabled])").await;
+    on_the_hosted_page(&browser, "pay").await;
+    back_and_confirmed(&browser, &server).await;
+    let url = browser.call(reqwest::Method::GET, "/url", None).await;
+    assert!(url.as_str().unwrap_or_default().ends_with("/www/"), "{url}");
+}

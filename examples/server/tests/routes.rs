@@ -1044,3 +1044,185 @@ async fn a_payment_that_matches_no_order_is_kept_for_a_person_not_forgotten() {
     assert_eq!(answer["duplicate"], true);
     assert_eq!(server.state.db.unhandled_events().unwrap().len(), 2);
 }
+
+/// A client that does not follow redirects (to see where the hosted page sends the shopper).
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn choose(
+    server: &Running,
+    redirect_url: &str,
+    choice: &str,
+) -> (u16, Option<String>, String) {
+    let r = no_redirects()
+        .post(redirect_url)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!("institution_id=cl_banco_estado&choice={choice}"))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let location = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let _ = server;
+    (status, location, r.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn the_hosted_page_pays_rejects_or_cancels_and_sends_the_shopper_back() {
+    let (_dir, server) = start_fresh().await;
+    let config: Value = http()
+        .get(server.url("/api/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["checkout_mode"], "widget");
+
+    // Pay: back to the shop page the checkout asked for, the order paid by the webhook.
+    let (status, created) = post_json(
+        &server.url("/api/checkout"),
+        json!({"items": [{"product_id": "beans", "quantity": 1}], "return_to": "/leptos/"}),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["order_id"].as_str().unwrap().to_owned();
+    let hosted = created["redirect_url"].as_str().unwrap().to_owned();
+    assert!(
+        hosted.starts_with(&server.url("/sandbox/checkout/cs_sandbox_")),
+        "{hosted}"
+    );
+    let page = http()
+        .get(&hosted)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("fintoc-pay") && page.contains("cl_banco_estado"),
+        "{page}"
+    );
+    let (status, location, _) = choose(&server, &hosted, "pay").await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some(
+            server
+                .url(&format!("/leptos/?fintoc=success&order={id}"))
+                .as_str()
+        )
+    );
+    let paid = eventually(10, || {
+        let (server, id) = (&server, id.clone());
+        async move {
+            let o = order(server, &id).await;
+            (o["status"] != "pending").then_some(o)
+        }
+    })
+    .await
+    .expect("the webhook arrived");
+    assert_eq!(paid["status"], "paid");
+    // A finished session's page says so; choosing again changes nothing.
+    let page = http()
+        .get(&hosted)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("ya terminó"), "{page}");
+    let (status, _, _) = choose(&server, &hosted, "pay").await;
+    assert_eq!(status, 200);
+    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
+
+    // Cancel: back to the cart through cancel_url, the order still open.
+    let created = checkout(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    let id = created["order_id"].as_str().unwrap().to_owned();
+    let (status, location, _) =
+        choose(&server, created["redirect_url"].as_str().unwrap(), "cancel").await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        location.as_deref(),
+        Some(server.url(&format!("/?fintoc=cancel&order={id}")).as_str())
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(order(&server, &id).await["status"], "pending");
+
+    // The bank rejects it: the page says so, the webhook marks the order failed.
+    let (status, _, page) =
+        choose(&server, created["redirect_url"].as_str().unwrap(), "reject").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("rechazó"), "{page}");
+    let failed = eventually(10, || {
+        let (server, id) = (&server, id.clone());
+        async move {
+            let o = order(server, &id).await;
+            (o["status"] != "pending").then_some(o)
+        }
+    })
+    .await
+    .expect("the webhook arrived");
+    assert_eq!(failed["status"], "failed");
+
+    // Unknown sessions are a 404 page.
+    let missing = http()
+        .get(server.url("/sandbox/checkout/cs_nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn the_return_page_is_one_of_the_shops_never_a_place_the_request_chose() {
+    let (_dir, server) = start_fresh().await;
+    for asked in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/admin",
+        "/leptos",
+        "javascript:x",
+    ] {
+        let (status, created) = post_json(
+            &server.url("/api/checkout"),
+            json!({"items": [{"product_id": "beans", "quantity": 1}], "return_to": asked}),
+        )
+        .await;
+        assert_eq!(status, 200, "{created}");
+        let id = created["order_id"].as_str().unwrap();
+        let (_, location, _) =
+            choose(&server, created["redirect_url"].as_str().unwrap(), "cancel").await;
+        assert_eq!(
+            location.as_deref(),
+            Some(server.url(&format!("/?fintoc=cancel&order={id}")).as_str()),
+            "{asked}"
+        );
+    }
+    assert_eq!(
+        fintoc_demo_server::shop::return_page(Some("/www/")),
+        "/www/"
+    );
+    assert_eq!(
+        fintoc_demo_server::checkout_mode(Some("redirect")),
+        Ok(fintoc_wasm::CheckoutMode::Redirect)
+    );
+    assert_eq!(
+        fintoc_demo_server::checkout_mode(None),
+        Ok(fintoc_wasm::CheckoutMode::Widget)
+    );
+    assert!(fintoc_demo_server::checkout_mode(Some("popup"))
+        .unwrap_err()
+        .contains("popup"));
+}

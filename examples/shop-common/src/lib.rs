@@ -11,8 +11,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
+use fintoc_wasm::checkout::{ReturnUrl, Returned};
 use fintoc_wasm::confirm::{Confirm, Confirmation, Confirming, Verdict};
-use fintoc_wasm::{Currency, Payload};
+use fintoc_wasm::{CheckoutMode, Currency, Payload};
 use serde::{Deserialize, Serialize};
 
 /// A product, as the server's catalogue describes it. The server's prices are the only ones
@@ -45,6 +46,77 @@ pub struct ShopConfig {
     pub script_url: String,
     /// `sandbox` or `live`.
     pub mode: String,
+    /// `widget`, `redirect` or `widget_or_redirect` (the server's `CHECKOUT_MODE`).
+    #[serde(default)]
+    pub checkout_mode: String,
+}
+
+impl ShopConfig {
+    /// How this page takes payment: the page's own `?mode=` (the demo's switch between the
+    /// widget and Fintoc's hosted page), else the server's.
+    pub fn checkout_mode(&self) -> CheckoutMode {
+        let asked = query_param("mode");
+        match asked.as_deref().unwrap_or(&self.checkout_mode) {
+            "redirect" => CheckoutMode::Redirect,
+            "widget_or_redirect" => CheckoutMode::WidgetOrRedirect,
+            _ => CheckoutMode::Widget,
+        }
+    }
+
+    /// Where this page loads Fintoc.js from: the server's, or — with `?script=blocked`, the
+    /// demo's stand-in for an ad blocker — a URL that answers 404.
+    pub fn script_url(&self) -> String {
+        if query_param("script").as_deref() == Some("blocked") {
+            BLOCKED_SCRIPT.to_owned()
+        } else {
+            self.script_url.clone()
+        }
+    }
+}
+
+/// What `?script=blocked` loads instead of Fintoc.js: an API route that does not exist (404).
+pub const BLOCKED_SCRIPT: &str = "/api/blocked/fintoc.js";
+
+/// A query parameter of this page's URL.
+fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    web_sys::UrlSearchParams::new_with_str(&search)
+        .ok()?
+        .get(name)
+}
+
+/// The links of the demo's switch between the two flows, with the current one marked:
+/// `(href, text, current)`.
+pub fn mode_links(mode: CheckoutMode) -> [(&'static str, &'static str, bool); 2] {
+    [
+        (
+            "?mode=widget",
+            "Pagar aquí (widget)",
+            mode != CheckoutMode::Redirect,
+        ),
+        (
+            "?mode=redirect",
+            "Pagar en la página de Fintoc",
+            mode == CheckoutMode::Redirect,
+        ),
+    ]
+}
+
+/// Back from Fintoc's hosted page: what to show for the order in the URL (`None` when this
+/// visit did not come from there). The URL is cleaned so a reload does not come back again.
+pub fn returned_payment() -> Option<Payment> {
+    let back = ReturnUrl::current()?;
+    if let Some(window) = web_sys::window() {
+        let path = window.location().pathname().unwrap_or_default();
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+        }
+    }
+    let id = back.order_id?;
+    Some(match back.returned {
+        Returned::Success => Payment::Confirming(id),
+        Returned::Cancel => Payment::Cancelled(id),
+    })
 }
 
 /// One line of the cart.
@@ -64,6 +136,8 @@ pub struct CheckoutRequest {
     pub cart_id: String,
     /// The cart.
     pub items: Vec<CartItem>,
+    /// The shop page Fintoc's hosted page returns to (`/`, `/leptos/` or `/www/`).
+    pub return_to: String,
 }
 
 /// An order as `GET /api/orders/{id}` answers it.
@@ -104,6 +178,8 @@ pub enum Payment {
     Review(Order),
     /// The webhook had not decided by the deadline: the result goes out by email.
     StillPending(String),
+    /// Back from Fintoc's hosted page without paying: the order is still open.
+    Cancelled(String),
 }
 
 /// One status line: `<p class role="status" data-order data-payment>text</p>`.
@@ -176,6 +252,15 @@ impl Payment {
                     "El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo."
                 }
                 .into(),
+            ),
+            Payment::Cancelled(id) => notice(
+                "notice",
+                id,
+                "cancelled",
+                format!(
+                    "Volviste de Fintoc sin pagar: el pedido {id} sigue pendiente y no se cobró \
+                     nada. Puedes pagarlo de nuevo."
+                ),
             ),
             Payment::StillPending(id) => notice(
                 "notice",

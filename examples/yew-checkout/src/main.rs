@@ -13,8 +13,8 @@ use fintoc_wasm::widget::Country;
 use fintoc_wasm::yew::FintocCheckout;
 use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionEndpoint, SessionSource};
 use shop_common::{
-    cart_items, cart_total, clp, load_shop, random_id, starting_cart, unreachable, CheckoutRequest,
-    Confirmations, Payment, Product, ShopConfig, LOADING,
+    cart_items, cart_total, clp, load_shop, mode_links, random_id, returned_payment, starting_cart,
+    unreachable, CheckoutRequest, Confirmations, Payment, Product, ShopConfig, LOADING,
 };
 use yew::prelude::*;
 
@@ -62,6 +62,23 @@ fn Shop(props: &ShopProps) -> Html {
     let confirming = use_mut_ref(Confirmations::default);
     let cart_id = use_memo((), |_| random_id());
     let payment = use_state(|| Payment::None);
+
+    // Back from Fintoc's hosted page: confirm that order (success), or say it is still open.
+    {
+        let (payment, confirming) = (payment.clone(), confirming.clone());
+        use_effect_with((), move |_| {
+            if let Some(back) = returned_payment() {
+                if let Payment::Confirming(id) = &back {
+                    let show = payment.setter();
+                    confirming
+                        .borrow_mut()
+                        .after_success(id, move |p| show.set(p));
+                }
+                payment.set(back);
+            }
+        });
+    }
+    let mode = props.config.checkout_mode();
 
     let total = cart_total(products, &quantities);
     let items = cart_items(products, &quantities);
@@ -117,11 +134,12 @@ fn Shop(props: &ShopProps) -> Html {
     let on_error = Callback::from(|e: FintocError| {
         console_error(&format!("fintoc-wasm: {e}"));
     });
-    let load = LoadOptions::new().url(props.config.script_url.clone());
+    let load = LoadOptions::new().url(props.config.script_url());
     let session: SessionSource = SessionEndpoint::new("/api/checkout")
         .json(&CheckoutRequest {
             cart_id: (*cart_id).clone(),
             items,
+            return_to: "/".into(),
         })
         .into();
 
@@ -132,6 +150,11 @@ fn Shop(props: &ShopProps) -> Html {
                 if props.config.mode == "sandbox" {
                     <p class="badge">{ "Modo sandbox: sin cuenta Fintoc, sin dinero real" }</p>
                 }
+                <nav class="modes">
+                    { for mode_links(mode).into_iter().map(|(href, text, current)| html! {
+                        <a {href} aria-current={current.then_some("true")}>{ text }</a>
+                    }) }
+                </nav>
             </header>
             <ul class="products">
                 { for products.iter().enumerate().map(|(i, p)| html! {
@@ -158,6 +181,7 @@ fn Shop(props: &ShopProps) -> Html {
                         public_key={props.config.public_key.clone()}
                         {session}
                         {load}
+                        {mode}
                         country={Country::Cl}
                         {on_session}
                         {on_success}

@@ -42,6 +42,7 @@ pub async fn start_with(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let settings = Settings {
+        checkout_mode: fintoc_wasm::CheckoutMode::Widget,
         mode: Mode::Sandbox,
         secret_key: None,
         public_key: None,
