@@ -183,18 +183,35 @@ function watchScript(script, timeoutMs) {
   });
 }
 
-// Calls `back` whenever the browser shows this page again from its back-forward cache (the
-// shopper pressed "back" on Fintoc's hosted page); returns the listener for `unwatchBack`.
-export function watchBack(back) {
-  function onShow(e) {
-    if (e.persisted) back();
+// While the page leaves for Fintoc's hosted page: calls `back` when the browser shows this page
+// again from its back-forward cache (the shopper pressed "back"), or when the page is still here
+// `stallMs` later (the shopper stopped the navigation, or the URL answered without a new page;
+// 0: no timer). Returns the handle for `unwatchBack`.
+export function watchBack(back, stallMs) {
+  var h = { left: false };
+  h.show = function (e) {
+    if (e.persisted) {
+      h.left = false;
+      back();
+    }
+  };
+  h.hide = function () {
+    h.left = true;
+  };
+  window.addEventListener('pageshow', h.show);
+  window.addEventListener('pagehide', h.hide);
+  if (stallMs > 0) {
+    h.timer = setTimeout(function () {
+      if (!h.left) back();
+    }, stallMs);
   }
-  window.addEventListener('pageshow', onShow);
-  return onShow;
+  return h;
 }
 
-export function unwatchBack(listener) {
-  window.removeEventListener('pageshow', listener);
+export function unwatchBack(h) {
+  clearTimeout(h.timer);
+  window.removeEventListener('pageshow', h.show);
+  window.removeEventListener('pagehide', h.hide);
 }
 
 // What a thrown value says: an Error's message, else its JSON or string form (never throws).
@@ -216,7 +233,11 @@ export function sleep(ms) {
 }
 
 export function go(url) {
-  window.location.assign(url);
+  try {
+    window.location.assign(url);
+  } catch (e) {
+    // Never thrown for the https URLs the crate checked; if it is, the stall timer recovers.
+  }
 }
 
 // Starts a fetch. `headers` is [name, value, name, value, …]; `body` a string or undefined.

@@ -15,10 +15,11 @@ extern "C" {
     #[wasm_bindgen(js_name = pageWindow)]
     fn page_window() -> Option<web_sys::Window>;
 
-    /// Calls `back` when this page is shown again from the back-forward cache; returns the
-    /// listener, for `unwatch_back`.
+    /// Calls `back` when this page is shown again from the back-forward cache, or when it is
+    /// still here `stall_ms` after leaving began (0: no timer); returns the handle for
+    /// `unwatch_back`.
     #[wasm_bindgen(js_name = watchBack)]
-    fn watch_back(back: &Closure<dyn Fn(JsValue)>) -> JsValue;
+    fn watch_back(back: &Closure<dyn Fn(JsValue)>, stall_ms: u32) -> JsValue;
 
     #[wasm_bindgen(js_name = unwatchBack)]
     fn unwatch_back(listener: &JsValue);
@@ -264,10 +265,21 @@ pub(crate) struct BackListener {
     _back: Closure<dyn Fn(JsValue)>,
 }
 
+/// How long a page may still be here after starting to leave for Fintoc's hosted page before
+/// its checkout stops saying "redirecting".
+pub(crate) const REDIRECT_STALL_MS: u32 = 10_000;
+
 impl BackListener {
-    pub(crate) fn new(back: impl Fn() + 'static) -> Self {
+    pub(crate) fn new(stall_ms: u32, back: impl Fn() + 'static) -> Self {
         let back = Closure::<dyn Fn(JsValue)>::new(move |_: JsValue| back());
-        let listener = IS_BROWSER_TARGET.then(|| watch_back(&back));
+        // With the `testing` harness recording navigations, the page never leaves: no timer.
+        #[cfg(feature = "testing")]
+        let stall_ms = if crate::testing::records_navigation() {
+            0
+        } else {
+            stall_ms
+        };
+        let listener = IS_BROWSER_TARGET.then(|| watch_back(&back, stall_ms));
         BackListener {
             listener,
             _back: back,

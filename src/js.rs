@@ -138,11 +138,12 @@ export type ConfirmResult =
   | { status: 'still_pending' }
   | { status: 'cancelled' };
 
-/** How the widget finished. */
+/** How the widget finished (`redirected`: the page is going to Fintoc's hosted page; the result comes on your return page). */
 export type Outcome =
   | { status: 'succeeded'; payload: WidgetPayload }
   | { status: 'exited'; payload: WidgetPayload }
-  | { status: 'cancelled' };
+  | { status: 'cancelled' }
+  | { status: 'redirected' };
 "#;
 
 /// A JS `Error` with `code` set: what every failure looks like from JS.
@@ -456,6 +457,7 @@ fn outcome_js(outcome: Outcome) -> JsValue {
         Outcome::Succeeded(p) => ("succeeded", Some(p)),
         Outcome::Exited(p) => ("exited", Some(p)),
         Outcome::Cancelled => ("cancelled", None),
+        Outcome::Redirected => ("redirected", None),
     };
     let _ = js_sys::Reflect::set(&object, &"status".into(), &status.into());
     if let Some(payload) = payload {

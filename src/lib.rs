@@ -26,6 +26,7 @@
 //!     // on click
 //!     Outcome::Succeeded(_) => { /* "confirming…": poll your order until the webhook lands */ }
 //!     Outcome::Exited(_) | Outcome::Cancelled => { /* back to the cart */ }
+//!     Outcome::Redirected => { /* on the way to Fintoc's hosted page */ }
 //! }
 //! # Ok(()) }
 //! ```

@@ -78,6 +78,11 @@ pub(crate) fn record_navigation(url: &str) -> bool {
     })
 }
 
+/// Whether a sandbox is installed (navigations are recorded, not made).
+pub(crate) fn records_navigation() -> bool {
+    URL_OVERRIDE.with(|o| o.borrow().is_some())
+}
+
 fn set_url_override(value: Option<UrlOverride>) {
     URL_OVERRIDE.with(|o| *o.borrow_mut() = value);
 }

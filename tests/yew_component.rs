@@ -1077,3 +1077,30 @@ async fn in_redirect_mode_the_button_takes_the_shopper_to_the_hosted_page() {
     );
     assert_eq!(injected_script(), 0, "no script for the hosted page");
 }
+
+#[wasm_bindgen_test]
+async fn a_new_url_starts_the_confirmation_over() {
+    use fintoc_wasm::yew::{FintocConfirmation, FintocConfirmationProps};
+    let (first, second) = (unique_id("yfirst"), unique_id("ysecond"));
+    let mut app = Mounted::<FintocConfirmation>::new(yew::props!(FintocConfirmationProps {
+        url: order_url(&first, "&final=never"),
+    }));
+    sleep(1_200).await;
+    assert!(count_events(&first, "order-poll").await >= 1);
+    app.update(yew::props!(FintocConfirmationProps {
+        url: order_url(&second, "&after=1&final=paid"),
+    }));
+    assert!(
+        until(5_000, || app
+            .find(".fintoc-confirmation--confirmed")
+            .is_some())
+        .await
+    );
+    let asked = count_events(&first, "order-poll").await;
+    sleep(2_500).await;
+    assert_eq!(
+        count_events(&first, "order-poll").await,
+        asked,
+        "the old order is no longer asked"
+    );
+}

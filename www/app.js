@@ -6,7 +6,19 @@ import init, { createCheckout, confirmOrder } from '/pkg/fintoc_wasm.js';
 
 const $ = (id) => document.getElementById(id);
 const clp = (n) => '$' + n.toLocaleString('es-CL');
-const cartId = crypto.randomUUID().replaceAll('-', '');
+// The cart survives a round trip to Fintoc's hosted page (the same cart_id: the server reuses or
+// closes that cart's session instead of leaving a second one payable).
+const CART_KEY = 'fintoc-demo-cart:' + location.pathname;
+const saved = (() => {
+  try {
+    return JSON.parse(sessionStorage.getItem(CART_KEY) ?? 'null');
+  } catch {
+    return null;
+  }
+})();
+const cartId = saved?.id ?? crypto.randomUUID().replaceAll('-', '');
+const saveCart = (quantities) => sessionStorage.setItem(CART_KEY, JSON.stringify({ id: cartId, quantities }));
+const forgetCart = () => sessionStorage.removeItem(CART_KEY);
 
 const TEXTS = {
   idle: 'Pagar', preparing: 'Pagar', ready: 'Pagar', open: 'Pagando…', exited: 'Pagar',
@@ -51,13 +63,27 @@ const readOrder = (order) =>
 
 // Asks the order until the webhook decided it (the package's confirmOrder). The returned
 // confirmation is cancelled when the shopper moves on to another cart.
-function confirm(orderId, onNotPaid) {
-  status('Estamos confirmando tu pago con el banco…', null, { id: orderId, status: 'confirming' });
-  const confirmation = confirmOrder({ url: `/api/orders/${orderId}`, deadlineMs: 120000, read: readOrder });
+// `returning`: back through cancel_url, where the order is only checked for a few seconds (a
+// payment may have gone through all the same) before it is called still open.
+function confirm(orderId, onNotPaid, returning) {
+  if (returning) {
+    status(`Volviste de Fintoc: revisamos el estado del pedido ${orderId}…`, null, { id: orderId, status: 'returning' });
+  } else {
+    status('Estamos confirmando tu pago con el banco…', null, { id: orderId, status: 'confirming' });
+  }
+  const confirmation = confirmOrder({
+    url: `/api/orders/${orderId}`,
+    deadlineMs: returning ? 4000 : 120000,
+    read: readOrder,
+  });
   confirmation.done.then((result) => {
     const order = result.order;
     if (result.status === 'confirmed' && order.status === 'paid') {
+      forgetCart(); // paid: the next visit starts a new cart
       status(`¡Pago confirmado! Pedido ${order.id} por ${clp(order.amount)}. Gracias.`, 'ok', order);
+    } else if (result.status === 'still_pending' && returning) {
+      onNotPaid();
+      status(`Volviste de Fintoc sin pagar: el pedido ${orderId} sigue pendiente, sin pago recibido. Puedes pagarlo cuando quieras.`, null, { id: orderId, status: 'cancelled' });
     } else if (result.status === 'confirmed') {
       status(`Recibimos un pago para el pedido ${order.id} que debemos revisar; te contactaremos.`, null, order);
     } else if (result.status === 'not_paid') {
@@ -72,12 +98,16 @@ function confirm(orderId, onNotPaid) {
 
 // Back from Fintoc's hosted page (`?fintoc=success|cancel&order=…`, what the server's
 // success_url/cancel_url say): which order, and how.
+// (The shape fintoc_wasm::checkout::ReturnUrl reads in Rust, and the server's return_to writes.)
 function returned() {
   const q = new URLSearchParams(location.search);
   const way = q.get('fintoc');
   const order = q.get('order');
   if (!order || (way !== 'success' && way !== 'cancel')) return null;
-  history.replaceState(null, '', location.pathname); // a reload does not come back again
+  // A reload does not come back again; the demo's own ?mode= and ?script= stay.
+  const kept = new URLSearchParams();
+  for (const name of ['mode', 'script']) if (q.has(name)) kept.set(name, q.get(name));
+  history.replaceState(null, '', location.pathname + (kept.size ? `?${kept}` : ''));
   return { way, order };
 }
 
@@ -86,7 +116,10 @@ async function main() {
   const [config, catalogue] = await Promise.all([getJson('/api/config'), getJson('/api/products')]);
   $('mode').hidden = config.mode !== 'sandbox';
   $('loading').remove();
-  const quantities = catalogue.products.map((_, i) => Number(i === 0 || i === catalogue.products.length - 1));
+  const quantities =
+    saved?.quantities?.length === catalogue.products.length
+      ? saved.quantities
+      : catalogue.products.map((_, i) => Number(i === 0 || i === catalogue.products.length - 1));
   const items = () =>
     catalogue.products
       .map((p, i) => ({ product_id: p.id, quantity: quantities[i] }))
@@ -94,7 +127,9 @@ async function main() {
   const total = () => catalogue.products.reduce((sum, p, i) => sum + p.price * quantities[i], 0);
 
   const params = new URLSearchParams(location.search);
-  const mode = params.get('mode') ?? config.checkout_mode ?? 'widget';
+  // ?mode= is remembered for this tab, so the way back from the hosted page keeps it.
+  if (params.has('mode')) sessionStorage.setItem('fintoc-demo-mode', params.get('mode'));
+  const mode = params.get('mode') ?? sessionStorage.getItem('fintoc-demo-mode') ?? config.checkout_mode ?? 'widget';
   const scriptUrl = params.get('script') === 'blocked' ? '/api/blocked/fintoc.js' : config.script_url;
   document.querySelectorAll('.modes a').forEach((a) => {
     const current = (a.dataset.mode === 'redirect') === (mode === 'redirect');
@@ -106,7 +141,7 @@ async function main() {
   const render = () => {
     $('total').textContent = clp(total());
     $('total').dataset.total = String(total());
-    $('pay').disabled = items().length === 0;
+    $('pay').disabled = busy || items().length === 0;
     document.querySelectorAll('.qty button').forEach((b) => { b.disabled = busy; });
   };
 
@@ -186,6 +221,7 @@ async function main() {
     const change = (delta) => {
       if (busy) return;
       quantities[i] = Math.max(0, Math.min(20, quantities[i] + delta));
+      saveCart(quantities);
       value.textContent = String(quantities[i]);
       render();
       newCheckout();
@@ -197,13 +233,13 @@ async function main() {
   });
   render();
   newCheckout();
+  // Back from Fintoc's hosted page: neither way back proves anything, the server's order says.
+  // The cart stays locked (no second payment) until it does.
   const back = returned();
-  if (back?.way === 'success') {
+  if (back) {
     busy = true;
     render();
-    confirming = confirm(back.order, () => { busy = false; render(); });
-  } else if (back) {
-    status(`Volviste de Fintoc sin pagar: el pedido ${back.order} sigue pendiente y no se cobró nada. Puedes pagarlo de nuevo.`, null, { id: back.order, status: 'cancelled' });
+    confirming = confirm(back.order, () => { busy = false; render(); }, back.way === 'cancel');
   }
 }
 

@@ -253,6 +253,7 @@ impl Checkout {
             move |state, outcome| match (state, outcome) {
                 (_, Some(outcome)) => result.set(Ok(outcome.clone())),
                 (CheckoutState::Idle, _) => result.set(Ok(Outcome::Cancelled)),
+                (CheckoutState::Redirecting, _) => result.set(Ok(Outcome::Redirected)),
                 (CheckoutState::Failed(e), _) => result.set(Err(e.clone())),
                 _ => {}
             }
@@ -273,21 +274,23 @@ impl Checkout {
 
     /// Updates the configuration. Another public key or session source (another
     /// [identity](CheckoutConfig)) destroys the widget and returns to `Idle`. Other widget
-    /// options (a username the shopper typed after a hover prepared the widget) replace a
-    /// widget that is ready or was closed — never an open one — keeping its fresh token: the
-    /// next `open()` shows a widget with them at once. The rest applies to the next widget.
+    /// options (a username the shopper typed after a hover prepared the widget) or another
+    /// [`CheckoutMode`] replace a widget that is ready or was closed — never an open one —
+    /// keeping its fresh token: the next `open()` uses them at once. The rest applies to the
+    /// next widget.
     pub fn set_config(&self, config: CheckoutConfig) {
         let (same, options) = {
             let current = read(&self.inner.config);
             (
                 current.same_identity(&config),
-                current.options() == config.options(),
+                current.options() == config.options()
+                    && current.checkout_mode() == config.checkout_mode(),
             )
         };
         *write(&self.inner.config) = Rc::new(config);
         let prepared = matches!(
             &*read(&self.inner.phase),
-            Phase::Ready(_) | Phase::Exited { .. }
+            Phase::Ready(_) | Phase::Exited { .. } | Phase::Prepared
         );
         if !same {
             self.inner.stop(true);
@@ -314,10 +317,13 @@ impl Checkout {
         (**read(&self.inner.config)).clone()
     }
 
-    /// Starts loading the script (no session request). Off-browser it does nothing.
+    /// Starts loading the script (no session request). Off-browser, and in redirect mode
+    /// (nothing to load), it does nothing.
     pub fn preload(&self) {
-        let load = read(&self.inner.config).load().clone();
-        load::preload(&load);
+        let config = read(&self.inner.config).clone();
+        if config.checkout_mode() != CheckoutMode::Redirect {
+            load::preload(config.load());
+        }
     }
 
     /// Loads the script and gets the token concurrently, then creates the (hidden) widget:
@@ -605,7 +611,10 @@ impl Inner {
         let id = self.next();
         let config = read(&self.config).clone();
         let (source, load) = (config.session().clone(), config.load().clone());
-        let redirect = config.checkout_mode() == CheckoutMode::Redirect;
+        // Redirect mode, or the hosted page already chosen for this session (`Prepared`: its
+        // script was blocked in `WidgetOrRedirect`).
+        let redirect = config.checkout_mode() == CheckoutMode::Redirect
+            || matches!(&*read(&self.phase), Phase::Prepared);
         let fresh = self.fresh_session();
         if let (true, Some(session)) = (redirect, &fresh) {
             // The hosted page needs nothing but the session, and it is here.
@@ -699,13 +708,13 @@ impl Inner {
         let fintoc = match loaded {
             Some(Ok(fintoc)) => fintoc,
             None => return self.hosted(want_open, &session),
-            // The script is blocked: the shopper who clicked may be taken to the hosted page.
+            // The script is blocked: the shopper who clicked goes to the hosted page, and a hover
+            // leaves it ready to go (the click then goes at once, no error shown before it).
             Some(Err(_))
-                if want_open
-                    && session.redirect_url.is_some()
+                if session.redirect_url.is_some()
                     && read(&self.config).checkout_mode() == CheckoutMode::WidgetOrRedirect =>
             {
-                return self.redirect(&session)
+                return self.hosted(want_open, &session)
             }
             Some(Err(e)) => return self.set_phase(Phase::Failed(e.into())),
         };
@@ -761,8 +770,10 @@ impl Inner {
         };
         // Back on this page from the back-forward cache (the shopper pressed back): no longer
         // redirecting; the session is kept for another try.
+        // Also back to `Idle` when the page is still here after a while (the shopper stopped
+        // the navigation, or the URL answered without a new page): never a stuck button.
         let weak = Rc::downgrade(self);
-        let back = browser::BackListener::new(move || {
+        let back = browser::BackListener::new(browser::REDIRECT_STALL_MS, move || {
             if let Some(inner) = weak.upgrade() {
                 if matches!(&*read(&inner.phase), Phase::Redirecting { .. }) {
                     inner.set_phase(Phase::Idle);

@@ -27,6 +27,7 @@ use crate::widget::Payload;
 /// assert!(CheckoutState::Failed(fintoc_wasm::error::LoadError::NotInBrowser.into()).error().is_some());
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum CheckoutState {
     /// Nothing started (or cancelled).
     Idle,
@@ -94,10 +95,12 @@ impl CheckoutState {
 ///     Outcome::Succeeded(_payload) => { /* "confirming…": the webhook decides */ }
 ///     Outcome::Exited(_payload) => { /* the shopper closed the widget */ }
 ///     Outcome::Cancelled => { /* the page cancelled or reset the checkout */ }
+///     Outcome::Redirected => { /* leaving for Fintoc's hosted page */ }
 /// }
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// The widget's `onSuccess` (not proof of payment: the webhook is).
     Succeeded(Payload),
@@ -106,4 +109,7 @@ pub enum Outcome {
     /// The checkout was cancelled or reset (or its config's identity changed) before the widget
     /// finished.
     Cancelled,
+    /// The page is going to Fintoc's hosted checkout page (redirect mode): the result comes on
+    /// your return page, from your webhook.
+    Redirected,
 }

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::confirm::{Confirm, Confirmation, Stage};
+use crate::confirm::{Confirm, Confirmation, Stage, Verdict};
 use crate::ui::{class, confirmation_view, Labels, Locale};
+use crate::widget::Payload;
 
 /// Shows the confirmation of a payment: "confirming…" while your order endpoint says pending,
 /// then confirmed, not paid, or — at the deadline — that the result will come later (never
@@ -46,6 +47,9 @@ pub fn FintocConfirmation(
     /// reason), e.g. to unlock the cart.
     #[prop(into, optional)]
     on_done: Option<Callback<Confirmation>>,
+    /// Your endpoint's own shape: what an answer means (default: its `status`, as above).
+    #[prop(into, optional)]
+    read: Option<Callback<Payload, Verdict>>,
     /// Language of the default texts (Spanish by default).
     #[prop(optional)]
     locale: Locale,
@@ -63,6 +67,11 @@ pub fn FintocConfirmation(
         let mut confirm = Confirm::order(url);
         if let Some(deadline) = deadline {
             confirm = confirm.deadline(deadline);
+        }
+        if let Some(read) = read {
+            confirm = confirm.read(move |order| {
+                untrack(|| read.try_run(order.clone())).unwrap_or(Verdict::Pending)
+            });
         }
         let confirming = confirm.spawn(move |result| {
             stage.try_set(result.stage());

@@ -320,8 +320,8 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
                     s.held = Some(held);
                     s.invalid = None;
                 });
-                if options.preload && options.mode != CheckoutMode::Redirect {
-                    checkout.preload();
+                if options.preload {
+                    checkout.preload(); // nothing to load in redirect mode
                 }
                 changed.notify();
                 checkout

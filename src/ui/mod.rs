@@ -251,7 +251,7 @@ const ES: Labels = Labels {
     exited: "Cerraste el pago. Puedes intentarlo de nuevo.",
     confirming: "Estamos confirmando tu pago con el banco…",
     confirmed: "¡Pago confirmado! Gracias por tu compra.",
-    not_paid: "El pago no se completó. No se hizo ningún cargo; puedes intentarlo de nuevo.",
+    not_paid: "El pago no se completó. Si tu banco muestra un cargo, avísale a la tienda antes de volver a pagar.",
     still_pending: "Aún no recibimos la confirmación del banco. Revisa el estado de tu pedido más tarde y no vuelvas a pagar.",
 };
 
@@ -271,7 +271,7 @@ const EN: Labels = Labels {
     exited: "You closed the payment. You can try again.",
     confirming: "Confirming your payment with the bank…",
     confirmed: "Payment confirmed! Thank you for your order.",
-    not_paid: "The payment did not go through. Nothing was charged; you can try again.",
+    not_paid: "The payment did not go through. If your bank shows a charge, tell the shop before paying again.",
     still_pending: "We haven't heard back from the bank yet. Check your order's status later, and don't pay again.",
 };
 

@@ -152,7 +152,7 @@ impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
                 .widget(|w| w.product(props.product.clone()))
                 .load_options(props.load.clone())
                 .auto_open(props.auto_open)
-                .preload(props.preload && props.mode != CheckoutMode::Redirect)
+                .preload(props.preload)
                 .mode(props.mode);
         if let Some(country) = props.country {
             config = config.widget(|w| w.country(country));

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use yew::prelude::*;
 
-use crate::confirm::{Confirm, Confirmation, Stage};
+use crate::confirm::{Confirm, Confirmation, Stage, Verdict};
 use crate::ui::{class, confirmation_view, Labels, Locale};
+use crate::widget::Payload;
 
 /// Props of [`FintocConfirmation`].
 #[derive(Properties, Clone, PartialEq)]
@@ -26,6 +27,10 @@ pub struct FintocConfirmationProps {
     /// reason), e.g. to unlock the cart.
     #[prop_or_default]
     pub on_done: Option<Callback<Confirmation>>,
+    /// Your endpoint's own shape: what an answer means (default: its `status`, as above). Read
+    /// when the confirmation starts (a new `url`).
+    #[prop_or_default]
+    pub read: Option<Callback<Payload, Verdict>>,
     /// Language of the default texts (Spanish by default).
     #[prop_or_default]
     pub locale: Locale,
@@ -66,6 +71,7 @@ pub fn FintocConfirmation(props: &FintocConfirmationProps) -> Html {
     *on_done.borrow_mut() = props.on_done.clone();
     {
         let done = done.clone();
+        let read = props.read.clone();
         use_effect_with(
             (props.url.clone(), props.deadline),
             move |(url, deadline)| {
@@ -73,6 +79,9 @@ pub fn FintocConfirmation(props: &FintocConfirmationProps) -> Html {
                 let mut confirm = Confirm::order(url.as_str());
                 if let Some(deadline) = deadline {
                     confirm = confirm.deadline(*deadline);
+                }
+                if let Some(read) = read {
+                    confirm = confirm.read(move |order| read.emit(order.clone()));
                 }
                 let confirming = confirm.spawn(move |result| {
                     done.set(Some(result.clone()));

@@ -54,6 +54,8 @@ async function pay(button: HTMLElement, items: { product_id: string; quantity: n
       return 'closed';
     case 'cancelled':
       return 'cancelled';
+    case 'redirected':
+      return 'on the way to the hosted page';
   }
 }
 
@@ -88,6 +90,7 @@ async function confirmed(): Promise<string> {
     case 'still_pending': return 'later';
     case 'cancelled': return 'cancelled';
   }
+  return 'unreachable';
 }
 confirmation.cancel();
 hosted.destroy();

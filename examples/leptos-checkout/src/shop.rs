@@ -8,8 +8,8 @@ use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionSource};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shop_common::{
-    cart_items, cart_total, clp, load_shop, mode_links, random_id, returned_payment, starting_cart,
-    unreachable, CheckoutRequest, Confirmations, Payment, Product, ShopConfig, LOADING,
+    cart_items, cart_total, clp, forget_cart, load_shop, mode_links, returned_payment, save_cart,
+    saved_cart, unreachable, CheckoutRequest, Confirmations, Payment, Product, ShopConfig, LOADING,
 };
 
 pub fn run() {
@@ -41,10 +41,12 @@ fn App() -> impl IntoView {
 #[component]
 fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
     let n = products.len();
-    let quantities = RwSignal::new(starting_cart(n));
+    // The cart survives a round trip to Fintoc's hosted page (sessionStorage).
+    let (cart_id, saved) = saved_cart(n);
+    let kept_id = StoredValue::new(cart_id.clone());
+    let quantities = RwSignal::new(saved);
     let payment = RwSignal::new(Payment::None);
     let order_id = RwSignal::new(None::<String>);
-    let cart_id = random_id();
     let products = StoredValue::new(products);
 
     let items = move || quantities.with(|q| products.with_value(|ps| cart_items(ps, q)));
@@ -106,11 +108,19 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
     };
     // Back from Fintoc's hosted page: confirm that order (success), or say it is still open.
     if let Some(back) = returned_payment() {
-        if let Payment::Confirming(id) = &back {
-            confirming.update_value(|c| c.after_success(id, show));
+        match &back {
+            Payment::Confirming(id) => confirming.update_value(|c| c.after_success(id, show)),
+            Payment::Returning(id) => confirming.update_value(|c| c.after_return(id, show)),
+            _ => {}
         }
         payment.set(back);
     }
+    // A paid cart is done: the next visit starts a new one.
+    Effect::new(move || {
+        if payment.with(|p| matches!(p, Payment::Paid(_) | Payment::Review(_))) {
+            forget_cart();
+        }
+    });
     let mode = config.checkout_mode();
     let load = LoadOptions::new().url(config.script_url());
     let sandbox = config.mode == "sandbox";
@@ -120,6 +130,7 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
             if let Some(q) = q.get_mut(index) {
                 *q = q.saturating_add_signed(delta).min(20);
             }
+            kept_id.with_value(|id| save_cart(id, q));
         });
         confirming.update_value(Confirmations::stop);
         payment.set(Payment::None);

@@ -412,6 +412,24 @@ fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
             .parse::<fintoc_wasm::Currency>()
             .map_err(|e| ("invalid_currency", e.to_string(), Some("currency")))?,
     };
+    // The hosted page sends shoppers to these: http(s) URLs only, as Fintoc requires.
+    for name in ["success_url", "cancel_url"] {
+        match &request[name] {
+            Value::Null => {}
+            Value::String(url) if url.starts_with("https://") || url.starts_with("http://") => {}
+            _ => {
+                return Err((
+                    "invalid_url",
+                    format!("{name} must be an http(s) URL."),
+                    Some(if name == "success_url" {
+                        "success_url"
+                    } else {
+                        "cancel_url"
+                    }),
+                ))
+            }
+        }
+    }
     let created_at = unix_now();
     let id = format!("cs_sandbox_{}", &random()[..20]);
     let session = Session {
@@ -653,7 +671,19 @@ async fn hosted_page(State(sandbox): State<Arc<Sandbox>>, Path(id): Path<String>
             "<h1>Este pago no existe</h1><p>El enlace no corresponde a ninguna sesión de pago.</p>",
         );
     };
-    let back = session.cancel_url.as_str().map(escape);
+    // A session that was paid leads back through success_url (the shop confirms the order),
+    // any other through cancel_url: never "nothing was charged" for a paid one.
+    let paid = session
+        .payment_intent
+        .as_ref()
+        .is_some_and(|pi| pi["status"] == "succeeded");
+    let back = if paid {
+        &session.success_url
+    } else {
+        &session.cancel_url
+    }
+    .as_str()
+    .map(escape);
     if session.status.is_final() {
         let link = back.map_or(String::new(), |url| {
             format!("<p><a id=\"back\" href=\"{url}\">Volver a la tienda</a></p>")
@@ -754,8 +784,9 @@ async fn hosted_choice(
             }
             Err(_) => hosted_page(State(sandbox), Path(id)).await,
         },
-        // Back to the shop; the session stays open until it expires, as Fintoc's does.
-        Some("cancel") => {
+        // Back to the shop; the session stays open until it expires, as Fintoc's does. A
+        // session already final (a stale form, another tab) shows how it ended instead.
+        Some("cancel") if !session.status.is_final() => {
             if let Some(s) = lock(&sandbox.sessions).get_mut(&id) {
                 if s.status == CheckoutSessionStatus::Created {
                     s.status = CheckoutSessionStatus::InProgress;

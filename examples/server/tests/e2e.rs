@@ -456,10 +456,32 @@ async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
         "no widget"
     );
 
-    // 2. Cancel on Fintoc's page: back to the cart, nothing charged, the order still open.
+    // Back in history to Fintoc's page, now finished: its link leads to the paid order, which the
+    // shop shows as paid (never "nothing was charged, pay again").
+    browser
+        .call(reqwest::Method::POST, "/back", Some(json!({})))
+        .await;
+    if browser.find("#final", 3).await.is_none() {
+        // The browser restored the old form from its back-forward cache: paying again with it
+        // shows how the session ended instead.
+        browser.click("#fintoc-pay").await;
+    }
+    browser.wait("#final").await;
+    browser.click("#back").await;
+    assert_eq!(back_and_confirmed(&browser, &server).await, paid);
+    assert_eq!(
+        browser.find(SHOP_PAY_BUTTON, 1).await,
+        None,
+        "no second payment offered"
+    );
+
+    // 2. Cancel on Fintoc's page: back to the same cart (one more espresso), the order still
+    //    open — the shop asked the server before saying so.
     browser
         .goto(&format!("{}/?mode=redirect", server.base))
         .await;
+    browser.click("button[aria-label='Agregar Espresso']").await;
+    let total = browser.text("[data-total]").await;
     browser.click(SHOP_PAY_BUTTON).await;
     on_the_hosted_page(&browser, "cancel").await;
     let cancelled = browser
@@ -470,9 +492,24 @@ async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
         .text("[data-payment='cancelled']")
         .await
         .contains("sigue pendiente"));
-    browser.wait(SHOP_PAY_BUTTON).await;
+    assert_eq!(browser.text("[data-total]").await, total, "the same cart");
     assert_eq!(order_status(&server, &cancelled).await, "pending");
-    assert_eq!(server.state.db.orders_with_status("paid").unwrap(), [paid]);
+    // Paying again: the cart's open session is reused, not a second payable one.
+    browser.click(SHOP_PAY_BUTTON).await;
+    on_the_hosted_page(&browser, "pay").await;
+    let again = back_and_confirmed(&browser, &server).await;
+    assert_eq!(again, cancelled, "the same order, paid");
+    let mut paid_orders = server.state.db.orders_with_status("paid").unwrap();
+    paid_orders.sort();
+    let mut expected = vec![paid, cancelled];
+    expected.sort();
+    assert_eq!(paid_orders, expected);
+    assert!(server
+        .state
+        .db
+        .orders_with_status("pending")
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,10 +53,16 @@ pub struct ShopConfig {
 
 impl ShopConfig {
     /// How this page takes payment: the page's own `?mode=` (the demo's switch between the
-    /// widget and Fintoc's hosted page), else the server's.
+    /// widget and Fintoc's hosted page; remembered for this tab, so the way back from the hosted
+    /// page keeps it), else the server's.
     pub fn checkout_mode(&self) -> CheckoutMode {
         let asked = query_param("mode");
-        match asked.as_deref().unwrap_or(&self.checkout_mode) {
+        if let (Some(mode), Some(s)) = (&asked, storage()) {
+            let _ = s.set_item(MODE_KEY, mode);
+        }
+        let remembered =
+            asked.or_else(|| storage().and_then(|s| s.get_item(MODE_KEY).ok().flatten()));
+        match remembered.as_deref().unwrap_or(&self.checkout_mode) {
             "redirect" => CheckoutMode::Redirect,
             "widget_or_redirect" => CheckoutMode::WidgetOrRedirect,
             _ => CheckoutMode::Widget,
@@ -73,6 +79,9 @@ impl ShopConfig {
         }
     }
 }
+
+/// Where [`ShopConfig::checkout_mode`] remembers this tab's `?mode=`.
+const MODE_KEY: &str = "fintoc-demo-mode";
 
 /// What `?script=blocked` loads instead of Fintoc.js: an API route that does not exist (404).
 pub const BLOCKED_SCRIPT: &str = "/api/blocked/fintoc.js";
@@ -103,20 +112,73 @@ pub fn mode_links(mode: CheckoutMode) -> [(&'static str, &'static str, bool); 2]
 }
 
 /// Back from Fintoc's hosted page: what to show for the order in the URL (`None` when this
-/// visit did not come from there). The URL is cleaned so a reload does not come back again.
+/// visit did not come from there) — `Confirming` it, or `Returning` to check it: neither way back
+/// proves anything, the server's order says. The return parameters leave the URL (a reload does
+/// not come back again); the demo's own `?mode=` and `?script=` stay.
 pub fn returned_payment() -> Option<Payment> {
     let back = ReturnUrl::current()?;
     if let Some(window) = web_sys::window() {
         let path = window.location().pathname().unwrap_or_default();
+        let kept: Vec<String> = ["mode", "script"]
+            .iter()
+            .filter_map(|name| query_param(name).map(|v| format!("{name}={v}")))
+            .collect();
+        let url = if kept.is_empty() {
+            path
+        } else {
+            format!("{path}?{}", kept.join("&"))
+        };
         if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
     let id = back.order_id?;
     Some(match back.returned {
         Returned::Success => Payment::Confirming(id),
-        Returned::Cancel => Payment::Cancelled(id),
+        Returned::Cancel => Payment::Returning(id),
     })
+}
+
+/// This page's cart, kept in `sessionStorage` so a round trip to Fintoc's hosted page comes back
+/// to the same cart (the same `cart_id`: the server then reuses or closes that cart's session
+/// instead of leaving a second one payable): `(cart_id, quantities)`.
+pub fn saved_cart(products: usize) -> (String, Vec<u32>) {
+    let saved = storage()
+        .and_then(|s| s.get_item(&cart_key()).ok().flatten())
+        .and_then(|text| {
+            let (id, quantities) = text.split_once(':')?;
+            let q: Option<Vec<u32>> = quantities.split(',').map(|q| q.parse().ok()).collect();
+            Some((id.to_owned(), q?))
+        })
+        .filter(|(id, q)| id.len() == 32 && q.len() == products);
+    saved.unwrap_or_else(|| (random_id(), starting_cart(products)))
+}
+
+/// Keeps the cart for [`saved_cart`].
+pub fn save_cart(cart_id: &str, quantities: &[u32]) {
+    let q: Vec<String> = quantities.iter().map(u32::to_string).collect();
+    if let Some(s) = storage() {
+        let _ = s.set_item(&cart_key(), &format!("{cart_id}:{}", q.join(",")));
+    }
+}
+
+/// The cart was paid: the next visit starts a new one.
+pub fn forget_cart() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(&cart_key());
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// One cart per shop page (`/`, `/leptos/`).
+fn cart_key() -> String {
+    let path = web_sys::window()
+        .and_then(|w| w.location().pathname().ok())
+        .unwrap_or_default();
+    format!("fintoc-demo-cart:{path}")
 }
 
 /// One line of the cart.
@@ -178,7 +240,10 @@ pub enum Payment {
     Review(Order),
     /// The webhook had not decided by the deadline: the result goes out by email.
     StillPending(String),
-    /// Back from Fintoc's hosted page without paying: the order is still open.
+    /// Back from Fintoc's hosted page through `cancel_url`: asking the server how the order
+    /// stands (a payment may have gone through all the same).
+    Returning(String),
+    /// Back from Fintoc's hosted page, and the server's order is still open: nothing is paid.
     Cancelled(String),
 }
 
@@ -201,6 +266,7 @@ impl Payment {
         matches!(
             self,
             Payment::Confirming(_)
+                | Payment::Returning(_)
                 | Payment::Paid(_)
                 | Payment::Review(_)
                 | Payment::StillPending(_)
@@ -247,19 +313,26 @@ impl Payment {
                 &o.id,
                 &o.status,
                 if o.status == "expired" {
-                    "La sesión de pago expiró; no se cobró nada. Puedes intentarlo de nuevo."
+                    "La sesión de pago expiró sin un pago confirmado. Si tu banco muestra un \
+                     cargo, escríbenos antes de pagar de nuevo."
                 } else {
                     "El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo."
                 }
                 .into(),
+            ),
+            Payment::Returning(id) => notice(
+                "notice",
+                id,
+                "returning",
+                format!("Volviste de Fintoc: revisamos el estado del pedido {id}…"),
             ),
             Payment::Cancelled(id) => notice(
                 "notice",
                 id,
                 "cancelled",
                 format!(
-                    "Volviste de Fintoc sin pagar: el pedido {id} sigue pendiente y no se cobró \
-                     nada. Puedes pagarlo de nuevo."
+                    "Volviste de Fintoc sin pagar: el pedido {id} sigue pendiente, sin pago \
+                     recibido. Puedes pagarlo cuando quieras."
                 ),
             ),
             Payment::StillPending(id) => notice(
@@ -338,6 +411,14 @@ impl Confirmations {
         if !self.success_waiting.get() {
             self.handle = Some(confirm_order(id, 15, None, show));
         }
+    }
+
+    /// Back through `cancel_url`: asks the server for a few seconds how the order stands (paid,
+    /// failed, or still open — [`Payment::Cancelled`]) before the cart is offered again.
+    pub fn after_return(&mut self, id: &str, show: impl Fn(Payment) + 'static) {
+        let still_open = Payment::Cancelled(id.to_owned());
+        self.handle = Some(confirm_order(id, 4, Some(still_open), show));
+        self.success_waiting.set(false);
     }
 
     /// A new cart: whatever the last payment's webhook says no longer shows here.

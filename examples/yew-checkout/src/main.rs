@@ -13,8 +13,8 @@ use fintoc_wasm::widget::Country;
 use fintoc_wasm::yew::FintocCheckout;
 use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionEndpoint, SessionSource};
 use shop_common::{
-    cart_items, cart_total, clp, load_shop, mode_links, random_id, returned_payment, starting_cart,
-    unreachable, CheckoutRequest, Confirmations, Payment, Product, ShopConfig, LOADING,
+    cart_items, cart_total, clp, forget_cart, load_shop, mode_links, returned_payment, save_cart,
+    saved_cart, unreachable, CheckoutRequest, Confirmations, Payment, Product, ShopConfig, LOADING,
 };
 use yew::prelude::*;
 
@@ -53,14 +53,19 @@ struct ShopProps {
 #[component]
 fn Shop(props: &ShopProps) -> Html {
     let products = &props.products;
-    let quantities = {
+    // The cart survives a round trip to Fintoc's hosted page (sessionStorage).
+    let saved = {
         let n = products.len();
-        use_state(move || starting_cart(n))
+        use_memo((), move |_| saved_cart(n))
+    };
+    let quantities = {
+        let saved = saved.clone();
+        use_state(move || saved.1.clone())
     };
     let order_id = use_mut_ref(|| None::<String>);
     // The confirmation under way, dropped (stopped) with the shop.
     let confirming = use_mut_ref(Confirmations::default);
-    let cart_id = use_memo((), |_| random_id());
+    let cart_id = use_memo((), move |_| saved.0.clone());
     let payment = use_state(|| Payment::None);
 
     // Back from Fintoc's hosted page: confirm that order (success), or say it is still open.
@@ -68,11 +73,15 @@ fn Shop(props: &ShopProps) -> Html {
         let (payment, confirming) = (payment.clone(), confirming.clone());
         use_effect_with((), move |_| {
             if let Some(back) = returned_payment() {
-                if let Payment::Confirming(id) = &back {
-                    let show = payment.setter();
-                    confirming
+                let show = payment.setter();
+                match &back {
+                    Payment::Confirming(id) => confirming
                         .borrow_mut()
-                        .after_success(id, move |p| show.set(p));
+                        .after_success(id, move |p| show.set(p)),
+                    Payment::Returning(id) => confirming
+                        .borrow_mut()
+                        .after_return(id, move |p| show.set(p)),
+                    _ => {}
                 }
                 payment.set(back);
             }
@@ -85,13 +94,21 @@ fn Shop(props: &ShopProps) -> Html {
     let cart_empty = items.is_empty();
     let paying = payment.locks_the_cart();
 
+    // A paid cart is done: the next visit starts a new one.
+    use_effect_with((*payment).clone(), |payment| {
+        if matches!(payment, Payment::Paid(_) | Payment::Review(_)) {
+            forget_cart();
+        }
+    });
     let change = |index: usize, delta: i32| {
         let quantities = quantities.clone();
         let payment = payment.clone();
         let confirming = confirming.clone();
+        let cart_id = cart_id.clone();
         Callback::from(move |_: MouseEvent| {
             let mut next = (*quantities).clone();
             next[index] = next[index].saturating_add_signed(delta).min(20);
+            save_cart(&cart_id, &next);
             quantities.set(next);
             payment.set(Payment::None);
             confirming.borrow_mut().stop();
