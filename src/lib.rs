@@ -27,6 +27,7 @@
 //!     Outcome::Succeeded(_) => { /* "confirming…": poll your order until the webhook lands */ }
 //!     Outcome::Exited(_) | Outcome::Cancelled => { /* back to the cart */ }
 //!     Outcome::Redirected => { /* on the way to Fintoc's hosted page */ }
+//!     _ => { /* Outcome is #[non_exhaustive]: a later version may add one */ }
 //! }
 //! # Ok(()) }
 //! ```

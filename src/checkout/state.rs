@@ -96,6 +96,7 @@ impl CheckoutState {
 ///     Outcome::Exited(_payload) => { /* the shopper closed the widget */ }
 ///     Outcome::Cancelled => { /* the page cancelled or reset the checkout */ }
 ///     Outcome::Redirected => { /* leaving for Fintoc's hosted page */ }
+///     _ => { /* non_exhaustive: a later version may add an outcome */ }
 /// }
 /// # Ok(()) }
 /// ```
