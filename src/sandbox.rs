@@ -1,7 +1,7 @@
 //! The offline Fintoc sandbox: a stand-in for `https://js.fintoc.com/v1/`.
 //!
 //! [`SCRIPT`] is the one copy of the sandbox widget (`sandbox/fintoc-sandbox.js` in this
-//! repository). The crate's tests, the [`testing`](crate::testing) feature and the demo server
+//! repository). The crate's tests, the `testing` feature and the demo server
 //! all use it; the crate's defaults stay the real Fintoc URLs.
 //!
 //! What it does, like the real widget: `window.Fintoc.create(options)` validates the options

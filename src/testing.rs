@@ -109,9 +109,9 @@ pub enum SandboxError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LoadFailure {
-    /// The script request fails (like being offline or blocked): [`crate::LoadError::Network`].
+    /// The script request fails (like being offline or blocked): [`crate::error::LoadError::Network`].
     Network,
-    /// The script loads but defines no `window.Fintoc`: [`crate::LoadError::GlobalMissing`].
+    /// The script loads but defines no `window.Fintoc`: [`crate::error::LoadError::GlobalMissing`].
     GlobalMissing,
 }
 

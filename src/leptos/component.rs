@@ -101,7 +101,9 @@ pub fn FintocCheckout(
     /// Script URL, CSP nonce, timeout (default: the real Fintoc.js).
     #[prop(optional)]
     load: Option<LoadOptions>,
-    /// Open on mount (and whenever the key or session source changes).
+    /// Open on mount (and whenever the key or session source changes). In redirect mode this
+    /// leaves for Fintoc's hosted page as soon as the session arrives: only for a page whose
+    /// whole purpose is to pay.
     #[prop(into, optional)]
     auto_open: Signal<bool>,
     /// Start loading the script on mount (default `true`; nothing to load in redirect mode).

@@ -89,7 +89,8 @@ impl FintocCheckoutOptions {
         self
     }
 
-    /// Open as soon as mounted (and whenever the key or session source changes).
+    /// Open as soon as mounted (and whenever the key or session source changes). In redirect
+    /// mode this leaves for Fintoc's hosted page as soon as the session arrives.
     pub fn auto_open(mut self, auto_open: impl Into<Signal<bool>>) -> Self {
         self.auto_open = auto_open.into();
         self

@@ -10,6 +10,11 @@
 //! (the checkout is created without any browser call; loading, preparing and the widget happen
 //! in effects, which only run in the browser). With `hydrate`, the client picks up from the same
 //! markup.
+//!
+//! There is no `ssr` feature of this crate to turn on (leptos-use has one): browser calls are
+//! made only from effects, which Leptos runs only in the browser, and in a build for anything
+//! but `wasm32-unknown-unknown` every browser call is compiled out and answers a typed
+//! `NotInBrowser` error. A server build needs no flag, so there is none to forget.
 
 mod component;
 mod confirmation;

@@ -114,7 +114,9 @@ pub struct FintocCheckoutProps {
     /// Script URL, CSP nonce, timeout (default: the real Fintoc.js).
     #[prop_or_default]
     pub load: LoadOptions,
-    /// Open on mount (and whenever the key or session source changes).
+    /// Open on mount (and whenever the key or session source changes). In redirect mode this
+    /// leaves for Fintoc's hosted page as soon as the session arrives: only for a page whose
+    /// whole purpose is to pay.
     #[prop_or_default]
     pub auto_open: bool,
     /// Start loading the script on mount (default `true`; nothing to load in redirect mode).

@@ -19,7 +19,7 @@ pub(crate) struct HookCallbacks {
     pub(crate) on_session: Option<Callback<SessionResponse>>,
 }
 
-/// What [`use_fintoc_checkout`] needs: the widget options (public key and the rest, see
+/// What [`use_fintoc_checkout`](super::use_fintoc_checkout) needs: the widget options (public key and the rest, see
 /// [`widget`](Self::widget)), the session source, and the callbacks.
 ///
 /// ```
@@ -86,7 +86,8 @@ impl FintocCheckoutConfig {
     }
 
     /// Opens the widget on mount (and again whenever the public key or session source
-    /// changes) instead of waiting for `open()`.
+    /// changes) instead of waiting for `open()`. In redirect mode this leaves for Fintoc's
+    /// hosted page as soon as the session arrives: only for a page whose whole purpose is to pay.
     pub fn auto_open(mut self, auto_open: bool) -> Self {
         self.auto_open = auto_open;
         self
