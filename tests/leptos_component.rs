@@ -877,3 +877,102 @@ async fn auto_open_with_a_rebuilt_session_function_never_reopens_a_closed_widget
     assert_eq!(sandbox.create_count(), 1);
     el.remove();
 }
+
+/// What the server sent (`tests/data/leptos-hydrate/`, checked against the server's own
+/// rendering by `tests/leptos_ssr.rs`), in a fresh element, ready to hydrate.
+fn server_rendered(html: &str) -> web_sys::HtmlElement {
+    let el = root();
+    el.set_inner_html(html.trim_end());
+    el
+}
+
+#[wasm_bindgen_test]
+async fn the_server_markup_hydrates_keeping_its_nodes_and_the_button_pays() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lhydrate");
+    let el = server_rendered(include_str!("data/leptos-hydrate/checkout.html"));
+    let from_server = button(&el);
+    let rec = Seen::default();
+    let successes = rec.clone();
+    let url = session_url(&id, "");
+    // A mismatch panics inside hydration (Leptos 0.8): this test then fails.
+    let _hydrated = leptos::mount::hydrate_from(el.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key="pk_test_ssr"
+                session=endpoint(&url)
+                on_success=move |_: Payload| successes.push("success") />
+        }
+    });
+    sleep(0).await;
+    assert!(
+        button(&el).is_same_node(Some(&from_server)),
+        "the client took over the server's button instead of drawing another"
+    );
+    assert_eq!(el.query_selector_all("button").unwrap().length(), 1);
+    from_server.click();
+    assert!(until(3000, || widget_open(&sandbox)).await);
+    sandbox.succeed().unwrap();
+    assert!(until(1000, || find(&el, ".fintoc-checkout__status").is_some()).await);
+    assert_eq!(rec.take(), ["success"]);
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_hydrated_disabled_button_keeps_the_shops_content_and_follows_its_signal() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("lhydrate2");
+    let el = server_rendered(include_str!("data/leptos-hydrate/checkout-children.html"));
+    let content = find(&el, "strong").expect("the shop's content from the server");
+    let url = session_url(&id, "");
+    let disabled = RwSignal::new(true);
+    let _hydrated = leptos::mount::hydrate_from(el.clone(), move || {
+        view! {
+            <FintocCheckout public_key="pk_test_ssr" session=endpoint(&url) disabled=disabled class="shop">
+                <strong>"Pagar $12.990"</strong>
+            </FintocCheckout>
+        }
+    });
+    sleep(0).await;
+    let b = button(&el);
+    assert!(b.has_attribute("disabled"));
+    assert!(find(&el, "strong").is_some_and(|s| s.is_same_node(Some(&content))));
+    assert!(find(&el, ".fintoc-checkout.shop").is_some());
+    b.click();
+    sleep(200).await;
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        0,
+        "a disabled button asks nothing"
+    );
+    disabled.set(false);
+    assert!(until(1000, || !button(&el).has_attribute("disabled")).await);
+    button(&el).click();
+    assert!(until(3000, || widget_open(&sandbox)).await);
+    assert!(
+        find(&el, "strong").is_some_and(|s| s.is_same_node(Some(&content))),
+        "the shop's own content is still the server's node"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_hydrated_confirmation_goes_on_from_the_servers_confirming_to_confirmed() {
+    use fintoc_wasm::leptos::FintocConfirmation;
+    let id = unique_id("lhydrate3");
+    let el = server_rendered(include_str!("data/leptos-hydrate/confirmation.html"));
+    let text = find(&el, ".fintoc-confirmation__text").expect("the server's text");
+    let url = format!("{}/order?id={id}&after=1&final=paid", server());
+    let _hydrated = leptos::mount::hydrate_from(el.clone(), move || {
+        view! { <FintocConfirmation url=url.clone() /> }
+    });
+    assert!(
+        until(5_000, || find(&el, ".fintoc-confirmation--confirmed")
+            .is_some())
+        .await
+    );
+    assert!(find(&el, ".fintoc-confirmation__text").is_some_and(|p| p.is_same_node(Some(&text))));
+    assert_eq!(el.query_selector_all("p").unwrap().length(), 1);
+    el.remove();
+}

@@ -104,3 +104,57 @@ fn the_components_make_nothing_a_server_thread_cannot_drop() {
         .expect("dropping the page's owner on another thread does not panic");
     drop(shop);
 }
+
+/// The server's markup, kept in `tests/data/leptos-hydrate/` for the browser test that hydrates
+/// it (`tests/leptos_component.rs`): a change to what the server renders fails here until the
+/// fixture is rewritten (`FINTOC_BLESS=1`), and the browser test then proves the client still
+/// picks it up.
+#[test]
+fn the_server_markup_is_the_one_the_hydration_test_hydrates() {
+    type Page = Box<dyn FnOnce() -> AnyView>;
+    let cases: [(&str, Page); 3] = [
+        (
+            "checkout.html",
+            Box::new(|| {
+                let session = Signal::derive_local(|| SessionSource::endpoint("/api/checkout"));
+                view! { <FintocCheckout public_key="pk_test_ssr" session=session /> }.into_any()
+            }),
+        ),
+        (
+            "checkout-children.html",
+            Box::new(|| {
+                let session = Signal::derive_local(|| SessionSource::endpoint("/api/checkout"));
+                view! {
+                    <FintocCheckout public_key="pk_test_ssr" session=session disabled=true class="shop">
+                        <strong>"Pagar $12.990"</strong>
+                    </FintocCheckout>
+                }
+                .into_any()
+            }),
+        ),
+        (
+            "confirmation.html",
+            Box::new(|| {
+                view! { <fintoc_wasm::leptos::FintocConfirmation url="/api/orders/ord_1" /> }
+                    .into_any()
+            }),
+        ),
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/leptos-hydrate");
+    let bless = std::env::var_os("FINTOC_BLESS").is_some();
+    for (name, view) in cases {
+        let html = render(view);
+        let path = dir.join(name);
+        if bless {
+            std::fs::write(&path, &html).expect("write the fixture");
+            continue;
+        }
+        let kept = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            kept.trim_end(),
+            html,
+            "the server renders {name} differently: rerun with FINTOC_BLESS=1 to rewrite \
+             tests/data/leptos-hydrate/{name}, then run the browser tests (they hydrate it)"
+        );
+    }
+}
