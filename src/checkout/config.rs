@@ -59,7 +59,9 @@ pub enum CheckoutMode {
     /// there instead of reading an error. Never on a background prepare (a hover).
     WidgetOrRedirect,
     /// Fintoc's hosted checkout page: the session is fetched, then the page goes to its
-    /// `redirect_url`. No script is loaded.
+    /// `redirect_url`. No script is loaded. The answer still needs the session's
+    /// `session_token` next to its `redirect_url` (return the Checkout Session as Fintoc created
+    /// it): the token is what the session is dated and reused by.
     Redirect,
 }
 
