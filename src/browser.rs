@@ -272,13 +272,10 @@ pub(crate) const REDIRECT_STALL_MS: u32 = 10_000;
 impl BackListener {
     pub(crate) fn new(stall_ms: u32, back: impl Fn() + 'static) -> Self {
         let back = Closure::<dyn Fn(JsValue)>::new(move |_: JsValue| back());
-        // With the `testing` harness recording navigations, the page never leaves: no timer.
+        // With the `testing` harness recording navigations, the page never leaves: no timer,
+        // unless the test asks for one (`Sandbox::stall_redirects_after`).
         #[cfg(feature = "testing")]
-        let stall_ms = if crate::testing::records_navigation() {
-            0
-        } else {
-            stall_ms
-        };
+        let stall_ms = crate::testing::redirect_stall_ms().unwrap_or(stall_ms);
         let listener = IS_BROWSER_TARGET.then(|| watch_back(&back, stall_ms));
         BackListener {
             listener,

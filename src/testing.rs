@@ -41,6 +41,8 @@ struct UrlOverride {
     next: Option<String>,
     /// Where the page would have gone (Fintoc's hosted page), in order.
     navigations: Vec<String>,
+    /// [`Sandbox::stall_redirects_after`], in ms (0: the recorded page never stalls).
+    stall_ms: u32,
 }
 
 /// The loader's seam (see `load::seam`): where a requested script URL really loads from while
@@ -79,8 +81,8 @@ pub(crate) fn record_navigation(url: &str) -> bool {
 }
 
 /// Whether a sandbox is installed (navigations are recorded, not made).
-pub(crate) fn records_navigation() -> bool {
-    URL_OVERRIDE.with(|o| o.borrow().is_some())
+pub(crate) fn redirect_stall_ms() -> Option<u32> {
+    URL_OVERRIDE.with(|o| o.borrow().as_ref().map(|o| o.stall_ms))
 }
 
 fn set_url_override(value: Option<UrlOverride>) {
@@ -135,6 +137,7 @@ impl Sandbox {
             url: url.clone(),
             next: None,
             navigations: Vec::new(),
+            stall_ms: 0,
         }));
         Ok(Sandbox { url })
     }
@@ -183,6 +186,26 @@ impl Sandbox {
                 .map(|o| o.navigations.clone())
                 .unwrap_or_default()
         })
+    }
+
+    /// A recorded navigation is a page that never left: after `after`, a checkout stops saying
+    /// "redirecting" and is idle again, as one is on a real page still there 10 s after leaving
+    /// (unless the page fired `pagehide`: it is on its way). Without this call a recorded page
+    /// keeps saying "redirecting".
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), fintoc_wasm::testing::SandboxError> {
+    /// let sandbox = fintoc_wasm::testing::Sandbox::install()?;
+    /// sandbox.stall_redirects_after(std::time::Duration::from_millis(300));
+    /// # Ok(()) }
+    /// ```
+    pub fn stall_redirects_after(&self, after: std::time::Duration) {
+        let ms = u32::try_from(after.as_millis()).unwrap_or(u32::MAX).max(1);
+        URL_OVERRIDE.with(|o| {
+            if let Some(o) = o.borrow_mut().as_mut() {
+                o.stall_ms = ms;
+            }
+        });
     }
 
     /// Every widget `Fintoc.create` made since the sandbox script loaded, oldest first.

@@ -1096,8 +1096,12 @@ async fn redirect_mode_goes_to_the_hosted_page_without_loading_the_script() {
     assert_eq!(rec.take(), ["Opening", "Redirecting"]);
     assert_eq!(testing_scripts(), 0, "no script for the hosted page");
     assert_eq!(sandbox.create_count(), 0, "no widget");
-    // Leaving already: another click does not navigate twice.
+    // Leaving already: another click does not navigate twice, and a second run() says so at
+    // once (it does not wait for a page that is leaving).
     checkout.open();
+    assert_eq!(sandbox.navigations().len(), 1);
+    let second = within(300, "run() while redirecting", checkout.run()).await;
+    assert!(matches!(second, Ok(Outcome::Redirected)), "{second:?}");
     assert_eq!(sandbox.navigations().len(), 1);
     // run() says where the shopper went.
     let (again, _a) = redirect_checkout(
@@ -1308,4 +1312,43 @@ async fn new_widget_options_replace_a_prepared_widget_keep_its_token_and_never_t
     checkout.set_config(config(Some("40427672-7")));
     checkout.set_config(config(Some("40427672-7")));
     assert_eq!(sandbox.create_count(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn a_page_still_here_after_leaving_stops_saying_redirecting_unless_it_is_on_its_way() {
+    let sandbox = Sandbox::install().unwrap();
+    sandbox.stall_redirects_after(Duration::from_millis(300));
+    let id = unique_id("stall");
+    let rec = Recorder::default();
+    let (checkout, _s) = redirect_checkout(
+        &session_url(&id, ""),
+        fintoc_wasm::CheckoutMode::Redirect,
+        &rec,
+    );
+    checkout.open();
+    within(
+        3_000,
+        "redirecting",
+        checkout.wait_until(|s| *s == CheckoutState::Redirecting),
+    )
+    .await;
+    // The page never left (the recorded navigation): after the stall it is idle again.
+    within(
+        2_000,
+        "idle after the stall",
+        checkout.wait_until(|s| *s == CheckoutState::Idle),
+    )
+    .await;
+    assert_eq!(rec.take(), ["Opening", "Redirecting", "Idle"]);
+    // Pay again: the same session, straight to its hosted page.
+    checkout.open();
+    assert_eq!(checkout.state(), CheckoutState::Redirecting);
+    let hosted = format!("https://checkout.fintoc.com/checkout_session_{id}");
+    assert_eq!(sandbox.navigations(), [hosted.clone(), hosted]);
+    assert_eq!(count_events(&id, "session-start").await, 1);
+    // A page on its way out (`pagehide`) keeps saying so past the stall.
+    js("window.dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }))");
+    sleep(700).await;
+    assert_eq!(checkout.state(), CheckoutState::Redirecting);
+    assert_eq!(rec.take(), ["Redirecting"]);
 }

@@ -1104,3 +1104,35 @@ async fn a_new_url_starts_the_confirmation_over() {
         "the old order is no longer asked"
     );
 }
+
+#[wasm_bindgen_test]
+async fn switching_from_the_hosted_page_to_the_widget_preloads_the_script_then() {
+    fresh_page();
+    let id = unique_id("ymodepreload");
+    let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
+    props.load = LoadOptions::new().url(script_url(&id, 0));
+    props.mode = fintoc_wasm::CheckoutMode::Redirect;
+    let mut app = Mounted::<FintocCheckout>::new(props.clone());
+    settle().await;
+    sleep(300).await;
+    assert_eq!(
+        count_events(&id, "script-start").await,
+        0,
+        "nothing to load for the hosted page"
+    );
+    props.mode = fintoc_wasm::CheckoutMode::Widget;
+    app.update(props);
+    settle().await;
+    let mut asked = 0;
+    for _ in 0..20 {
+        asked = count_events(&id, "script-start").await;
+        if asked > 0 {
+            break;
+        }
+        sleep(100).await;
+    }
+    assert_eq!(
+        asked, 1,
+        "the widget's script preloads once the mode needs it"
+    );
+}

@@ -18,6 +18,7 @@ const saved = (() => {
 })();
 const cartId = saved?.id ?? crypto.randomUUID().replaceAll('-', '');
 const saveCart = (quantities) => sessionStorage.setItem(CART_KEY, JSON.stringify({ id: cartId, quantities }));
+// (A new cart is saved as soon as it exists, in main(): the starting cart can be paid as it is.)
 const forgetCart = () => sessionStorage.removeItem(CART_KEY);
 
 const TEXTS = {
@@ -72,7 +73,7 @@ function confirm(orderId, onNotPaid, returning) {
     status('Estamos confirmando tu pago con el banco…', null, { id: orderId, status: 'confirming' });
   }
   const confirmation = confirmOrder({
-    url: `/api/orders/${orderId}`,
+    url: `/api/orders/${encodeURIComponent(orderId)}`,
     deadlineMs: returning ? 4000 : 120000,
     read: readOrder,
   });
@@ -88,7 +89,11 @@ function confirm(orderId, onNotPaid, returning) {
       status(`Recibimos un pago para el pedido ${order.id} que debemos revisar; te contactaremos.`, null, order);
     } else if (result.status === 'not_paid') {
       onNotPaid(); // the pay button works again
-      status('El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo.', 'error', order);
+      // `failed` is also the server's own errors, `expired` may still see a late payment
+      // (paid_after_close): never "nothing was charged".
+      status(order.status === 'expired'
+        ? 'La sesión de pago expiró sin un pago confirmado. Si tu banco muestra un cargo, escríbenos antes de pagar de nuevo.'
+        : 'El pago no se completó: el banco lo rechazó o no pudo procesarlo. Si tu banco muestra un cargo, escríbenos antes de pagar de nuevo; si no, puedes intentarlo otra vez.', 'error', order);
     } else if (result.status === 'still_pending') {
       status(`Tu banco aún no confirma el pago del pedido ${orderId}. No pagues de nuevo: el pedido se actualiza solo cuando el banco responda.`, null, { id: orderId, status: 'still_pending' });
     }
@@ -120,6 +125,7 @@ async function main() {
     saved?.quantities?.length === catalogue.products.length
       ? saved.quantities
       : catalogue.products.map((_, i) => Number(i === 0 || i === catalogue.products.length - 1));
+  if (!saved) saveCart(quantities);
   const items = () =>
     catalogue.products
       .map((p, i) => ({ product_id: p.id, quantity: quantities[i] }))

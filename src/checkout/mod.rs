@@ -233,8 +233,9 @@ impl Checkout {
 
     /// Opens the widget and waits until the shopper finishes: the `async` form of the flow
     /// (like stripe-js's `confirmPayment`). Resolves with [`Outcome::Succeeded`] or
-    /// [`Outcome::Exited`] (with the widget's payload), or [`Outcome::Cancelled`] when
-    /// something cancels or resets the checkout first. Dropping the future cancels the
+    /// [`Outcome::Exited`] (with the widget's payload), [`Outcome::Redirected`] when the page
+    /// leaves for Fintoc's hosted page (at once when it already is), or [`Outcome::Cancelled`]
+    /// when something cancels or resets the checkout first. Dropping the future cancels the
     /// checkout (no widget left open, no callback later).
     ///
     /// # Errors
@@ -242,8 +243,13 @@ impl Checkout {
     /// [`WidgetError::AlreadySucceeded`](crate::error::WidgetError::AlreadySucceeded) when this
     /// checkout already succeeded (call [`reset`](Self::reset) to take another payment).
     pub async fn run(&self) -> Result<Outcome, FintocError> {
-        if matches!(&*read(&self.inner.phase), Phase::Succeeded { .. }) {
-            return Err(crate::error::WidgetError::AlreadySucceeded.into());
+        match &*read(&self.inner.phase) {
+            Phase::Succeeded { .. } => {
+                return Err(crate::error::WidgetError::AlreadySucceeded.into())
+            }
+            // Already leaving for the hosted page (a second click, a second `run`): no wait.
+            Phase::Redirecting { .. } => return Ok(Outcome::Redirected),
+            _ => {}
         }
         let result: Shared<Result<Outcome, FintocError>> = Shared::new();
         let subscription = self.listen({

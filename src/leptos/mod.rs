@@ -8,9 +8,9 @@
 //!
 //! **SSR**: the component renders its idle button on the server and touches no browser API
 //! (the checkout is created without any browser call; loading, preparing and the widget happen
-//! in effects, which only run in the browser). With `hydrate`, the client takes the server's
-//! markup over node for node (the crate's tests hydrate what the server rendered and pay
-//! through the server's button).
+//! in effects, which only run in the browser). With `hydrate`, the client's first render is the
+//! server's markup and hydration takes over the server's nodes (the crate's tests compare the
+//! two and pay through the server's button).
 //!
 //! There is no `ssr` feature of this crate to turn on (leptos-use has one): browser calls are
 //! made only from effects, which Leptos runs only in the browser, and in a build for anything

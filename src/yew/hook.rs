@@ -271,7 +271,10 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
                     if let Some(checkout) = &checkout {
                         checkout.set_config(config.clone());
                         let load = Some(config.load().clone());
-                        if *preload && *preloaded.borrow() != load {
+                        // Redirect mode loads nothing: it does not count as preloaded, so a
+                        // switch to the widget preloads then.
+                        let loads = config.checkout_mode() != crate::CheckoutMode::Redirect;
+                        if *preload && loads && *preloaded.borrow() != load {
                             *preloaded.borrow_mut() = load;
                             checkout.preload();
                         }

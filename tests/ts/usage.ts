@@ -89,8 +89,9 @@ async function confirmed(): Promise<string> {
     case 'not_paid': return result.reason ?? 'not paid';
     case 'still_pending': return 'later';
     case 'cancelled': return 'cancelled';
+    // Every status is handled: a new one fails to type-check here.
+    default: { const unhandled: never = result; return unhandled; }
   }
-  return 'unreachable';
 }
 confirmation.cancel();
 hosted.destroy();

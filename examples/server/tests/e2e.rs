@@ -475,12 +475,11 @@ async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
         "no second payment offered"
     );
 
-    // 2. Cancel on Fintoc's page: back to the same cart (one more espresso), the order still
-    //    open — the shop asked the server before saying so.
+    // 2. Cancel on Fintoc's page: back to the same cart, the order still open — the shop asked
+    //    the server before saying so. The starting cart, unchanged: only the page itself kept it.
     browser
         .goto(&format!("{}/?mode=redirect", server.base))
         .await;
-    browser.click("button[aria-label='Agregar Espresso']").await;
     let total = browser.text("[data-total]").await;
     browser.click(SHOP_PAY_BUTTON).await;
     on_the_hosted_page(&browser, "cancel").await;

@@ -87,6 +87,13 @@ const MODE_KEY: &str = "fintoc-demo-mode";
 pub const BLOCKED_SCRIPT: &str = "/api/blocked/fintoc.js";
 
 /// A query parameter of this page's URL.
+/// Letters, digits, `_` and `-` only (and not empty).
+fn is_word(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
     web_sys::UrlSearchParams::new_with_str(&search)
@@ -121,7 +128,13 @@ pub fn returned_payment() -> Option<Payment> {
         let path = window.location().pathname().unwrap_or_default();
         let kept: Vec<String> = ["mode", "script"]
             .iter()
-            .filter_map(|name| query_param(name).map(|v| format!("{name}={v}")))
+            // The demo's own values are words (`redirect`, `blocked`): anything else is dropped
+            // rather than put back into the URL undecoded.
+            .filter_map(|name| {
+                query_param(name)
+                    .filter(|v| is_word(v))
+                    .map(|v| format!("{name}={v}"))
+            })
             .collect();
         let url = if kept.is_empty() {
             path
@@ -132,7 +145,8 @@ pub fn returned_payment() -> Option<Payment> {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     }
-    let id = back.order_id?;
+    // The server's order ids are words (`ord_…`); anything else is not one of ours.
+    let id = back.order_id.filter(|id| is_word(id))?;
     Some(match back.returned {
         Returned::Success => Payment::Confirming(id),
         Returned::Cancel => Payment::Returning(id),
@@ -141,7 +155,8 @@ pub fn returned_payment() -> Option<Payment> {
 
 /// This page's cart, kept in `sessionStorage` so a round trip to Fintoc's hosted page comes back
 /// to the same cart (the same `cart_id`: the server then reuses or closes that cart's session
-/// instead of leaving a second one payable): `(cart_id, quantities)`.
+/// instead of leaving a second one payable): `(cart_id, quantities)`. A new cart is saved at once:
+/// the starting cart can be paid as it is, and must come back as the same cart too.
 pub fn saved_cart(products: usize) -> (String, Vec<u32>) {
     let saved = storage()
         .and_then(|s| s.get_item(&cart_key()).ok().flatten())
@@ -151,7 +166,11 @@ pub fn saved_cart(products: usize) -> (String, Vec<u32>) {
             Some((id.to_owned(), q?))
         })
         .filter(|(id, q)| id.len() == 32 && q.len() == products);
-    saved.unwrap_or_else(|| (random_id(), starting_cart(products)))
+    saved.unwrap_or_else(|| {
+        let (id, quantities) = (random_id(), starting_cart(products));
+        save_cart(&id, &quantities);
+        (id, quantities)
+    })
 }
 
 /// Keeps the cart for [`saved_cart`].
@@ -316,7 +335,10 @@ impl Payment {
                     "La sesión de pago expiró sin un pago confirmado. Si tu banco muestra un \
                      cargo, escríbenos antes de pagar de nuevo."
                 } else {
-                    "El banco rechazó el pago; no se cobró nada. Puedes intentarlo de nuevo."
+                    // `failed` is also the server's own errors: never "nothing was charged".
+                    "El pago no se completó: el banco lo rechazó o no pudo procesarlo. Si tu \
+                     banco muestra un cargo, escríbenos antes de pagar de nuevo; si no, puedes \
+                     intentarlo otra vez."
                 }
                 .into(),
             ),
@@ -526,6 +548,15 @@ pub fn random_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_words_go_back_into_the_url_or_an_order_path() {
+        assert!(is_word("ord_1f2e-3"));
+        assert!(is_word("widget_or_redirect"));
+        for bad in ["", "a&fintoc=success", "../checkout", "a b", "ord%2F1", "ñ"] {
+            assert!(!is_word(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn the_cart_starts_with_the_first_and_last_product_and_counts_what_is_in_it() {
