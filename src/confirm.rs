@@ -59,6 +59,7 @@ pub enum Confirmation {
 /// ```
 /// use fintoc_wasm::confirm::{Confirmation, Stage};
 /// assert_eq!(Confirmation::StillPending.stage(), Stage::StillPending);
+/// assert_eq!(Stage::StillPending.as_str(), "still_pending");
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Stage {
@@ -71,6 +72,18 @@ pub enum Stage {
     NotPaid,
     /// [`Confirmation::StillPending`].
     StillPending,
+}
+
+impl Stage {
+    /// `confirming`, `confirmed`, `not_paid` or `still_pending` (for `data-state` and JS).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Confirming => "confirming",
+            Stage::Confirmed => "confirmed",
+            Stage::NotPaid => "not_paid",
+            Stage::StillPending => "still_pending",
+        }
+    }
 }
 
 impl Confirmation {

@@ -520,6 +520,14 @@ thread_local! {
     static NEXT_HANDLE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// A new id for a JS handle (`browser::register_handle`), for checkouts and confirmations alike.
+fn next_handle() -> u32 {
+    NEXT_HANDLE.with(|n| {
+        n.set(n.get().wrapping_add(1));
+        n.get()
+    })
+}
+
 /// Creates a checkout. Nothing is loaded or fetched until `prepare()`, `open()` or an attached
 /// button's hover/click.
 ///
@@ -536,18 +544,11 @@ pub fn create_checkout(
     let widget = widget_options(&options)?;
     let session = session_source(&options)?;
     let load = load_options(&options)?;
-    let mode = choice(
-        &options,
-        "mode",
-        "mode",
-        &[
-            ("widget", CheckoutMode::Widget),
-            ("redirect", CheckoutMode::Redirect),
-            ("widget_or_redirect", CheckoutMode::WidgetOrRedirect),
-        ],
-        "'widget', 'redirect' or 'widget_or_redirect'",
-    )?
-    .unwrap_or_default();
+    const MODES: &str = "'widget', 'redirect' or 'widget_or_redirect'";
+    let mode = match string(&options, "mode", MODES)? {
+        Some(name) => CheckoutMode::from_name(&name).ok_or_else(|| invalid("mode", MODES))?,
+        None => CheckoutMode::default(),
+    };
     let prefetch_on_hover = boolean(&options, "prefetchOnHover")?.unwrap_or(true);
     let hooks = Rc::new(hooks(&options)?);
     let call = |f: &Option<js_sys::Function>, args: &[&JsValue]| {
@@ -589,10 +590,7 @@ pub fn create_checkout(
             call(&hooks.on_error, &[&to_js(e)]);
         }
     });
-    let id = NEXT_HANDLE.with(|n| {
-        n.set(n.get().wrapping_add(1));
-        n.get()
-    });
+    let id = next_handle();
     let handle: JsValue = JsCheckout {
         id,
         live: Rc::new(RefCell::new(Some(Live {
@@ -803,15 +801,6 @@ pub struct JsConfirmation {
     cancel: crate::task::Cancel,
 }
 
-fn stage_name(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Confirming => "confirming",
-        Stage::Confirmed => "confirmed",
-        Stage::NotPaid => "not_paid",
-        Stage::StillPending => "still_pending",
-    }
-}
-
 fn confirmation_js(result: Option<Confirmation>) -> JsValue {
     let object = js_sys::Object::new();
     let set = |k: &str, v: &JsValue| {
@@ -820,7 +809,7 @@ fn confirmation_js(result: Option<Confirmation>) -> JsValue {
     match result {
         None => set("status", &"cancelled".into()),
         Some(done) => {
-            set("status", &stage_name(done.stage()).into());
+            set("status", &done.stage().as_str().into());
             match done {
                 Confirmation::Confirmed(order) => set("order", order.raw()),
                 Confirmation::NotPaid { reason, order } => {
@@ -873,15 +862,12 @@ pub fn confirm_order(
             let result = confirm.run().await;
             stage.set(result.stage());
             if let Some(f) = &on_stage {
-                let _ = f.call1(&JsValue::UNDEFINED, &stage_name(result.stage()).into());
+                let _ = f.call1(&JsValue::UNDEFINED, &result.stage().as_str().into());
             }
             result
         }
     });
-    let id = NEXT_HANDLE.with(|n| {
-        n.set(n.get().wrapping_add(1));
-        n.get()
-    });
+    let id = next_handle();
     let done = wasm_bindgen_futures::future_to_promise(async move {
         // The JS handle stays reachable (never collected, so never cancelled) until done.
         let _alive = browser::handle(id);
@@ -902,7 +888,7 @@ impl JsConfirmation {
     /// Where it is now.
     #[wasm_bindgen(getter, unchecked_return_type = "ConfirmationStage")]
     pub fn stage(&self) -> String {
-        stage_name(self.stage.get()).to_owned()
+        self.stage.get().as_str().to_owned()
     }
 
     /// Resolves once with the result (`cancelled` after `cancel()`); never rejects.

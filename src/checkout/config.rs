@@ -74,6 +74,23 @@ impl CheckoutMode {
             CheckoutMode::Redirect => "redirect",
         }
     }
+
+    /// The mode [`as_str`](Self::as_str) spells `name`, if any.
+    ///
+    /// ```
+    /// use fintoc_wasm::CheckoutMode;
+    /// assert_eq!(CheckoutMode::from_name("redirect"), Some(CheckoutMode::Redirect));
+    /// assert_eq!(CheckoutMode::from_name("hosted"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<CheckoutMode> {
+        [
+            CheckoutMode::Widget,
+            CheckoutMode::WidgetOrRedirect,
+            CheckoutMode::Redirect,
+        ]
+        .into_iter()
+        .find(|mode| mode.as_str() == name)
+    }
 }
 
 impl CheckoutConfig {

@@ -155,26 +155,14 @@ pub struct ConfirmationView {
 /// was not paid goes to the shop's callback, not on screen: it is a code.
 pub fn confirmation_view(stage: crate::confirm::Stage, labels: &Labels) -> ConfirmationView {
     use crate::confirm::Stage;
-    let (state, modifier, text) = match stage {
-        Stage::Confirming => (
-            "confirming",
-            "fintoc-confirmation--confirming",
-            labels.confirming,
-        ),
-        Stage::Confirmed => (
-            "confirmed",
-            "fintoc-confirmation--confirmed",
-            labels.confirmed,
-        ),
-        Stage::NotPaid => ("not_paid", "fintoc-confirmation--not_paid", labels.not_paid),
-        Stage::StillPending => (
-            "still_pending",
-            "fintoc-confirmation--still_pending",
-            labels.still_pending,
-        ),
+    let (modifier, text) = match stage {
+        Stage::Confirming => ("fintoc-confirmation--confirming", labels.confirming),
+        Stage::Confirmed => ("fintoc-confirmation--confirmed", labels.confirmed),
+        Stage::NotPaid => ("fintoc-confirmation--not_paid", labels.not_paid),
+        Stage::StillPending => ("fintoc-confirmation--still_pending", labels.still_pending),
     };
     ConfirmationView {
-        state,
+        state: stage.as_str(),
         modifier,
         busy: stage == Stage::Confirming,
         text,

@@ -181,12 +181,10 @@ pub struct Settings {
 pub fn checkout_mode(value: Option<&str>) -> Result<fintoc_wasm::CheckoutMode, String> {
     use fintoc_wasm::CheckoutMode;
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None | Some("widget") => Ok(CheckoutMode::Widget),
-        Some("redirect") => Ok(CheckoutMode::Redirect),
-        Some("widget_or_redirect") => Ok(CheckoutMode::WidgetOrRedirect),
-        Some(other) => Err(format!(
-            "CHECKOUT_MODE must be widget, redirect or widget_or_redirect, not `{other}`"
-        )),
+        None => Ok(CheckoutMode::Widget),
+        Some(name) => CheckoutMode::from_name(name).ok_or_else(|| {
+            format!("CHECKOUT_MODE must be widget, redirect or widget_or_redirect, not `{name}`")
+        }),
     }
 }
 

@@ -62,11 +62,8 @@ impl ShopConfig {
         }
         let remembered =
             asked.or_else(|| storage().and_then(|s| s.get_item(MODE_KEY).ok().flatten()));
-        match remembered.as_deref().unwrap_or(&self.checkout_mode) {
-            "redirect" => CheckoutMode::Redirect,
-            "widget_or_redirect" => CheckoutMode::WidgetOrRedirect,
-            _ => CheckoutMode::Widget,
-        }
+        CheckoutMode::from_name(remembered.as_deref().unwrap_or(&self.checkout_mode))
+            .unwrap_or_default()
     }
 
     /// Where this page loads Fintoc.js from: the server's, or — with `?script=blocked`, the
