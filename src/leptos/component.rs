@@ -229,11 +229,7 @@ pub fn FintocCheckout(
     // button with its label span, which holds the shop's own content when given.
     let content = match &children {
         Some(children) => Either::Left(children()),
-        None => Either::Right(
-            label
-                .map(|l| l.get_untracked())
-                .unwrap_or_else(|| labels.pay.to_owned()),
-        ),
+        None => Either::Right(untrack(pay_text)),
     };
     view! {
         <div node_ref=root class=root_class(ui_view(&CheckoutState::Idle, None, &labels).modifier, &extra) data-state="idle">

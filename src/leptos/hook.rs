@@ -9,6 +9,7 @@ use crate::checkout::{Checkout, CheckoutConfig, CheckoutMode, CheckoutState, Sub
 use crate::error::{FintocError, OptionsError};
 use crate::load::LoadOptions;
 use crate::session::{SessionResponse, SessionSource};
+use crate::ui::NewSessions;
 use crate::widget::{Callbacks, Payload, WidgetEvent, WidgetOptions, WidgetOptionsBuilder};
 
 /// What [`use_fintoc_checkout`] needs. Inputs that change are signals: a new public key or
@@ -192,6 +193,12 @@ impl Slot {
     }
 }
 
+/// The state the slot holds (`Idle` off the browser, or once disposed).
+fn state_in(slot: Option<StoredValue<Slot, LocalStorage>>) -> CheckoutState {
+    slot.and_then(|slot| slot.try_with_value(Slot::state))
+        .unwrap_or(CheckoutState::Idle)
+}
+
 impl UseFintocCheckout {
     /// The checkout, cloned out of the arena: no borrow is held while it calls JS.
     pub(crate) fn checkout(&self) -> Option<Rc<Checkout>> {
@@ -202,9 +209,7 @@ impl UseFintocCheckout {
 
     /// The state now, untracked.
     pub(crate) fn state_now(&self) -> CheckoutState {
-        self.slot
-            .and_then(|slot| slot.try_with_value(Slot::state))
-            .unwrap_or(CheckoutState::Idle)
+        state_in(self.slot)
     }
 
     fn with(&self, f: impl FnOnce(&Checkout)) {
@@ -277,7 +282,7 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
     let report = Rc::new(report);
 
     // The effect's memory between runs: the identity auto-open last opened for.
-    let opened_for: RefCell<Option<(String, SessionSource)>> = RefCell::new(None);
+    let opened_for: RefCell<Option<CheckoutConfig>> = RefCell::new(None);
     let effect_options = options.clone();
     let effect_report = report.clone();
     Effect::new(move || {
@@ -305,10 +310,7 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
                 return;
             }
         };
-        let identity = (
-            config.options().public_key().as_str().to_owned(),
-            config.session().clone(),
-        );
+        let identity = config.clone();
         let checkout = match slot.try_with_value(|s| s.held.as_ref().map(|h| h.checkout.clone())) {
             Some(Some(checkout)) => {
                 checkout.set_config(config);
@@ -334,7 +336,7 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
         let new_identity = !opened_for
             .borrow()
             .as_ref()
-            .is_some_and(|(key, source)| *key == identity.0 && source.same_identity(&identity.1));
+            .is_some_and(|opened| opened.same_identity(&identity));
         if !auto_open {
             *opened_for.borrow_mut() = None;
         } else if new_identity {
@@ -351,8 +353,7 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
 
     let state = Signal::derive(move || {
         changed.track();
-        slot.and_then(|slot| slot.try_with_value(Slot::state))
-            .unwrap_or(CheckoutState::Idle)
+        state_in(slot)
     });
     let redirect_url = Signal::derive(move || {
         changed.track();
@@ -397,21 +398,15 @@ fn hold(
     let checkout = Rc::new(Checkout::new(config, callbacks));
     let weak = Rc::downgrade(&checkout);
     let on_session = options.on_session;
-    let last_token = RefCell::new(None::<String>);
+    let sessions = NewSessions::default();
     let report = report.clone();
     let subscription = checkout.subscribe(move |s| {
         changed.notify();
-        // A session arrives with the move out of Preparing/Opening: each token once.
         if let Some(on_session) = on_session {
-            if let Some(session) = weak.upgrade().and_then(|c| c.session()) {
-                let token = session.token.as_str();
-                let new = last_token.borrow().as_deref() != Some(token);
-                if new {
-                    *last_token.borrow_mut() = Some(token.to_owned());
-                    untrack(|| {
-                        let _ = on_session.try_run(session);
-                    });
-                }
+            if let Some(session) = sessions.take(&weak) {
+                untrack(|| {
+                    let _ = on_session.try_run(session);
+                });
             }
         }
         report(s);

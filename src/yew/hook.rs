@@ -8,6 +8,7 @@ use yew::prelude::*;
 use super::config::{FintocCheckoutConfig, HookCallbacks};
 use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
 use crate::load::LoadOptions;
+use crate::ui::NewSessions;
 use crate::widget::Callbacks;
 
 /// The checkout a component holds, and its subscription (dropped together on unmount).
@@ -32,17 +33,12 @@ impl Held {
         let subscription = checkout.subscribe({
             let latest = latest.clone();
             let checkout = Rc::downgrade(&checkout);
-            let last_token = RefCell::new(None::<String>);
+            let sessions = NewSessions::default();
             move |state| {
                 rerender();
                 let callbacks = latest.borrow().clone();
-                // A session arrives with the move out of Preparing/Opening; report each token once.
-                let session = checkout.upgrade().and_then(|c| c.session());
-                if let (Some(session), Some(on_session)) = (session, &callbacks.on_session) {
-                    let token = session.token.as_str().to_owned();
-                    let new = last_token.borrow().as_deref() != Some(token.as_str());
-                    if new {
-                        *last_token.borrow_mut() = Some(token);
+                if let Some(on_session) = &callbacks.on_session {
+                    if let Some(session) = sessions.take(&checkout) {
                         on_session.emit(session);
                     }
                 }
