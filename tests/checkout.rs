@@ -992,13 +992,7 @@ async fn an_exit_fired_inside_hide_or_open_is_not_overwritten() {
         } else {
             CheckoutState::Exited
         };
-        let wanted = want.clone();
-        within(
-            3_000,
-            "the widget",
-            checkout.wait_until(move |s| *s == wanted),
-        )
-        .await;
+        checkout.reach(want.clone(), 3_000).await;
         if method == "hide" {
             checkout.hide();
         }
@@ -1041,12 +1035,7 @@ async fn a_subscriber_that_hides_on_ready_is_not_overruled_by_the_pending_open()
         }
     });
     checkout.open();
-    within(
-        3_000,
-        "settled",
-        checkout.wait_until(|s| *s == CheckoutState::Idle),
-    )
-    .await;
+    checkout.reach(CheckoutState::Idle, 3_000).await;
     sleep(50).await;
     assert_eq!(checkout.state(), CheckoutState::Idle);
     assert_eq!(
@@ -1082,12 +1071,7 @@ async fn redirect_mode_goes_to_the_hosted_page_without_loading_the_script() {
         &rec,
     );
     checkout.open();
-    within(
-        3_000,
-        "redirecting",
-        checkout.wait_until(|s| *s == CheckoutState::Redirecting),
-    )
-    .await;
+    checkout.reach(CheckoutState::Redirecting, 3_000).await;
     assert!(CheckoutState::Redirecting.is_busy());
     assert_eq!(
         sandbox.navigations(),
@@ -1203,12 +1187,7 @@ async fn a_blocked_script_takes_the_shopper_who_clicked_to_the_hosted_page_never
     // With the script there, the same mode is the widget.
     let (widget, _w) = redirect_checkout(&session_url(&id, ""), mode, &rec);
     widget.open();
-    within(
-        3_000,
-        "open",
-        widget.wait_until(|s| *s == CheckoutState::Open),
-    )
-    .await;
+    widget.reach(CheckoutState::Open, 3_000).await;
     assert_eq!(sandbox.navigations().len(), 2);
 }
 
@@ -1223,12 +1202,7 @@ async fn coming_back_from_the_hosted_page_is_idle_again_and_can_go_again() {
         &rec,
     );
     checkout.open();
-    within(
-        3_000,
-        "redirecting",
-        checkout.wait_until(|s| *s == CheckoutState::Redirecting),
-    )
-    .await;
+    checkout.reach(CheckoutState::Redirecting, 3_000).await;
     // The browser shows this page again from its back-forward cache.
     js("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
     assert_eq!(checkout.state(), CheckoutState::Idle);
@@ -1274,12 +1248,7 @@ async fn new_widget_options_replace_a_prepared_widget_keep_its_token_and_never_t
     let checkout = Checkout::new(config(None), Callbacks::new());
     // A hover prepared the widget; then the shopper typed their RUT.
     checkout.prepare();
-    within(
-        3_000,
-        "ready",
-        checkout.wait_until(|s| *s == CheckoutState::Ready),
-    )
-    .await;
+    checkout.reach(CheckoutState::Ready, 3_000).await;
     assert_eq!(sandbox.create_count(), 1);
     checkout.set_config(config(Some("41614850-3")));
     assert_eq!(
@@ -1288,12 +1257,7 @@ async fn new_widget_options_replace_a_prepared_widget_keep_its_token_and_never_t
         "the stale widget is gone"
     );
     checkout.open();
-    within(
-        3_000,
-        "open",
-        checkout.wait_until(|s| *s == CheckoutState::Open),
-    )
-    .await;
+    checkout.reach(CheckoutState::Open, 3_000).await;
     assert_eq!(sandbox.create_count(), 2);
     let username =
         js_sys::Reflect::get(sandbox.last_options().unwrap().raw(), &"username".into()).unwrap();
@@ -1326,19 +1290,9 @@ async fn a_page_still_here_after_leaving_stops_saying_redirecting_unless_it_is_o
         &rec,
     );
     checkout.open();
-    within(
-        3_000,
-        "redirecting",
-        checkout.wait_until(|s| *s == CheckoutState::Redirecting),
-    )
-    .await;
+    checkout.reach(CheckoutState::Redirecting, 3_000).await;
     // The page never left (the recorded navigation): after the stall it is idle again.
-    within(
-        2_000,
-        "idle after the stall",
-        checkout.wait_until(|s| *s == CheckoutState::Idle),
-    )
-    .await;
+    checkout.reach(CheckoutState::Idle, 2_000).await;
     assert_eq!(rec.take(), ["Opening", "Redirecting", "Idle"]);
     // Pay again: the same session, straight to its hosted page.
     checkout.open();

@@ -194,8 +194,13 @@ fn every_bad_option_is_refused_synchronously_with_a_code() {
 }
 
 async fn settle(promise: JsValue) -> Result<JsValue, JsValue> {
+    settle_within(10_000, promise).await
+}
+
+/// [`settle`] with a tighter deadline.
+async fn settle_within(max_ms: u32, promise: JsValue) -> Result<JsValue, JsValue> {
     let promise: js_sys::Promise = promise.dyn_into().expect("a Promise");
-    within(10_000, "a promise", JsFuture::from(promise)).await
+    within(max_ms, "a promise", JsFuture::from(promise)).await
 }
 
 fn checkout(options: &str) -> JsValue {
@@ -495,17 +500,9 @@ async fn confirm_order_resolves_with_the_webhooks_decision_and_cancel_stops_it()
         get(&confirmation, "stage").as_string().as_deref(),
         Some("confirming")
     );
-    let done = within(
-        6_000,
-        "done",
-        JsFuture::from(
-            get(&confirmation, "done")
-                .dyn_into::<js_sys::Promise>()
-                .unwrap(),
-        ),
-    )
-    .await
-    .unwrap();
+    let done = settle_within(6_000, get(&confirmation, "done"))
+        .await
+        .unwrap();
     assert_eq!(
         get(&done, "status").as_string().as_deref(),
         Some("not_paid")
@@ -533,17 +530,9 @@ async fn confirm_order_resolves_with_the_webhooks_decision_and_cancel_stops_it()
     .unwrap();
     sleep(1_200).await;
     call(&confirmation, "cancel", &[]).unwrap();
-    let done = within(
-        2_000,
-        "done",
-        JsFuture::from(
-            get(&confirmation, "done")
-                .dyn_into::<js_sys::Promise>()
-                .unwrap(),
-        ),
-    )
-    .await
-    .unwrap();
+    let done = settle_within(2_000, get(&confirmation, "done"))
+        .await
+        .unwrap();
     assert_eq!(
         get(&done, "status").as_string().as_deref(),
         Some("cancelled")

@@ -324,16 +324,20 @@ async fn the_hook_gives_signals_for_a_shops_own_ui() {
     el.remove();
 }
 
-#[wasm_bindgen_test]
-async fn auto_open_opens_once_per_identity_and_never_reopens_a_closed_widget() {
-    let sandbox = Sandbox::install().unwrap();
+/// A shop whose session signal re-evaluates on every state change (the shop reads its own
+/// state there) with `session()`, and `auto_open`: it opens, the shopper closes it, and it stays
+/// closed. `then` checks the widget afterwards, while still mounted.
+async fn auto_open_then_closed(
+    sandbox: &Sandbox,
+    session: impl Fn() -> SessionSource + 'static,
+    then: impl FnOnce(&Sandbox),
+) {
     let el = root();
     let _mounted = leptos::mount::mount_to(el.clone(), move || {
         let shop_state = RwSignal::new(String::from("idle"));
-        // The session re-evaluates on every state change (the shop reads its own state there).
         let session = Signal::derive_local(move || {
             shop_state.track();
-            SessionSource::from(SessionToken::new("cs_leptos_sec_2").unwrap())
+            session()
         });
         view! {
             <p class="shop-state">{move || shop_state.get()}</p>
@@ -362,8 +366,20 @@ async fn auto_open_opens_once_per_identity_and_never_reopens_a_closed_widget() {
         "exited",
         "the shopper closed it: it stays closed"
     );
-    assert_eq!(sandbox.widgets()[0].state, "hidden", "{:?}", sandbox.log());
+    then(sandbox);
     el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn auto_open_opens_once_per_identity_and_never_reopens_a_closed_widget() {
+    let sandbox = Sandbox::install().unwrap();
+    // A page-rendered token, re-evaluated (an equal source) on every state change.
+    auto_open_then_closed(
+        &sandbox,
+        || SessionSource::from(SessionToken::new("cs_leptos_sec_2").unwrap()),
+        |sandbox| assert_eq!(sandbox.widgets()[0].state, "hidden", "{:?}", sandbox.log()),
+    )
+    .await;
 }
 
 #[wasm_bindgen_test]
@@ -837,45 +853,17 @@ async fn in_redirect_mode_the_button_takes_the_shopper_to_the_hosted_page() {
 #[wasm_bindgen_test]
 async fn auto_open_with_a_rebuilt_session_function_never_reopens_a_closed_widget() {
     let sandbox = Sandbox::install().unwrap();
-    let el = root();
-    let _mounted = leptos::mount::mount_to(el.clone(), move || {
-        let shop_state = RwSignal::new(String::from("idle"));
-        // The shop's own function, rebuilt (a new closure, the same key) on every state change.
-        let session = Signal::derive_local(move || {
-            shop_state.track();
+    // The shop's own function, rebuilt (a new closure, the same key) on every state change.
+    auto_open_then_closed(
+        &sandbox,
+        || {
             SessionSource::from_fn("cart-rebuilt", || async {
                 SessionToken::new("cs_leptos_sec_3").map_err(Into::into)
             })
-        });
-        view! {
-            <p class="shop-state">{move || shop_state.get()}</p>
-            <FintocCheckout
-                public_key="pk_test_leptos"
-                session=session
-                auto_open=true
-                on_state=move |s: CheckoutState| shop_state.set(s.name().to_owned()) />
-        }
-    });
-    let shop_state = || {
-        find(&el, ".shop-state")
-            .and_then(|e| e.text_content())
-            .unwrap_or_default()
-    };
-    assert!(
-        until(3000, || shop_state() == "open").await,
-        "{}",
-        shop_state()
-    );
-    sandbox.exit().unwrap();
-    assert!(until(1000, || shop_state() == "exited").await);
-    sleep(300).await;
-    assert_eq!(
-        shop_state(),
-        "exited",
-        "the shopper closed it: it stays closed"
-    );
-    assert_eq!(sandbox.create_count(), 1);
-    el.remove();
+        },
+        |sandbox| assert_eq!(sandbox.create_count(), 1),
+    )
+    .await;
 }
 
 /// What the server sent (`tests/data/leptos-hydrate/`, checked against the server's own

@@ -168,6 +168,14 @@ pub trait WaitWithDeadline {
         &self,
         pred: impl Fn(&fintoc_wasm::CheckoutState) -> bool + 'static,
     ) -> impl std::future::Future<Output = fintoc_wasm::CheckoutState>;
+
+    /// Waits at most `max_ms` (a tighter deadline than [`STATE_DEADLINE_MS`]) until the state is
+    /// `state`; the failure names it.
+    fn reach(
+        &self,
+        state: fintoc_wasm::CheckoutState,
+        max_ms: u32,
+    ) -> impl std::future::Future<Output = fintoc_wasm::CheckoutState>;
 }
 
 impl WaitWithDeadline for fintoc_wasm::Checkout {
@@ -176,6 +184,15 @@ impl WaitWithDeadline for fintoc_wasm::Checkout {
         pred: impl Fn(&fintoc_wasm::CheckoutState) -> bool + 'static,
     ) -> impl std::future::Future<Output = fintoc_wasm::CheckoutState> {
         within(STATE_DEADLINE_MS, "a checkout state", self.wait_for(pred))
+    }
+
+    fn reach(
+        &self,
+        state: fintoc_wasm::CheckoutState,
+        max_ms: u32,
+    ) -> impl std::future::Future<Output = fintoc_wasm::CheckoutState> {
+        let name = state.name();
+        within(max_ms, name, self.wait_for(move |s| *s == state))
     }
 }
 

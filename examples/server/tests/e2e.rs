@@ -282,6 +282,29 @@ const SHOP_PAY_BUTTON: &str = ".fintoc-checkout__button:not([disabled])";
 /// One browser at a time (2 cores): the end-to-end tests take turns.
 static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// What each test needs, in order: its turn with the one browser, the demo server (serving the
+/// built Yew shop) on a fresh database named `db`, and the browser. Bind all four (the turn and
+/// the database directory last dropped).
+async fn shop_and_browser(
+    db: &str,
+) -> (
+    tokio::sync::MutexGuard<'static, ()>,
+    tempfile::TempDir,
+    Running,
+    Browser,
+) {
+    let turn = ONE_BROWSER.lock().await;
+    let dist = workspace_root().join("examples/yew-checkout/dist");
+    assert!(
+        dist.join("index.html").exists(),
+        "the shop is not built: run scripts/build-shop (scripts/test does)"
+    );
+    let db_dir = tempfile::tempdir().unwrap();
+    let server = start(&db_dir.path().join(db), &dist).await;
+    let browser = Browser::start().await;
+    (turn, db_dir, server, browser)
+}
+
 /// The shopper presses `pay_button` and pays through the widget (Banco Estado, success); the page
 /// marks the order paid once the webhook landed and `message` tells the shopper; the server's
 /// order is paid and fulfilled exactly once. Returns the order id.
@@ -310,15 +333,7 @@ async fn pay_and_see_it_confirmed(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
-    let _turn = ONE_BROWSER.lock().await;
-    let dist = workspace_root().join("examples/yew-checkout/dist");
-    assert!(
-        dist.join("index.html").exists(),
-        "the shop is not built: run scripts/build-shop (scripts/test does)"
-    );
-    let db_dir = tempfile::tempdir().unwrap();
-    let server = start(&db_dir.path().join("e2e.sqlite"), &dist).await;
-    let browser = Browser::start().await;
+    let (_turn, _db, server, browser) = shop_and_browser("e2e.sqlite").await;
 
     // 1. Pay: the page shows "confirming" after onSuccess, then "paid" once the webhook landed.
     browser.goto(&server.base).await;
@@ -367,15 +382,11 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shopper_pays_on_the_plain_javascript_page() {
-    let _turn = ONE_BROWSER.lock().await;
     assert!(
         workspace_root().join("pkg/fintoc_wasm.js").exists(),
         "the npm package is not built: run scripts/build-npm (scripts/test does)"
     );
-    let dist = workspace_root().join("examples/yew-checkout/dist");
-    let db_dir = tempfile::tempdir().unwrap();
-    let server = start(&db_dir.path().join("www.sqlite"), &dist).await;
-    let browser = Browser::start().await;
+    let (_turn, _db, server, browser) = shop_and_browser("www.sqlite").await;
 
     // www/ imports the npm package (pkg/, --target web) with no bundler.
     browser.goto(&format!("{}/www/", server.base)).await;
@@ -386,17 +397,13 @@ async fn a_shopper_pays_on_the_plain_javascript_page() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shopper_pays_in_the_leptos_shop() {
-    let _turn = ONE_BROWSER.lock().await;
     assert!(
         workspace_root()
             .join("examples/leptos-checkout/dist/index.html")
             .exists(),
         "the Leptos shop is not built: run scripts/build-shop (scripts/test does)"
     );
-    let dist = workspace_root().join("examples/yew-checkout/dist");
-    let db_dir = tempfile::tempdir().unwrap();
-    let server = start(&db_dir.path().join("leptos.sqlite"), &dist).await;
-    let browser = Browser::start().await;
+    let (_turn, _db, server, browser) = shop_and_browser("leptos.sqlite").await;
 
     browser.goto(&format!("{}/leptos/", server.base)).await;
     assert_eq!(browser.text("[data-total='11490']").await, "$11.490");
@@ -430,11 +437,7 @@ async fn back_and_confirmed(browser: &Browser, server: &Running) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
-    let _turn = ONE_BROWSER.lock().await;
-    let dist = workspace_root().join("examples/yew-checkout/dist");
-    let db_dir = tempfile::tempdir().unwrap();
-    let server = start(&db_dir.path().join("hosted.sqlite"), &dist).await;
-    let browser = Browser::start().await;
+    let (_turn, _db, server, browser) = shop_and_browser("hosted.sqlite").await;
 
     // 1. Pay on Fintoc's page: the shop sends the shopper there, and confirms on the way back.
     browser
@@ -513,11 +516,7 @@ async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blocked_widget_falls_back_to_the_hosted_page_and_the_payment_is_confirmed() {
-    let _turn = ONE_BROWSER.lock().await;
-    let dist = workspace_root().join("examples/yew-checkout/dist");
-    let db_dir = tempfile::tempdir().unwrap();
-    let server = start(&db_dir.path().join("blocked.sqlite"), &dist).await;
-    let browser = Browser::start().await;
+    let (_turn, _db, server, browser) = shop_and_browser("blocked.sqlite").await;
 
     // Fintoc.js answers 404 (an ad blocker, say): the shopper is offered the hosted page.
     browser
@@ -546,11 +545,7 @@ async fn a_blocked_widget_falls_back_to_the_hosted_page_and_the_payment_is_confi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_leptos_and_plain_javascript_shops_pay_on_the_hosted_page_too() {
-    let _turn = ONE_BROWSER.lock().await;
-    let dist = workspace_root().join("examples/yew-checkout/dist");
-    let db_dir = tempfile::tempdir().unwrap();
-    let server = start(&db_dir.path().join("hosted2.sqlite"), &dist).await;
-    let browser = Browser::start().await;
+    let (_turn, _db, server, browser) = shop_and_browser("hosted2.sqlite").await;
 
     browser
         .goto(&format!("{}/leptos/?mode=redirect", server.base))

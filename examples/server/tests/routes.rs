@@ -39,15 +39,20 @@ async fn checkout(server: &Running, items: Value) -> Value {
     body
 }
 
-async fn order(server: &Running, id: &str) -> Value {
+/// `GET path` on the server, as JSON.
+async fn get_json(server: &Running, path: &str) -> Value {
     http()
-        .get(server.url(&format!("/api/orders/{id}")))
+        .get(server.url(path))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap()
+}
+
+async fn order(server: &Running, id: &str) -> Value {
+    get_json(server, &format!("/api/orders/{id}")).await
 }
 
 /// A `checkout_session.finished` event for `order_id` (of `amount` CLP) with the payment intent
@@ -106,14 +111,7 @@ async fn new_order(server: &Running, items: Value) -> String {
 #[tokio::test]
 async fn checkout_creates_an_order_and_a_session_and_never_leaks_the_secret_key() {
     let (_dir, server) = start_fresh().await;
-    let config: Value = http()
-        .get(server.url("/api/config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Value = get_json(&server, "/api/config").await;
     assert_eq!(config["mode"], "sandbox");
     assert!(config["public_key"]
         .as_str()
@@ -1078,14 +1076,7 @@ async fn choose(
 #[tokio::test]
 async fn the_hosted_page_pays_rejects_or_cancels_and_sends_the_shopper_back() {
     let (_dir, server) = start_fresh().await;
-    let config: Value = http()
-        .get(server.url("/api/config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let config: Value = get_json(&server, "/api/config").await;
     assert_eq!(config["checkout_mode"], "widget");
 
     // Pay: back to the shop page the checkout asked for, the order paid by the webhook.
