@@ -83,15 +83,22 @@ impl CheckoutMode {
     /// assert_eq!(CheckoutMode::from_name("hosted"), None);
     /// ```
     pub fn from_name(name: &str) -> Option<CheckoutMode> {
-        [
-            CheckoutMode::Widget,
-            CheckoutMode::WidgetOrRedirect,
-            CheckoutMode::Redirect,
-        ]
-        .into_iter()
-        .find(|mode| mode.as_str() == name)
+        ALL_MODES.into_iter().find(|mode| mode.as_str() == name)
     }
 }
+
+/// Every [`CheckoutMode`], for [`CheckoutMode::from_name`].
+const ALL_MODES: [CheckoutMode; 3] = [
+    CheckoutMode::Widget,
+    CheckoutMode::WidgetOrRedirect,
+    CheckoutMode::Redirect,
+];
+
+// A new mode stops this match from compiling: add it here and to `ALL_MODES` (its length too),
+// so `from_name` never silently misses one.
+const _: () = match ALL_MODES[0] {
+    CheckoutMode::Widget | CheckoutMode::WidgetOrRedirect | CheckoutMode::Redirect => (),
+};
 
 impl CheckoutConfig {
     /// A configuration with default [`LoadOptions`] (the real Fintoc.js).

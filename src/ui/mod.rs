@@ -170,14 +170,15 @@ pub fn confirmation_view(stage: crate::confirm::Stage, labels: &Labels) -> Confi
 }
 
 /// Each new session once, by its token: what the adapters' `on_session` callbacks hear (a
-/// session arrives with the move out of preparing; a token already told is not told again).
+/// session arrives with the move out of preparing; the last token told is remembered, so the
+/// same session is not told again on later state changes).
 #[cfg(any(feature = "yew", feature = "leptos"))]
 #[derive(Default)]
 pub(crate) struct NewSessions(std::cell::RefCell<Option<String>>);
 
 #[cfg(any(feature = "yew", feature = "leptos"))]
 impl NewSessions {
-    /// `checkout`'s session, unless its token was told already.
+    /// `checkout`'s session, unless its token is the last one told.
     pub(crate) fn take(
         &self,
         checkout: &std::rc::Weak<crate::Checkout>,

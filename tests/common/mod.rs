@@ -169,8 +169,7 @@ pub trait WaitWithDeadline {
         pred: impl Fn(&fintoc_wasm::CheckoutState) -> bool + 'static,
     ) -> impl std::future::Future<Output = fintoc_wasm::CheckoutState>;
 
-    /// Waits at most `max_ms` (a tighter deadline than [`STATE_DEADLINE_MS`]) until the state is
-    /// `state`; the failure names it.
+    /// Waits at most `max_ms` until the state is `state`; the failure names it.
     fn reach(
         &self,
         state: fintoc_wasm::CheckoutState,
