@@ -520,6 +520,14 @@ thread_local! {
     static NEXT_HANDLE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
+/// The promise of every async export: one `future_to_promise` for all of them (a boxed
+/// future, so its machinery is in the package once rather than once per export).
+fn promise(
+    future: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(future)
+}
+
 /// A new id for a JS handle (`browser::register_handle`), for checkouts and confirmations alike.
 fn next_handle() -> u32 {
     NEXT_HANDLE.with(|n| {
@@ -636,7 +644,7 @@ impl JsCheckout {
         checkout.prepare();
         // The JS handle stays reachable (never collected, so never destroyed) until this settles.
         let keep = browser::handle(self.id);
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
+        Ok(promise(Box::pin(async move {
             let _alive = keep;
             let state = checkout
                 .wait_for(|s| !matches!(s, CheckoutState::Preparing | CheckoutState::Opening))
@@ -649,7 +657,7 @@ impl JsCheckout {
                 )),
                 _ => Ok(JsValue::UNDEFINED),
             }
-        }))
+        })))
     }
 
     /// Opens the widget (preparing first if needed) and resolves when the shopper is done.
@@ -662,13 +670,13 @@ impl JsCheckout {
         let checkout = self.checkout()?;
         // The JS handle stays reachable (never collected mid-payment) until the shopper is done.
         let keep = browser::handle(self.id);
-        Ok(wasm_bindgen_futures::future_to_promise(async move {
+        Ok(promise(Box::pin(async move {
             let _alive = keep;
             match checkout.run().await {
                 Ok(outcome) => Ok(outcome_js(outcome)),
                 Err(e) => Err(to_js(&e)),
             }
-        }))
+        })))
     }
 
     /// Hides the open widget; `open()` shows it again.
@@ -868,11 +876,11 @@ pub fn confirm_order(
         }
     });
     let id = next_handle();
-    let done = wasm_bindgen_futures::future_to_promise(async move {
+    let done = promise(Box::pin(async move {
         // The JS handle stays reachable (never collected, so never cancelled) until done.
         let _alive = browser::handle(id);
         Ok(confirmation_js(run.await))
-    });
+    }));
     let handle: JsValue = JsConfirmation {
         stage,
         done,
