@@ -23,8 +23,10 @@ thread_local! {
 
 #[wasm_bindgen]
 extern "C" {
+    /// Where the probe's results go, so that LTO keeps what computes them (the package hands
+    /// the same values to the page's callbacks).
     #[wasm_bindgen(js_namespace = console, js_name = log)]
-    fn web_log(s: &str);
+    fn sink(value: &JsValue);
 }
 
 fn widget(key: &str, which: u32, text: &str) -> Result<WidgetOptions, JsValue> {
@@ -53,7 +55,7 @@ fn widget(key: &str, which: u32, text: &str) -> Result<WidgetOptions, JsValue> {
     }
     builder
         .build()
-        .map_err(|e| JsValue::from_str(&e.to_string()))
+        .map_err(|e| JsValue::from_str(&fintoc_wasm::FintocError::from(e).to_string()))
 }
 
 fn source(which: u32, text: &str, f: js_sys::Function, ms: f64) -> Result<SessionSource, JsValue> {
@@ -79,7 +81,7 @@ fn source(which: u32, text: &str, f: js_sys::Function, ms: f64) -> Result<Sessio
         }),
         1 => SessionToken::new(text)
             .map(SessionSource::from)
-            .map_err(|e| JsValue::from_str(&e.to_string()))?,
+            .map_err(|e| JsValue::from_str(&fintoc_wasm::FintocError::from(e).to_string()))?,
         _ => SessionEndpoint::new(text)
             .method(match which % 5 {
                 0 => HttpMethod::Get,
@@ -119,15 +121,15 @@ pub fn pay(
     let checkout = Rc::new(Checkout::new(
         config,
         Callbacks::new()
-            .on_success(|p| web_log(&p.raw().as_string().unwrap_or_default()))
-            .on_exit(|_| web_log("exit"))
-            .on_event(|e| web_log(e.kind.as_str())),
+            .on_success(|p| sink(p.raw()))
+            .on_exit(|_| sink(&JsValue::from_str("exit")))
+            .on_event(|e| sink(&JsValue::from_str(e.kind.as_str()))),
     ));
     let subscription = checkout.subscribe(|state| {
-        web_log(state.name());
+        sink(&JsValue::from_str(state.name()));
         if let CheckoutState::Failed(err) = state {
-            web_log(err.code());
-            web_log(&err.to_string());
+            sink(&JsValue::from_str(err.code()));
+            sink(&err.to_string().into());
         }
     });
     match which % 11 {
@@ -156,10 +158,10 @@ pub fn act(which: u32) {
             wasm_bindgen_futures::spawn_local(async move {
                 match checkout.run().await {
                     Ok(fintoc_wasm::Outcome::Succeeded(p) | fintoc_wasm::Outcome::Exited(p)) => {
-                        web_log(&p.raw().as_string().unwrap_or_default())
+                        sink(p.raw())
                     }
-                    Ok(_) => web_log("cancelled or redirected"),
-                    Err(e) => web_log(e.code()),
+                    Ok(_) => sink(&JsValue::from_str("cancelled or redirected")),
+                    Err(e) => sink(&JsValue::from_str(e.code())),
                 }
             });
         }
@@ -169,13 +171,13 @@ pub fn act(which: u32) {
                 let state = checkout
                     .wait_for(|s| !matches!(s, CheckoutState::Preparing | CheckoutState::Opening))
                     .await;
-                web_log(state.name());
+                sink(&JsValue::from_str(state.name()));
             });
         }
         2 => checkout.hide(),
         3 => checkout.reset(),
         4 => checkout.cancel(),
-        5 => web_log(&checkout.redirect_url().unwrap_or_default()),
-        _ => web_log(checkout.state().name()),
+        5 => sink(&checkout.redirect_url().into()),
+        _ => sink(&JsValue::from_str(checkout.state().name())),
     });
 }
