@@ -1060,16 +1060,21 @@ fn redirect_checkout(
     (checkout, s)
 }
 
+/// A checkout in redirect mode on a plain sandbox session for `id`.
+fn hosted_checkout(id: &str, rec: &Recorder) -> (Checkout, fintoc_wasm::checkout::Subscription) {
+    redirect_checkout(
+        &session_url(id, ""),
+        fintoc_wasm::CheckoutMode::Redirect,
+        rec,
+    )
+}
+
 #[wasm_bindgen_test]
 async fn redirect_mode_goes_to_the_hosted_page_without_loading_the_script() {
     let sandbox = Sandbox::install().unwrap();
     let id = unique_id("redirect");
     let rec = Recorder::default();
-    let (checkout, _s) = redirect_checkout(
-        &session_url(&id, ""),
-        fintoc_wasm::CheckoutMode::Redirect,
-        &rec,
-    );
+    let (checkout, _s) = hosted_checkout(&id, &rec);
     checkout.open();
     checkout.reach(CheckoutState::Redirecting, 3_000).await;
     assert!(CheckoutState::Redirecting.is_busy());
@@ -1088,11 +1093,7 @@ async fn redirect_mode_goes_to_the_hosted_page_without_loading_the_script() {
     assert!(matches!(second, Ok(Outcome::Redirected)), "{second:?}");
     assert_eq!(sandbox.navigations().len(), 1);
     // run() says where the shopper went.
-    let (again, _a) = redirect_checkout(
-        &session_url(&id, ""),
-        fintoc_wasm::CheckoutMode::Redirect,
-        &rec,
-    );
+    let (again, _a) = hosted_checkout(&id, &rec);
     let outcome = within(3_000, "run()", again.run()).await;
     assert!(matches!(outcome, Ok(Outcome::Redirected)), "{outcome:?}");
     assert_eq!(sandbox.navigations().len(), 2);
@@ -1107,11 +1108,7 @@ async fn redirect_mode_prepares_the_session_ahead_and_the_click_goes_at_once() {
     let sandbox = Sandbox::install().unwrap();
     let id = unique_id("redirectprep");
     let rec = Recorder::default();
-    let (checkout, _s) = redirect_checkout(
-        &session_url(&id, ""),
-        fintoc_wasm::CheckoutMode::Redirect,
-        &rec,
-    );
+    let (checkout, _s) = hosted_checkout(&id, &rec);
     checkout.prepare();
     let state = within(3_000, "ready", checkout.wait_until(settled)).await;
     assert_eq!(state, CheckoutState::Ready);
@@ -1180,8 +1177,7 @@ async fn a_blocked_script_takes_the_shopper_who_clicked_to_the_hosted_page_never
     let (clicked, _c) = redirect_checkout(&session_url(&id, ""), mode, &rec);
     sandbox.fail_next_load(LoadFailure::Network).unwrap();
     clicked.open();
-    let redirecting = clicked.wait_until(|s| *s == CheckoutState::Redirecting);
-    within(3_000, "redirecting", redirecting).await;
+    clicked.reach(CheckoutState::Redirecting, 3_000).await;
     assert_eq!(sandbox.navigations().len(), 2);
     drop(clicked);
     // With the script there, the same mode is the widget.
@@ -1196,11 +1192,7 @@ async fn coming_back_from_the_hosted_page_is_idle_again_and_can_go_again() {
     let sandbox = Sandbox::install().unwrap();
     let id = unique_id("redirectback");
     let rec = Recorder::default();
-    let (checkout, _s) = redirect_checkout(
-        &session_url(&id, ""),
-        fintoc_wasm::CheckoutMode::Redirect,
-        &rec,
-    );
+    let (checkout, _s) = hosted_checkout(&id, &rec);
     checkout.open();
     checkout.reach(CheckoutState::Redirecting, 3_000).await;
     // The browser shows this page again from its back-forward cache.
@@ -1284,11 +1276,7 @@ async fn a_page_still_here_after_leaving_stops_saying_redirecting_unless_it_is_o
     sandbox.stall_redirects_after(Duration::from_millis(300));
     let id = unique_id("stall");
     let rec = Recorder::default();
-    let (checkout, _s) = redirect_checkout(
-        &session_url(&id, ""),
-        fintoc_wasm::CheckoutMode::Redirect,
-        &rec,
-    );
+    let (checkout, _s) = hosted_checkout(&id, &rec);
     checkout.open();
     checkout.reach(CheckoutState::Redirecting, 3_000).await;
     // The page never left (the recorded navigation): after the stall it is idle again.
