@@ -39,17 +39,21 @@ fn ssr_renders_english() {
     assert!(html.contains("Pay with Fintoc"), "{html}");
 }
 
+/// A disabled checkout with the shop's own content in its label (rendered by the SSR test below
+/// and kept as the hydration fixture `checkout-children.html`).
+fn shop_content_checkout() -> AnyView {
+    let session = Signal::derive_local(|| SessionSource::endpoint("/api/checkout"));
+    view! {
+        <FintocCheckout public_key="pk_test_ssr" session=session disabled=true class="shop">
+            <strong>"Pagar $12.990"</strong>
+        </FintocCheckout>
+    }
+    .into_any()
+}
+
 #[test]
 fn ssr_renders_the_shops_content_in_the_label_and_a_disabled_button() {
-    let html = render(|| {
-        let session = Signal::derive_local(|| SessionSource::endpoint("/api/checkout"));
-        view! {
-            <FintocCheckout public_key="pk_test_ssr" session=session disabled=true class="shop">
-                <strong>"Pagar $12.990"</strong>
-            </FintocCheckout>
-        }
-        .into_any()
-    });
+    let html = render(shop_content_checkout);
     assert!(
         html.contains(
             r#"<span class="fintoc-checkout__label"><strong>Pagar $12.990</strong></span>"#
@@ -120,18 +124,7 @@ fn the_server_markup_is_the_one_the_hydration_test_hydrates() {
                 view! { <FintocCheckout public_key="pk_test_ssr" session=session /> }.into_any()
             }),
         ),
-        (
-            "checkout-children.html",
-            Box::new(|| {
-                let session = Signal::derive_local(|| SessionSource::endpoint("/api/checkout"));
-                view! {
-                    <FintocCheckout public_key="pk_test_ssr" session=session disabled=true class="shop">
-                        <strong>"Pagar $12.990"</strong>
-                    </FintocCheckout>
-                }
-                .into_any()
-            }),
-        ),
+        ("checkout-children.html", Box::new(shop_content_checkout)),
         (
             "confirmation.html",
             Box::new(|| {
