@@ -89,6 +89,20 @@ pub enum LoadError {
         /// The timeout that expired, in milliseconds.
         after_ms: u32,
     },
+    /// The page's Content-Security-Policy refused the script (a `securitypolicyviolation` for
+    /// its URL): retrying cannot help until the policy allows it.
+    #[error(
+        "the page's Content-Security-Policy blocked Fintoc.js from {url} (directive `{directive}`): \
+         add https://js.fintoc.com to `script-src` (and https://wizard.fintoc.com to `frame-src` \
+         and `connect-src` for the widget's frame; see Fintoc's docs), or pay on Fintoc's hosted \
+         page (CheckoutMode::Redirect), which needs no directive"
+    )]
+    CspBlocked {
+        /// The script URL.
+        url: String,
+        /// The directive that refused it, as the browser reported it (`script-src-elem`, say).
+        directive: String,
+    },
     /// The script loaded but `window.Fintoc` was not defined afterwards.
     #[error(
         "{url} loaded but did not define `window.Fintoc`; check that the URL serves Fintoc.js \
@@ -166,6 +180,18 @@ pub enum OptionsError {
         option: String,
         /// What it must be.
         expected: &'static str,
+    },
+    /// An option name the crate does not know (from JS, say: a misspelled `onSuccess` would
+    /// otherwise never be called).
+    #[error(
+        "unknown option `{option}`{}: check its spelling (names are case-sensitive)",
+        suggestion.map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+    )]
+    Unknown {
+        /// The option's name, as given (with its parent, e.g. `session.url`).
+        option: String,
+        /// The known option it is closest to.
+        suggestion: Option<&'static str>,
     },
 }
 
@@ -282,6 +308,7 @@ impl FintocError {
                 LoadError::Network { .. } => "network",
                 LoadError::Timeout { .. } => "timeout",
                 LoadError::GlobalMissing { .. } => "global_missing",
+                LoadError::CspBlocked { .. } => "csp_blocked",
             },
             FintocError::Options(e) => e.code(),
             FintocError::Session(e) => match e {
@@ -321,7 +348,8 @@ impl OptionsError {
             OptionsError::ConflictingTokens => "conflicting_tokens",
             OptionsError::ReservedOption { .. }
             | OptionsError::EmptyOptionName
-            | OptionsError::Invalid { .. } => "invalid_option",
+            | OptionsError::Invalid { .. }
+            | OptionsError::Unknown { .. } => "invalid_option",
         }
     }
 }
