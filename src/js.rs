@@ -300,7 +300,7 @@ fn known_keys(
             return Err(to_js(
                 &OptionsError::Unknown {
                     option: format!("{parent}{key}"),
-                    suggestion: closest(&key, known),
+                    suggestion: crate::error::Suggestion(closest(&key, known)),
                 }
                 .into(),
             ));
