@@ -26,10 +26,9 @@ use std::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::adapter::{Binding, Report};
 use crate::browser;
-use crate::checkout::{
-    Checkout, CheckoutConfig, CheckoutMode, CheckoutState, Outcome, Subscription,
-};
+use crate::checkout::{Checkout, CheckoutConfig, CheckoutMode, CheckoutState, Outcome};
 use crate::confirm::{Confirm, Confirmation, Stage};
 use crate::error::{FintocError, OptionsError, SessionError};
 use crate::load::LoadOptions;
@@ -539,9 +538,10 @@ fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
     Ok(load)
 }
 
-/// The JS callbacks, called with no borrow held; what they throw is ignored (it is the page's).
+/// The page's callbacks (`onSuccess`, …), called with no borrow held; what they throw is
+/// ignored (it is the page's).
 #[derive(Default)]
-struct Hooks {
+struct JsCallbacks {
     on_success: Option<js_sys::Function>,
     on_exit: Option<js_sys::Function>,
     on_event: Option<js_sys::Function>,
@@ -549,14 +549,43 @@ struct Hooks {
     on_state: Option<js_sys::Function>,
 }
 
-fn hooks(options: &JsValue) -> Result<Hooks, JsValue> {
-    Ok(Hooks {
+fn js_callbacks(options: &JsValue) -> Result<JsCallbacks, JsValue> {
+    Ok(JsCallbacks {
         on_success: function(options, "onSuccess")?,
         on_exit: function(options, "onExit")?,
         on_event: function(options, "onEvent")?,
         on_error: function(options, "onError")?,
         on_state: function(options, "onStateChange")?,
     })
+}
+
+/// Calls the page's `f`, if any, with `args`.
+fn call_page(f: &Option<js_sys::Function>, args: &[&JsValue]) {
+    if let Some(f) = f {
+        let _ = match args {
+            [a] => f.call1(&JsValue::UNDEFINED, a),
+            [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
+            _ => f.call0(&JsValue::UNDEFINED),
+        };
+    }
+}
+
+/// The JS API's side of [`Report`]: `onStateChange` and `onError` (no console: the page
+/// decides what to log).
+struct JsReport(Rc<JsCallbacks>);
+
+impl Report for JsReport {
+    fn state(&self, state: &CheckoutState) {
+        call_page(&self.0.on_state, &[&state.name().into()]);
+    }
+
+    fn error(&self, error: &FintocError) {
+        call_page(&self.0.on_error, &[&to_js(error)]);
+    }
+
+    fn console(&self) -> bool {
+        false
+    }
 }
 
 fn outcome_js(outcome: Outcome) -> JsValue {
@@ -591,8 +620,7 @@ impl Drop for Listener {
 }
 
 struct Live {
-    checkout: Rc<Checkout>,
-    subscription: Option<Subscription>,
+    binding: Binding,
     listeners: Vec<Listener>,
     button: Option<web_sys::HtmlElement>,
     prefetch_on_hover: bool,
@@ -606,17 +634,17 @@ struct Live {
 #[wasm_bindgen(js_name = Checkout)]
 pub struct JsCheckout {
     id: u32,
-    live: Shared,
+    live: LiveSlot,
 }
 
-/// The live checkout. Listeners on the attached button hold it weakly (no reference cycle):
-/// the button holds the JS handle instead, which owns this.
-type Shared = Rc<RefCell<Option<Live>>>;
+/// The live checkout (`None` once destroyed). Listeners on the attached button hold it weakly
+/// (no reference cycle): the button holds the JS handle instead, which owns this.
+type LiveSlot = Rc<RefCell<Option<Live>>>;
 
 fn checkout_in(live: &RefCell<Option<Live>>) -> Result<Rc<Checkout>, JsValue> {
     live.borrow()
         .as_ref()
-        .map(|live| live.checkout.clone())
+        .map(|live| live.binding.checkout().clone())
         .ok_or_else(|| {
             js_error(
                 "destroyed",
@@ -668,52 +696,32 @@ pub fn create_checkout(
         None => CheckoutMode::default(),
     };
     let prefetch_on_hover = boolean(&options, "prefetchOnHover")?.unwrap_or(true);
-    let hooks = Rc::new(hooks(&options)?);
-    let call = |f: &Option<js_sys::Function>, args: &[&JsValue]| {
-        if let Some(f) = f {
-            let _ = match args {
-                [a] => f.call1(&JsValue::UNDEFINED, a),
-                [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
-                _ => f.call0(&JsValue::UNDEFINED),
-            };
-        }
-    };
+    let page = Rc::new(js_callbacks(&options)?);
     let callbacks = Callbacks::new()
         .on_success({
-            let hooks = hooks.clone();
-            move |p| call(&hooks.on_success, &[p.raw()])
+            let page = page.clone();
+            move |p| call_page(&page.on_success, &[p.raw()])
         })
         .on_exit({
-            let hooks = hooks.clone();
-            move |p| call(&hooks.on_exit, &[p.raw()])
+            let page = page.clone();
+            move |p| call_page(&page.on_exit, &[p.raw()])
         })
         .on_event({
-            let hooks = hooks.clone();
-            move |e| {
-                call(
-                    &hooks.on_event,
-                    &[&e.kind.as_str().into(), e.metadata.raw()],
-                )
-            }
+            let page = page.clone();
+            move |e| call_page(&page.on_event, &[&e.kind.as_str().into(), e.metadata.raw()])
         });
-    let checkout = Rc::new(Checkout::new(
+    let binding = Binding::new(
         CheckoutConfig::new(widget, session)
             .load_options(load)
             .mode(mode),
         callbacks,
-    ));
-    let subscription = checkout.subscribe(move |state| {
-        call(&hooks.on_state, &[&state.name().into()]);
-        if let CheckoutState::Failed(e) = state {
-            call(&hooks.on_error, &[&to_js(e)]);
-        }
-    });
+        JsReport(page),
+    );
     let id = next_handle();
     let handle: JsValue = JsCheckout {
         id,
         live: Rc::new(RefCell::new(Some(Live {
-            checkout,
-            subscription: Some(subscription),
+            binding,
             listeners: Vec::new(),
             button: None,
             prefetch_on_hover,
@@ -896,14 +904,17 @@ impl JsCheckout {
     /// `destroyed`. `using` / `[Symbol.dispose]()` call it too.
     pub fn destroy(&self) {
         let live = self.live.borrow_mut().take();
-        if let Some(mut live) = live {
-            // Callbacks end first: destroying is not a state change the page must hear about.
-            drop(live.subscription.take());
-            drop(std::mem::take(&mut live.listeners));
-            if let Some(button) = live.button.take() {
-                browser::unpin_handle(&button);
+        if let Some(live) = live {
+            drop(live.listeners);
+            if let Some(button) = &live.button {
+                browser::unpin_handle(button);
             }
-            live.checkout.cancel();
+            // Dropping the binding unsubscribes first (destroying is not a state change the
+            // page must hear about), then cancels the checkout — unless a pending `open()`
+            // holds it: cancelled here, so that run ends `cancelled` at once.
+            let checkout = live.binding.checkout().clone();
+            drop(live.binding);
+            checkout.cancel();
         }
     }
 }

@@ -64,6 +64,8 @@
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+#[cfg(any(feature = "yew", feature = "leptos", feature = "js"))]
+mod adapter;
 mod browser;
 pub mod checkout;
 pub mod confirm;

@@ -1,15 +1,14 @@
 //! `use_fintoc_checkout`: the core [`Checkout`] as signals and actions.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::checkout::{Checkout, CheckoutConfig, CheckoutMode, CheckoutState, Subscription};
+use crate::adapter::{tell, AutoOpen, Binding, InvalidConfig, Preload, Report};
+use crate::checkout::{Checkout, CheckoutConfig, CheckoutMode, CheckoutState};
 use crate::error::{FintocError, OptionsError};
 use crate::load::LoadOptions;
 use crate::session::{SessionResponse, SessionSource};
-use crate::ui::NewSessions;
 use crate::widget::{Callbacks, Payload, WidgetEvent, WidgetOptions, WidgetOptionsBuilder};
 
 /// What [`use_fintoc_checkout`] needs. Inputs that change are signals: a new public key or
@@ -171,23 +170,19 @@ pub struct UseFintocCheckout {
     pub(crate) changed: Trigger,
 }
 
-/// What the hook holds: the checkout of the last valid config, or why the config is invalid.
+/// What the hook holds: the checkout of the last valid config, and whether the config is
+/// invalid now.
 #[derive(Default)]
 pub(crate) struct Slot {
-    held: Option<Held>,
-    invalid: Option<OptionsError>,
-}
-
-struct Held {
-    checkout: Rc<Checkout>,
-    _subscription: Subscription,
+    binding: Option<Binding>,
+    invalid: InvalidConfig,
 }
 
 impl Slot {
     fn state(&self) -> CheckoutState {
-        match (&self.invalid, &self.held) {
+        match (self.invalid.error(), &self.binding) {
             (Some(e), _) => CheckoutState::Failed(e.clone().into()),
-            (None, Some(held)) => held.checkout.state(),
+            (None, Some(binding)) => binding.checkout().state(),
             (None, None) => CheckoutState::Idle,
         }
     }
@@ -199,11 +194,47 @@ fn state_in(slot: Option<StoredValue<Slot, LocalStorage>>) -> CheckoutState {
         .unwrap_or(CheckoutState::Idle)
 }
 
+/// The Leptos side of [`Report`]: the `changed` trigger, and the shop's callbacks, run
+/// untracked (a signal the shop reads in one never becomes a dependency of the hook's config
+/// effect, which some of these calls run inside).
+struct LeptosReport {
+    options: Rc<FintocCheckoutOptions>,
+    changed: Trigger,
+}
+
+impl Report for LeptosReport {
+    fn changed(&self) {
+        self.changed.notify();
+    }
+
+    fn wants_sessions(&self) -> bool {
+        self.options.on_session.is_some()
+    }
+
+    fn session(&self, session: SessionResponse) {
+        if let Some(f) = self.options.on_session {
+            untrack(|| f.try_run(session));
+        }
+    }
+
+    fn state(&self, state: &CheckoutState) {
+        if let Some(f) = self.options.on_state {
+            untrack(|| f.try_run(state.clone()));
+        }
+    }
+
+    fn error(&self, error: &FintocError) {
+        if let Some(f) = self.options.on_error {
+            untrack(|| f.try_run(error.clone()));
+        }
+    }
+}
+
 impl UseFintocCheckout {
     /// The checkout, cloned out of the arena: no borrow is held while it calls JS.
     pub(crate) fn checkout(&self) -> Option<Rc<Checkout>> {
         self.slot?
-            .try_with_value(|s| s.held.as_ref().map(|h| h.checkout.clone()))
+            .try_with_value(|s| s.binding.as_ref().map(|b| b.checkout().clone()))
             .flatten()
     }
 
@@ -260,94 +291,73 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
         crate::browser::IS_BROWSER_TARGET.then(|| StoredValue::new_local(Slot::default()));
     let options = Rc::new(options);
 
-    // Tells the shop (its callbacks run with no borrow of ours held).
-    let report = {
-        let options = options.clone();
-        // Untracked: a signal the shop reads in its callback never becomes a dependency of the
-        // hook's config effect, which some of these calls run inside.
-        move |s: &CheckoutState| {
-            untrack(|| {
-                if let Some(on_state) = options.on_state {
-                    let _ = on_state.try_run(s.clone());
-                }
-                if let CheckoutState::Failed(e) = s {
-                    crate::browser::debug_console_error(e);
-                    if let Some(on_error) = options.on_error {
-                        let _ = on_error.try_run(e.clone());
-                    }
-                }
-            })
-        }
+    // The effect's memory between runs: the identity auto-open last opened for, the script
+    // preloaded (`adapter::AutoOpen`, `adapter::Preload`).
+    let auto = std::cell::RefCell::new(AutoOpen::default());
+    let preloaded = std::cell::RefCell::new(Preload::default());
+    let report = LeptosReport {
+        options: options.clone(),
+        changed,
     };
-    let report = Rc::new(report);
-
-    // The effect's memory between runs: the identity auto-open last opened for.
-    let opened_for: RefCell<Option<CheckoutConfig>> = RefCell::new(None);
-    let effect_options = options.clone();
-    let effect_report = report.clone();
     Effect::new(move || {
         let Some(slot) = slot else { return };
-        let options = &effect_options;
-        let config = options.config();
-        let auto_open = options.auto_open.get();
-        let config = match config {
+        let built = report.options.config();
+        let auto_open = report.options.auto_open.get();
+        // Recorded in the slot (the state signal reads it); told after the arena borrow ends.
+        let Some(news) = slot.try_update_value(|s| s.invalid.record(&built)) else {
+            return; // disposed
+        };
+        let config = match built {
             Ok(config) => config,
-            Err(e) => {
-                *opened_for.borrow_mut() = None;
-                // Stops whatever the last valid config started; each distinct error once.
-                let (old, repeated) = slot
-                    .try_update_value(|s| {
-                        let repeated = s.invalid.as_ref() == Some(&e);
-                        s.invalid = Some(e.clone());
-                        (s.held.take(), repeated)
-                    })
-                    .unwrap_or((None, true));
+            Err(_) => {
+                // Stops whatever the last valid config started.
+                let old = slot.try_update_value(|s| s.binding.take()).flatten();
                 drop(old);
+                let _ = auto.borrow_mut().due(false, None);
                 changed.notify();
-                if !repeated {
-                    effect_report(&CheckoutState::Failed(e.into()));
+                if let Some(error) = news {
+                    tell(&report, &CheckoutState::Failed(error.into()));
                 }
                 return;
             }
         };
-        let identity = config.clone();
-        let checkout = match slot.try_with_value(|s| s.held.as_ref().map(|h| h.checkout.clone())) {
-            Some(Some(checkout)) => {
-                checkout.set_config(config);
-                checkout
-            }
-            Some(None) => {
-                let held = hold(config, options, &effect_report, changed);
-                let checkout = held.checkout.clone();
-                slot.update_value(|s| {
-                    s.held = Some(held);
-                    s.invalid = None;
-                });
-                if options.preload {
-                    checkout.preload(); // nothing to load in redirect mode
+        let checkout =
+            match slot.try_with_value(|s| s.binding.as_ref().map(|b| b.checkout().clone())) {
+                Some(Some(checkout)) => {
+                    checkout.set_config(config.clone());
+                    checkout
                 }
-                changed.notify();
-                checkout
-            }
-            None => return, // disposed
-        };
+                Some(None) => {
+                    let binding = Binding::new(
+                        config.clone(),
+                        widget_callbacks(&report.options),
+                        LeptosReport {
+                            options: report.options.clone(),
+                            changed,
+                        },
+                    );
+                    let checkout = binding.checkout().clone();
+                    slot.update_value(|s| s.binding = Some(binding));
+                    changed.notify();
+                    checkout
+                }
+                None => return, // disposed
+            };
+        let preload = preloaded.borrow_mut().due(report.options.preload, &config);
+        if preload {
+            checkout.preload();
+        }
         // Auto-open on mount and on a new identity only (an equal source re-evaluated by some
         // other signal is not new); a widget the shopper closed stays closed.
-        let new_identity = !opened_for
-            .borrow()
-            .as_ref()
-            .is_some_and(|opened| opened.same_identity(&identity));
-        if !auto_open {
-            *opened_for.borrow_mut() = None;
-        } else if new_identity {
-            *opened_for.borrow_mut() = Some(identity);
+        let due = auto.borrow_mut().due(auto_open, Some(&config));
+        if due {
             checkout.open();
         }
     });
 
-    // Unmount: drop the checkout (preparation cancelled, widget destroyed, callbacks silent).
+    // Unmount: drop the binding (preparation cancelled, widget destroyed, callbacks silent).
     on_cleanup(move || {
-        let taken = slot.and_then(|slot| slot.try_update_value(|s| s.held.take()).flatten());
+        let taken = slot.and_then(|slot| slot.try_update_value(|s| s.binding.take()).flatten());
         drop(taken);
     });
 
@@ -358,7 +368,7 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
     let redirect_url = Signal::derive(move || {
         changed.track();
         slot.and_then(|slot| {
-            slot.try_with_value(|s| s.held.as_ref().and_then(|h| h.checkout.redirect_url()))
+            slot.try_with_value(|s| s.binding.as_ref().and_then(|b| b.checkout().redirect_url()))
                 .flatten()
         })
     });
@@ -370,16 +380,11 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
     }
 }
 
-/// A checkout for `config` whose every state change notifies `changed` and reaches the shop's
-/// callbacks (each session once, by its token).
-fn hold(
-    config: CheckoutConfig,
-    options: &Rc<FintocCheckoutOptions>,
-    report: &Rc<impl Fn(&CheckoutState) + 'static>,
-    changed: Trigger,
-) -> Held {
+/// The shop's widget callbacks (Leptos callbacks are `Copy` and outlive nothing: a disposed
+/// one is skipped).
+fn widget_callbacks(options: &FintocCheckoutOptions) -> Callbacks {
     let (on_success, on_exit, on_event) = (options.on_success, options.on_exit, options.on_event);
-    let callbacks = Callbacks::new()
+    Callbacks::new()
         .on_success(move |p| {
             if let Some(f) = on_success {
                 let _ = f.try_run(p);
@@ -394,25 +399,5 @@ fn hold(
             if let Some(f) = on_event {
                 let _ = f.try_run(e);
             }
-        });
-    let checkout = Rc::new(Checkout::new(config, callbacks));
-    let weak = Rc::downgrade(&checkout);
-    let on_session = options.on_session;
-    let sessions = NewSessions::default();
-    let report = report.clone();
-    let subscription = checkout.subscribe(move |s| {
-        changed.notify();
-        if let Some(on_session) = on_session {
-            if let Some(session) = sessions.take(&weak) {
-                untrack(|| {
-                    let _ = on_session.try_run(session);
-                });
-            }
-        }
-        report(s);
-    });
-    Held {
-        checkout,
-        _subscription: subscription,
-    }
+        })
 }

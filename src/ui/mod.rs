@@ -171,30 +171,6 @@ pub fn confirmation_view(stage: crate::confirm::Stage, labels: &Labels) -> Confi
     }
 }
 
-/// Each new session once, by its token: what the adapters' `on_session` callbacks hear (a
-/// session arrives with the move out of preparing; the last token told is remembered, so the
-/// same session is not told again on later state changes).
-#[cfg(any(feature = "yew", feature = "leptos"))]
-#[derive(Default)]
-pub(crate) struct NewSessions(std::cell::RefCell<Option<String>>);
-
-#[cfg(any(feature = "yew", feature = "leptos"))]
-impl NewSessions {
-    /// `checkout`'s session, unless its token is the last one told.
-    pub(crate) fn take(
-        &self,
-        checkout: &std::rc::Weak<crate::Checkout>,
-    ) -> Option<crate::session::SessionResponse> {
-        let session = checkout.upgrade()?.session()?;
-        let token = session.token.as_str();
-        if crate::task::read(&self.0).as_deref() == Some(token) {
-            return None;
-        }
-        *crate::task::write(&self.0) = Some(token.to_owned());
-        Some(session)
-    }
-}
-
 /// The language of the component's default texts.
 ///
 /// ```

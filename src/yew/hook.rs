@@ -6,89 +6,65 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::config::{FintocCheckoutConfig, HookCallbacks};
-use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
-use crate::load::LoadOptions;
-use crate::ui::NewSessions;
+use crate::adapter::{tell, AutoOpen, Binding, InvalidConfig, Preload, Report};
+use crate::checkout::{Checkout, CheckoutState};
+use crate::error::FintocError;
+use crate::session::SessionResponse;
 use crate::widget::Callbacks;
 
-/// The checkout a component holds, and its subscription (dropped together on unmount).
-struct Held {
-    checkout: Rc<Checkout>,
-    _subscription: Subscription,
+/// The Yew side of [`Report`]: a re-render, and the latest props' callbacks (read when they
+/// fire: no stale closures, and changing a callback never recreates the widget).
+#[derive(Clone)]
+struct YewReport {
+    latest: Rc<RefCell<HookCallbacks>>,
+    rerender: UseForceUpdateHandle,
 }
 
-impl Held {
-    fn new(
-        config: CheckoutConfig,
-        latest: &Rc<RefCell<HookCallbacks>>,
-        rerender: impl Fn() + 'static,
-    ) -> Held {
-        // Each callback reads the latest props' callback when it fires: no stale closures, and
-        // changing a callback never recreates the widget.
-        let callbacks = Callbacks::new()
-            .on_success(forward(latest, |c| c.on_success.clone()))
-            .on_exit(forward(latest, |c| c.on_exit.clone()))
-            .on_event(forward(latest, |c| c.on_event.clone()));
-        let checkout = Rc::new(Checkout::new(config, callbacks));
-        let subscription = checkout.subscribe({
-            let latest = latest.clone();
-            let checkout = Rc::downgrade(&checkout);
-            let sessions = NewSessions::default();
-            move |state| {
-                rerender();
-                let callbacks = latest.borrow().clone();
-                if let Some(on_session) = &callbacks.on_session {
-                    if let Some(session) = sessions.take(&checkout) {
-                        on_session.emit(session);
-                    }
-                }
-                if let Some(on_state) = callbacks.on_state {
-                    on_state.emit(state.clone());
-                }
-                if let CheckoutState::Failed(error) = state {
-                    crate::browser::debug_console_error(error);
-                    if let Some(on_error) = callbacks.on_error {
-                        on_error.emit(error.clone());
-                    }
-                }
-            }
-        });
-        Held {
-            checkout,
-            _subscription: subscription,
-        }
-    }
-}
-
-/// A function that emits to the callback `pick` finds in the latest callbacks (the borrow ends
-/// before the callback runs).
-fn forward<T: 'static>(
-    latest: &Rc<RefCell<HookCallbacks>>,
-    pick: fn(&HookCallbacks) -> Option<Callback<T>>,
-) -> impl Fn(T) + 'static {
-    let latest = latest.clone();
-    move |value| {
-        let callback = pick(&latest.borrow());
+impl YewReport {
+    /// The latest callback `pick` finds, cloned out (no borrow held while it runs).
+    fn emit<T>(&self, pick: fn(&HookCallbacks) -> Option<Callback<T>>, value: T) {
+        let callback = pick(&self.latest.borrow());
         if let Some(callback) = callback {
             callback.emit(value);
         }
     }
-}
 
-type Slot = Rc<RefCell<Option<Held>>>;
-
-/// A config compared by identity only (public key and session source): what auto-open follows,
-/// so a closure rebuilt on every render does not reopen the widget.
-struct Identity(CheckoutConfig);
-
-impl PartialEq for Identity {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.same_identity(&other.0)
+    /// The widget callbacks, forwarding to the latest props.
+    fn callbacks(&self) -> Callbacks {
+        let (s, x, e) = (self.clone(), self.clone(), self.clone());
+        Callbacks::new()
+            .on_success(move |p| s.emit(|c| c.on_success.clone(), p))
+            .on_exit(move |p| x.emit(|c| c.on_exit.clone(), p))
+            .on_event(move |ev| e.emit(|c| c.on_event.clone(), ev))
     }
 }
 
+impl Report for YewReport {
+    fn changed(&self) {
+        self.rerender.force_update();
+    }
+
+    fn wants_sessions(&self) -> bool {
+        self.latest.borrow().on_session.is_some()
+    }
+
+    fn session(&self, session: SessionResponse) {
+        self.emit(|c| c.on_session.clone(), session);
+    }
+
+    fn state(&self, state: &CheckoutState) {
+        self.emit(|c| c.on_state.clone(), state.clone());
+    }
+
+    fn error(&self, error: &FintocError) {
+        self.emit(|c| c.on_error.clone(), error.clone());
+    }
+}
+
+type Slot = Rc<RefCell<Option<Binding>>>;
+
 fn checkout_in(slot: &Slot) -> Option<Rc<Checkout>> {
-    slot.borrow().as_ref().map(|held| held.checkout.clone())
+    slot.borrow().as_ref().map(|b| b.checkout().clone())
 }
 
 /// What [`use_fintoc_checkout`] returns: the current state and the actions.
@@ -215,17 +191,18 @@ impl std::fmt::Debug for UseFintocCheckout {
 pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
     let latest: Rc<RefCell<HookCallbacks>> = use_mut_ref(HookCallbacks::default);
     *latest.borrow_mut() = config.callbacks.clone();
-    let force_update = use_force_update();
+    let report = YewReport {
+        latest,
+        rerender: use_force_update(),
+    };
     let built = config.checkout_config();
     let slot: Slot = use_mut_ref(|| None);
 
     // Created at the first render with a valid config (no browser call happens here).
     if slot.borrow().is_none() {
         if let Ok(checkout_config) = &built {
-            let held = Held::new(checkout_config.clone(), &latest, move || {
-                force_update.force_update()
-            });
-            *slot.borrow_mut() = Some(held);
+            let binding = Binding::new(checkout_config.clone(), report.callbacks(), report.clone());
+            *slot.borrow_mut() = Some(binding);
         }
     }
 
@@ -237,7 +214,7 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         let _ = checkout.refresh_config(config.clone());
     }
 
-    // Unmount: drop the checkout (cancels preparation, destroys the widget, silences callbacks).
+    // Unmount: drop the binding (cancels preparation, destroys the widget, silences callbacks).
     {
         let slot = slot.clone();
         use_effect_with((), move |_| {
@@ -248,58 +225,45 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         });
     }
 
-    // One effect for what follows a config (each Yew effect costs about 0.6 kB of wasm):
-    // - a new config: same identity keeps the widget; another key or session replaces it;
-    // - an invalid config stops the checkout and is an error the shop hears about once per
-    //   distinct error;
-    // - preloading the script: once per script (load options), not again on every config
-    //   change (after a failed load, preloading again would add another `<script>`).
+    // One effect for what follows a config (each Yew effect costs about 0.6 kB of wasm): a new
+    // config (same identity keeps the widget; another key or session replaces it), an invalid
+    // one (the checkout stops; `adapter::InvalidConfig` tells it once), preloading
+    // (`adapter::Preload`: once per script) and auto-open (`adapter::AutoOpen`: once per
+    // identity; a `from_fn` closure rebuilt by a render compares equal, so it reopens nothing).
     {
         let slot = slot.clone();
-        let latest = latest.clone();
-        let preloaded: Rc<RefCell<Option<LoadOptions>>> = use_mut_ref(|| None);
-        // `preload` counts only for a valid config: toggling it never repeats an error.
-        let preload = config.preload && built.is_ok();
-        use_effect_with((built.clone(), preload), move |(built, preload)| {
-            let checkout = checkout_in(&slot);
-            match built {
-                Ok(config) => {
-                    if let Some(checkout) = &checkout {
-                        checkout.set_config(config.clone());
-                        let load = Some(config.load().clone());
-                        // Redirect mode loads nothing: it does not count as preloaded, so a
-                        // switch to the widget preloads then.
-                        let loads = config.checkout_mode() != crate::CheckoutMode::Redirect;
-                        if *preload && loads && *preloaded.borrow() != load {
-                            *preloaded.borrow_mut() = load;
-                            checkout.preload();
-                        }
-                    }
-                }
-                Err(error) => {
-                    if let Some(checkout) = &checkout {
-                        checkout.reset();
-                    }
-                    crate::browser::debug_console_error(error);
-                    let on_error = latest.borrow().on_error.clone();
-                    if let Some(on_error) = on_error {
-                        on_error.emit(error.clone().into());
-                    }
-                }
-            }
-        });
-    }
-
-    {
-        let slot = slot.clone();
-        let identity = built.as_ref().ok().cloned().map(Identity);
+        let report = report.clone();
+        let policy: Rc<RefCell<(InvalidConfig, Preload, AutoOpen)>> = use_mut_ref(Default::default);
         use_effect_with(
-            (config.auto_open, identity),
-            move |(auto_open, identity)| {
-                if *auto_open && identity.is_some() {
-                    if let Some(checkout) = checkout_in(&slot) {
-                        checkout.open();
+            (built.clone(), config.preload, config.auto_open),
+            move |(built, preload, auto_open)| {
+                let checkout = checkout_in(&slot);
+                // Decided with the policies borrowed, acted on with no borrow held.
+                let (news, preload, open) = {
+                    let (invalid, preloaded, auto) = &mut *policy.borrow_mut();
+                    let ok = built.as_ref().ok();
+                    (
+                        invalid.record(built),
+                        ok.is_some_and(|c| preloaded.due(*preload, c)),
+                        auto.due(*auto_open, ok),
+                    )
+                };
+                if let Some(checkout) = checkout {
+                    match built {
+                        Ok(config) => {
+                            checkout.set_config(config.clone());
+                            if preload {
+                                checkout.preload();
+                            }
+                            if open {
+                                checkout.open();
+                            }
+                        }
+                        Err(_) => checkout.reset(),
                     }
+                }
+                if let Some(error) = news {
+                    tell(&report, &CheckoutState::Failed(error.into()));
                 }
             },
         );

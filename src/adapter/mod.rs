@@ -1,0 +1,19 @@
+//! What every UI adapter (Yew, Leptos, the JS API) does, written once; each adapter is glue
+//! between its framework and this (as react-stripe-js's components only map props, with the
+//! shared logic in its `utils/`):
+//!
+//! - [`Binding`]: the checkout and its subscription, held together, telling a [`Report`] of
+//!   every state change — redraw, each new session once, the state, and a failure (console in
+//!   debug builds, then the shop's error callback);
+//! - [`InvalidConfig`]: an invalid configuration is a `Failed` state, reported once per
+//!   distinct error;
+//! - [`AutoOpen`]: auto-open once per identity (public key and session source), never again
+//!   for a widget the shopper closed;
+//! - [`Preload`]: the script preloads once per script URL (load options), not in redirect
+//!   mode, where there is nothing to load (a later switch to the widget preloads then).
+
+mod binding;
+mod policy;
+
+pub(crate) use binding::{tell, Binding, Report};
+pub(crate) use policy::{AutoOpen, InvalidConfig, Preload};

@@ -1,0 +1,83 @@
+//! The rules every adapter follows between renders: invalid configurations, auto-open,
+//! preloading. Plain values: each adapter keeps them where its framework keeps state.
+
+use crate::checkout::{CheckoutConfig, CheckoutMode};
+use crate::error::OptionsError;
+use crate::load::LoadOptions;
+
+/// An invalid configuration (a secret key, a malformed public key) is a `Failed` state the shop
+/// hears about once per distinct error, not on every render.
+#[derive(Default)]
+pub(crate) struct InvalidConfig(Option<OptionsError>);
+
+impl InvalidConfig {
+    /// Records how building the configuration went; returns the error when it is news (not the
+    /// one recorded last) — the adapter then tells it with [`tell`](super::tell), with no
+    /// borrow of its own held. A valid configuration makes a later error news again.
+    pub(crate) fn record(
+        &mut self,
+        built: &Result<CheckoutConfig, OptionsError>,
+    ) -> Option<OptionsError> {
+        match built {
+            Ok(_) => {
+                self.0 = None;
+                None
+            }
+            Err(error) if self.0.as_ref() == Some(error) => None,
+            Err(error) => {
+                self.0 = Some(error.clone());
+                self.0.clone()
+            }
+        }
+    }
+
+    /// The error of the last configuration, if it was invalid.
+    #[cfg(feature = "leptos")]
+    pub(crate) fn error(&self) -> Option<&OptionsError> {
+        self.0.as_ref()
+    }
+}
+
+/// Auto-open opens once per identity (public key and session source): a re-render, or another
+/// signal re-evaluating an equal source, does not reopen a widget the shopper closed; a new
+/// cart (a new source) opens again.
+#[derive(Default)]
+pub(crate) struct AutoOpen(Option<CheckoutConfig>);
+
+impl AutoOpen {
+    /// Whether to open now. Off, or without a valid configuration, forgets the identity: turning
+    /// it on again opens.
+    pub(crate) fn due(&mut self, on: bool, config: Option<&CheckoutConfig>) -> bool {
+        match config.filter(|_| on) {
+            None => {
+                self.0 = None;
+                false
+            }
+            Some(config) if self.0.as_ref().is_some_and(|o| o.same_identity(config)) => false,
+            Some(config) => {
+                self.0 = Some(config.clone());
+                true
+            }
+        }
+    }
+}
+
+/// The script preloads once per script (load options): not again on every configuration change
+/// (after a failed load, preloading again would add another `<script>`), and not in redirect
+/// mode, which loads nothing — a later switch to the widget preloads then.
+#[derive(Default)]
+pub(crate) struct Preload(Option<LoadOptions>);
+
+impl Preload {
+    /// Whether to preload `config`'s script now (then the adapter calls
+    /// [`Checkout::preload`](crate::Checkout::preload), with no borrow of its own held).
+    pub(crate) fn due(&mut self, enabled: bool, config: &CheckoutConfig) -> bool {
+        let due = enabled
+            && config.checkout_mode() != CheckoutMode::Redirect
+            && self.0.as_ref() != Some(config.load());
+        if due {
+            self.0 = Some(config.load().clone());
+        }
+        due
+    }
+}
