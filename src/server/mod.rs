@@ -38,8 +38,8 @@ mod webhook;
 
 pub use client::{ClientError, FintocClient, DEFAULT_API_BASE};
 pub use types::{
-    ApiErrorType, BankAccount, CheckoutSession, CheckoutSessionCreate, CheckoutSessionStatus,
-    PaymentIntent, PaymentIntentStatus, PaymentResource,
+    ApiErrorType, BankAccount, CheckoutFlow, CheckoutSession, CheckoutSessionCreate,
+    CheckoutSessionStatus, PaymentIntent, PaymentIntentStatus, PaymentMethodType, PaymentResource,
 };
 pub use webhook::{
     parse_signature_header, sign, verify_signature, EventData, PaymentOutcome, SignatureError,

@@ -97,6 +97,30 @@ impl CheckoutSessionStatus {
 }
 
 open_enum! {
+    /// `checkout_session.flow` (API 2026-02-01): what the session is for.
+    CheckoutFlow {
+        /// Pay now.
+        Payment => "payment",
+        /// Enrol a recurring subscription.
+        Subscription => "subscription",
+        /// Save a payment method for later, without paying now.
+        Setup => "setup",
+    }
+}
+
+open_enum! {
+    /// A payment method a Checkout Session offers (`payment_method_types`, API 2026-02-01).
+    PaymentMethodType {
+        /// A bank transfer initiated by Fintoc.
+        BankTransfer => "bank_transfer",
+        /// A card.
+        Card => "card",
+        /// Card payment in instalments.
+        InstallmentsPayment => "installments_payment",
+    }
+}
+
+open_enum! {
     /// `payment_intent.status`.
     PaymentIntentStatus {
         /// Created.
@@ -365,6 +389,28 @@ pub struct CheckoutSession {
     /// The payment this session produced, once there is one.
     #[serde(default, deserialize_with = "nullable")]
     pub payment_resource: PaymentResource,
+    /// `flow` (API 2026-02-01; `None` in older versions, which only had payments).
+    #[serde(default)]
+    pub flow: Option<CheckoutFlow>,
+    /// `payment_method_types` (API 2026-02-01; empty when absent or `null`).
+    #[serde(default, deserialize_with = "nullable")]
+    pub payment_method_types: Vec<PaymentMethodType>,
+    /// `payment_method` (API 2026-02-01): the id of the payment method used or saved, whether
+    /// Fintoc sends the id or an object holding it; `None` when `null` or of another shape.
+    #[serde(default, deserialize_with = "id_or_object")]
+    pub payment_method: Option<String>,
+}
+
+/// An id given as a string, or as an object's `id`; anything else reads as `None`.
+fn id_or_object<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Option::<serde_json::Value>::deserialize(d)? {
+        Some(serde_json::Value::String(id)) => Some(id),
+        Some(serde_json::Value::Object(mut o)) => match o.remove("id") {
+            Some(serde_json::Value::String(id)) => Some(id),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// `payment_resource` of a Checkout Session.
@@ -481,6 +527,65 @@ mod tests {
         assert_eq!(s, PaymentIntentStatus::RequiresAction);
         let s: PaymentIntentStatus = serde_json::from_str(r#""teleported""#).unwrap();
         assert_eq!(s.as_str(), "teleported");
+    }
+
+    fn fixture(name: &str) -> CheckoutSession {
+        let path = format!("{}/tests/data/fintoc/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn both_api_versions_read() {
+        // docs.fintoc.com/v2023-11-15/api/payment-initiation-api/checkout-sessions/checkout-session-object
+        let v1 = fixture("checkout-session-2023-11-15-finished.json");
+        assert_eq!(v1.status, CheckoutSessionStatus::Finished);
+        assert!(v1.is_paid());
+        assert_eq!((v1.amount, v1.currency), (1200, Currency::Clp));
+        assert_eq!(v1.flow, None);
+        assert!(v1.payment_method_types.is_empty());
+        assert_eq!(v1.payment_method, None);
+        assert_eq!(v1.metadata["order_id"], "#12513");
+
+        // docs.fintoc.com/reference/payments-api/checkout-sessions/checkout-session-object
+        let v2 = fixture("checkout-session-2026-02-01-finished.json");
+        assert_eq!(v2.status, CheckoutSessionStatus::Finished);
+        assert!(v2.is_paid());
+        assert_eq!(v2.flow, Some(CheckoutFlow::Payment));
+        assert_eq!(v2.payment_method_types, [PaymentMethodType::BankTransfer]);
+        assert_eq!(
+            v2.payment_intent().unwrap().id,
+            "pi_38DNJo3rbvGUzKFvCGZ6dxR1Kxx"
+        );
+
+        let created = fixture("checkout-session-2026-02-01-created.json");
+        assert_eq!(created.status, CheckoutSessionStatus::Created);
+        assert!(!created.is_paid());
+        assert!(created.session_token.is_some() && created.redirect_url.is_some());
+        assert_eq!(
+            created.payment_method_types,
+            [PaymentMethodType::BankTransfer, PaymentMethodType::Card]
+        );
+
+        // `payment_method` as an id, an object, or something else.
+        for (value, expected) in [
+            (serde_json::json!("pm_1"), Some("pm_1")),
+            (
+                serde_json::json!({"id": "pm_2", "object": "payment_method"}),
+                Some("pm_2"),
+            ),
+            (serde_json::json!({"type": "bank_transfer"}), None),
+            (serde_json::json!(7), None),
+        ] {
+            let mut json = serde_json::to_value(&created).unwrap();
+            json["payment_method"] = value;
+            json["payment_method_types"] = serde_json::json!(["bank_transfer", "crypto"]);
+            let read: CheckoutSession = serde_json::from_value(json).unwrap();
+            assert_eq!(read.payment_method.as_deref(), expected);
+            assert_eq!(
+                read.payment_method_types[1],
+                PaymentMethodType::Unknown("crypto".into())
+            );
+        }
     }
 
     #[test]

@@ -244,15 +244,18 @@ pub enum WebhookError {
 #[non_exhaustive]
 pub enum EventData {
     /// `checkout_session.finished`: the customer completed the flow — paid or not, see
-    /// [`CheckoutSession::is_paid`]. (`checkout_session.completed`, named by some Fintoc
-    /// guides, is read the same way.)
+    /// [`CheckoutSession::is_paid`]. The session always has a payment intent here: one
+    /// without (no `payment_resource`, or one in another shape) is [`EventData::Unparsed`],
+    /// since "finished" without a readable payment may still be money received.
+    /// (`checkout_session.completed`, named by some Fintoc guides, is read the same way.)
     CheckoutSessionFinished(CheckoutSession),
     /// `checkout_session.expired`: the customer left before finishing.
     CheckoutSessionExpired(CheckoutSession),
     /// `payment_intent.succeeded` / `.failed` / `.rejected` / `.expired` / `.pending`.
     PaymentIntent(PaymentIntent),
     /// A payment event this crate types (`checkout_session.*`, `payment_intent.*`) whose
-    /// `data` it could not read: an unknown currency, a missing `amount`, a changed shape. The
+    /// `data` it could not read: an unknown currency, a missing `amount`, a changed shape, a
+    /// `checkout_session.finished` whose payment it cannot find. The
     /// signature was valid, so acknowledge it (2xx: an error makes Fintoc retry for days, then
     /// drop it), but do not ignore it — a `checkout_session.finished` or
     /// `payment_intent.succeeded` may be money received. Store it and have a person look;
@@ -368,7 +371,27 @@ impl WebhookEvent {
         };
         let data = match event_type.as_str() {
             "checkout_session.finished" | "checkout_session.completed" => {
-                typed(|r| serde_json::from_value(r).map(EventData::CheckoutSessionFinished))
+                match typed(|r| serde_json::from_value(r).map(EventData::CheckoutSessionFinished)) {
+                    // Finished, but the payment is missing or in a shape this crate does not
+                    // read (`payment_resource` `{}`, `null`, another key): unknown, not "not
+                    // paid" — a person must look.
+                    EventData::CheckoutSessionFinished(cs) if cs.payment_intent().is_none() => {
+                        EventData::Unparsed {
+                            reason: format!(
+                                "{event_type}: no payment intent in `payment_resource` \
+                                 (payment method types: [{}]); this crate cannot tell whether \
+                                 the session was paid",
+                                cs.payment_method_types
+                                    .iter()
+                                    .map(|t| t.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                            raw: raw.clone(),
+                        }
+                    }
+                    data => data,
+                }
             }
             "checkout_session.expired" => {
                 typed(|r| serde_json::from_value(r).map(EventData::CheckoutSessionExpired))
@@ -410,7 +433,8 @@ impl WebhookEvent {
         WebhookEvent::parse(raw_body)
     }
 
-    /// What this event says about the payment (`None` for events that are not about one).
+    /// What this event says about the payment (`None` for events that are not about one, and
+    /// for [`EventData::Unparsed`] ones: unknown is not "not paid", have a person look).
     /// "Paid" means the payment intent succeeded — never just "the session finished".
     ///
     /// ```
@@ -433,10 +457,8 @@ impl WebhookEvent {
             _ => PaymentOutcome::Pending,
         };
         match &self.data {
-            EventData::CheckoutSessionFinished(cs) => Some(match cs.payment_intent() {
-                Some(pi) => from_intent(pi),
-                None => PaymentOutcome::NotPaid { reason: None },
-            }),
+            // `parse` never builds one without a payment intent (that is `Unparsed`).
+            EventData::CheckoutSessionFinished(cs) => cs.payment_intent().map(from_intent),
             EventData::CheckoutSessionExpired(_) => Some(PaymentOutcome::Expired),
             EventData::PaymentIntent(pi) => Some(from_intent(pi)),
             EventData::Unparsed { .. } | EventData::Unknown(_) => None,
@@ -961,16 +983,93 @@ mod tests {
         assert_eq!(verify_signature(body, &at_cap, SECRET, None, at(T)), Ok(()));
     }
 
+    /// A checkout session fixture from tests/data/fintoc/ (see its README for the source of
+    /// each shape), wrapped in a `checkout_session.finished` event.
+    fn fixture(name: &str) -> serde_json::Value {
+        let path = format!("{}/tests/data/fintoc/{name}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
     #[test]
-    fn finished_without_a_payment_is_not_paid() {
-        let e = WebhookEvent::parse(
-            br#"{"id":"evt_1","type":"checkout_session.finished","data":{
-            "id":"cs_1","amount":1,"currency":"CLP","status":"finished"}}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            e.payment_outcome(),
-            Some(PaymentOutcome::NotPaid { reason: None })
-        );
+    fn a_finished_session_whose_payment_cannot_be_read_is_not_called_not_paid() {
+        // v1: docs.fintoc.com/v2023-11-15/…/checkout-session-object;
+        // 2026-02-01: docs.fintoc.com/reference/payments-api/checkout-sessions/checkout-session-object
+        for name in [
+            "checkout-session-2023-11-15-finished.json",
+            "checkout-session-2026-02-01-finished.json",
+        ] {
+            let session = fixture(name);
+            let order_id = session["metadata"]["order_id"].as_str().unwrap().to_owned();
+            let paid = WebhookEvent::parse(&finished_with(session.clone())).unwrap();
+            assert_eq!(paid.payment_outcome(), Some(PaymentOutcome::Paid), "{name}");
+
+            let mut failed = session.clone();
+            failed["payment_resource"]["payment_intent"]["status"] = "failed".into();
+            failed["payment_resource"]["payment_intent"]["error_reason"] =
+                "insufficient_funds".into();
+            assert_eq!(
+                WebhookEvent::parse(&finished_with(failed))
+                    .unwrap()
+                    .payment_outcome(),
+                Some(PaymentOutcome::NotPaid {
+                    reason: Some("insufficient_funds".into())
+                }),
+                "{name}"
+            );
+
+            // The payment is there in a shape this crate does not read, or not there at all:
+            // unknown, never "not paid".
+            let unreadable: [(&str, Option<serde_json::Value>); 6] = [
+                ("payment_resource missing", None),
+                ("payment_resource null", Some(serde_json::Value::Null)),
+                ("payment_resource {}", Some(serde_json::json!({}))),
+                (
+                    "payment_intent null",
+                    Some(serde_json::json!({"payment_intent": null})),
+                ),
+                (
+                    "another key",
+                    Some(
+                        serde_json::json!({"bank_transfer": {"id": "bt_1", "status": "succeeded"}}),
+                    ),
+                ),
+                (
+                    "a list",
+                    Some(serde_json::json!([{"payment_intent": {"id": "pi_1"}}])),
+                ),
+            ];
+            for (shape, resource) in unreadable {
+                let mut data = session.clone();
+                let object = data.as_object_mut().unwrap();
+                match resource {
+                    Some(r) => object.insert("payment_resource".into(), r),
+                    None => object.remove("payment_resource"),
+                };
+                // The 2026-02-01 payment fields say a payment method was used.
+                object.insert("payment_method".into(), serde_json::json!({"id": "pm_1"}));
+                object.insert(
+                    "payment_method_types".into(),
+                    serde_json::json!(["bank_transfer"]),
+                );
+                let body = finished_with(data.clone());
+                let event = WebhookEvent::parse(&body).unwrap();
+                assert_eq!(event.payment_outcome(), None, "{name}, {shape}");
+                match &event.data {
+                    EventData::Unparsed { reason, raw } => {
+                        assert!(
+                            reason.starts_with("checkout_session.finished: "),
+                            "{name}, {shape}: {reason}"
+                        );
+                        assert_eq!(raw, &data, "{name}, {shape}: the raw `data` is kept");
+                    }
+                    other => panic!("{name}, {shape}: {other:?}"),
+                }
+                assert_eq!(
+                    event.metadata("order_id").as_deref(),
+                    Some(order_id.as_str()),
+                    "{name}, {shape}"
+                );
+            }
+        }
     }
 }
