@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::timestamp::{lenient, Timestamp};
 use crate::money::{Amount, Currency};
 
 macro_rules! open_enum {
@@ -202,7 +203,7 @@ pub struct CheckoutSessionCreate {
     #[serde(skip_serializing_if = "Option::is_none")]
     cancel_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    expires_at: Option<String>,
+    expires_at: Option<Timestamp>,
     #[serde(skip)]
     pub(crate) recipient_account: Option<BankAccount>,
 }
@@ -302,16 +303,18 @@ impl CheckoutSessionCreate {
             .cancel_url(ReturnUrl::build(page, order_id, Returned::Cancel))
     }
 
-    /// When the session expires (RFC 3339, e.g. `2026-11-24T12:00:00Z`).
+    /// When the session expires (a [`Timestamp`] or a `SystemTime`; sent as RFC 3339).
     ///
     /// ```
     /// # use fintoc_wasm::{Amount, Currency};
     /// # use fintoc_wasm::server::CheckoutSessionCreate;
-    /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).expires_at("2026-11-24T12:00:00Z");
+    /// use std::time::{Duration, SystemTime};
+    /// let in_an_hour = SystemTime::now() + Duration::from_secs(3600);
+    /// let c = CheckoutSessionCreate::new(Amount::new(1, Currency::Clp)?).expires_at(in_an_hour);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn expires_at(mut self, rfc3339: impl Into<String>) -> Self {
-        self.expires_at = Some(rfc3339.into());
+    pub fn expires_at(mut self, time: impl Into<Timestamp>) -> Self {
+        self.expires_at = Some(time.into());
         self
     }
 
@@ -371,12 +374,12 @@ pub struct CheckoutSession {
     /// Fintoc's hosted checkout page.
     #[serde(default)]
     pub redirect_url: Option<String>,
-    /// Expiry (RFC 3339).
-    #[serde(default)]
-    pub expires_at: Option<String>,
-    /// Creation time (RFC 3339).
-    #[serde(default)]
-    pub created_at: Option<String>,
+    /// Expiry (`None` when missing or not an RFC 3339 time).
+    #[serde(default, deserialize_with = "lenient")]
+    pub expires_at: Option<Timestamp>,
+    /// Creation time (`None` when missing or not an RFC 3339 time).
+    #[serde(default, deserialize_with = "lenient")]
+    pub created_at: Option<Timestamp>,
     /// `test` or `live`.
     #[serde(default)]
     pub mode: Option<String>,
@@ -470,9 +473,9 @@ pub struct PaymentIntent {
     /// The bank's reference.
     #[serde(default)]
     pub reference_id: Option<String>,
-    /// Creation time.
-    #[serde(default)]
-    pub created_at: Option<String>,
+    /// Creation time (`None` when missing or not an RFC 3339 time).
+    #[serde(default, deserialize_with = "lenient")]
+    pub created_at: Option<Timestamp>,
     /// Your metadata.
     #[serde(default, deserialize_with = "metadata")]
     pub metadata: BTreeMap<String, String>,
