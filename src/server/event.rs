@@ -3,8 +3,11 @@
 
 use std::time::{Duration, SystemTime};
 
+use super::checkout_session::CheckoutSession;
+use super::common::metadata_map;
+use super::payment_intent::{PaymentIntent, PaymentIntentStatus};
+use super::refund::Refund;
 use super::signature::{verify_signature, SignatureError};
-use super::types::{metadata_map, CheckoutSession, PaymentIntent, PaymentIntentStatus};
 
 /// The resource in an event's `data`: `data` itself, or `data.object` when a sender wraps it.
 fn resource(data: &serde_json::Value) -> &serde_json::Value {
@@ -56,7 +59,11 @@ pub enum EventData {
     CheckoutSessionExpired(CheckoutSession),
     /// `payment_intent.succeeded` / `.failed` / `.rejected` / `.expired` / `.pending`.
     PaymentIntent(PaymentIntent),
-    /// A payment event this crate types (`checkout_session.*`, `payment_intent.*`) whose
+    /// `refund.*` (`refund.in_progress`, `.succeeded`, `.failed`, and any other `refund.`
+    /// type whose `data` is a refund: its `status` says where it is).
+    Refund(Refund),
+    /// A payment event this crate types (`checkout_session.*`, `payment_intent.*`,
+    /// `refund.*`) whose
     /// `data` it could not read: an unknown currency, a missing `amount`, a changed shape, a
     /// `checkout_session.finished` whose payment it cannot find. The
     /// signature was valid, so acknowledge it (2xx: an error makes Fintoc retry for days, then
@@ -139,7 +146,7 @@ impl WebhookEvent {
     ///
     /// ```
     /// use fintoc_wasm::server::{EventData, WebhookEvent};
-    /// let e = WebhookEvent::parse(br#"{"id":"evt_1","type":"refund.succeeded","data":{"x":1}}"#)?;
+    /// let e = WebhookEvent::parse(br#"{"id":"evt_1","type":"payout.created","data":{"x":1}}"#)?;
     /// assert!(matches!(e.data, EventData::Unknown(_)));
     /// let e = WebhookEvent::parse(br#"{"id":"evt_2","type":"payment_intent.succeeded","data":{"id":"pi_1"}}"#)?;
     /// assert!(matches!(e.data, EventData::Unparsed { .. }));
@@ -198,6 +205,9 @@ impl WebhookEvent {
             }
             "checkout_session.expired" => {
                 typed(|r| serde_json::from_value(r).map(EventData::CheckoutSessionExpired))
+            }
+            t if t.starts_with("refund.") => {
+                typed(|r| serde_json::from_value(r).map(EventData::Refund))
             }
             t if t.starts_with("payment_intent.") => {
                 typed(|r| serde_json::from_value(r).map(EventData::PaymentIntent))
@@ -264,7 +274,7 @@ impl WebhookEvent {
             EventData::CheckoutSessionFinished(cs) => cs.payment_intent().map(from_intent),
             EventData::CheckoutSessionExpired(_) => Some(PaymentOutcome::Expired),
             EventData::PaymentIntent(pi) => Some(from_intent(pi)),
-            EventData::Unparsed { .. } | EventData::Unknown(_) => None,
+            EventData::Refund(_) | EventData::Unparsed { .. } | EventData::Unknown(_) => None,
         }
     }
 
@@ -290,6 +300,7 @@ impl WebhookEvent {
                 .cloned()
                 .or_else(|| cs.payment_intent().and_then(intent)),
             EventData::PaymentIntent(pi) => intent(pi),
+            EventData::Refund(refund) => refund.metadata.get(key).cloned(),
             EventData::Unparsed { raw, .. } | EventData::Unknown(raw) => {
                 let resource = resource(raw);
                 let nested = resource
@@ -315,6 +326,22 @@ impl WebhookEvent {
             EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
                 Some(cs)
             }
+            _ => None,
+        }
+    }
+
+    /// The refund this event is about, if it is a `refund.*` event.
+    ///
+    /// ```
+    /// use fintoc_wasm::server::{RefundStatus, WebhookEvent};
+    /// let e = WebhookEvent::parse(br#"{"id":"evt_1","type":"refund.succeeded","data":{"id":"re_1",
+    ///     "amount":5000,"currency":"CLP","status":"succeeded","resource_id":"pi_1"}}"#)?;
+    /// assert_eq!(e.refund().map(|r| &r.status), Some(&RefundStatus::Succeeded));
+    /// # Ok::<(), fintoc_wasm::server::WebhookError>(())
+    /// ```
+    pub fn refund(&self) -> Option<&Refund> {
+        match &self.data {
+            EventData::Refund(refund) => Some(refund),
             _ => None,
         }
     }
@@ -624,6 +651,49 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn refund_events_are_typed_and_an_unreadable_one_is_kept_raw() {
+        // docs.fintoc.com/reference/payments-api/refunds/refund-object
+        let refund = fixture("refund.json");
+        for (event_type, status) in [
+            ("refund.in_progress", "in_progress"),
+            ("refund.succeeded", "succeeded"),
+            ("refund.failed", "failed"),
+            // A type this crate does not know: still a refund, its status says where it is.
+            ("refund.disputed", "disputed"),
+        ] {
+            let mut data = refund.clone();
+            data["status"] = status.into();
+            let body = serde_json::json!({"id": "evt_r", "type": event_type, "data": data});
+            let event = WebhookEvent::parse(body.to_string().as_bytes()).unwrap();
+            let read = event
+                .refund()
+                .unwrap_or_else(|| panic!("{event_type}: {event:?}"));
+            assert_eq!(read.status.as_str(), status);
+            assert_eq!(
+                read.resource_id.as_deref(),
+                Some("pi_38DNJo3rbvGUzKFvCGZ6dxR1Kxx")
+            );
+            assert_eq!(event.metadata("order_id").as_deref(), Some("ord_42"));
+            assert_eq!(
+                event.payment_outcome(),
+                None,
+                "a refund is not a payment outcome"
+            );
+        }
+        let odd = serde_json::json!({"id": "evt_r", "type": "refund.succeeded",
+            "data": {"id": "re_1", "amount": "5000", "metadata": {"order_id": "ord_42"}}});
+        let event = WebhookEvent::parse(odd.to_string().as_bytes()).unwrap();
+        match &event.data {
+            EventData::Unparsed { reason, raw } => {
+                assert!(reason.starts_with("refund.succeeded: "), "{reason}");
+                assert_eq!(raw, &odd["data"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(event.metadata("order_id").as_deref(), Some("ord_42"));
     }
 
     #[test]

@@ -42,21 +42,37 @@
 //! # Ok(()) }
 //! ```
 
+mod checkout_create;
+mod checkout_create_v2;
+mod checkout_session;
 mod client;
+mod common;
+mod error;
 mod event;
+mod open_enum;
+mod pagination;
+mod payment_intent;
+mod refund;
+mod retry;
 mod signature;
 pub mod testing;
 mod timestamp;
-mod types;
 
-pub use client::{ClientError, FintocClient, DEFAULT_API_BASE};
+pub use checkout_create::CheckoutSessionCreate;
+pub use checkout_create_v2::{CheckoutSessionCreateV2, CustomerData, LineItem, TaxId};
+pub use checkout_session::{
+    CheckoutFlow, CheckoutSession, CheckoutSessionStatus, PaymentMethodType, PaymentResource,
+};
+pub use client::{FintocClient, DEFAULT_API_BASE};
+pub use common::BankAccount;
+pub use error::{ApiErrorType, ClientError};
 pub use event::{EventData, PaymentOutcome, VerifiedWebhook, WebhookError, WebhookEvent};
+pub use pagination::Pages;
+pub use payment_intent::{PaymentIntent, PaymentIntentStatus};
+pub use refund::{Refund, RefundCreate, RefundFailureCode, RefundStatus};
+pub use retry::RetryPolicy;
 pub use signature::{
     verify_signature, SignatureError, WebhookSecretError, WebhookSecrets, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_TOLERANCE, SIGNATURE_HEADER,
 };
 pub use timestamp::{Timestamp, TimestampError};
-pub use types::{
-    ApiErrorType, BankAccount, CheckoutFlow, CheckoutSession, CheckoutSessionCreate,
-    CheckoutSessionStatus, PaymentIntent, PaymentIntentStatus, PaymentMethodType, PaymentResource,
-};
