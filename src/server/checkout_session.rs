@@ -215,8 +215,8 @@ impl FintocClient {
     /// ```
     pub async fn expire_checkout_session(&self, id: &str) -> Result<CheckoutSession, ClientError> {
         let path = format!("/v1/checkout_sessions/{}/expire", fintoc_id(id, "id")?);
-        // Expiring twice is expiring once: the key only makes a retried request safe.
-        let key = format!("fintoc-wasm:expire:{id}");
+        // A key per call, reused by its retries (a fixed one would replay a first 5xx for a day).
+        let key = uuid::Uuid::new_v4().to_string();
         self.send(reqwest::Method::POST, &path, None, Some(&key), None)
             .await
     }

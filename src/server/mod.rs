@@ -1,7 +1,16 @@
-//! Server helpers (feature `server`, native targets only): Fintoc's API with the secret key
-//! ([`FintocClient`]: Checkout Sessions, Payment Intents), and its webhooks: verify the
-//! signature ([`WebhookSecrets`], [`verify_signature`]), then read the event
-//! ([`WebhookEvent`]). [`testing::sign_event`] signs test events the way Fintoc does.
+//! Server helpers (feature `server`, native targets only):
+//!
+//! - Fintoc's API with the secret key, [`FintocClient`]: Checkout Sessions in the API
+//!   2023-11-15 shape ([`CheckoutSessionCreate`]) and the 2026-02-01 one
+//!   ([`CheckoutSessionCreateV2`], checked before it is sent), Payment Intents, [refunds](RefundCreate)
+//!   (a deterministic idempotency key per payment and amount), lists ([`Pages`]), opt-in
+//!   retries ([`RetryPolicy`], always with the request's own idempotency key);
+//! - its webhooks: verify the signature on the raw bytes ([`WebhookSecrets`], one secret or two
+//!   while you rotate; [`verify_signature`]), then read the event ([`WebhookEvent`]: typed
+//!   `checkout_session.*`, `payment_intent.*`, `refund.*`; what it cannot read is kept raw,
+//!   never guessed); with feature `axum`, the extractor `axum::FintocWebhook` does both;
+//! - [`Timestamp`], Fintoc's times on the crate's one RFC 3339 implementation;
+//! - [`testing::sign_event`], for tests only: signs events the way Fintoc does.
 //!
 //! ```no_run
 //! use fintoc_wasm::{Amount, Currency};
@@ -42,6 +51,8 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod checkout_create;
 mod checkout_create_v2;
 mod checkout_session;

@@ -110,6 +110,11 @@ pub struct Refund {
 /// refunds of the same amount of one payment need their own keys:
 /// [`create_refund_with_key`](FintocClient::create_refund_with_key).
 ///
+/// Fintoc replays the first answer for a key, errors included: if that first answer was an
+/// error (a 5xx that outlived the client's retries), asking again with the same key gets the
+/// same error until Fintoc forgets the key. Have a person look then (check
+/// [`list_refunds`](FintocClient::list_refunds) before refunding with a new key).
+///
 /// ```
 /// use fintoc_wasm::{Amount, Currency};
 /// use fintoc_wasm::server::RefundCreate;
@@ -305,8 +310,8 @@ impl FintocClient {
     /// ```
     pub async fn cancel_refund(&self, id: &str) -> Result<Refund, ClientError> {
         let path = format!("/v1/refunds/{}/cancel", fintoc_id(id, "id")?);
-        // Canceling twice is canceling once: the key only makes a retried request safe.
-        let key = format!("fintoc-wasm:refund-cancel:{id}");
+        // A key per call, reused by its retries (a fixed one would replay a first 5xx for a day).
+        let key = uuid::Uuid::new_v4().to_string();
         self.send(reqwest::Method::POST, &path, None, Some(&key), None)
             .await
     }

@@ -21,7 +21,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// let fast = RetryPolicy::default()
 ///     .base_delay(Duration::from_millis(1))
 ///     .max_jitter(Duration::from_millis(1));
-/// assert_eq!(fast.max_retries_count(), 5);
 /// # Ok::<(), fintoc_wasm::server::ClientError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,21 +47,11 @@ impl RetryPolicy {
     ///
     /// ```
     /// # use fintoc_wasm::server::RetryPolicy;
-    /// assert_eq!(RetryPolicy::default().max_retries(2).max_retries_count(), 2);
+    /// let twice = RetryPolicy::default().max_retries(2);
     /// ```
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
-    }
-
-    /// The retries [`max_retries`](Self::max_retries) allows.
-    ///
-    /// ```
-    /// # use fintoc_wasm::server::RetryPolicy;
-    /// assert_eq!(RetryPolicy::default().max_retries_count(), 5);
-    /// ```
-    pub fn max_retries_count(&self) -> u32 {
-        self.max_retries
     }
 
     /// The first wait (default 1 s); each next one doubles it.
