@@ -75,6 +75,9 @@ pub mod money;
 pub mod sandbox;
 pub mod session;
 mod task;
+// RFC 3339 (the session reader off the browser, and the server side).
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+mod time;
 pub mod ui;
 pub mod widget;
 

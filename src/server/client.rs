@@ -1,90 +1,33 @@
-//! `FintocClient`: the Checkout Session API with the merchant's **secret** key (server only).
+//! [`FintocClient`]: Fintoc's API with the merchant's **secret** key (server only). The
+//! endpoints live beside their objects (`checkout_session.rs`, `refund.rs`, …); this file holds
+//! the client, its settings and the one function that talks to Fintoc.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 
-use super::types::{ApiErrorType, CheckoutSession, CheckoutSessionCreate, PaymentIntent};
-use crate::error::excerpt;
+use super::error::{error_from, ClientError};
+use super::retry::{jitter_sample, parse_retry_after, RetryPolicy};
 
 /// Fintoc's API.
 pub const DEFAULT_API_BASE: &str = "https://api.fintoc.com";
 
-/// An error calling Fintoc's API.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClientError {
-    /// The key is not a secret key.
-    #[error(
-        "the Fintoc client needs a secret key (sk_test_… or sk_live_…); public keys (pk_…) belong in the browser"
-    )]
-    InvalidSecretKey,
-    /// Fintoc answered with its error object.
-    #[error("Fintoc API error {status} ({error_type}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// `error.type`.
-        error_type: ApiErrorType,
-        /// `error.code`, e.g. `missing_parameter`.
-        code: Option<String>,
-        /// `error.message`.
-        message: String,
-        /// `error.param`: which parameter was wrong.
-        param: Option<String>,
-        /// `error.doc_url`.
-        doc_url: Option<String>,
-    },
-    /// A non-2xx answer without Fintoc's error object (a proxy's 502 page, say).
-    #[error("Fintoc answered HTTP {status} without an error object (body: `{body_excerpt}`)")]
-    Http {
-        /// HTTP status.
-        status: u16,
-        /// The first characters of the body.
-        body_excerpt: String,
-    },
-    /// No answer (DNS, TLS, timeout, connection reset).
-    #[error("could not reach Fintoc: {0}")]
-    Network(String),
-    /// A 2xx answer this crate could not read.
-    #[error("unexpected response from Fintoc: {0}")]
-    Decode(String),
-}
-
-impl ClientError {
-    /// True when retrying the same request (same idempotency key) may succeed: network errors,
-    /// 429 and 5xx.
-    ///
-    /// ```
-    /// use fintoc_wasm::server::ClientError;
-    /// assert!(ClientError::Http { status: 503, body_excerpt: String::new() }.is_retryable());
-    /// assert!(!ClientError::InvalidSecretKey.is_retryable());
-    /// ```
-    pub fn is_retryable(&self) -> bool {
-        match self {
-            ClientError::Network(_) => true,
-            ClientError::Api { status, .. } | ClientError::Http { status, .. } => {
-                *status == 429 || *status >= 500
-            }
-            _ => false,
-        }
-    }
-}
-
 /// A client for Fintoc's API.
 ///
 /// Sends `Authorization: <secret key>` (no "Bearer", as Fintoc's docs show), an
-/// `Idempotency-Key` on every POST (a random UUID unless you give one), and `Fintoc-Version` when
-/// set. Fintoc's error object becomes [`ClientError::Api`].
+/// `Idempotency-Key` on every POST (a random UUID unless you give one, or a deterministic one
+/// for refunds), and `Fintoc-Version` when set. Fintoc's error object becomes
+/// [`ClientError::Api`]. Retries are opt-in: [`with_retries`](Self::with_retries).
+/// `Debug` shows only the key's prefix.
 ///
 /// ```no_run
 /// use fintoc_wasm::{Amount, Currency};
-/// use fintoc_wasm::server::{CheckoutSessionCreate, FintocClient};
+/// use fintoc_wasm::server::{CheckoutSessionCreate, FintocClient, RetryPolicy};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let fintoc = FintocClient::new(std::env::var("FINTOC_SECRET_KEY")?)?;
+/// let fintoc = FintocClient::new(std::env::var("FINTOC_SECRET_KEY")?)?
+///     .with_retries(RetryPolicy::default());
 /// let session = fintoc
 ///     .create_checkout_session(
 ///         &CheckoutSessionCreate::new(Amount::new(12_990, Currency::Clp)?).metadata("order_id", "ord_42"),
@@ -100,23 +43,23 @@ pub struct FintocClient {
     secret_key: String,
     base_url: String,
     api_version: Option<String>,
+    retry: Option<RetryPolicy>,
 }
 
 impl fmt::Debug for FintocClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.secret_key.get(..8).unwrap_or_default();
         f.debug_struct("FintocClient")
-            .field(
-                "secret_key",
-                &format!("{}…", &self.secret_key[..8.min(self.secret_key.len())]),
-            )
+            .field("secret_key", &format_args!("{shown}…"))
             .field("base_url", &self.base_url)
             .field("api_version", &self.api_version)
+            .field("retry", &self.retry)
             .finish()
     }
 }
 
 impl FintocClient {
-    /// A client for `https://api.fintoc.com` with a 30 s timeout.
+    /// A client for `https://api.fintoc.com` with a 30 s timeout per request, no retries.
     ///
     /// # Errors
     /// [`ClientError::InvalidSecretKey`] unless the key starts with `sk_test_`/`sk_live_`.
@@ -146,6 +89,7 @@ impl FintocClient {
             secret_key,
             base_url: DEFAULT_API_BASE.to_owned(),
             api_version: None,
+            retry: None,
         })
     }
 
@@ -161,7 +105,8 @@ impl FintocClient {
         self
     }
 
-    /// Sends `Fintoc-Version: <version>` (e.g. `2026-02-01`) with every request.
+    /// Sends `Fintoc-Version: <version>` (e.g. `2026-02-01`) with every request. (The `/v2`
+    /// endpoints are always sent at least `2026-02-01`, which they need.)
     ///
     /// ```
     /// # use fintoc_wasm::server::FintocClient;
@@ -186,6 +131,20 @@ impl FintocClient {
         self
     }
 
+    /// Retries network errors, 429 and 5xx by `policy`, always with the request's own
+    /// idempotency key (see [`RetryPolicy`]). Waiting needs a Tokio runtime with its timer (as
+    /// `#[tokio::main]` builds).
+    ///
+    /// ```
+    /// # use fintoc_wasm::server::{FintocClient, RetryPolicy};
+    /// let patient = FintocClient::new("sk_test_123")?.with_retries(RetryPolicy::default());
+    /// # Ok::<(), fintoc_wasm::server::ClientError>(())
+    /// ```
+    pub fn with_retries(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
     /// True for `sk_live_` keys.
     ///
     /// ```
@@ -197,199 +156,132 @@ impl FintocClient {
         self.secret_key.starts_with("sk_live_")
     }
 
-    /// `POST /v1/checkout_sessions` with a fresh idempotency key.
-    ///
-    /// # Errors
-    /// [`ClientError`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), Box<dyn std::error::Error>> {
-    /// use fintoc_wasm::{Amount, Currency};
-    /// use fintoc_wasm::server::CheckoutSessionCreate;
-    /// let session = client
-    ///     .create_checkout_session(&CheckoutSessionCreate::new(Amount::new(5_000, Currency::Clp)?))
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn create_checkout_session(
-        &self,
-        create: &CheckoutSessionCreate,
-    ) -> Result<CheckoutSession, ClientError> {
-        let key = uuid::Uuid::new_v4().to_string();
-        self.create_checkout_session_with_key(create, &key).await
+    /// `{base}{path}`.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
     }
 
-    /// `POST /v1/checkout_sessions` with your idempotency key (retries with the same key never
-    /// create a second session).
-    ///
-    /// # Errors
-    /// [`ClientError`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), Box<dyn std::error::Error>> {
-    /// use fintoc_wasm::{Amount, Currency};
-    /// use fintoc_wasm::server::CheckoutSessionCreate;
-    /// let create = CheckoutSessionCreate::new(Amount::new(5_000, Currency::Clp)?);
-    /// // The order id as key: a retried request returns the same session.
-    /// let session = client.create_checkout_session_with_key(&create, "ord_42").await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn create_checkout_session_with_key(
-        &self,
-        create: &CheckoutSessionCreate,
-        idempotency_key: &str,
-    ) -> Result<CheckoutSession, ClientError> {
-        let mut body =
-            serde_json::to_value(create).map_err(|e| ClientError::Decode(e.to_string()))?;
-        if let (Some(account), Some(object)) = (&create.recipient_account, body.as_object_mut()) {
-            let shape = if self.api_version.as_deref() >= Some("2026-02-01") {
-                "bank_transfer"
-            } else {
-                "payment_intent"
-            };
-            object.insert(
-                "payment_method_options".into(),
-                serde_json::json!({ shape: { "recipient_account": account } }),
-            );
+    /// `link` (absolute, or a path) as a URL on the client's origin; refused when it points
+    /// anywhere else, since every request carries the secret key.
+    pub(crate) fn same_origin(&self, link: &str) -> Result<String, ClientError> {
+        let ours = origin(&self.base_url);
+        if link.starts_with('/') && !link.starts_with("//") {
+            return Ok(format!("{ours}{link}"));
         }
-        self.send(
-            self.request(reqwest::Method::POST, "/v1/checkout_sessions")
-                .header("Idempotency-Key", idempotency_key)
-                .json(&body),
-        )
-        .await
-    }
-
-    /// `GET /v1/checkout_sessions/{id}`.
-    ///
-    /// # Errors
-    /// [`ClientError`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), fintoc_wasm::server::ClientError> {
-    /// let session = client.get_checkout_session("cs_li5531onlFDi235").await?;
-    /// if session.is_paid() { /* fulfil */ }
-    /// # Ok(()) }
-    /// ```
-    pub async fn get_checkout_session(&self, id: &str) -> Result<CheckoutSession, ClientError> {
-        let path = format!("/v1/checkout_sessions/{}", path_segment(id)?);
-        self.send(self.request(reqwest::Method::GET, &path)).await
-    }
-
-    /// `POST /v1/checkout_sessions/{id}/expire`.
-    ///
-    /// # Errors
-    /// [`ClientError`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), fintoc_wasm::server::ClientError> {
-    /// let expired = client.expire_checkout_session("cs_li5531onlFDi235").await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn expire_checkout_session(&self, id: &str) -> Result<CheckoutSession, ClientError> {
-        let path = format!("/v1/checkout_sessions/{}/expire", path_segment(id)?);
-        let key = uuid::Uuid::new_v4().to_string();
-        self.send(
-            self.request(reqwest::Method::POST, &path)
-                .header("Idempotency-Key", key),
-        )
-        .await
-    }
-
-    /// `GET /v1/payment_intents/{id}`.
-    ///
-    /// # Errors
-    /// [`ClientError`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), fintoc_wasm::server::ClientError> {
-    /// let intent = client.get_payment_intent("pi_2aBc").await?;
-    /// println!("{}: {:?}", intent.status, intent.error_reason);
-    /// # Ok(()) }
-    /// ```
-    pub async fn get_payment_intent(&self, id: &str) -> Result<PaymentIntent, ClientError> {
-        let path = format!("/v1/payment_intents/{}", path_segment(id)?);
-        self.send(self.request(reqwest::Method::GET, &path)).await
-    }
-
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base_url))
-            .header("Authorization", &self.secret_key)
-            .header("Accept", "application/json");
-        if let Some(version) = &self.api_version {
-            request = request.header("Fintoc-Version", version);
+        if origin(link) == ours && !ours.is_empty() {
+            Ok(link.to_owned())
+        } else {
+            Err(ClientError::Decode(format!(
+                "the next page's link `{}` is not on {ours}: not followed (the request would carry the secret key)",
+                crate::error::excerpt(link, 120)
+            )))
         }
-        request
     }
 
-    async fn send<T: DeserializeOwned>(
+    /// Whether the client is pinned to `version` or a later one.
+    pub(crate) fn pinned_at_least(&self, version: &str) -> bool {
+        self.api_version.as_deref() >= Some(version)
+    }
+
+    /// `Fintoc-Version` for a request to an endpoint that needs at least `minimum`: the
+    /// client's pinned version if it is recent enough, else `minimum`.
+    fn version(&self, minimum: Option<&str>) -> Option<String> {
+        match (self.api_version.as_deref(), minimum) {
+            (Some(pinned), Some(min)) if pinned < min => Some(min.to_owned()),
+            (Some(pinned), _) => Some(pinned.to_owned()),
+            (None, min) => min.map(str::to_owned),
+        }
+    }
+
+    /// Sends a request and decodes its 2xx JSON answer.
+    pub(crate) async fn send<T: DeserializeOwned>(
         &self,
-        request: reqwest::RequestBuilder,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        idempotency_key: Option<&str>,
+        min_version: Option<&'static str>,
     ) -> Result<T, ClientError> {
-        let response = request
-            .send()
-            .await
-            .map_err(|e| ClientError::Network(e.to_string()))?;
-        let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Network(e.to_string()))?;
-        if (200..300).contains(&status) {
-            return serde_json::from_slice(&body).map_err(|e| ClientError::Decode(e.to_string()));
+        let (_, bytes) = self
+            .execute(method, &self.url(path), body, idempotency_key, min_version)
+            .await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// The one function that talks to Fintoc: sends the request (the same one, with the same
+    /// idempotency key, on every try), retries by the client's policy, and returns a 2xx
+    /// answer's headers and body, or the error.
+    pub(crate) async fn execute(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        idempotency_key: Option<&str>,
+        min_version: Option<&'static str>,
+    ) -> Result<(reqwest::header::HeaderMap, Vec<u8>), ClientError> {
+        let version = self.version(min_version);
+        let mut retry = 0;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), url)
+                .header("Authorization", &self.secret_key)
+                .header("Accept", "application/json");
+            if let Some(version) = &version {
+                request = request.header("Fintoc-Version", version);
+            }
+            if let Some(key) = idempotency_key {
+                request = request.header("Idempotency-Key", key);
+            }
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let (error, retry_after) = match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(bytes) if (200..300).contains(&status) => {
+                            return Ok((headers, bytes.to_vec()))
+                        }
+                        Ok(bytes) => {
+                            let retry_after = headers
+                                .get(reqwest::header::RETRY_AFTER)
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| parse_retry_after(v, SystemTime::now()));
+                            (error_from(status, &bytes), retry_after)
+                        }
+                        Err(e) => (ClientError::Network(e.to_string()), None),
+                    }
+                }
+                Err(e) => (ClientError::Network(e.to_string()), None),
+            };
+            let wait = match &self.retry {
+                Some(policy) if error.is_retryable() => {
+                    policy.delay(retry, retry_after, jitter_sample())
+                }
+                _ => None,
+            };
+            let Some(wait) = wait else {
+                return Err(error);
+            };
+            tokio::time::sleep(wait).await;
+            retry += 1;
         }
-        Err(error_from(status, &body))
     }
 }
 
-/// Maps a non-2xx answer to [`ClientError`] (Fintoc's `{"error":{…}}` when present).
-fn error_from(status: u16, body: &[u8]) -> ClientError {
-    #[derive(Deserialize)]
-    struct Envelope {
-        error: ErrorObject,
-    }
-    #[derive(Deserialize)]
-    struct ErrorObject {
-        #[serde(rename = "type", default)]
-        error_type: Option<String>,
-        #[serde(default)]
-        code: Option<String>,
-        #[serde(default)]
-        message: Option<String>,
-        #[serde(default)]
-        param: Option<String>,
-        #[serde(default)]
-        doc_url: Option<String>,
-    }
-    match serde_json::from_slice::<Envelope>(body) {
-        Ok(Envelope { error }) => ClientError::Api {
-            status,
-            error_type: ApiErrorType::from(error.error_type.as_deref().unwrap_or("api_error")),
-            code: error.code,
-            message: error.message.unwrap_or_default(),
-            param: error.param,
-            doc_url: error.doc_url,
-        },
-        Err(_) => ClientError::Http {
-            status,
-            body_excerpt: excerpt(&String::from_utf8_lossy(body), 200),
-        },
-    }
-}
-
-/// An id as one URL path segment (no `/`, `?`, `#`, `..`).
-fn path_segment(id: &str) -> Result<&str, ClientError> {
-    let ok = !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if ok {
-        Ok(id)
-    } else {
-        Err(ClientError::Decode(format!("`{id}` is not a Fintoc id")))
-    }
+/// `scheme://host[:port]` of a URL (empty when it has no `scheme://`).
+fn origin(url: &str) -> &str {
+    let Some(scheme_end) = url.find("://") else {
+        return "";
+    };
+    let host_start = scheme_end + 3;
+    let end = url
+        .get(host_start..)
+        .and_then(|rest| rest.find(['/', '?', '#']))
+        .map_or(url.len(), |i| host_start + i);
+    url.get(..end).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -397,7 +289,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_and_errors() {
+    fn keys_versions_and_origins() {
         assert_eq!(
             FintocClient::new("pk_test_1").unwrap_err(),
             ClientError::InvalidSecretKey
@@ -410,34 +302,47 @@ mod tests {
         assert!(client.is_live());
         assert!(!format!("{client:?}").contains("abcdefgh"));
 
-        let api = error_from(
-            400,
-            br#"{"error":{"type":"invalid_request_error","code":"missing_parameter","message":"Missing required param: amount.","param":"amount","doc_url":"https://docs.fintoc.com/reference/errors"}}"#,
+        assert_eq!(client.version(None), None);
+        assert_eq!(
+            client.version(Some("2026-02-01")).as_deref(),
+            Some("2026-02-01")
+        );
+        let old = client.clone().with_api_version("2023-11-15");
+        assert_eq!(old.version(None).as_deref(), Some("2023-11-15"));
+        assert_eq!(
+            old.version(Some("2026-02-01")).as_deref(),
+            Some("2026-02-01")
+        );
+        let newer = client.clone().with_api_version("2027-01-01");
+        assert_eq!(
+            newer.version(Some("2026-02-01")).as_deref(),
+            Some("2027-01-01")
+        );
+
+        let local = client.with_base_url("http://127.0.0.1:4010/sandbox/api/");
+        assert_eq!(
+            local.same_origin("/sandbox/api/v1/refunds?page=2").unwrap(),
+            "http://127.0.0.1:4010/sandbox/api/v1/refunds?page=2"
         );
         assert_eq!(
-            api,
-            ClientError::Api {
-                status: 400,
-                error_type: ApiErrorType::InvalidRequestError,
-                code: Some("missing_parameter".into()),
-                message: "Missing required param: amount.".into(),
-                param: Some("amount".into()),
-                doc_url: Some("https://docs.fintoc.com/reference/errors".into()),
-            }
+            local
+                .same_origin("http://127.0.0.1:4010/v1/x?page=2")
+                .unwrap(),
+            "http://127.0.0.1:4010/v1/x?page=2"
         );
+        for elsewhere in [
+            "https://evil.example/v1/x",
+            "http://127.0.0.1:4011/v1/x",
+            "//evil.example/v1",
+            "http://127.0.0.1:4010.evil.example/v1",
+            "v1/x",
+        ] {
+            assert!(local.same_origin(elsewhere).is_err(), "{elsewhere}");
+        }
+        assert_eq!(origin("https://api.fintoc.com"), "https://api.fintoc.com");
         assert_eq!(
-            api.to_string(),
-            "Fintoc API error 400 (invalid_request_error, missing_parameter): Missing required param: amount."
+            origin("https://api.fintoc.com?x=/"),
+            "https://api.fintoc.com"
         );
-        assert_eq!(
-            error_from(502, b"<html>Bad Gateway</html>"),
-            ClientError::Http {
-                status: 502,
-                body_excerpt: "<html>Bad Gateway</html>".into()
-            }
-        );
-        assert_eq!(path_segment("cs_1-A").unwrap(), "cs_1-A");
-        assert!(path_segment("../admin").is_err());
-        assert!(path_segment("").is_err());
     }
 }

@@ -183,7 +183,7 @@ fn read_fields(body: &str) -> Option<Fields> {
         expires_in_s: either("expires_in", "expiresIn").and_then(Value::as_f64),
         expires_at_ms: either("expires_at", "expiresAt").and_then(|v| match v {
             Value::Number(n) => n.as_f64().map(|s| s * 1000.0),
-            Value::String(t) => parse_rfc3339_ms(t),
+            Value::String(t) => crate::time::parse_ms(t).map(|ms| ms as f64),
             _ => None,
         }),
         redirect_url: text("redirect_url").or_else(|| text("redirectUrl")),
@@ -254,107 +254,15 @@ fn is_loopback_v4(host: &[u8]) -> bool {
     parts == 4
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` (`t` or a space for `T`, `z` for `Z`) into
-/// Unix milliseconds, natively; the browser uses `rfc3339` in `src/browser.js`. Never panics on
-/// any input.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-fn parse_rfc3339_ms(s: &str) -> Option<f64> {
-    let b = s.trim_ascii().as_bytes();
-    let at = |i: usize| b.get(i).copied();
-    // The `len` decimal digits from `i` on.
-    let num = |i: usize, len: usize| -> Option<i64> {
-        (i..i + len).try_fold(0, |n, k| {
-            let c = at(k).filter(u8::is_ascii_digit)?;
-            Some(n * 10 + i64::from(c - b'0'))
-        })
-    };
-    if at(4) != Some(b'-')
-        || at(7) != Some(b'-')
-        || !matches!(at(10), Some(b'T' | b't' | b' '))
-        || at(13) != Some(b':')
-        || at(16) != Some(b':')
-    {
-        return None;
-    }
-    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
-    let (hour, minute, second) = (num(11, 2)?, num(14, 2)?, num(17, 2)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut millis = 0;
-    if at(i) == Some(b'.') {
-        // The first three digits are the milliseconds ("5" → 500, "25" → 250, "2501" → 250).
-        i += 1;
-        let mut count = 0;
-        while let Some(c) = at(i).filter(u8::is_ascii_digit) {
-            if count < 3 {
-                millis = millis * 10 + i64::from(c - b'0');
-            }
-            count += 1;
-            i += 1;
-        }
-        if count == 0 {
-            return None;
-        }
-        for _ in count..3 {
-            millis *= 10;
-        }
-    }
-    let offset_minutes = match at(i)? {
-        b'Z' | b'z' if b.len() == i + 1 => 0,
-        sign @ (b'+' | b'-') if b.len() == i + 6 && at(i + 3) == Some(b':') => {
-            let minutes = num(i + 1, 2)? * 60 + num(i + 4, 2)?;
-            if sign == b'+' {
-                minutes
-            } else {
-                -minutes
-            }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-    Some((secs * 1000 + millis) as f64)
-}
-
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The cases `src/browser.js` is tested against too (tests/js/browser.test.mjs; in the
-    /// browser, tests/session.rs).
+    /// browser, tests/session.rs). Its `rfc3339` table is checked in `src/time.rs`.
     #[cfg(not(target_arch = "wasm32"))]
     fn shared_cases() -> serde_json::Value {
         serde_json::from_str(include_str!("../../tests/data/session-fields.json")).unwrap()
-    }
-
-    #[cfg(not(target_arch = "wasm32"))]
-    #[test]
-    fn rfc3339_table() {
-        let cases = shared_cases();
-        let cases = cases["rfc3339"].as_array().unwrap();
-        assert!(cases.len() > 20);
-        for case in cases {
-            let input = case[0].as_str().unwrap();
-            assert_eq!(parse_rfc3339_ms(input), case[1].as_f64(), "{input:?}");
-        }
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -232,13 +232,16 @@ impl Sandbox {
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(500);
             for _ in 0..8 {
-                let t = unix_now();
-                let signature = fintoc_wasm::server::sign(&body, t, &this.webhook_secret);
+                let signature = fintoc_wasm::server::testing::sign_event(
+                    &this.webhook_secret,
+                    &body,
+                    std::time::SystemTime::now(),
+                );
                 let sent = this
                     .http
                     .post(&this.webhook_url)
                     .header("Content-Type", "application/json")
-                    .header("Fintoc-Signature", format!("t={t},v1={signature}"))
+                    .header("Fintoc-Signature", signature)
                     .body(body.clone())
                     .send()
                     .await;

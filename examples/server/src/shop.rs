@@ -17,7 +17,7 @@ use fintoc_wasm::{Amount, Currency};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::sandbox::{parse_rfc3339, rfc3339};
+use crate::sandbox::rfc3339;
 use crate::{unix_now, AppState, Mode};
 
 /// A product the shop sells. The server's prices are the only ones that count.
@@ -175,15 +175,11 @@ pub fn decide(
 fn token_expires_at(session: &CheckoutSession, now: i64) -> i64 {
     let issued = session
         .created_at
-        .as_deref()
-        .and_then(parse_rfc3339)
-        .map_or(now, |created| created.min(now));
+        .map_or(now, |created| created.unix_seconds().min(now));
     let until = issued + TOKEN_LIFETIME.as_secs() as i64;
     session
         .expires_at
-        .as_deref()
-        .and_then(parse_rfc3339)
-        .map_or(until, |expires| expires.min(until))
+        .map_or(until, |expires| expires.unix_seconds().min(until))
 }
 
 /// The same lines (product, quantity, price), in any order.
@@ -687,8 +683,8 @@ mod tests {
         let now = 1_767_225_600; // 2026-01-01T00:00:00Z
         let with = |created: Option<&str>, expires: Option<&str>| {
             let mut s = session("created", true, None);
-            s.created_at = created.map(str::to_owned);
-            s.expires_at = expires.map(str::to_owned);
+            s.created_at = created.and_then(fintoc_wasm::server::Timestamp::parse_rfc3339);
+            s.expires_at = expires.and_then(fintoc_wasm::server::Timestamp::parse_rfc3339);
             token_expires_at(&s, now)
         };
         assert_eq!(with(None, None), now + 600);

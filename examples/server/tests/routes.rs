@@ -8,7 +8,18 @@ use std::time::Duration;
 use common::*;
 use fintoc_demo_server::sandbox::parse_rfc3339;
 use fintoc_demo_server::{unix_now, Mode};
-use fintoc_wasm::server::{sign, CheckoutSessionStatus};
+use fintoc_wasm::server::testing::sign_event;
+use fintoc_wasm::server::CheckoutSessionStatus;
+
+/// The `v1` part of the `Fintoc-Signature` header for `body` signed at Unix second `t`.
+fn sign(body: &[u8], t: i64, secret: &str) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.max(0) as u64);
+    let header = sign_event(secret, body, at);
+    header
+        .rsplit_once("v1=")
+        .map(|(_, v1)| v1.to_owned())
+        .unwrap_or_default()
+}
 use serde_json::{json, Value};
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
