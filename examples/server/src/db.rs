@@ -220,6 +220,25 @@ impl Db {
             .optional()
     }
 
+    /// The newest order of `cart_id` that was paid or is held for a person (`paid` or one of
+    /// [`REVIEW_STATUSES`]): such a cart is done, it never gets another payable session.
+    pub fn held_order_for_cart(&self, cart_id: &str) -> rusqlite::Result<Option<(String, String)>> {
+        self.lock()
+            .query_row(
+                "SELECT id, status FROM orders
+                 WHERE cart_id = ?1 AND status IN ('paid', ?2, ?3, ?4)
+                 ORDER BY created_at DESC, rowid DESC LIMIT 1",
+                params![
+                    cart_id,
+                    REVIEW_STATUSES[0],
+                    REVIEW_STATUSES[1],
+                    REVIEW_STATUSES[2]
+                ],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+    }
+
     pub fn mark_error(&self, order_id: &str, reason: &str) -> rusqlite::Result<()> {
         self.lock().execute(
             "UPDATE orders SET status = 'failed', failure_reason = ?2, updated_at = ?3

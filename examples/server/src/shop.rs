@@ -295,7 +295,9 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
 /// order and session back while that session is open, for the same items, and its token has
 /// more than [`REUSE_MARGIN`] left. Otherwise the old session is expired through Fintoc's API
 /// before a new order and session are made (its order then expires by webhook), so at most one
-/// can be paid; if it already holds a payment, the answer is 409 `payment_underway`. Without a
+/// can be paid; if it already holds a payment, the answer is 409 `payment_underway`. A cart with
+/// an order that was paid or is held for a person gets 409 `cart_paid` with that order (a paid
+/// cart is done: the Back button or a stored cart must not pay it twice). Without a
 /// `cart_id` every request is a new purchase: the server cannot tell a double click from a
 /// second order.
 pub async fn checkout(
@@ -466,6 +468,19 @@ async fn open_session(
 ) -> Result<Option<Response>, Response> {
     let db_error =
         |e: rusqlite::Error| error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string());
+    // A paid cart (or one whose payment a person must look at) is done: the Back button, a
+    // duplicated tab or a stored cart must never get a second payable session for it.
+    if let Some((order_id, status)) = state.db.held_order_for_cart(cart_id).map_err(db_error)? {
+        return Err(cart_taken(
+            CART_PAID,
+            &order_id,
+            &status,
+            format!(
+                "this cart was already paid (order {order_id}, {status}): it cannot be paid again; \
+                 start a new cart for another purchase"
+            ),
+        ));
+    }
     let Some(open) = state.db.open_order_for_cart(cart_id).map_err(db_error)? else {
         return Ok(None);
     };
@@ -506,9 +521,10 @@ async fn open_session(
             session.redirect_url.as_deref(),
             total,
         ))),
-        (Reuse::PaymentUnderway, _, _) => Err(error(
-            StatusCode::CONFLICT,
-            "payment_underway",
+        (Reuse::PaymentUnderway, _, _) => Err(cart_taken(
+            PAYMENT_UNDERWAY,
+            &open.id,
+            "pending",
             format!(
                 "this cart was paid, or its payment is being confirmed (order {}): wait for the \
                  confirmation before paying again",
@@ -517,6 +533,26 @@ async fn open_session(
         )),
         _ => Ok(None),
     }
+}
+
+/// `409` code: the cart has an order that was paid or is held for a person.
+pub const CART_PAID: &str = "cart_paid";
+/// `409` code: the cart's open order has a payment that succeeded or may still succeed.
+pub const PAYMENT_UNDERWAY: &str = "payment_underway";
+
+/// 409 `{"error": {code, message, order_id, order_status}}`: this cart already has a payment
+/// (see [`CART_PAID`], [`PAYMENT_UNDERWAY`]); the page shows that order instead of a new one.
+fn cart_taken(code: &str, order_id: &str, status: &str, message: String) -> Response {
+    (
+        StatusCode::CONFLICT,
+        Json(json!({ "error": {
+            "code": code,
+            "message": message,
+            "order_id": order_id,
+            "order_status": status,
+        }})),
+    )
+        .into_response()
 }
 
 /// The session as Fintoc has it now; `None` when Fintoc does not know it (nothing to pay).

@@ -763,23 +763,105 @@ async fn repeated_checkouts_for_one_cart_share_one_payable_session() {
         [changed["order_id"].as_str().unwrap()]
     );
 
-    // Once that order is paid, the same cart id starts a new purchase.
+    // Once that order is paid, the cart is done (see a_paid_cart_never_gets_another_session).
     let paid = changed["order_id"].as_str().unwrap().to_owned();
     let body = finished_event("evt_cart_paid", &paid, "succeeded", 7_500).to_string();
     assert_eq!(send_event(&server, &body).await.0, 200);
-    let next = checkout_cart(
-        &server,
-        &cart,
-        json!([{"product_id": "espresso", "quantity": 3}]),
+    let (status, again) = post_json(
+        &server.url("/api/checkout"),
+        json!({ "items": [{"product_id": "espresso", "quantity": 3}], "cart_id": cart }),
     )
     .await;
-    assert_ne!(next["order_id"], paid.as_str());
+    assert_eq!((status, &again["error"]["order_id"]), (409, &json!(paid)));
 
     // Without a cart id every request is its own purchase (the server cannot tell a double click
     // from a second order).
     let a = checkout(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
     let b = checkout(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
     assert_ne!(a["order_id"], b["order_id"]);
+}
+
+/// How many orders the server has made (every status).
+fn order_count(server: &Running) -> usize {
+    [
+        "pending",
+        "paid",
+        "failed",
+        "expired",
+        "paid_after_close",
+        "amount_mismatch",
+        "needs_review",
+    ]
+    .iter()
+    .map(|s| server.state.db.orders_with_status(s).unwrap().len())
+    .sum()
+}
+
+/// Issue 18 item 1: the Back button, a duplicated tab or a cart kept in sessionStorage send the
+/// same `cart_id` after the webhook marked its order paid (or held it for a person): that must
+/// never start a second payment for one cart.
+#[tokio::test]
+async fn a_paid_cart_never_gets_another_session() {
+    let (_dir, server) = start_fresh().await;
+    let items = json!([{"product_id": "beans", "quantity": 1}]);
+    // (how the order ends, the status the shopper is told about)
+    let endings: [(&str, Box<dyn Fn(&str) -> Value>); 4] = [
+        (
+            "paid",
+            Box::new(|id| finished_event(&format!("evt_p_{id}"), id, "succeeded", 8_990)),
+        ),
+        (
+            "amount_mismatch",
+            Box::new(|id| finished_event(&format!("evt_m_{id}"), id, "succeeded", 1)),
+        ),
+        (
+            "needs_review",
+            Box::new(|id| {
+                let mut e = finished_event(&format!("evt_r_{id}"), id, "succeeded", 8_990);
+                e["data"]["currency"] = json!("USD");
+                e
+            }),
+        ),
+        (
+            "paid_after_close",
+            Box::new(|id| {
+                json!({"id": format!("evt_l_{id}"),
+            "type": "payment_intent.succeeded", "data": {"id": "pi_l", "amount": 8_990,
+            "currency": "CLP", "status": "succeeded", "metadata": {"order_id": id}}})
+            }),
+        ),
+    ];
+    for (expected, event) in endings {
+        let cart = uuid::Uuid::new_v4().simple().to_string();
+        let first = checkout_cart(&server, &cart, items.clone()).await;
+        let id = first["order_id"].as_str().unwrap().to_owned();
+        if expected == "paid_after_close" {
+            let expiry = json!({"id": format!("evt_x_{id}"), "type": "checkout_session.expired",
+                "data": {"id": "cs_x", "amount": 8_990, "currency": "CLP", "status": "expired",
+                "metadata": {"order_id": id}, "payment_resource": null}});
+            assert_eq!(send_event(&server, &expiry.to_string()).await.0, 200);
+        }
+        assert_eq!(send_event(&server, &event(&id).to_string()).await.0, 200);
+        assert_eq!(order(&server, &id).await["status"], expected);
+        let before = order_count(&server);
+        // The same cart again: the same items (Back button), or changed ones (a stale tab).
+        for items in [
+            items.clone(),
+            json!([{"product_id": "espresso", "quantity": 1}]),
+        ] {
+            let (status, answer) = post_json(
+                &server.url("/api/checkout"),
+                json!({ "items": items, "cart_id": cart }),
+            )
+            .await;
+            assert_eq!(status, 409, "{expected}: {answer}");
+            assert_eq!(answer["error"]["code"], "cart_paid", "{expected}: {answer}");
+            assert_eq!(answer["error"]["order_id"], id.as_str(), "{answer}");
+            assert_eq!(answer["error"]["order_status"], expected, "{answer}");
+            assert!(answer.get("session_token").is_none(), "{answer}");
+        }
+        assert_eq!(order_count(&server), before, "{expected}: no new order");
+    }
 }
 
 #[tokio::test]
