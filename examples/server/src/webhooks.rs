@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fintoc_wasm::server::{
-    EventData, PaymentOutcome, WebhookEvent, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
+    verify_signature, EventData, PaymentOutcome, WebhookEvent, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
 };
 use serde_json::json;
 
@@ -36,16 +36,34 @@ pub async fn receive(
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    // Verify the raw bytes before reading anything from them.
-    let event = match WebhookEvent::verify_and_parse(
+    // Verify the raw bytes before reading anything from them: only a bad, missing or stale
+    // signature is refused.
+    if let Err(e) = verify_signature(
         &body,
         header,
         &state.webhook_secret,
         Some(DEFAULT_TOLERANCE),
         SystemTime::now(),
     ) {
-        Ok(event) => event,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_webhook", e.to_string()),
+        return error(StatusCode::BAD_REQUEST, "invalid_webhook", e.to_string());
+    }
+    let raw: serde_json::Value = serde_json::from_slice(&body)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&body).into()));
+    // Signed by Fintoc, but not an event (no string `id` or `type`, not JSON): acknowledged and
+    // kept for a person like any event that cannot be read — a 400 would make Fintoc retry,
+    // then drop it, with nothing recorded.
+    let (event, not_an_event) = match WebhookEvent::parse(&body) {
+        Ok(event) => (event, None),
+        Err(e) => match stand_in(&body, &raw) {
+            Some(event) => (event, Some(e.to_string())),
+            None => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "unreadable_event",
+                    "the signed body could not be recorded",
+                )
+            }
+        },
     };
 
     // Our order id travels in the session's (or payment intent's) metadata; failing that, the
@@ -81,6 +99,14 @@ pub async fn receive(
     let failure;
     // "Paid" only when the payment intent succeeded; a finished session may hold a failure.
     let effect = match (&event.data, event.payment_outcome()) {
+        _ if not_an_event.is_some() => Effect::Unreadable {
+            reason: not_an_event.as_deref().unwrap_or_default(),
+            data: &raw,
+            may_be_payment: raw
+                .get("type")
+                .and_then(|t| t.as_str())
+                .is_some_and(may_be_payment),
+        },
         (EventData::Unparsed { reason, raw }, _) => Effect::Unreadable {
             reason,
             data: raw,
@@ -103,13 +129,10 @@ pub async fn receive(
         } => Some((reason.to_owned(), may_be_payment)),
         _ => None,
     };
-    match state.db.apply_event(
-        &event.id,
-        &event.event_type,
-        order_ref,
-        effect,
-        &serde_json::from_slice(&body).unwrap_or_default(),
-    ) {
+    match state
+        .db
+        .apply_event(&event.id, &event.event_type, order_ref, effect, &raw)
+    {
         Ok(Applied::Duplicate) => {
             Json(json!({ "received": true, "duplicate": true })).into_response()
         }
@@ -173,6 +196,25 @@ pub async fn receive(
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string()),
     }
 }
+
+/// What a signed body that is not an event is recorded as: the id `unparsed_<SHA-256 of the
+/// body>` (a redelivery is the same bytes: a duplicate), its `type` when it has a string one (else
+/// `(not an event)`) and its `data` (else the whole body), read like an event of that type so
+/// that an order named in its metadata is found.
+fn stand_in(body: &[u8], raw: &serde_json::Value) -> Option<WebhookEvent> {
+    use sha2::Digest;
+    let id = format!("unparsed_{}", hex::encode(sha2::Sha256::digest(body)));
+    let event_type = raw
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or(NOT_AN_EVENT);
+    let data = raw.get("data").unwrap_or(raw);
+    let stand_in = json!({ "id": id, "type": event_type, "data": data });
+    WebhookEvent::parse(stand_in.to_string().as_bytes()).ok()
+}
+
+/// The `type` recorded for a signed body without a string `type`.
+pub const NOT_AN_EVENT: &str = "(not an event)";
 
 /// Whether an event of this type, unread, could be money received: anything but the types that
 /// can only say "not paid".

@@ -566,6 +566,57 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
 }
 
+/// Issue 18 item 3: a signed body that is not an event (no string `id` or `type`, not even
+/// JSON) is still Fintoc's: 2xx and kept in `unhandled_events`, never a 400 that Fintoc retries
+/// and then drops with nothing recorded. Only the signature decides a refusal.
+#[tokio::test]
+async fn a_signed_body_that_is_not_an_event_is_acknowledged_and_kept() {
+    let (_dir, server) = start_fresh().await;
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    let mut numeric = finished_event("x", &id, "succeeded", 2_500);
+    numeric["id"] = json!(123);
+    let bodies = [
+        numeric.to_string(),
+        json!({"id": "evt_no_type", "data": {}}).to_string(),
+        json!({"id": "evt_type_number", "type": 7}).to_string(),
+        "[]".to_owned(),
+        "not json at all".to_owned(),
+    ];
+    for body in &bodies {
+        let (status, answer) = send_event(&server, body).await;
+        assert_eq!(status, 200, "{body}: {answer}");
+        assert_eq!(answer["unhandled"], true, "{body}: {answer}");
+        // Redelivered (the same bytes): a duplicate, not a second row.
+        let (status, answer) = send_event(&server, body).await;
+        assert_eq!(
+            (status, &answer["duplicate"]),
+            (200, &json!(true)),
+            "{body}"
+        );
+    }
+    let kept = server.state.db.unhandled_events().unwrap();
+    assert_eq!(kept.len(), bodies.len(), "{kept:?}");
+    assert_eq!(kept[0].data, numeric, "the whole body is kept");
+    assert_eq!(kept[4].data, json!("not json at all"));
+    assert!(
+        kept.iter().all(|e| e.event_id.starts_with("unparsed_")),
+        "{kept:?}"
+    );
+    // The payment-shaped one names its order: a person must look at it, nothing is fulfilled.
+    assert_eq!(kept[0].order_id.as_deref(), Some(id.as_str()));
+    assert_eq!(order(&server, &id).await["status"], "needs_review");
+    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
+    // A bad signature is still refused, whatever the body.
+    let now = unix_now();
+    let (status, _) = deliver(
+        &server,
+        b"[]",
+        Some(format!("t={now},v1={}", sign(b"[]", now, "whsec_wrong"))),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
 #[tokio::test]
 async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
     let (_dir, server) = start_fresh().await;
