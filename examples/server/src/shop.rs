@@ -146,8 +146,9 @@ pub fn decide(
     now: i64,
 ) -> Reuse {
     if session.status.is_final() {
+        // A finished session whose payment cannot be read may hold money: not settled.
         let settled_unpaid = match session.payment_intent() {
-            None => true,
+            None => session.status != CheckoutSessionStatus::Finished,
             Some(pi) => matches!(
                 pi.status,
                 PaymentIntentStatus::Failed
@@ -685,11 +686,11 @@ mod tests {
                 Reuse::Replace,
             ),
             (
-                "finished, nothing",
+                "finished, no payment we can read",
                 session("finished", false, None),
                 true,
                 plenty,
-                Reuse::Replace,
+                Reuse::PaymentUnderway,
             ),
             (
                 "finished, paid",

@@ -15,7 +15,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fintoc_wasm::server::{
-    verify_signature, EventData, PaymentOutcome, WebhookEvent, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
+    verify_signature, CheckoutSession, EventData, PaymentIntentStatus, PaymentOutcome,
+    WebhookEvent, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
 };
 use serde_json::json;
 
@@ -97,6 +98,8 @@ pub async fn receive(
         _ => Vec::new(),
     };
     let failure;
+    let unread;
+    let event_data = raw.get("data").unwrap_or(&raw);
     // "Paid" only when the payment intent succeeded; a finished session may hold a failure.
     let effect = match (&event.data, event.payment_outcome()) {
         _ if not_an_event.is_some() => Effect::Unreadable {
@@ -111,6 +114,23 @@ pub async fn receive(
             reason,
             data: raw,
             may_be_payment: may_be_payment(&event.event_type),
+        },
+        // Read here, whatever `payment_outcome` makes of it: the customer finished, so a
+        // payment we cannot read may be money received — never "failed, try again".
+        (EventData::CheckoutSessionFinished(cs), _) => match finished(cs) {
+            Finished::Effect(effect) => effect(&stated),
+            Finished::Failed(reason) => {
+                failure = reason;
+                Effect::Failed { reason: &failure }
+            }
+            Finished::Unreadable(reason) => {
+                unread = reason;
+                Effect::Unreadable {
+                    reason: &unread,
+                    data: event_data,
+                    may_be_payment: true,
+                }
+            }
         },
         (_, Some(PaymentOutcome::Paid)) => Effect::Paid { stated: &stated },
         (_, Some(PaymentOutcome::NotPaid { reason })) => {
@@ -194,6 +214,46 @@ pub async fn receive(
         }
         // A 5xx makes Fintoc retry later, which is what we want when the database hiccups.
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string()),
+    }
+}
+
+/// What a `checkout_session.finished` says, read from its payment intent.
+enum Finished {
+    /// Paid, expired, or not final yet.
+    Effect(for<'a> fn(&'a [(u64, &'a str)]) -> Effect<'a>),
+    /// The payment failed or was rejected, with Fintoc's reason.
+    Failed(String),
+    /// No payment intent, or one in a status this shop does not know: a person looks.
+    Unreadable(String),
+}
+
+fn finished(session: &CheckoutSession) -> Finished {
+    let Some(intent) = session.payment_intent() else {
+        return Finished::Unreadable(format!(
+            "checkout session {} finished without a payment intent",
+            session.id
+        ));
+    };
+    match &intent.status {
+        PaymentIntentStatus::Succeeded => Finished::Effect(|stated| Effect::Paid { stated }),
+        PaymentIntentStatus::Failed | PaymentIntentStatus::Rejected => Finished::Failed(
+            intent
+                .error_reason
+                .clone()
+                .unwrap_or_else(|| "payment_failed".to_owned()),
+        ),
+        PaymentIntentStatus::Expired => Finished::Effect(|_| Effect::Expired),
+        PaymentIntentStatus::Created
+        | PaymentIntentStatus::InProgress
+        | PaymentIntentStatus::Pending
+        | PaymentIntentStatus::RequiresAction => Finished::Effect(|_| Effect::None),
+        other => Finished::Unreadable(format!(
+            "checkout session {} finished with payment intent {} in status `{}`, which this \
+             shop does not know",
+            session.id,
+            intent.id,
+            other.as_str()
+        )),
     }
 }
 

@@ -566,6 +566,83 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
 }
 
+/// Issue 18 item 2: a `checkout_session.finished` whose payment cannot be read (no payment
+/// intent, a payment status nobody knows) is not "the payment failed: try again" — it may be
+/// money received. The order goes to `needs_review` (the event kept in `unhandled_events`), and
+/// the cart is held, whatever the crate's `payment_outcome` says about such a session.
+#[tokio::test]
+async fn a_finished_session_whose_payment_cannot_be_read_is_held_for_review_not_failed() {
+    let (_dir, server) = start_fresh().await;
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "no payment_resource",
+            Box::new(|e| e["data"]["payment_resource"] = Value::Null),
+        ),
+        (
+            "payment_resource without an intent",
+            Box::new(|e| e["data"]["payment_resource"] = json!({})),
+        ),
+        (
+            "no payment_resource field",
+            Box::new(|e| {
+                e["data"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("payment_resource");
+            }),
+        ),
+        (
+            "an unknown payment status",
+            Box::new(|e| {
+                e["data"]["payment_resource"]["payment_intent"]["status"] = json!("settling")
+            }),
+        ),
+    ];
+    for (name, edit) in cases {
+        let cart = uuid::Uuid::new_v4().simple().to_string();
+        let items = json!([{"product_id": "espresso", "quantity": 1}]);
+        let id = checkout_cart(&server, &cart, items.clone()).await["order_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let event_id = format!("evt_{}", name.replace(' ', "_"));
+        let mut event = finished_event(&event_id, &id, "succeeded", 2_500);
+        edit(&mut event);
+        let (status, answer) = send_event(&server, &event.to_string()).await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        let stored = order(&server, &id).await;
+        assert_eq!(stored["status"], "needs_review", "{name}: {stored}");
+        assert!(
+            stored["review_reason"].as_str().is_some(),
+            "{name}: {stored}"
+        );
+        assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0, "{name}");
+        let kept = server.state.db.unhandled_events().unwrap();
+        let row = kept.iter().find(|e| e.event_id == event_id);
+        assert_eq!(
+            row.map(|e| &e.data),
+            Some(&event["data"]),
+            "{name}: kept raw"
+        );
+        // Held: the same cart gets its order back, not a second payment.
+        let (status, again) = post_json(
+            &server.url("/api/checkout"),
+            json!({ "items": items, "cart_id": cart }),
+        )
+        .await;
+        assert_eq!(
+            (status, &again["error"]["code"]),
+            (409, &json!("cart_paid")),
+            "{name}"
+        );
+        // A readable payment of the right amount still settles it.
+        let readable = finished_event(&format!("{event_id}_ok"), &id, "succeeded", 2_500);
+        assert_eq!(send_event(&server, &readable.to_string()).await.0, 200);
+        assert_eq!(order(&server, &id).await["status"], "paid", "{name}");
+    }
+}
+
 /// Issue 18 item 3: a signed body that is not an event (no string `id` or `type`, not even
 /// JSON) is still Fintoc's: 2xx and kept in `unhandled_events`, never a 400 that Fintoc retries
 /// and then drops with nothing recorded. Only the signature decides a refusal.
@@ -856,7 +933,8 @@ async fn a_paid_cart_never_gets_another_session() {
     let (_dir, server) = start_fresh().await;
     let items = json!([{"product_id": "beans", "quantity": 1}]);
     // (how the order ends, the status the shopper is told about)
-    let endings: [(&str, Box<dyn Fn(&str) -> Value>); 4] = [
+    type Event = Box<dyn Fn(&str) -> Value>;
+    let endings: [(&str, Event); 4] = [
         (
             "paid",
             Box::new(|id| finished_event(&format!("evt_p_{id}"), id, "succeeded", 8_990)),
