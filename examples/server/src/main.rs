@@ -6,7 +6,8 @@
 //! - `PORT` (default 8080), `HOST` (default 127.0.0.1)
 //! - `DATABASE_PATH` (default `fintoc-demo.sqlite`, created on first run)
 //! - `STATIC_DIR` (default `examples/yew-checkout/dist`)
-//! - `PUBLIC_URL` (default `http://HOST:PORT`): where browsers reach this server
+//! - `PUBLIC_URL`: where browsers reach this server; required in live mode (`https://…`: Fintoc's
+//!   success/cancel URLs), `http://HOST:PORT` by default in the sandbox
 //! - `SANDBOX_SESSION_LIFETIME_SECS` (default 600): when sandbox sessions expire
 //! - live mode: `FINTOC_SECRET_KEY`, `FINTOC_PUBLIC_KEY`, `FINTOC_WEBHOOK_SECRET`
 
@@ -37,7 +38,10 @@ async fn run() -> Result<(), String> {
             format!("cannot listen on {host}:{port}: {e} (set PORT to use another port)")
         })?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let base = env("PUBLIC_URL").unwrap_or_else(|| format!("http://{address}"));
+    let base = env(fintoc_demo_server::PUBLIC_URL).map_or_else(
+        || format!("http://{address}"),
+        |url| url.trim().trim_end_matches('/').to_owned(),
+    );
     let settings = Settings {
         mode,
         secret_key: env("FINTOC_SECRET_KEY"),

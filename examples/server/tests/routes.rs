@@ -1068,6 +1068,7 @@ fn vars(pairs: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<Strin
 const SECRET: (&str, &str) = ("FINTOC_SECRET_KEY", "sk_live_DoNotPrintMe");
 const PUBLIC: (&str, &str) = ("FINTOC_PUBLIC_KEY", "pk_live_abc");
 const WEBHOOK: (&str, &str) = ("FINTOC_WEBHOOK_SECRET", "whsec_live_DoNotPrintMe");
+const SHOP: (&str, &str) = ("PUBLIC_URL", "https://shop.example.cl");
 
 #[test]
 fn sandbox_only_on_purpose_and_live_only_complete() {
@@ -1088,13 +1089,18 @@ fn sandbox_only_on_purpose_and_live_only_complete() {
         Mode::Sandbox,
         "the sandbox may sign with a given webhook secret"
     );
-    assert_eq!(ok(&[SECRET, PUBLIC, WEBHOOK], "0.0.0.0"), Mode::Live);
+    assert_eq!(ok(&[SECRET, PUBLIC, WEBHOOK, SHOP], "0.0.0.0"), Mode::Live);
     assert_eq!(
         ok(
-            &[("FINTOC_MODE", "live"), SECRET, PUBLIC, WEBHOOK],
+            &[("FINTOC_MODE", "live"), SECRET, PUBLIC, WEBHOOK, SHOP],
             "127.0.0.1"
         ),
         Mode::Live
+    );
+    assert_eq!(
+        ok(&[("FINTOC_MODE", "sandbox"), SHOP], "0.0.0.0"),
+        Mode::Sandbox,
+        "PUBLIC_URL alone is not live mode"
     );
 
     // (environment, host, what the error must name as missing or wrong)
@@ -1107,20 +1113,20 @@ fn sandbox_only_on_purpose_and_live_only_complete() {
         (
             vec![SECRET],
             "127.0.0.1",
-            vec!["FINTOC_PUBLIC_KEY", "FINTOC_WEBHOOK_SECRET"],
+            vec!["FINTOC_PUBLIC_KEY", "FINTOC_WEBHOOK_SECRET", "PUBLIC_URL"],
         ),
         (
             vec![PUBLIC],
             "127.0.0.1",
-            vec!["FINTOC_SECRET_KEY", "FINTOC_WEBHOOK_SECRET"],
+            vec!["FINTOC_SECRET_KEY", "FINTOC_WEBHOOK_SECRET", "PUBLIC_URL"],
         ),
         (
             vec![WEBHOOK],
             "127.0.0.1",
-            vec!["FINTOC_SECRET_KEY", "FINTOC_PUBLIC_KEY"],
+            vec!["FINTOC_SECRET_KEY", "FINTOC_PUBLIC_KEY", "PUBLIC_URL"],
         ),
         (
-            vec![SECRET, PUBLIC],
+            vec![SECRET, PUBLIC, SHOP],
             "0.0.0.0",
             vec!["FINTOC_WEBHOOK_SECRET"],
         ),
@@ -1131,12 +1137,25 @@ fn sandbox_only_on_purpose_and_live_only_complete() {
                 "FINTOC_SECRET_KEY",
                 "FINTOC_PUBLIC_KEY",
                 "FINTOC_WEBHOOK_SECRET",
+                "PUBLIC_URL",
             ],
         ),
         (
-            vec![("FINTOC_MODE", "live"), SECRET, WEBHOOK],
+            vec![("FINTOC_MODE", "live"), SECRET, WEBHOOK, SHOP],
             "127.0.0.1",
             vec!["FINTOC_PUBLIC_KEY"],
+        ),
+        // Issue 18 item 11: the keys alone made success_url http://0.0.0.0:8080/….
+        (vec![SECRET, PUBLIC, WEBHOOK], "0.0.0.0", vec!["PUBLIC_URL"]),
+        (
+            vec![("FINTOC_MODE", "live"), SECRET, PUBLIC, WEBHOOK],
+            "0.0.0.0",
+            vec!["PUBLIC_URL"],
+        ),
+        (
+            vec![SECRET, PUBLIC, WEBHOOK, ("PUBLIC_URL", "  ")],
+            "0.0.0.0",
+            vec!["PUBLIC_URL"],
         ),
     ];
     for (env, host, missing) in refused {
@@ -1167,6 +1186,21 @@ fn sandbox_only_on_purpose_and_live_only_complete() {
             vec![("FINTOC_MODE", "production")],
             "127.0.0.1",
             "FINTOC_MODE",
+        ),
+        (
+            vec![
+                SECRET,
+                PUBLIC,
+                WEBHOOK,
+                ("PUBLIC_URL", "http://shop.example.cl"),
+            ],
+            "0.0.0.0",
+            "PUBLIC_URL must be an https:// URL",
+        ),
+        (
+            vec![SECRET, PUBLIC, WEBHOOK, ("PUBLIC_URL", "shop.example.cl")],
+            "0.0.0.0",
+            "PUBLIC_URL must be an https:// URL",
         ),
     ] {
         let err = Mode::from_env(vars(&env), host).expect_err(&format!("{env:?} {host}"));
@@ -1211,6 +1245,7 @@ fn the_server_refuses_to_start_in_an_accidental_sandbox() {
         (vec![PUBLIC], "FINTOC_SECRET_KEY"),
         (vec![WEBHOOK, PUBLIC], "FINTOC_SECRET_KEY"),
         (vec![("HOST", "0.0.0.0")], "FINTOC_MODE=sandbox"),
+        (vec![SECRET, PUBLIC, WEBHOOK], "PUBLIC_URL"),
     ] {
         let (code, stderr) = run_binary(&env);
         assert_eq!(
