@@ -162,8 +162,6 @@ fn is_loopback(host: &str) -> bool {
 /// Everything the handlers share.
 pub struct AppState {
     pub db: Db,
-    /// One checkout at a time per `cart_id` (see [`shop::checkout`]).
-    pub carts: shop::CartLocks,
     pub fintoc: FintocClient,
     pub mode: Mode,
     pub public_key: String,
@@ -184,7 +182,13 @@ pub struct Settings {
     pub secret_key: Option<String>,
     pub public_key: Option<String>,
     pub webhook_secret: Option<String>,
+    /// The SQLite file (`DATABASE_PATH`), unless [`Settings::database_url`] is set.
     pub database: PathBuf,
+    /// `DATABASE_URL` (`postgres://…`): PostgreSQL, which several instances can share.
+    pub database_url: Option<String>,
+    /// `FINTOC_API_BASE`: live mode against another Fintoc API base (a test double, as the
+    /// multi-instance test and `scripts/load` use); `https://api.fintoc.com` when unset.
+    pub api_base: Option<String>,
     pub static_dir: PathBuf,
     /// More static folders, by path prefix: the plain-JS shop (`/www` → `www/`), the npm
     /// package it imports (`/pkg` → `pkg/`, built by `scripts/build-npm`), the Leptos shop
@@ -222,6 +226,8 @@ impl std::fmt::Debug for Settings {
             .field("public_key", &self.public_key)
             .field("webhook_secret", &set(&self.webhook_secret))
             .field("database", &self.database)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("api_base", &self.api_base)
             .field("static_dir", &self.static_dir)
             .field("mounts", &self.mounts)
             .field("sandbox_session_lifetime", &self.sandbox_session_lifetime)
@@ -231,13 +237,22 @@ impl std::fmt::Debug for Settings {
 }
 
 /// Builds the state for a server listening at `base` (e.g. `http://127.0.0.1:8080`).
-pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
-    let db = Db::open(&settings.database).map_err(|e| {
-        format!(
-            "cannot open the database {}: {e}",
-            settings.database.display()
-        )
-    })?;
+///
+/// # Errors
+/// The database cannot be opened, or a setting is missing; the message says which.
+pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
+    let db = match &settings.database_url {
+        // The URL may hold a password: never in a message.
+        Some(url) => Db::connect(url)
+            .await
+            .map_err(|e| format!("cannot use the database at DATABASE_URL: {e}"))?,
+        None => Db::open(&settings.database).await.map_err(|e| {
+            format!(
+                "cannot open the database {}: {e}",
+                settings.database.display()
+            )
+        })?,
+    };
     let required = |value: &Option<String>, name: &str| {
         value
             .clone()
@@ -248,10 +263,13 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
             let secret_key = required(&settings.secret_key, "FINTOC_SECRET_KEY")?;
             let public_key = required(&settings.public_key, "FINTOC_PUBLIC_KEY")?;
             let webhook_secret = required(&settings.webhook_secret, "FINTOC_WEBHOOK_SECRET")?;
+            let fintoc = FintocClient::new(secret_key).map_err(|e| e.to_string())?;
             AppState {
                 db,
-                carts: shop::CartLocks::default(),
-                fintoc: FintocClient::new(secret_key).map_err(|e| e.to_string())?,
+                fintoc: match &settings.api_base {
+                    Some(api) => fintoc.with_base_url(api),
+                    None => fintoc,
+                },
                 mode: Mode::Live,
                 public_key,
                 script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
@@ -271,7 +289,6 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
             ));
             AppState {
                 db,
-                carts: shop::CartLocks::default(),
                 fintoc: FintocClient::new(sandbox.secret_key())
                     .map_err(|e| e.to_string())?
                     .with_base_url(format!("{base}/sandbox/api")),

@@ -152,6 +152,7 @@ pub async fn receive(
     match state
         .db
         .apply_event(&event.id, &event.event_type, order_ref, effect, &raw)
+        .await
     {
         Ok(Applied::Duplicate) => {
             Json(json!({ "received": true, "duplicate": true })).into_response()
@@ -213,7 +214,14 @@ pub async fn receive(
             .into_response()
         }
         // A 5xx makes Fintoc retry later, which is what we want when the database hiccups.
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string()),
+        Err(e) => {
+            eprintln!("database: webhook {} not recorded: {e}", event.id);
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "database",
+                "not recorded; deliver it again",
+            )
+        }
     }
 }
 

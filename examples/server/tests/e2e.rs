@@ -273,7 +273,7 @@ mod base64_decode {
 }
 
 async fn order_status(server: &Running, id: &str) -> String {
-    server.state.db.order(id).unwrap().unwrap().status
+    server.state.db.order(id).await.unwrap().unwrap().status
 }
 
 /// The pay button of the Yew and Leptos shops (`<FintocCheckout>`), once it is ready.
@@ -326,7 +326,7 @@ async fn pay_and_see_it_confirmed(
         .await
         .unwrap();
     assert_eq!(order_status(server, &order).await, "paid");
-    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments(&order).await.unwrap(), 1);
     assert!(browser.text(message).await.contains("¡Pago confirmado!"));
     order
 }
@@ -371,11 +371,14 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
     );
     browser.wait(SHOP_PAY_BUTTON).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let pending = server.state.db.orders_with_status("pending").unwrap();
+    let pending = server.state.db.orders_with_status("pending").await.unwrap();
     assert_eq!(pending.len(), 1, "{pending:?}");
-    assert_eq!(server.state.db.orders_with_status("paid").unwrap(), [order]);
     assert_eq!(
-        server.state.db.orders_with_status("failed").unwrap(),
+        server.state.db.orders_with_status("paid").await.unwrap(),
+        [order]
+    );
+    assert_eq!(
+        server.state.db.orders_with_status("failed").await.unwrap(),
         [failed]
     );
 }
@@ -426,7 +429,7 @@ async fn back_and_confirmed(browser: &Browser, server: &Running) -> String {
         .await
         .unwrap();
     assert_eq!(order_status(server, &order).await, "paid");
-    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments(&order).await.unwrap(), 1);
     let url = browser.call(reqwest::Method::GET, "/url", None).await;
     assert!(
         !url.as_str().unwrap_or_default().contains("fintoc="),
@@ -501,7 +504,7 @@ async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
     on_the_hosted_page(&browser, "pay").await;
     let again = back_and_confirmed(&browser, &server).await;
     assert_eq!(again, cancelled, "the same order, paid");
-    let mut paid_orders = server.state.db.orders_with_status("paid").unwrap();
+    let mut paid_orders = server.state.db.orders_with_status("paid").await.unwrap();
     paid_orders.sort();
     let mut expected = vec![paid, cancelled];
     expected.sort();
@@ -510,6 +513,7 @@ async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
         .state
         .db
         .orders_with_status("pending")
+        .await
         .unwrap()
         .is_empty());
 }

@@ -218,8 +218,8 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     let (status, _) = send_event(&server, &second).await;
     assert_eq!(status, 200);
     assert_eq!(order(&server, &id).await["status"], "paid");
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
-    assert_eq!(server.state.db.processed_events().unwrap(), 2);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
+    assert_eq!(server.state.db.processed_events().await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -262,8 +262,8 @@ async fn bad_signatures_get_400_and_change_nothing() {
         assert_eq!(answer["error"]["code"], "invalid_webhook", "{name}");
     }
     assert_eq!(order(&server, &id).await["status"], "pending");
-    assert_eq!(server.state.db.processed_events().unwrap(), 0);
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
+    assert_eq!(server.state.db.processed_events().await.unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -279,7 +279,7 @@ async fn finished_is_not_paid_and_final_states_do_not_change() {
     let again = finished_event("evt_failed_again", &failed, "failed", 2_500).to_string();
     assert_eq!(send_event(&server, &again).await.0, 200);
     assert_eq!(order(&server, &failed).await["status"], "failed");
-    assert_eq!(server.state.db.fulfillments(&failed).unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&failed).await.unwrap(), 0);
 
     let expired = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
     let body = json!({"id": "evt_exp", "type": "checkout_session.expired", "data": {
@@ -477,7 +477,7 @@ async fn orders_survive_a_restart() {
     let (status, answer) = send_event(&second, &body).await;
     assert_eq!(status, 200);
     assert_eq!(answer["duplicate"], true);
-    assert_eq!(second.state.db.fulfillments(&id).unwrap(), 1);
+    assert_eq!(second.state.db.fulfillments(&id).await.unwrap(), 1);
 }
 
 /// A checkout for `items` in the purchase `cart_id`.
@@ -518,8 +518,8 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
         stored["review_reason"].as_str().unwrap().contains("USD"),
         "{stored}"
     );
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
-    let unhandled = server.state.db.unhandled_events().unwrap();
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
+    let unhandled = server.state.db.unhandled_events().await.unwrap();
     assert_eq!(unhandled.len(), 1);
     assert_eq!(unhandled[0].event_id, "evt_usd");
     assert_eq!(unhandled[0].order_id.as_deref(), Some(id.as_str()));
@@ -527,7 +527,7 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     // Redelivered: a duplicate like any other event.
     let (status, answer) = send_event(&server, &body).await;
     assert_eq!((status, &answer["duplicate"]), (200, &json!(true)));
-    assert_eq!(server.state.db.unhandled_events().unwrap().len(), 1);
+    assert_eq!(server.state.db.unhandled_events().await.unwrap().len(), 1);
 
     // No metadata and no amount: the order is found by its session id.
     let by_session = new_order(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
@@ -548,14 +548,14 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     let orphan = json!({"id": "evt_orphan", "type": "payment_intent.succeeded",
         "data": {"id": "pi_9", "currency": "CLP", "status": "succeeded"}});
     assert_eq!(send_event(&server, &orphan.to_string()).await.0, 200);
-    let unhandled = server.state.db.unhandled_events().unwrap();
+    let unhandled = server.state.db.unhandled_events().await.unwrap();
     let ids: Vec<_> = unhandled.iter().map(|e| e.event_id.as_str()).collect();
     assert_eq!(
         ids,
         ["evt_usd", "evt_no_amount", "evt_odd_expiry", "evt_orphan"]
     );
     assert_eq!(unhandled[3].order_id, None);
-    assert_eq!(server.state.db.processed_events().unwrap(), 4);
+    assert_eq!(server.state.db.processed_events().await.unwrap(), 4);
 
     // A readable payment of the right amount settles an order under review.
     let readable = finished_event("evt_readable", &id, "succeeded", 2_500).to_string();
@@ -563,7 +563,7 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     let stored = order(&server, &id).await;
     assert_eq!(stored["status"], "paid", "{stored}");
     assert_eq!(stored["review_reason"], Value::Null);
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
 }
 
 /// Issue 18 item 2: a `checkout_session.finished` whose payment cannot be read (no payment
@@ -617,8 +617,12 @@ async fn a_finished_session_whose_payment_cannot_be_read_is_held_for_review_not_
             stored["review_reason"].as_str().is_some(),
             "{name}: {stored}"
         );
-        assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0, "{name}");
-        let kept = server.state.db.unhandled_events().unwrap();
+        assert_eq!(
+            server.state.db.fulfillments(&id).await.unwrap(),
+            0,
+            "{name}"
+        );
+        let kept = server.state.db.unhandled_events().await.unwrap();
         let row = kept.iter().find(|e| e.event_id == event_id);
         assert_eq!(
             row.map(|e| &e.data),
@@ -671,7 +675,7 @@ async fn a_signed_body_that_is_not_an_event_is_acknowledged_and_kept() {
             "{body}"
         );
     }
-    let kept = server.state.db.unhandled_events().unwrap();
+    let kept = server.state.db.unhandled_events().await.unwrap();
     assert_eq!(kept.len(), bodies.len(), "{kept:?}");
     assert_eq!(kept[0].data, numeric, "the whole body is kept");
     assert_eq!(kept[4].data, json!("not json at all"));
@@ -682,7 +686,7 @@ async fn a_signed_body_that_is_not_an_event_is_acknowledged_and_kept() {
     // The payment-shaped one names its order: a person must look at it, nothing is fulfilled.
     assert_eq!(kept[0].order_id.as_deref(), Some(id.as_str()));
     assert_eq!(order(&server, &id).await["status"], "needs_review");
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
     // A bad signature is still refused, whatever the body.
     let now = unix_now();
     let (status, _) = deliver(
@@ -711,7 +715,7 @@ async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
         "{stored}"
     );
     assert_eq!(
-        server.state.db.fulfillments(&failed).unwrap(),
+        server.state.db.fulfillments(&failed).await.unwrap(),
         0,
         "a person decides: refund or fulfil"
     );
@@ -729,12 +733,13 @@ async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
     .to_string();
     assert_eq!(send_event(&server, &late).await.0, 200);
     assert_eq!(order(&server, &expired).await["status"], "paid_after_close");
-    assert_eq!(server.state.db.fulfillments(&expired).unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&expired).await.unwrap(), 0);
     assert_eq!(
         server
             .state
             .db
             .orders_with_status("paid_after_close")
+            .await
             .unwrap(),
         [expired, failed]
     );
@@ -804,7 +809,11 @@ async fn a_payment_of_another_amount_or_currency_is_flagged_not_fulfilled() {
                 .contains("2500 CLP"),
             "{name}: {stored}"
         );
-        assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0, "{name}");
+        assert_eq!(
+            server.state.db.fulfillments(&id).await.unwrap(),
+            0,
+            "{name}"
+        );
     }
     // A payment_intent event is checked too.
     let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
@@ -814,7 +823,7 @@ async fn a_payment_of_another_amount_or_currency_is_flagged_not_fulfilled() {
     .to_string();
     assert_eq!(send_event(&server, &pi).await.0, 200);
     assert_eq!(order(&server, &id).await["status"], "amount_mismatch");
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -857,7 +866,7 @@ async fn repeated_checkouts_for_one_cart_share_one_payable_session() {
     }
     let first_order = first["order_id"].as_str().unwrap().to_owned();
     assert_eq!(
-        server.state.db.orders_with_status("pending").unwrap(),
+        server.state.db.orders_with_status("pending").await.unwrap(),
         [first_order.as_str()]
     );
     // `expires_at` is when the token stops working: at most ten minutes after it was made.
@@ -887,7 +896,7 @@ async fn repeated_checkouts_for_one_cart_share_one_payable_session() {
     assert_eq!(old.status, CheckoutSessionStatus::Expired);
     assert_eq!(settled(&server, &first_order).await, "expired");
     assert_eq!(
-        server.state.db.orders_with_status("pending").unwrap(),
+        server.state.db.orders_with_status("pending").await.unwrap(),
         [changed["order_id"].as_str().unwrap()]
     );
 
@@ -910,8 +919,9 @@ async fn repeated_checkouts_for_one_cart_share_one_payable_session() {
 }
 
 /// How many orders the server has made (every status).
-fn order_count(server: &Running) -> usize {
-    [
+async fn order_count(server: &Running) -> usize {
+    let mut n = 0;
+    for status in [
         "pending",
         "paid",
         "failed",
@@ -919,10 +929,16 @@ fn order_count(server: &Running) -> usize {
         "paid_after_close",
         "amount_mismatch",
         "needs_review",
-    ]
-    .iter()
-    .map(|s| server.state.db.orders_with_status(s).unwrap().len())
-    .sum()
+    ] {
+        n += server
+            .state
+            .db
+            .orders_with_status(status)
+            .await
+            .unwrap()
+            .len();
+    }
+    n
 }
 
 /// Issue 18 item 1: the Back button, a duplicated tab or a cart kept in sessionStorage send the
@@ -972,7 +988,7 @@ async fn a_paid_cart_never_gets_another_session() {
         }
         assert_eq!(send_event(&server, &event(&id).to_string()).await.0, 200);
         assert_eq!(order(&server, &id).await["status"], expected);
-        let before = order_count(&server);
+        let before = order_count(&server).await;
         // The same cart again: the same items (Back button), or changed ones (a stale tab).
         for items in [
             items.clone(),
@@ -989,7 +1005,11 @@ async fn a_paid_cart_never_gets_another_session() {
             assert_eq!(answer["error"]["order_status"], expected, "{answer}");
             assert!(answer.get("session_token").is_none(), "{answer}");
         }
-        assert_eq!(order_count(&server), before, "{expected}: no new order");
+        assert_eq!(
+            order_count(&server).await,
+            before,
+            "{expected}: no new order"
+        );
     }
 }
 
@@ -1024,7 +1044,7 @@ async fn a_session_near_its_end_is_expired_and_replaced_not_handed_out_again() {
     );
     assert_eq!(settled(&server, &first_order).await, "expired");
     assert_eq!(
-        server.state.db.orders_with_status("pending").unwrap(),
+        server.state.db.orders_with_status("pending").await.unwrap(),
         [second["order_id"].as_str().unwrap()]
     );
 }
@@ -1033,25 +1053,44 @@ async fn a_session_near_its_end_is_expired_and_replaced_not_handed_out_again() {
 async fn an_older_database_file_is_upgraded_in_place() {
     let (_dir, path) = temp_db();
     {
-        // The schema before orders had a cart id, a token expiry and a review reason.
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
+        // The schema before orders had a cart id, a token expiry, a review reason and a return
+        // page; and a cart whose replaced order was still pending (before one_pending_order_per_cart).
+        use sqlx::Connection;
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
             "CREATE TABLE orders (id TEXT PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL,
                  currency TEXT NOT NULL, items TEXT NOT NULL, checkout_session_id TEXT,
                  failure_reason TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
              INSERT INTO orders VALUES ('ord_old', 'pending', 2500, 'CLP', '[]', 'cs_old', NULL, 1, 1);
              CREATE TABLE processed_events (id TEXT PRIMARY KEY, type TEXT NOT NULL, order_id TEXT,
                  received_at INTEGER NOT NULL);
-             CREATE TABLE fulfillments (order_id TEXT PRIMARY KEY, fulfilled_at INTEGER NOT NULL);",
+             CREATE TABLE fulfillments (order_id TEXT PRIMARY KEY, fulfilled_at INTEGER NOT NULL);
+             CREATE TABLE unhandled_events (event_id TEXT PRIMARY KEY, type TEXT NOT NULL,
+                 order_id TEXT, reason TEXT NOT NULL, data TEXT NOT NULL, received_at INTEGER NOT NULL);
+             ALTER TABLE orders ADD COLUMN cart_id TEXT;
+             INSERT INTO orders (id, status, amount, currency, items, created_at, updated_at, cart_id)
+                 VALUES ('ord_replaced', 'pending', 2500, 'CLP', '[]', 5, 5, 'cart_0123456789abcdef'),
+                        ('ord_newest', 'pending', 2500, 'CLP', '[]', 6, 6, 'cart_0123456789abcdef');",
         )
+        .execute(&mut conn)
+        .await
         .unwrap();
+        conn.close().await.unwrap();
     }
-    let server = start(&path, path.parent().unwrap()).await;
+    // Always SQLite: it is the file format that is upgraded.
+    let dir = path.parent().unwrap().to_owned();
+    let server = start_sqlite(&path, &dir).await;
     let body = finished_event("evt_old", "ord_old", "succeeded", 2_500).to_string();
     assert_eq!(send_event(&server, &body).await.0, 200);
     let stored = order(&server, "ord_old").await;
     assert_eq!(stored["status"], "paid", "{stored}");
-    assert_eq!(server.state.db.fulfillments("ord_old").unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments("ord_old").await.unwrap(), 1);
+    assert_eq!(order(&server, "ord_replaced").await["status"], "expired");
+    assert_eq!(order(&server, "ord_newest").await["status"], "pending");
+    let unread = json!({"id": "evt_odd", "type": "payment_intent.succeeded", "data": {}});
+    assert_eq!(send_event(&server, &unread.to_string()).await.0, 200);
+    assert_eq!(server.state.db.unhandled_events().await.unwrap().len(), 1);
 }
 
 /// The environment as `Mode::from_env` sees it.
@@ -1272,7 +1311,7 @@ async fn a_payment_that_matches_no_order_is_kept_for_a_person_not_forgotten() {
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["unhandled"], true, "{answer}");
     }
-    let kept = server.state.db.unhandled_events().unwrap();
+    let kept = server.state.db.unhandled_events().await.unwrap();
     let ids: Vec<&str> = kept.iter().map(|e| e.event_id.as_str()).collect();
     assert!(
         ids.contains(&"evt_nobody_1") && ids.contains(&"evt_nobody_2"),
@@ -1286,7 +1325,7 @@ async fn a_payment_that_matches_no_order_is_kept_for_a_person_not_forgotten() {
     let (status, answer) = send_event(&server, &again.to_string()).await;
     assert_eq!(status, 200);
     assert_eq!(answer["duplicate"], true);
-    assert_eq!(server.state.db.unhandled_events().unwrap().len(), 2);
+    assert_eq!(server.state.db.unhandled_events().await.unwrap().len(), 2);
 }
 
 /// A client that does not follow redirects (to see where the hosted page sends the shopper).
@@ -1382,7 +1421,7 @@ async fn the_hosted_page_pays_rejects_or_cancels_and_sends_the_shopper_back() {
     assert!(page.contains("ya terminó"), "{page}");
     let (status, _, _) = choose(&server, &hosted, "pay").await;
     assert_eq!(status, 200);
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
 
     // Cancel: back to the cart through cancel_url, the order still open.
     let created = checkout(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;

@@ -90,6 +90,7 @@ struct Sequence {
 impl Sequence {
     async fn new(rng: &mut Rng) -> (tempfile::TempDir, Sequence) {
         let dir = tempfile::tempdir().unwrap();
+        // SQLite, or PostgreSQL with FINTOC_TEST_BACKEND=postgres (see common).
         let server = start(&dir.path().join("shop.sqlite"), dir.path()).await;
         server.state.sandbox.as_ref().unwrap().capture_webhooks();
         let carts = (0..CARTS)
@@ -140,7 +141,7 @@ impl Sequence {
     }
 
     async fn status(&self, order_id: &str) -> String {
-        let order = self.server.state.db.order(order_id).unwrap();
+        let order = self.server.state.db.order(order_id).await.unwrap();
         order.map(|o| o.status).unwrap_or_default()
     }
 
@@ -394,7 +395,7 @@ impl Sequence {
         let db = &self.server.state.db;
         for order in self.cart_of.keys() {
             let status = self.status(order).await;
-            let fulfilled = db.fulfillments(order).map_err(|e| e.to_string())?;
+            let fulfilled = db.fulfillments(order).await.map_err(|e| e.to_string())?;
             if fulfilled > 1 || (fulfilled == 1) != (status == "paid") {
                 return Err(format!(
                     "order {order} is {status} and was fulfilled {fulfilled} times"
@@ -410,7 +411,7 @@ impl Sequence {
                 ));
             }
         }
-        let recorded = db.processed_events().map_err(|e| e.to_string())? as usize;
+        let recorded = db.processed_events().await.map_err(|e| e.to_string())? as usize;
         if recorded != self.distinct.len() {
             return Err(format!(
                 "{} distinct events delivered, {recorded} recorded",
@@ -517,6 +518,13 @@ async fn random_deliveries_and_checkouts_keep_every_money_rule() {
         deliveries += sequence.deliveries;
         checkouts += sequence.checkouts;
         sequence.server.stop().await;
+        if (i + 1) % 250 == 0 {
+            println!(
+                "… {} sequences, {total_steps} steps, {:.0} s",
+                i + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     println!(
         "{sequences} sequences, {total_steps} steps ({checkouts} checkouts, {deliveries} signed \
