@@ -78,7 +78,8 @@ var deadPageTags = new Set();
 // Loads `url` once per page. Resolves with [code, text, timeoutMs]: code 0 window.Fintoc is
 // there; 1 the tag's `error` event (or it could not be inserted); 2 it loaded without defining
 // window.Fintoc; 3 neither before the timeout; 4 the URL is invalid (`text` says why); 5 there is
-// no document (a worker-like global) to put a tag in. For 0-3
+// no document (a worker-like global) to put a tag in; 6 the page's Content-Security-Policy
+// refused it (a fourth element: the directive). For 0-3
 // `text` is the absolute URL; `timeoutMs` is the timeout of the load that ran (callers joining a
 // load share its timer).
 export function loadScript(url, nonce, timeoutMs) {
@@ -123,10 +124,26 @@ export function loadScript(url, nonce, timeoutMs) {
   // failure happened before anyone listened: such a tag gets a short grace for its global, then
   // the crate's own tag is tried in the same load instead of waiting out the whole timeout.
   var grace = foreign && document.readyState === 'complete' && timeoutMs > PAGE_TAG_GRACE_MS;
+  // The page's Content-Security-Policy refusing this URL: reported as such (code 6, with the
+  // directive), not as a network error. Browsers report a cross-origin URL as its origin.
+  var csp = null;
+  function violation(e) {
+    var blocked = String(e.blockedURI || '');
+    if (blocked === abs.split('#')[0] || blocked === new URL(abs).origin) {
+      csp = String(e.effectiveDirective || e.violatedDirective || 'script-src');
+    }
+  }
+  document.addEventListener('securitypolicyviolation', violation);
   var load = watchScript(script, grace ? PAGE_TAG_GRACE_MS : timeoutMs).then(function (code) {
+    document.removeEventListener('securitypolicyviolation', violation);
     if (hasFintoc()) {
       load.loaded = true;
       return [0, abs, timeoutMs];
+    }
+    if (csp !== null) {
+      if (!foreign) script.remove();
+      if (loads.get(key) === load) loads.delete(key);
+      return [6, abs, timeoutMs, csp];
     }
     if (foreign) deadPageTags.add(key);
     else script.remove();
@@ -170,7 +187,11 @@ function watchScript(script, timeoutMs) {
       if (hasFintoc()) done(0);
     }
     function onError() {
-      done(1);
+      // The policy violation that may have caused it is reported in a task of its own: give
+      // it a moment to arrive before calling this a network error.
+      setTimeout(function () {
+        done(1);
+      }, 20);
     }
     script.addEventListener('load', onLoad);
     script.addEventListener('error', onError);

@@ -56,8 +56,8 @@ impl FintocError {
 pub enum LoadError {
     /// There is no `window` (server-side rendering, a worker, a native build).
     #[error(
-        "Fintoc.js can only be loaded in a browser page (no `window` here, e.g. during server-side \
-         rendering or in a native build); call this from code that runs on the client"
+        "Fintoc.js loads only in a browser page (no `window` here: server-side rendering, a native \
+         build); call this from code that runs on the client"
     )]
     NotInBrowser,
     /// The script URL could not be understood.
@@ -89,6 +89,19 @@ pub enum LoadError {
         /// The timeout that expired, in milliseconds.
         after_ms: u32,
     },
+    /// The page's Content-Security-Policy refused the script (a `securitypolicyviolation` for
+    /// its URL): retrying cannot help until the policy allows it.
+    #[error(
+        "the page's Content-Security-Policy (`{directive}`) refused Fintoc.js from {url}: allow \
+         https://js.fintoc.com in script-src (https://wizard.fintoc.com in frame-src, connect-src) \
+         or use the hosted page (CheckoutMode::Redirect)"
+    )]
+    CspBlocked {
+        /// The script URL.
+        url: String,
+        /// The directive that refused it, as the browser reported it (`script-src-elem`, say).
+        directive: String,
+    },
     /// The script loaded but `window.Fintoc` was not defined afterwards.
     #[error(
         "{url} loaded but did not define `window.Fintoc`; check that the URL serves Fintoc.js \
@@ -106,8 +119,8 @@ pub enum LoadError {
 pub enum OptionsError {
     /// A secret key (`sk_…`) was passed where the public key belongs.
     #[error(
-        "a secret key (sk_…) was given as the public key: secret keys must never reach the browser. \
-         Use your public key (pk_test_… or pk_live_…) here and keep the secret key on your server"
+        "a secret key (sk_…) was given as the public key: it must never reach the browser; use your \
+         pk_test_…/pk_live_… key here and keep sk_… on your server"
     )]
     SecretKey,
     /// The public key does not look like a Fintoc public key.
@@ -132,8 +145,8 @@ pub enum OptionsError {
     /// The widget token (legacy Payment Intent flow) is empty or contains whitespace or a
     /// non-ASCII character.
     #[error(
-        "the widget token is empty or contains whitespace or a non-ASCII character; pass the `widget_token` of the Payment \
-         Intent exactly as Fintoc returned it"
+        "the widget token is empty or has whitespace or a non-ASCII character; pass the Payment \
+         Intent's `widget_token` exactly as Fintoc returned it"
     )]
     InvalidWidgetToken,
     /// A product that needs a token was configured without one.
@@ -167,6 +180,43 @@ pub enum OptionsError {
         /// What it must be.
         expected: &'static str,
     },
+    /// An option name the crate does not know (from JS: a misspelled `onSuccess` would
+    /// otherwise never be called). Only the JS API (feature `js`) reads options by name.
+    #[cfg(feature = "js")]
+    #[error(
+        "unknown option `{option}`{suggestion}: check its spelling (names are case-sensitive)"
+    )]
+    Unknown {
+        /// The option's name, as given (with its parent, e.g. `session.url`).
+        option: String,
+        /// The known option it is closest to.
+        suggestion: Suggestion,
+    },
+}
+
+/// The known option an unknown one is closest to, if any: displayed as "; did you mean `x`?".
+#[cfg(feature = "js")]
+///
+/// ```
+/// use fintoc_wasm::error::Suggestion;
+/// assert_eq!(Suggestion(Some("onSuccess")).to_string(), "; did you mean `onSuccess`?");
+/// assert_eq!(Suggestion(None).to_string(), "");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suggestion(pub Option<&'static str>);
+
+#[cfg(feature = "js")]
+impl std::fmt::Display for Suggestion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(name) => {
+                f.write_str("; did you mean `")?;
+                f.write_str(name)?;
+                f.write_str("`?")
+            }
+            None => Ok(()),
+        }
+    }
 }
 
 /// Why the session token could not be obtained from the merchant backend.
@@ -282,6 +332,7 @@ impl FintocError {
                 LoadError::Network { .. } => "network",
                 LoadError::Timeout { .. } => "timeout",
                 LoadError::GlobalMissing { .. } => "global_missing",
+                LoadError::CspBlocked { .. } => "csp_blocked",
             },
             FintocError::Options(e) => e.code(),
             FintocError::Session(e) => match e {
@@ -322,6 +373,8 @@ impl OptionsError {
             OptionsError::ReservedOption { .. }
             | OptionsError::EmptyOptionName
             | OptionsError::Invalid { .. } => "invalid_option",
+            #[cfg(feature = "js")]
+            OptionsError::Unknown { .. } => "invalid_option",
         }
     }
 }

@@ -49,7 +49,7 @@ export type CheckoutMode = 'widget' | 'redirect' | 'widget_or_redirect';
 
 /** The stable `code` of every error this package throws or rejects with. */
 export type FintocErrorCode =
-  | 'not_in_browser' | 'invalid_url' | 'network' | 'timeout' | 'global_missing'
+  | 'not_in_browser' | 'invalid_url' | 'network' | 'timeout' | 'global_missing' | 'csp_blocked'
   | 'secret_key' | 'invalid_public_key' | 'invalid_session_token' | 'invalid_widget_token'
   | 'missing_token' | 'conflicting_tokens' | 'invalid_option'
   | 'session_invalid_request' | 'session_network' | 'session_http' | 'session_not_json'
@@ -138,10 +138,11 @@ export type ConfirmResult =
   | { status: 'still_pending' }
   | { status: 'cancelled' };
 
-/** How the widget finished (`redirected`: the page is going to Fintoc's hosted page; the result comes on your return page). */
+/** How a run of the widget ended. `redirected`: the page is going to Fintoc's hosted page (the result comes on your return page). `hidden`: your page called `hide()` (the widget is kept; `open()` shows it again). `cancelled`: `destroy()`, `reset()` or a new session ended it first. */
 export type Outcome =
   | { status: 'succeeded'; payload: WidgetPayload }
   | { status: 'exited'; payload: WidgetPayload }
+  | { status: 'hidden' }
   | { status: 'cancelled' }
   | { status: 'redirected' };
 "#;
@@ -250,6 +251,101 @@ fn choice<T: Copy>(
     }
 }
 
+/// The option names `createCheckout` reads (one list: the `.d.ts` documents the same names).
+const CHECKOUT_OPTIONS: &[&str] = &[
+    "publicKey",
+    "session",
+    "product",
+    "country",
+    "holderType",
+    "institutionId",
+    "username",
+    "mode",
+    "scriptUrl",
+    "nonce",
+    "timeoutMs",
+    "prefetchOnHover",
+    "onSuccess",
+    "onExit",
+    "onEvent",
+    "onError",
+    "onStateChange",
+];
+const SESSION_OPTIONS: &[&str] = &[
+    "endpoint",
+    "method",
+    "body",
+    "headers",
+    "credentials",
+    "timeoutMs",
+    "token",
+];
+const USERNAME_OPTIONS: &[&str] = &["value", "editable"];
+const CONFIRM_OPTIONS: &[&str] = &["url", "deadlineMs", "read", "onStageChange"];
+
+/// Refuses any own string key of `object` that is not in `known` (a misspelled `onSuccess`
+/// would otherwise never be called), naming the closest known one.
+fn known_keys(
+    object: &JsValue,
+    parent: &str,
+    known: &'static [&'static str],
+) -> Result<(), JsValue> {
+    let Ok(keys) = js_sys::Reflect::own_keys(object.unchecked_ref()) else {
+        return Ok(());
+    };
+    for key in keys.iter() {
+        // Symbol keys (`Symbol.dispose` on a reused object, say) are not options.
+        let Some(key) = key.as_string() else { continue };
+        if !known.contains(&key.as_str()) {
+            return Err(to_js(
+                &OptionsError::Unknown {
+                    option: format!("{parent}{key}"),
+                    suggestion: crate::error::Suggestion(closest(&key, known)),
+                }
+                .into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The known name `key` most likely meant: the same but for case, one that starts with it or
+/// that it starts with (`prefetch`, `onStateChanged`), or one at most two edits away.
+fn closest(key: &str, known: &'static [&'static str]) -> Option<&'static str> {
+    let lower = key.to_ascii_lowercase();
+    let by = |f: &dyn Fn(&str) -> bool| known.iter().copied().find(|k| f(&k.to_ascii_lowercase()));
+    by(&|k| k == lower)
+        .or_else(|| {
+            (lower.len() >= 4)
+                .then(|| by(&|k| k.starts_with(&lower) || lower.starts_with(k)))
+                .flatten()
+        })
+        .or_else(|| by(&|k| edits(k.as_bytes(), lower.as_bytes()) <= 2))
+}
+
+/// Levenshtein distance (option names are short ASCII).
+fn edits(a: &[u8], b: &[u8]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let left = row.get(j).copied().unwrap_or(usize::MAX);
+            let value = (diagonal + usize::from(ca != cb))
+                .min(above.saturating_add(1))
+                .min(left.saturating_add(1));
+            diagonal = above;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 /// `options.session`: an endpoint, a token, or an async function.
 fn session_source(options: &JsValue) -> Result<SessionSource, JsValue> {
     const EXPECTED: &str =
@@ -262,9 +358,18 @@ fn session_source(options: &JsValue) -> Result<SessionSource, JsValue> {
             async move { session_reply(called).await }
         }));
     }
+    if session.is_object() {
+        known_keys(&session, "session.", SESSION_OPTIONS)?;
+    }
     if let Some(token) =
         string(&session, "token", "a string").map_err(|_| invalid("session.token", "a string"))?
     {
+        if field(&session, "endpoint").is_some() {
+            return Err(invalid(
+                "session",
+                "either { token } or { endpoint, … }, not both",
+            ));
+        }
         return SessionToken::new(token)
             .map(SessionSource::from)
             .map_err(|e| to_js(&e.into()));
@@ -400,6 +505,9 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
         let parsed = match username.as_string() {
             Some(value) => Username::new(value),
             None => {
+                if username.is_object() {
+                    known_keys(&username, "username.", USERNAME_OPTIONS)?;
+                }
                 let value = field(&username, "value")
                     .and_then(|v| v.as_string())
                     .ok_or_else(|| invalid("username", EXPECTED))?;
@@ -458,6 +566,7 @@ fn outcome_js(outcome: Outcome) -> JsValue {
         Outcome::Exited(p) => ("exited", Some(p)),
         Outcome::Cancelled => ("cancelled", None),
         Outcome::Redirected => ("redirected", None),
+        Outcome::Hidden => ("hidden", None),
     };
     let _ = js_sys::Reflect::set(&object, &"status".into(), &status.into());
     if let Some(payload) = payload {
@@ -549,6 +658,7 @@ pub fn create_checkout(
     if !options.is_object() {
         return Err(invalid("options", "an object"));
     }
+    known_keys(&options, "", CHECKOUT_OPTIONS)?;
     let widget = widget_options(&options)?;
     let session = session_source(&options)?;
     let load = load_options(&options)?;
@@ -668,11 +778,14 @@ impl JsCheckout {
     #[wasm_bindgen(unchecked_return_type = "Promise<Outcome>")]
     pub fn open(&self) -> Result<js_sys::Promise, JsValue> {
         let checkout = self.checkout()?;
+        // Started now, not when the promise's future is first polled: a `destroy()` in the same
+        // tick (React StrictMode's effect, cleanup, effect) then finds it and cancels it.
+        let run = checkout.start_run();
         // The JS handle stays reachable (never collected mid-payment) until the shopper is done.
         let keep = browser::handle(self.id);
         Ok(promise(Box::pin(async move {
             let _alive = keep;
-            match checkout.run().await {
+            match run.outcome().await {
                 Ok(outcome) => Ok(outcome_js(outcome)),
                 Err(e) => Err(to_js(&e)),
             }
@@ -736,8 +849,11 @@ impl JsCheckout {
                         // After a success the click does nothing until `reset()`; the outcome
                         // of a run reaches the page through the callbacks.
                         if checkout.state() != CheckoutState::Succeeded {
+                            // Started now (see `open`): a `destroy()` right after the click
+                            // cancels it before anything is fetched.
+                            let run = checkout.start_run();
                             wasm_bindgen_futures::spawn_local(async move {
-                                let _ = checkout.run().await;
+                                let _ = run.outcome().await;
                             });
                         }
                     } else if !element.has_attribute("disabled")
@@ -756,13 +872,13 @@ impl JsCheckout {
                 }
             })
             .collect();
-        browser::pin_handle(&button, self.id);
         // The old listeners are removed, and the old button unpinned (JS calls), after the
-        // borrow ends.
+        // borrow ends; the new button is pinned last, so re-attaching the same button leaves
+        // it pinned.
         let old = self.live.borrow_mut().as_mut().map(|live| {
             (
                 std::mem::replace(&mut live.listeners, listeners),
-                live.button.replace(button),
+                live.button.replace(button.clone()),
             )
         });
         if let Some((old_listeners, old_button)) = old {
@@ -771,6 +887,7 @@ impl JsCheckout {
                 browser::unpin_handle(&old_button);
             }
         }
+        browser::pin_handle(&button, self.id);
         Ok(())
     }
 
@@ -846,6 +963,7 @@ pub fn confirm_order(
     if !options.is_object() {
         return Err(invalid("options", "an object"));
     }
+    known_keys(&options, "", CONFIRM_OPTIONS)?;
     let url = url(&options, "url", "url")?
         .ok_or_else(|| invalid("url", "an http(s) URL, absolute or relative to the page"))?;
     let mut confirm = Confirm::order(url);

@@ -13,6 +13,12 @@
 //! table tests (`tests/js/browser.test.mjs`). What each outcome means for the caller (which
 //! [`LoadError`], with the caller's timeout) is decided here.
 //!
+//! A page with a Content-Security-Policy must allow `https://js.fintoc.com` in `script-src`
+//! (and `https://wizard.fintoc.com` in `frame-src` and `connect-src` for the widget's frame;
+//! Fintoc's hosted page needs none of them). A script the policy refuses fails as
+//! [`LoadError::CspBlocked`] (code `csp_blocked`), naming the directive — never as a network
+//! error.
+//!
 //! ```no_run
 //! use fintoc_wasm::load::{load_fintoc_with, LoadOptions};
 //!
@@ -205,6 +211,12 @@ impl Pending {
             .unwrap_or_else(|| self.requested.clone());
         // The timer that ran: a caller joining a load already under way shares its timeout.
         let after_ms = reply.get(2).as_f64().map_or(self.after_ms, |ms| ms as u32);
+        if code == 6.0 {
+            return Err(LoadError::CspBlocked {
+                url: text,
+                directive: reply.get(3).as_string().unwrap_or_default(),
+            });
+        }
         Err(outcome_error(code, text, &self.requested, after_ms))
     }
 }

@@ -1294,3 +1294,76 @@ async fn a_page_still_here_after_leaving_stops_saying_redirecting_unless_it_is_o
     assert_eq!(checkout.state(), CheckoutState::Redirecting);
     assert_eq!(rec.take(), ["Redirecting"]);
 }
+
+// Issue 18, item 5 (core): `hide()` ends a run with `Hidden`, also when a subscriber hides the
+// widget while the others are being told that it opened.
+#[wasm_bindgen_test]
+async fn hide_ends_a_run_with_hidden_and_the_widget_is_kept() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("runhide");
+    let checkout = std::rc::Rc::new(Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        Callbacks::new(),
+    ));
+    let run = checkout.run();
+    let hider = async {
+        checkout.reach(CheckoutState::Open, 5_000).await;
+        checkout.hide();
+    };
+    let (outcome, ()) = within(5_000, "the run", futures::future::join(run, hider)).await;
+    assert!(matches!(outcome, Ok(Outcome::Hidden)), "{outcome:?}");
+    assert_eq!(checkout.state(), CheckoutState::Ready);
+    assert_eq!(sandbox.widgets().last().unwrap().state, "hidden");
+
+    // A subscriber (registered before the run's own) hides as soon as the widget opens.
+    let weak = std::rc::Rc::downgrade(&checkout);
+    let _s = checkout.subscribe(move |s| {
+        if *s == CheckoutState::Open {
+            if let Some(c) = weak.upgrade() {
+                c.hide();
+            }
+        }
+    });
+    let outcome = within(5_000, "the second run", checkout.run()).await;
+    assert!(matches!(outcome, Ok(Outcome::Hidden)), "{outcome:?}");
+    assert_eq!(sandbox.create_count(), 1, "the same widget throughout");
+    assert_eq!(count_events(&id, "session-start").await, 1);
+}
+
+// Issue 18, item 9: after the bank rejected the payment (`payment_error`) and the shopper
+// closed the widget, the next open gets a new session and a new widget: the finished session
+// is never shown again (its pay button would report success on a session Fintoc refuses).
+#[wasm_bindgen_test]
+async fn a_session_that_ended_in_the_widget_is_not_reused_by_the_next_open() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("spent");
+    let checkout = Checkout::new(
+        CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, ""))),
+        Callbacks::new(),
+    );
+    checkout.open();
+    checkout.reach(CheckoutState::Open, 5_000).await;
+    let first = sandbox.last_options().unwrap().session_token;
+    sandbox.fail_payment("insufficient_funds").unwrap();
+    assert_eq!(
+        checkout.state(),
+        CheckoutState::Open,
+        "the error screen stays"
+    );
+    sandbox.exit().unwrap();
+    assert_eq!(checkout.state(), CheckoutState::Exited);
+    checkout.open();
+    checkout.reach(CheckoutState::Open, 5_000).await;
+    assert_eq!(count_events(&id, "session-start").await, 2, "a new session");
+    assert_eq!(sandbox.create_count(), 2, "a new widget");
+    let second = sandbox.last_options().unwrap().session_token;
+    assert_ne!(first, second);
+    assert_eq!(sandbox.iframe_count(), 1, "the old widget is gone");
+    // A plain close (no terminal event) still reopens the same widget and session.
+    sandbox.exit().unwrap();
+    checkout.open();
+    checkout.reach(CheckoutState::Open, 5_000).await;
+    assert_eq!(count_events(&id, "session-start").await, 2);
+    assert_eq!(sandbox.create_count(), 2);
+    sandbox.exit().unwrap();
+}

@@ -554,3 +554,207 @@ async fn confirm_order_resolves_with_the_webhooks_decision_and_cancel_stops_it()
         }
     }
 }
+
+// Issue 18, item 4: `open()` then `destroy()` in the same tick (React StrictMode's effect →
+// cleanup → effect does exactly this): no session request, no widget, no callback, and the
+// promise resolves `cancelled`.
+#[wasm_bindgen_test]
+async fn open_then_destroy_in_the_same_tick_starts_nothing_and_settles_cancelled() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("opendestroy");
+    js("window.__odCalls = 0;");
+    let c = checkout(&format!(
+        "{{ publicKey: 'pk_test_js', session: {{ endpoint: '{}' }},
+           onStateChange() {{ window.__odCalls += 1; }}, onError() {{ window.__odCalls += 1; }} }}",
+        session_url(&id, "")
+    ));
+    let opened = call(&c, "open", &[]).unwrap();
+    js("window.__odCalls = 0;");
+    call(&c, "destroy", &[]).unwrap();
+    let outcome = settle_within(3_000, opened).await.unwrap();
+    assert_eq!(
+        get(&outcome, "status").as_string().as_deref(),
+        Some("cancelled")
+    );
+    sleep(500).await;
+    assert_eq!(sandbox.create_count(), 0, "no widget was created");
+    assert_eq!(sandbox.iframe_count(), 0, "no iframe");
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        0,
+        "no session request"
+    );
+    assert_eq!(js("window.__odCalls").as_f64(), Some(0.0), "no callback");
+}
+
+// The same through an attached button: a click then `destroy()` in the same tick.
+#[wasm_bindgen_test]
+async fn a_click_then_destroy_in_the_same_tick_starts_nothing() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("clickdestroy");
+    let button: web_sys::HtmlElement = document()
+        .create_element("button")
+        .unwrap()
+        .unchecked_into();
+    document().body().unwrap().append_child(&button).unwrap();
+    let c = checkout(&format!(
+        "{{ publicKey: 'pk_test_js', session: {{ endpoint: '{}' }}, prefetchOnHover: false }}",
+        session_url(&id, "")
+    ));
+    call(&c, "attach", &[&button]).unwrap();
+    button.click();
+    call(&c, "destroy", &[]).unwrap();
+    sleep(500).await;
+    assert_eq!(sandbox.create_count(), 0, "no widget was created");
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        0,
+        "no session request"
+    );
+    button.remove();
+}
+
+// Issue 18, item 5: `hide()` ends a pending `open()`: it resolves `{ status: 'hidden' }`,
+// whether the widget was open or still being prepared; `open()` shows it again.
+#[wasm_bindgen_test]
+async fn hide_settles_a_pending_open_with_hidden() {
+    let sandbox = Sandbox::install().unwrap();
+    let c = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_hide' } }");
+    let opened = call(&c, "open", &[]).unwrap();
+    assert!(until(5_000, || widget_open(&sandbox)).await);
+    call(&c, "hide", &[]).unwrap();
+    let outcome = settle_within(2_000, opened).await.unwrap();
+    assert_eq!(
+        get(&outcome, "status").as_string().as_deref(),
+        Some("hidden")
+    );
+    assert_eq!(get(&c, "state").as_string().as_deref(), Some("ready"));
+    // Open again: the same widget, and this run ends with the shopper.
+    let again = call(&c, "open", &[]).unwrap();
+    assert!(until(3_000, || widget_open(&sandbox)).await);
+    assert_eq!(sandbox.create_count(), 1, "the same widget");
+    sandbox.exit().unwrap();
+    let outcome = settle_within(2_000, again).await.unwrap();
+    assert_eq!(
+        get(&outcome, "status").as_string().as_deref(),
+        Some("exited")
+    );
+    call(&c, "destroy", &[]).unwrap();
+
+    // Hidden while still preparing (a slow session): settles at once, opens nothing later.
+    let id = unique_id("hideprep");
+    let c = checkout(&format!(
+        "{{ publicKey: 'pk_test_js', session: {{ endpoint: '{}' }} }}",
+        session_url(&id, "&delay=300")
+    ));
+    let created = sandbox.create_count();
+    let opened = call(&c, "open", &[]).unwrap();
+    call(&c, "hide", &[]).unwrap();
+    let outcome = settle_within(2_000, opened).await.unwrap();
+    assert_eq!(
+        get(&outcome, "status").as_string().as_deref(),
+        Some("hidden")
+    );
+    sleep(800).await;
+    assert!(!widget_open(&sandbox), "nothing opened by itself");
+    assert_eq!(get(&c, "state").as_string().as_deref(), Some("ready"));
+    assert_eq!(sandbox.create_count(), created + 1, "prepared, hidden");
+    call(&c, "destroy", &[]).unwrap();
+}
+
+// Issue 18, item 6: attaching the same button twice keeps it pinned: after the page drops its
+// reference and the collector runs, a click still opens the widget.
+#[wasm_bindgen_test]
+async fn attaching_the_same_button_twice_keeps_the_checkout_alive() {
+    let sandbox = Sandbox::install().unwrap();
+    expose();
+    let button: web_sys::HtmlElement = document()
+        .create_element("button")
+        .unwrap()
+        .unchecked_into();
+    button.set_id("twice");
+    document().body().unwrap().append_child(&button).unwrap();
+    js("(() => {
+          const c = window.__fintocCreate({ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_twice' } });
+          const b = document.getElementById('twice');
+          c.attach(b);
+          c.attach(b);
+        })()");
+    assert!(
+        !get(&button, "__fintocCheckout").is_undefined(),
+        "the button keeps its checkout"
+    );
+    force_gc().await;
+    button.click();
+    assert!(
+        until(3_000, || widget_open(&sandbox)).await,
+        "the click still opens after a collection"
+    );
+    sandbox.exit().unwrap();
+    button.remove();
+}
+
+// Issue 18, item 7: a misspelled option is refused, naming the key and the intended one.
+#[wasm_bindgen_test]
+fn unknown_options_are_refused_naming_the_key_and_the_intended_one() {
+    let t = "session: { token: 't' }";
+    for (options, key, hint) in [
+        (
+            format!("{{ publicKey: 'pk_test_a', {t}, onsuccess() {{}} }}"),
+            "onsuccess",
+            Some("onSuccess"),
+        ),
+        (
+            format!("{{ publicKey: 'pk_test_a', {t}, autoOpen: true }}"),
+            "autoOpen",
+            None,
+        ),
+        (
+            format!("{{ publicKey: 'pk_test_a', {t}, prefetch: true }}"),
+            "prefetch",
+            Some("prefetchOnHover"),
+        ),
+        (
+            format!("{{ publickey: 'pk_test_a', {t} }}"),
+            "publickey",
+            Some("publicKey"),
+        ),
+        (
+            format!("{{ publicKey: 'pk_test_a', {t}, onStateChanged() {{}} }}"),
+            "onStateChanged",
+            Some("onStateChange"),
+        ),
+        (
+            "{ publicKey: 'pk_test_a', session: { endpoint: '/x', url: '/y' } }".to_owned(),
+            "session.url",
+            None,
+        ),
+        (
+            "{ publicKey: 'pk_test_a', session: { endpoint: '/x', timeout: 5 } }".to_owned(),
+            "session.timeout",
+            Some("timeoutMs"),
+        ),
+    ] {
+        let error = match create_checkout(js(&format!("({options})"))) {
+            Ok(_) => panic!("accepted: {options}"),
+            Err(e) => e,
+        };
+        assert_eq!(code(&error), "invalid_option", "{options}");
+        let message = get(&error, "message").as_string().unwrap();
+        assert!(message.contains(&format!("`{key}`")), "{message}");
+        if let Some(hint) = hint {
+            assert!(
+                message.contains(&format!("did you mean `{hint}`")),
+                "{message}"
+            );
+        }
+    }
+    match confirm_order(js("({ url: '/o', deadline: 5 })")) {
+        Ok(_) => panic!("accepted a misspelled confirmOrder option"),
+        Err(e) => {
+            assert_eq!(code(&e), "invalid_option");
+            let message = get(&e, "message").as_string().unwrap();
+            assert!(message.contains("did you mean `deadlineMs`"), "{message}");
+        }
+    }
+}

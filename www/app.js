@@ -72,6 +72,15 @@ const readOrder = (order) =>
 // confirmation is cancelled when the shopper moves on to another cart.
 // `returning`: back through cancel_url, where the order is only checked for a few seconds (a
 // payment may have gone through all the same) before it is called still open.
+// The pay button says what the page says once the webhook decided (a disabled "Confirmando…"
+// under "¡Pago confirmado!" contradicted it).
+function payButtonSays(text) {
+  $('pay').disabled = true;
+  $('pay').setAttribute('aria-busy', 'false');
+  $('spinner').hidden = true;
+  $('pay-label').textContent = text;
+}
+
 function confirm(orderId, onNotPaid, returning) {
   if (returning) {
     status(`Volviste de Fintoc: revisamos el estado del pedido ${orderId}…`, null, { id: orderId, status: 'returning' });
@@ -87,11 +96,13 @@ function confirm(orderId, onNotPaid, returning) {
     const order = result.order;
     if (result.status === 'confirmed' && order.status === 'paid') {
       forgetCart(); // paid: the next visit starts a new cart
+      payButtonSays('Pago confirmado');
       status(`¡Pago confirmado! Pedido ${order.id} por ${clp(order.amount)}. Gracias.`, 'ok', order);
     } else if (result.status === 'still_pending' && returning) {
       onNotPaid();
       status(`Volviste de Fintoc sin pagar: el pedido ${orderId} sigue pendiente, sin pago recibido. Puedes pagarlo cuando quieras.`, null, { id: orderId, status: 'cancelled' });
     } else if (result.status === 'confirmed') {
+      payButtonSays('Pago en revisión');
       status(`Recibimos un pago para el pedido ${order.id} que debemos revisar; te contactaremos.`, null, order);
     } else if (result.status === 'not_paid') {
       onNotPaid(); // the pay button works again
@@ -101,6 +112,7 @@ function confirm(orderId, onNotPaid, returning) {
         ? 'La sesión de pago expiró sin un pago confirmado. Si tu banco muestra un cargo, escríbenos antes de pagar de nuevo.'
         : 'El pago no se completó: el banco lo rechazó o no pudo procesarlo. Si tu banco muestra un cargo, escríbenos antes de pagar de nuevo; si no, puedes intentarlo otra vez.', 'error', order);
     } else if (result.status === 'still_pending') {
+      payButtonSays('Esperando al banco');
       status(`Tu banco aún no confirma el pago del pedido ${orderId}. No pagues de nuevo: el pedido se actualiza solo cuando el banco responda.`, null, { id: orderId, status: 'still_pending' });
     }
   });

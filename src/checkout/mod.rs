@@ -83,6 +83,8 @@ struct Inner {
     /// Counts phase changes: a widget call that returns after its own callbacks moved the
     /// phase must not overwrite what they did.
     epoch: Cell<u64>,
+    /// Counts `hide()`s that hid something: every run started before one ends `Hidden`.
+    hides: Cell<u64>,
 }
 
 /// The one state. Each variant holds exactly what exists in it.
@@ -186,6 +188,7 @@ impl Checkout {
                 publishing: Cell::new(false),
                 deferred: Cell::new(false),
                 epoch: Cell::new(0),
+                hides: Cell::new(0),
             }),
         }
     }
@@ -234,24 +237,43 @@ impl Checkout {
     /// Opens the widget and waits until the shopper finishes: the `async` form of the flow
     /// (like stripe-js's `confirmPayment`). Resolves with [`Outcome::Succeeded`] or
     /// [`Outcome::Exited`] (with the widget's payload), [`Outcome::Redirected`] when the page
-    /// leaves for Fintoc's hosted page (at once when it already is), or [`Outcome::Cancelled`]
-    /// when something cancels or resets the checkout first. Dropping the future cancels the
-    /// checkout (no widget left open, no callback later).
+    /// leaves for Fintoc's hosted page (at once when it already is), [`Outcome::Hidden`] when
+    /// the page hides the widget ([`hide`](Self::hide)), or [`Outcome::Cancelled`] when
+    /// something cancels or resets the checkout first. Dropping the future cancels the checkout
+    /// (no widget left open, no callback later).
     ///
     /// # Errors
     /// The [`FintocError`] of the `Failed` state: script, session or widget; and
     /// [`WidgetError::AlreadySucceeded`](crate::error::WidgetError::AlreadySucceeded) when this
     /// checkout already succeeded (call [`reset`](Self::reset) to take another payment).
     pub async fn run(&self) -> Result<Outcome, FintocError> {
-        match &*read(&self.inner.phase) {
+        self.start_run().outcome().await
+    }
+
+    /// [`run`](Self::run), started now rather than at the first poll: the widget is asked for
+    /// before this returns, so a `cancel()` right after it (the JS API's `open()` then
+    /// `destroy()` in one tick) ends the run as `Cancelled` with nothing started.
+    pub(crate) fn start_run(&self) -> Run {
+        let result: Shared<Result<Outcome, FintocError>> = Shared::new();
+        let early = match &*read(&self.inner.phase) {
             Phase::Succeeded { .. } => {
-                return Err(crate::error::WidgetError::AlreadySucceeded.into())
+                Some(Err(crate::error::WidgetError::AlreadySucceeded.into()))
             }
             // Already leaving for the hosted page (a second click, a second `run`): no wait.
-            Phase::Redirecting { .. } => return Ok(Outcome::Redirected),
-            _ => {}
+            Phase::Redirecting { .. } => Some(Ok(Outcome::Redirected)),
+            _ => None,
+        };
+        if let Some(early) = early {
+            result.set(early);
+            return Run {
+                inner: self.inner.clone(),
+                result,
+                subscription: None,
+                armed: false,
+            };
         }
-        let result: Shared<Result<Outcome, FintocError>> = Shared::new();
+        let hides = self.inner.hides.get();
+        let weak = Rc::downgrade(&self.inner);
         let subscription = self.listen({
             let result = result.clone();
             // The outcome comes with its state: a subscriber that resets the checkout on
@@ -261,15 +283,21 @@ impl Checkout {
                 (CheckoutState::Idle, _) => result.set(Ok(Outcome::Cancelled)),
                 (CheckoutState::Redirecting, _) => result.set(Ok(Outcome::Redirected)),
                 (CheckoutState::Failed(e), _) => result.set(Err(e.clone())),
+                // `hide()` ran since this run started: a count, not an event, so a hide told
+                // late (while other subscribers were being told) is not missed.
+                _ if weak.upgrade().is_some_and(|i| i.hides.get() != hides) => {
+                    result.set(Ok(Outcome::Hidden))
+                }
                 _ => {}
             }
         });
-        let mut guard = CancelOnDrop(Some(self));
         self.open();
-        let outcome = result.wait().await;
-        guard.0 = None;
-        drop(subscription);
-        outcome
+        Run {
+            inner: self.inner.clone(),
+            result,
+            subscription: Some(subscription),
+            armed: true,
+        }
     }
 
     /// Replaces the user callbacks without recreating the widget (the widget always calls the
@@ -409,13 +437,29 @@ impl fmt::Debug for Checkout {
     }
 }
 
-/// Cancels the checkout when a [`Checkout::run`] future is dropped before it resolved.
-struct CancelOnDrop<'a>(Option<&'a Checkout>);
+/// A run started by [`Checkout::start_run`]: its outcome, and the checkout cancelled when it is
+/// dropped before the outcome arrived.
+pub(crate) struct Run {
+    inner: Rc<Inner>,
+    result: Shared<Result<Outcome, FintocError>>,
+    subscription: Option<Subscription>,
+    armed: bool,
+}
 
-impl Drop for CancelOnDrop<'_> {
+impl Run {
+    /// Waits for the outcome.
+    pub(crate) async fn outcome(mut self) -> Result<Outcome, FintocError> {
+        let outcome = self.result.wait().await;
+        self.armed = false;
+        outcome
+    }
+}
+
+impl Drop for Run {
     fn drop(&mut self) {
-        if let Some(checkout) = self.0 {
-            checkout.cancel();
+        drop(self.subscription.take());
+        if self.armed {
+            self.inner.stop(false);
         }
     }
 }
@@ -585,6 +629,7 @@ impl Inner {
                     let was = std::mem::replace(&mut p.want_open, false);
                     drop(phase);
                     if was {
+                        self.hides.set(self.hides.get() + 1);
                         self.publish(CheckoutState::Preparing, None);
                     }
                     return;
@@ -592,6 +637,7 @@ impl Inner {
                 _ => return,
             }
         };
+        self.hides.set(self.hides.get() + 1);
         let before = self.epoch.get();
         match widget.hide() {
             // Unless the widget's own callbacks (an `onExit` fired by `hide()`) moved the phase.
@@ -860,6 +906,11 @@ impl Inner {
         };
         let on_event = move |event: WidgetEvent| {
             if let Some(inner) = weak.upgrade() {
+                // A payment created or refused: this session is spent. The widget stays (its
+                // own screen says what happened); the next `open()` gets a new session.
+                if event.kind.ends_session() {
+                    *write(&inner.session) = None;
+                }
                 let callbacks = read(&inner.callbacks).clone();
                 callbacks.event(event);
             }

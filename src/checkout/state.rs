@@ -96,6 +96,7 @@ impl CheckoutState {
 ///     Outcome::Exited(_payload) => { /* the shopper closed the widget */ }
 ///     Outcome::Cancelled => { /* the page cancelled or reset the checkout */ }
 ///     Outcome::Redirected => { /* leaving for Fintoc's hosted page */ }
+///     Outcome::Hidden => { /* your page called hide() */ }
 ///     _ => { /* non_exhaustive: a later version may add an outcome */ }
 /// }
 /// # Ok(()) }
@@ -113,4 +114,8 @@ pub enum Outcome {
     /// The page is going to Fintoc's hosted checkout page (redirect mode): the result comes on
     /// your return page, from your webhook.
     Redirected,
+    /// The page hid the widget ([`Checkout::hide`](crate::Checkout::hide)) before the shopper
+    /// finished: the run is over, the widget is kept (`Ready`), and `open()` or another
+    /// [`run`](crate::Checkout::run) shows it again.
+    Hidden,
 }

@@ -9,7 +9,7 @@
 pub(crate) mod dom;
 
 use crate::checkout::CheckoutState;
-use crate::error::{FintocError, SessionError};
+use crate::error::{FintocError, LoadError, SessionError};
 
 /// The class names the components put on their elements (no inline styles anywhere). The root
 /// also gets `fintoc-checkout--{state}` and a `data-state` attribute with
@@ -110,11 +110,13 @@ pub fn view<'a>(state: &CheckoutState, redirect_url: Option<&'a str>, labels: &L
             _ => None,
         },
         error: error.map(|e| labels.for_error(e)),
-        // Retrying cannot help a configuration error, nor a fixed token that expired.
+        // Retrying cannot help a configuration error (the page's CSP included), nor a fixed
+        // token that expired.
         retry: error.is_some_and(|e| {
             !matches!(
                 e,
                 FintocError::Options(_)
+                    | FintocError::Load(LoadError::CspBlocked { .. })
                     | FintocError::Session(SessionError::Expired | SessionError::NoRedirectUrl)
             )
         }),
@@ -315,7 +317,7 @@ impl Labels {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{LoadError, OptionsError, WidgetError};
+    use crate::error::{OptionsError, WidgetError};
 
     #[test]
     fn every_error_kind_has_a_text_in_each_locale() {

@@ -48,6 +48,19 @@ macro_rules! event_kinds {
                 }
             }
 
+            /// Whether the event ends the widget's session: once the payment was created or
+            /// refused (or a subscription created or aborted), that session cannot pay again,
+            /// so the checkout fetches a new one for the next `open()`.
+            pub(crate) fn ends_session(&self) -> bool {
+                matches!(
+                    self,
+                    EventKind::PaymentCreated
+                        | EventKind::PaymentError
+                        | EventKind::SubscriptionCreated
+                        | EventKind::SubscriptionAborted
+                )
+            }
+
             /// The event name as Fintoc sends it.
             pub fn as_str(&self) -> &str {
                 match self {

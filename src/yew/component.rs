@@ -182,8 +182,9 @@ impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
 
 /// A "Pay with Fintoc" button that runs the whole checkout.
 ///
-/// Renders a real `<button type="button">`; while preparing it is disabled with
-/// `aria-busy="true"` and a spinner; on failure it shows the shopper a friendly message (never
+/// Renders a real `<button type="button">`; while opening (the shopper clicked and the widget is
+/// on its way) or redirecting it is disabled with `aria-busy="true"` and a spinner — a hover's
+/// background preparation leaves it as it is, so the click is never refused; on failure it shows the shopper a friendly message (never
 /// the technical one: that goes to `on_error`, and to the console in debug builds), a retry
 /// button, and — when the script cannot load but the session response carried a `redirect_url`
 /// — a link to continue on Fintoc's hosted page. Class names are in [`crate::ui::class`]; the

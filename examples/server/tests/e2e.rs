@@ -359,6 +359,14 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
         .await
         .contains("rechazó"));
 
+    // 2b. Without a reload, the shopper tries again: a new session and a new widget (issue 18,
+    //     item 9: the rejected session's widget came back and "paid" a session Fintoc refused),
+    //     and this payment is confirmed.
+    let second =
+        pay_and_see_it_confirmed(&browser, &server, SHOP_PAY_BUTTON, "[data-payment='paid']").await;
+    assert_ne!(second, failed, "a new order for the new session");
+    assert_eq!(order_status(&server, &failed).await, "failed");
+
     // 3. The shopper closes the widget: nothing is charged, the order stays pending, and the
     //    pay button is there to try again.
     browser.start_payment(&server.base).await;
@@ -373,10 +381,11 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let pending = server.state.db.orders_with_status("pending").await.unwrap();
     assert_eq!(pending.len(), 1, "{pending:?}");
-    assert_eq!(
-        server.state.db.orders_with_status("paid").await.unwrap(),
-        [order]
-    );
+    let mut paid = server.state.db.orders_with_status("paid").await.unwrap();
+    paid.sort();
+    let mut expected = vec![order, second];
+    expected.sort();
+    assert_eq!(paid, expected);
     assert_eq!(
         server.state.db.orders_with_status("failed").await.unwrap(),
         [failed]
@@ -396,6 +405,11 @@ async fn a_shopper_pays_on_the_plain_javascript_page() {
     // Rendered by app.js once the catalogue arrived (the static page says $0).
     assert_eq!(browser.text("#total[data-total='11490']").await, "$11.490");
     pay_and_see_it_confirmed(&browser, &server, "#pay:not([disabled])", "#status").await;
+    // The button says what the page says (issue 18, item 10: it kept "Confirmando…").
+    assert_eq!(
+        browser.text("#pay[disabled] #pay-label").await,
+        "Pago confirmado"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
