@@ -37,9 +37,15 @@ const STARTING = 'No pudimos iniciar el pago. Intenta de nuevo en unos segundos.
 async function getJson(url, init) {
   const response = await fetch(url, init);
   const body = await response.json();
-  if (!response.ok) throw new Error(body?.error?.message ?? `HTTP ${response.status}`);
+  if (!response.ok) {
+    throw Object.assign(new Error(body?.error?.message ?? `HTTP ${response.status}`), { reply: body?.error });
+  }
   return body;
 }
+
+// The server's 409 codes for a cart that already has a payment (paid, held for a person, or being
+// confirmed): the page shows that order, never a second payment.
+const CART_TAKEN = ['cart_paid', 'payment_underway'];
 
 function status(text, kind, order) {
   const el = $('status');
@@ -156,6 +162,7 @@ async function main() {
   let checkout = null;
   let confirming = null; // the confirmation under way, cancelled by a new cart
   let busy = false; // paying or confirming: the cart is locked
+  let held = false; // the server said this cart already has a payment (confirming that order)
   const render = () => {
     $('total').textContent = clp(total());
     $('total').dataset.total = String(total());
@@ -181,12 +188,21 @@ async function main() {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
           body: JSON.stringify({ cart_id: cartId, items: items(), return_to: '/www/' }),
+        }).catch((error) => {
+          const taken = error.reply;
+          if (CART_TAKEN.includes(taken?.code) && /^[\w-]+$/.test(taken.order_id ?? '')) {
+            // The Back button, another tab: this cart was paid or is being confirmed.
+            held = busy = true;
+            render();
+            confirming = confirm(taken.order_id, () => { held = busy = false; render(); });
+          }
+          throw error;
         });
         orderId = reply.order_id;
         return { sessionToken: reply.session_token, redirectUrl: reply.redirect_url, expiresIn: reply.expires_in };
       },
       onStateChange(state) {
-        busy = ['opening', 'open', 'succeeded', 'redirecting'].includes(state);
+        busy = held || ['opening', 'open', 'succeeded', 'redirecting'].includes(state);
         render();
         const root = $('checkout');
         root.dataset.state = state;
@@ -204,6 +220,7 @@ async function main() {
       },
       onError(error) {
         console.error('fintoc-wasm:', error.code, error.message);
+        if (held) return; // the status line shows that cart's order
         status(FRIENDLY[error.code] ?? STARTING, 'error', null);
         // The script is blocked but the session has Fintoc's hosted page: offer it.
         const hosted = mine.redirectUrl;

@@ -2,14 +2,14 @@
 
 use fintoc_wasm::error::SessionError;
 use fintoc_wasm::leptos::FintocCheckout;
-use fintoc_wasm::session::parse_session_response;
 use fintoc_wasm::widget::Country;
 use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionSource};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shop_common::{
-    cart_items, cart_total, clp, forget_cart, load_shop, mode_links, returned_payment, save_cart,
-    saved_cart, unreachable, CheckoutRequest, Confirmations, Payment, Product, ShopConfig, LOADING,
+    cart_items, cart_total, clp, forget_cart, load_shop, mode_links, post_checkout,
+    returned_payment, save_cart, saved_cart, unreachable, CheckoutRequest, Confirmations, Payment,
+    Product, ShopConfig, LOADING,
 };
 
 pub fn run() {
@@ -52,6 +52,11 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
     let items = move || quantities.with(|q| products.with_value(|ps| cart_items(ps, q)));
     let total = move || quantities.with(|q| products.with_value(|ps| cart_total(ps, q)));
     let paying = move || payment.with(Payment::locks_the_cart);
+    // The confirmation under way, dropped (stopped) with the shop.
+    let confirming = StoredValue::new_local(Confirmations::default());
+    let show = move |p| {
+        payment.try_set(p);
+    };
 
     // The shop's own session function: it posts the cart and keeps the order id the server
     // answers with. Its key is the cart: another cart is another purchase (a new widget).
@@ -61,37 +66,22 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
             items: items(),
             return_to: "/leptos/".into(),
         };
-        // Strings and numbers: serializing cannot fail.
-        let body = serde_json::to_string(&request).unwrap_or_default();
+        let body = request.to_json();
         SessionSource::from_fn(body.clone(), move || {
             let body = body.clone();
             async move {
-                let response = gloo_net::http::Request::post("/api/checkout")
-                    .header("Content-Type", "application/json")
-                    .body(body)
-                    .map_err(|e| SessionError::custom(e.to_string()))?
-                    .send()
-                    .await
-                    .map_err(|e| SessionError::custom(e.to_string()))?;
-                let text = response
-                    .text()
-                    .await
-                    .map_err(|e| SessionError::custom(e.to_string()))?;
-                if !response.ok() {
-                    return Err(SessionError::custom(format!("HTTP {}", response.status())));
-                }
-                let session = parse_session_response(&text, js_sys::Date::now())?;
+                // This cart already has a payment (the Back button, another tab): show that
+                // order, never a second payment.
+                let session = post_checkout(body, |id| {
+                    payment.try_set(Payment::Confirming(id.clone()));
+                    confirming.update_value(|c| c.after_success(&id, show));
+                })
+                .await?;
                 order_id.try_set(session.get::<String>("order_id"));
-                Ok(session)
+                Ok::<_, SessionError>(session)
             }
         })
     });
-
-    // The confirmation under way, dropped (stopped) with the shop.
-    let confirming = StoredValue::new_local(Confirmations::default());
-    let show = move |p| {
-        payment.try_set(p);
-    };
     let on_success = move |_: Payload| {
         if let Some(id) = order_id.get_untracked() {
             payment.set(Payment::Confirming(id.clone()));

@@ -57,7 +57,12 @@ pub enum Mode {
     Live,
 }
 
-/// What live mode needs, all three: a missing one is an error, never a quiet sandbox.
+/// Where browsers reach the shop (`https://…` in live mode: Fintoc's `success_url` and
+/// `cancel_url` are built from it).
+pub const PUBLIC_URL: &str = "PUBLIC_URL";
+
+/// The keys of live mode, all three (and [`PUBLIC_URL`]): a missing one is an error, never a
+/// quiet sandbox.
 pub const LIVE_VARIABLES: [&str; 3] = [
     "FINTOC_SECRET_KEY",
     "FINTOC_PUBLIC_KEY",
@@ -68,20 +73,39 @@ impl Mode {
     /// Decides the mode from the environment (`var` reads a variable; blank counts as unset)
     /// and the address the server will listen on. Errors name variables, never their values.
     ///
-    /// - `FINTOC_MODE=live`: all of [`LIVE_VARIABLES`] are required.
+    /// - `FINTOC_MODE=live`: all of [`LIVE_VARIABLES`] and an `https://` [`PUBLIC_URL`] are
+    ///   required (without it Fintoc would send shoppers back to `http://0.0.0.0:8080/…`).
     /// - `FINTOC_MODE=sandbox`: sandbox on any address; `FINTOC_SECRET_KEY` and
     ///   `FINTOC_PUBLIC_KEY` must not be set (`FINTOC_WEBHOOK_SECRET` may be: the sandbox signs
     ///   its webhooks with it).
-    /// - no `FINTOC_MODE`: all three set is live, none set is sandbox — but only on a loopback
+    /// - no `FINTOC_MODE`: all three set is live (with [`PUBLIC_URL`] as above), none set is
+    ///   sandbox — but only on a loopback
     ///   `host` (`127.0.0.1`, `::1`, `localhost`); some set is an error naming the missing ones.
     pub fn from_env(var: impl Fn(&str) -> Option<String>, host: &str) -> Result<Mode, String> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let (set, missing): (Vec<&str>, Vec<&str>) =
+        let (set, mut missing): (Vec<&str>, Vec<&str>) =
             LIVE_VARIABLES.iter().partition(|name| var(name).is_some());
-        let all = "FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and FINTOC_WEBHOOK_SECRET";
+        let public_url = var(PUBLIC_URL);
+        let keys_missing = missing.len();
+        if public_url.is_none() {
+            missing.push(PUBLIC_URL);
+        }
+        let all = "FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and FINTOC_WEBHOOK_SECRET, and PUBLIC_URL \
+                   (the https:// address where shoppers reach this shop: Fintoc sends them back \
+                   there)";
         let requested = var("FINTOC_MODE").map(|m| m.trim().to_ascii_lowercase());
+        let live = || match public_url.as_deref().map(str::trim) {
+            Some(url) if url.starts_with("https://") && url.len() > "https://".len() => {
+                Ok(Mode::Live)
+            }
+            Some(url) => Err(format!(
+                "PUBLIC_URL must be an https:// URL in live mode (Fintoc's success_url and \
+                 cancel_url are built from it), not `{url}`."
+            )),
+            None => Err(format!("live mode needs {all}; not set: {PUBLIC_URL}.")),
+        };
         match requested.as_deref() {
-            Some("live") if missing.is_empty() => Ok(Mode::Live),
+            Some("live") if missing.is_empty() => live(),
             Some("live") => Err(format!(
                 "FINTOC_MODE=live needs {all}; not set: {}.",
                 missing.join(", ")
@@ -105,7 +129,7 @@ impl Mode {
             Some(other) => Err(format!(
                 "FINTOC_MODE must be `live` or `sandbox`, not `{other}`."
             )),
-            None if missing.is_empty() => Ok(Mode::Live),
+            None if keys_missing == 0 => live(),
             None if !set.is_empty() => Err(format!(
                 "{} set, so this looks like live mode, which needs {all}; not set: {}. Set them \
                  all for real Fintoc, or none of them for the offline sandbox.",
@@ -138,8 +162,6 @@ fn is_loopback(host: &str) -> bool {
 /// Everything the handlers share.
 pub struct AppState {
     pub db: Db,
-    /// One checkout at a time per `cart_id` (see [`shop::checkout`]).
-    pub carts: shop::CartLocks,
     pub fintoc: FintocClient,
     pub mode: Mode,
     pub public_key: String,
@@ -160,7 +182,13 @@ pub struct Settings {
     pub secret_key: Option<String>,
     pub public_key: Option<String>,
     pub webhook_secret: Option<String>,
+    /// The SQLite file (`DATABASE_PATH`), unless [`Settings::database_url`] is set.
     pub database: PathBuf,
+    /// `DATABASE_URL` (`postgres://…`): PostgreSQL, which several instances can share.
+    pub database_url: Option<String>,
+    /// `FINTOC_API_BASE`: live mode against another Fintoc API base (a test double, as the
+    /// multi-instance test and `scripts/load` use); `https://api.fintoc.com` when unset.
+    pub api_base: Option<String>,
     pub static_dir: PathBuf,
     /// More static folders, by path prefix: the plain-JS shop (`/www` → `www/`), the npm
     /// package it imports (`/pkg` → `pkg/`, built by `scripts/build-npm`), the Leptos shop
@@ -198,6 +226,8 @@ impl std::fmt::Debug for Settings {
             .field("public_key", &self.public_key)
             .field("webhook_secret", &set(&self.webhook_secret))
             .field("database", &self.database)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("api_base", &self.api_base)
             .field("static_dir", &self.static_dir)
             .field("mounts", &self.mounts)
             .field("sandbox_session_lifetime", &self.sandbox_session_lifetime)
@@ -207,13 +237,22 @@ impl std::fmt::Debug for Settings {
 }
 
 /// Builds the state for a server listening at `base` (e.g. `http://127.0.0.1:8080`).
-pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
-    let db = Db::open(&settings.database).map_err(|e| {
-        format!(
-            "cannot open the database {}: {e}",
-            settings.database.display()
-        )
-    })?;
+///
+/// # Errors
+/// The database cannot be opened, or a setting is missing; the message says which.
+pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
+    let db = match &settings.database_url {
+        // The URL may hold a password: never in a message.
+        Some(url) => Db::connect(url)
+            .await
+            .map_err(|e| format!("cannot use the database at DATABASE_URL: {e}"))?,
+        None => Db::open(&settings.database).await.map_err(|e| {
+            format!(
+                "cannot open the database {}: {e}",
+                settings.database.display()
+            )
+        })?,
+    };
     let required = |value: &Option<String>, name: &str| {
         value
             .clone()
@@ -224,10 +263,13 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
             let secret_key = required(&settings.secret_key, "FINTOC_SECRET_KEY")?;
             let public_key = required(&settings.public_key, "FINTOC_PUBLIC_KEY")?;
             let webhook_secret = required(&settings.webhook_secret, "FINTOC_WEBHOOK_SECRET")?;
+            let fintoc = FintocClient::new(secret_key).map_err(|e| e.to_string())?;
             AppState {
                 db,
-                carts: shop::CartLocks::default(),
-                fintoc: FintocClient::new(secret_key).map_err(|e| e.to_string())?,
+                fintoc: match &settings.api_base {
+                    Some(api) => fintoc.with_base_url(api),
+                    None => fintoc,
+                },
                 mode: Mode::Live,
                 public_key,
                 script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
@@ -247,7 +289,6 @@ pub fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, String> {
             ));
             AppState {
                 db,
-                carts: shop::CartLocks::default(),
                 fintoc: FintocClient::new(sandbox.secret_key())
                     .map_err(|e| e.to_string())?
                     .with_base_url(format!("{base}/sandbox/api")),

@@ -4,9 +4,12 @@
 //! - `FINTOC_MODE`: `live` or `sandbox`; without it, live when all three live variables are set,
 //!   sandbox when none is (on a loopback `HOST` only), an error naming the missing ones otherwise
 //! - `PORT` (default 8080), `HOST` (default 127.0.0.1)
-//! - `DATABASE_PATH` (default `fintoc-demo.sqlite`, created on first run)
+//! - `DATABASE_URL` (`postgres://…`): keep orders in PostgreSQL (several instances may share it);
+//!   otherwise SQLite in `DATABASE_PATH` (default `fintoc-demo.sqlite`, created on first run)
+//! - `FINTOC_API_BASE`: live mode against another Fintoc API base (a test double); leave unset
 //! - `STATIC_DIR` (default `examples/yew-checkout/dist`)
-//! - `PUBLIC_URL` (default `http://HOST:PORT`): where browsers reach this server
+//! - `PUBLIC_URL`: where browsers reach this server; required in live mode (`https://…`: Fintoc's
+//!   success/cancel URLs), `http://HOST:PORT` by default in the sandbox
 //! - `SANDBOX_SESSION_LIFETIME_SECS` (default 600): when sandbox sessions expire
 //! - live mode: `FINTOC_SECRET_KEY`, `FINTOC_PUBLIC_KEY`, `FINTOC_WEBHOOK_SECRET`
 
@@ -37,7 +40,10 @@ async fn run() -> Result<(), String> {
             format!("cannot listen on {host}:{port}: {e} (set PORT to use another port)")
         })?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    let base = env("PUBLIC_URL").unwrap_or_else(|| format!("http://{address}"));
+    let base = env(fintoc_demo_server::PUBLIC_URL).map_or_else(
+        || format!("http://{address}"),
+        |url| url.trim().trim_end_matches('/').to_owned(),
+    );
     let settings = Settings {
         mode,
         secret_key: env("FINTOC_SECRET_KEY"),
@@ -45,6 +51,11 @@ async fn run() -> Result<(), String> {
         webhook_secret: env("FINTOC_WEBHOOK_SECRET"),
         database: env("DATABASE_PATH")
             .map_or_else(|| PathBuf::from("fintoc-demo.sqlite"), PathBuf::from),
+        database_url: env("DATABASE_URL"),
+        api_base: match mode {
+            Mode::Live => env("FINTOC_API_BASE"),
+            Mode::Sandbox => None,
+        },
         static_dir: env("STATIC_DIR").map_or_else(
             || PathBuf::from("examples/yew-checkout/dist"),
             PathBuf::from,
@@ -81,7 +92,7 @@ async fn run() -> Result<(), String> {
             settings.static_dir.display()
         );
     }
-    let state = state(&settings, &base)?;
+    let state = state(&settings, &base).await?;
     let app = router_with(state, &settings.static_dir, &settings.mounts);
     match mode {
         Mode::Sandbox => println!(
@@ -90,7 +101,11 @@ async fn run() -> Result<(), String> {
              {base}/www/\n\
              Orders are stored in {}. Set FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and \
              FINTOC_WEBHOOK_SECRET to use real Fintoc.{}",
-            settings.database.display(),
+            if settings.database_url.is_some() {
+                "PostgreSQL (DATABASE_URL)".to_owned()
+            } else {
+                settings.database.display().to_string()
+            },
             if address.ip().is_loopback() {
                 ""
             } else {
@@ -100,6 +115,8 @@ async fn run() -> Result<(), String> {
         ),
         Mode::Live => println!("Fintoc demo shop (LIVE Fintoc API) on {base}"),
     }
+    // What scripts and tests read to find a server started on PORT=0.
+    println!("listening on http://{address}");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -99,6 +99,24 @@ pub struct Sandbox {
     idempotency: Mutex<HashMap<String, Replay>>,
     http: reqwest::Client,
     lifetime: Duration,
+    /// `Some` when webhooks are kept for a test to deliver (see [`Sandbox::capture_webhooks`]).
+    captured: Mutex<Option<Vec<Vec<u8>>>>,
+}
+
+/// A sandbox session as a test sees it (see [`Sandbox::sessions`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionView {
+    pub id: String,
+    /// `None` once final.
+    pub token: Option<String>,
+    pub status: CheckoutSessionStatus,
+    /// `metadata.order_id`.
+    pub order_id: Option<String>,
+    pub amount: u64,
+    /// The payment intent's id and status, once the shopper paid or was rejected.
+    pub payment_intent: Option<(String, String)>,
+    /// Unix seconds.
+    pub created_at: i64,
 }
 
 fn random() -> String {
@@ -205,7 +223,52 @@ impl Sandbox {
                 .build()
                 .unwrap_or_default(),
             lifetime,
+            captured: Mutex::new(None),
         }
+    }
+
+    /// The same sandbox with this secret key (`sk_test_…`) instead of a random one: a fake
+    /// Fintoc that several servers in live mode share (tests, `scripts/load`).
+    pub fn with_secret_key(mut self, secret_key: &str) -> Sandbox {
+        secret_key.clone_into(&mut self.secret_key);
+        self
+    }
+
+    /// From now on webhooks are kept, not sent: [`Sandbox::take_webhooks`] hands them to a test
+    /// that delivers them itself (duplicated, reordered, late).
+    pub fn capture_webhooks(&self) {
+        lock(&self.captured).get_or_insert_with(Vec::new);
+    }
+
+    /// The webhooks kept since the last call (raw bodies, oldest first).
+    pub fn take_webhooks(&self) -> Vec<Vec<u8>> {
+        lock(&self.captured)
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Every session, oldest first.
+    pub fn sessions(&self) -> Vec<SessionView> {
+        let mut all: Vec<SessionView> = lock(&self.sessions)
+            .values()
+            .map(|s| SessionView {
+                id: s.id.clone(),
+                token: (!s.status.is_final()).then(|| s.token.clone()),
+                status: s.status.clone(),
+                order_id: s.metadata["order_id"].as_str().map(str::to_owned),
+                amount: s.amount,
+                payment_intent: s.payment_intent.as_ref().map(|pi| {
+                    (
+                        pi["id"].as_str().unwrap_or_default().to_owned(),
+                        pi["status"].as_str().unwrap_or_default().to_owned(),
+                    )
+                }),
+                created_at: s.created_at,
+            })
+            .collect();
+        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        all
     }
 
     pub fn secret_key(&self) -> String {
@@ -228,6 +291,10 @@ impl Sandbox {
             "data": data,
         });
         let body = event.to_string().into_bytes();
+        if let Some(kept) = lock(&self.captured).as_mut() {
+            kept.push(body);
+            return;
+        }
         let this = self.clone();
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(500);
@@ -354,8 +421,10 @@ async fn create_session(
         .get("Idempotency-Key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // Held until the answer is recorded: two requests with one key make one session.
+    let mut idempotency = lock(&sandbox.idempotency);
     if let Some(key) = &key {
-        if let Some(replay) = lock(&sandbox.idempotency).get(key) {
+        if let Some(replay) = idempotency.get(key) {
             if replay.request != request {
                 return invalid(
                     "idempotency_key_reused",
@@ -374,7 +443,7 @@ async fn create_session(
         ),
     };
     if let Some(key) = key {
-        lock(&sandbox.idempotency).insert(
+        idempotency.insert(
             key,
             Replay {
                 request,

@@ -1,6 +1,5 @@
 //! The shop's API: catalogue, checkout (order + Checkout Session), order status.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use fintoc_wasm::{Amount, Currency};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::db::{NewOrder, OpenOrder};
 use crate::sandbox::rfc3339;
 use crate::{unix_now, AppState, Mode};
 
@@ -146,8 +146,9 @@ pub fn decide(
     now: i64,
 ) -> Reuse {
     if session.status.is_final() {
+        // A finished session whose payment cannot be read may hold money: not settled.
         let settled_unpaid = match session.payment_intent() {
-            None => true,
+            None => session.status != CheckoutSessionStatus::Finished,
             Some(pi) => matches!(
                 pi.status,
                 PaymentIntentStatus::Failed
@@ -200,45 +201,6 @@ fn same_items(stored: &serde_json::Value, lines: &[serde_json::Value]) -> bool {
     a == b
 }
 
-/// One checkout at a time per `cart_id`, so that a double click cannot make two orders.
-#[derive(Default)]
-pub struct CartLocks(std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
-
-/// Held while a cart's checkout runs; the last one out removes the cart's entry.
-pub struct CartGuard<'a> {
-    locks: &'a CartLocks,
-    cart_id: String,
-    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl CartLocks {
-    /// Waits for the other checkouts of `cart_id` to finish.
-    pub async fn lock(&self, cart_id: &str) -> CartGuard<'_> {
-        let mutex = crate::lock(&self.0)
-            .entry(cart_id.to_owned())
-            .or_default()
-            .clone();
-        CartGuard {
-            locks: self,
-            cart_id: cart_id.to_owned(),
-            guard: Some(mutex.lock_owned().await),
-        }
-    }
-}
-
-impl Drop for CartGuard<'_> {
-    fn drop(&mut self) {
-        drop(self.guard.take());
-        let mut map = crate::lock(&self.locks.0);
-        if map
-            .get(&self.cart_id)
-            .is_some_and(|m| Arc::strong_count(m) == 1)
-        {
-            map.remove(&self.cart_id);
-        }
-    }
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CartLine {
@@ -289,11 +251,18 @@ pub fn json_body<T: serde::de::DeserializeOwned>(
 /// One payable session per purchase: with a `cart_id` (a random id the page keeps for the
 /// purchase), a repeated request (a double click, a reload, a stale-token refetch) gets the same
 /// order and session back while that session is open, for the same items, and its token has
-/// more than [`REUSE_MARGIN`] left. Otherwise the old session is expired through Fintoc's API
-/// before a new order and session are made (its order then expires by webhook), so at most one
-/// can be paid; if it already holds a payment, the answer is 409 `payment_underway`. Without a
-/// `cart_id` every request is a new purchase: the server cannot tell a double click from a
-/// second order.
+/// more than [`REUSE_MARGIN`] left. Otherwise the old session is expired through Fintoc's API and
+/// its order closed before a new order and session are made, so at most one can be paid; if it
+/// already holds a payment, the answer is 409 `payment_underway`. A cart with an order that was
+/// paid or is held for a person gets 409 `cart_paid` with that order (a paid cart is done: the
+/// Back button or a stored cart must not pay it twice). Without a `cart_id` every request is a
+/// new purchase: the server cannot tell a double click from a second order.
+///
+/// The database decides, not a lock in this process (several instances may serve one cart): a
+/// cart has at most one open order (a unique index), so of two requests that both find none,
+/// one inserts it and the other finds it and answers the same session. An open order without a
+/// session yet (another request is creating it, or one failed half-way) gets it by the same
+/// request to Fintoc, with the order id as idempotency key: Fintoc answers the one session.
 pub async fn checkout(
     State(state): State<Arc<AppState>>,
     body: Result<Bytes, BytesRejection>,
@@ -340,10 +309,9 @@ pub async fn checkout(
             "unit_price": product.price,
         }));
     }
-    let amount = match Amount::new(total, Currency::Clp) {
-        Ok(a) => a,
-        Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_amount", e.to_string()),
-    };
+    if let Err(e) = Amount::new(total, Currency::Clp) {
+        return error(StatusCode::BAD_REQUEST, "invalid_amount", e.to_string());
+    }
     let cart_id = request.cart_id.as_deref();
     if cart_id.is_some_and(|id| !valid_cart_id(id)) {
         return error(
@@ -352,75 +320,176 @@ pub async fn checkout(
             "cart_id must be 16 to 64 letters, digits, `_` or `-` (a random id, e.g. a UUID)",
         );
     }
-    // Held until the answer: the checkouts of one cart run one after the other.
-    let _cart = match cart_id {
-        Some(id) => Some(state.carts.lock(id).await),
-        None => None,
-    };
-    if let Some(cart_id) = cart_id {
-        match open_session(&state, cart_id, &lines, total).await {
-            Ok(Some(answer)) => return answer,
-            Ok(None) => {}
+    let return_to = return_page(request.return_to.as_deref());
+    let items = json!(lines);
+    // Each round either answers, or sees another request (here or in another instance) change
+    // the cart and looks again.
+    for _ in 0..CHECKOUT_ROUNDS {
+        let open = match cart_id {
+            Some(cart_id) => match cart_state(&state, cart_id).await {
+                Ok(open) => open,
+                Err(response) => return response,
+            },
+            None => None,
+        };
+        if let Some(open) = open {
+            match open_session(&state, &open, &lines, total).await {
+                Ok(Some(answer)) => return answer,
+                Ok(None) => continue,
+                Err(response) => return response,
+            }
+        }
+        let order_id = format!("ord_{}", uuid::Uuid::new_v4().simple());
+        let new = NewOrder {
+            id: &order_id,
+            amount: total,
+            currency: Currency::Clp.code(),
+            items: &items,
+            cart_id,
+            return_to,
+        };
+        match state.db.create_order(new).await {
+            Ok(true) => {}
+            // The cart got an open (or paid) order meanwhile: look again.
+            Ok(false) => continue,
+            Err(e) => return db_error(e),
+        }
+        let order = OpenOrder {
+            id: order_id,
+            amount: total,
+            items: items.clone(),
+            checkout_session_id: None,
+            token_expires_at: None,
+            return_to: Some(return_to.to_owned()),
+        };
+        match session_for(&state, &order).await {
+            Ok(Some((session, expires_at))) => {
+                return answer_with(&order.id, &session, expires_at, total)
+            }
+            Ok(None) => continue,
             Err(response) => return response,
         }
     }
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "this cart is changing in another request; try again in a moment",
+    )
+}
 
-    let order_id = format!("ord_{}", uuid::Uuid::new_v4().simple());
-    if let Err(e) = state.db.create_order(
-        &order_id,
-        total,
-        Currency::Clp.code(),
-        &json!(lines),
-        cart_id,
-    ) {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string());
-    }
-    let create = CheckoutSessionCreate::new(amount)
-        .metadata("order_id", &order_id)
-        .return_to(
-            &format!(
-                "{}{}",
-                state.public_url,
-                return_page(request.return_to.as_deref())
-            ),
+/// How many times [`checkout`] looks at a cart that others keep changing before it gives up.
+const CHECKOUT_ROUNDS: usize = 8;
+
+fn db_error(e: crate::db::DbError) -> Response {
+    eprintln!("database: {e}");
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "database",
+        "the shop's database is not available; try again in a moment",
+    )
+}
+
+/// The cart's open order (`Ok(None)`: none), or the 409 of a cart that was paid.
+async fn cart_state(state: &AppState, cart_id: &str) -> Result<Option<OpenOrder>, Response> {
+    let cart = state.db.cart(cart_id).await.map_err(db_error)?;
+    // A paid cart (or one whose payment a person must look at) is done: the Back button, a
+    // duplicated tab or a stored cart must never get a second payable session for it.
+    if let Some((order_id, status)) = cart.held {
+        return Err(cart_taken(
+            CART_PAID,
             &order_id,
-        );
+            &status,
+            format!(
+                "this cart was already paid (order {order_id}, {status}): it cannot be paid again; \
+                 start a new cart for another purchase"
+            ),
+        ));
+    }
+    Ok(cart.open)
+}
+
+/// The session of `order` (open, in the database), created with the order id as idempotency
+/// key — the one Fintoc made for an earlier request with that key, if any — and recorded with
+/// the order: `Some((session, token_expires_at))`. `None` when the order was closed meanwhile
+/// (the session is then expired, so it cannot be paid: look at the cart again).
+async fn session_for(
+    state: &AppState,
+    order: &OpenOrder,
+) -> Result<Option<(CheckoutSession, i64)>, Response> {
+    let amount = Amount::new(order.amount, Currency::Clp)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, "invalid_amount", e.to_string()))?;
+    let page = return_page(order.return_to.as_deref());
+    let create = CheckoutSessionCreate::new(amount)
+        .metadata("order_id", &order.id)
+        .return_to(&format!("{}{page}", state.public_url), &order.id);
     // The order id is the idempotency key: a retried request never creates a second session.
     let session = match state
         .fintoc
-        .create_checkout_session_with_key(&create, &order_id)
+        .create_checkout_session_with_key(&create, &order.id)
         .await
     {
         Ok(session) => session,
         Err(e) => {
-            let _ = state
-                .db
-                .mark_error(&order_id, "checkout session not created");
-            eprintln!("fintoc: creating the checkout session for {order_id} failed: {e}");
-            return unavailable();
+            eprintln!(
+                "fintoc: creating the checkout session for {} failed: {e}",
+                order.id
+            );
+            if !e.is_retryable() {
+                // Fintoc refused it for good: this order cannot be paid.
+                let _ = state
+                    .db
+                    .mark_error(&order.id, "checkout session not created")
+                    .await;
+            }
+            // Otherwise it stays open without a session: the next request asks again with the
+            // same key (Fintoc may have made it).
+            return Err(unavailable());
         }
     };
-    let token_expires_at = token_expires_at(&session, unix_now());
-    if let Err(e) = state
+    let expires_at = token_expires_at(&session, unix_now());
+    match state
         .db
-        .attach_session(&order_id, &session.id, token_expires_at)
+        .attach_session(&order.id, &session.id, expires_at)
+        .await
     {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string());
+        Ok(true) => Ok(Some((session, expires_at))),
+        Ok(false) => {
+            // Closed meanwhile: this session must not stay payable.
+            if !session.status.is_final() {
+                if let Err(e) = state.fintoc.expire_checkout_session(&session.id).await {
+                    eprintln!(
+                        "ATTENTION: checkout session {} of the closed order {} could not be \
+                         expired ({e}); a payment on it will be flagged paid_after_close",
+                        session.id, order.id
+                    );
+                }
+            }
+            Ok(None)
+        }
+        Err(e) => Err(db_error(e)),
     }
-    let Some(token) = session.session_token else {
-        return error(
+}
+
+fn answer_with(
+    order_id: &str,
+    session: &CheckoutSession,
+    expires_at: i64,
+    amount: u64,
+) -> Response {
+    match &session.session_token {
+        Some(token) => answer(
+            order_id,
+            token,
+            expires_at,
+            session.redirect_url.as_deref(),
+            amount,
+        ),
+        None => error(
             StatusCode::BAD_GATEWAY,
             "fintoc_unavailable",
             "the checkout session has no token",
-        );
-    };
-    answer(
-        &order_id,
-        &token,
-        token_expires_at,
-        session.redirect_url.as_deref(),
-        total,
-    )
+        ),
+    }
 }
 
 /// Only what the browser needs: never the secret key, never the whole session.
@@ -452,49 +521,71 @@ fn unavailable() -> Response {
     )
 }
 
-/// The cart's open session, answered again (`Some`), or closed so that a new one may be made
-/// (`None`); an error when it cannot be closed for sure.
+/// The cart's open order `open`: its session answered again (`Some`), or the order closed so
+/// that a new one may be made (`None`); an error when it cannot be closed for sure.
 async fn open_session(
     state: &AppState,
-    cart_id: &str,
+    open: &OpenOrder,
     lines: &[serde_json::Value],
     total: u64,
 ) -> Result<Option<Response>, Response> {
-    let db_error =
-        |e: rusqlite::Error| error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string());
-    let Some(open) = state.db.open_order_for_cart(cart_id).map_err(db_error)? else {
-        return Ok(None);
-    };
-    let Some(session_id) = open.checkout_session_id.as_deref() else {
-        // Its session was never recorded (that request failed half-way): nothing to reuse.
-        state
-            .db
-            .mark_error(&open.id, "checkout session not recorded")
-            .map_err(db_error)?;
-        return Ok(None);
+    let (session_id, mut token_expires_at, fetched) = match &open.checkout_session_id {
+        Some(id) => (id.clone(), open.token_expires_at, None),
+        // Its session is being made by another request, or a request failed half-way: the
+        // same request to Fintoc (same idempotency key) gets that one session.
+        None => match session_for(state, open).await? {
+            Some((session, expires_at)) => (session.id.clone(), Some(expires_at), Some(session)),
+            None => return Ok(None),
+        },
     };
     let same = open.amount == total && same_items(&open.items, lines);
-    let Some(mut session) = fetch_session(state, session_id).await? else {
-        return Ok(None);
-    };
-    let mut decision = decide(&session, same, open.token_expires_at, unix_now());
-    if decision == Reuse::Expire {
-        if let Err(e) = state.fintoc.expire_checkout_session(session_id).await {
-            // It may have just finished or expired: only a final session is safe to leave.
-            let Some(now) = fetch_session(state, session_id).await? else {
+    let mut session = match fetched {
+        Some(session) => session,
+        None => match fetch_session(state, &session_id).await? {
+            Some(session) => session,
+            None => {
+                // Fintoc does not know it: nothing can be paid on it.
+                close(
+                    state,
+                    &open.id,
+                    "failed",
+                    Some("checkout session not found"),
+                )
+                .await?;
                 return Ok(None);
-            };
-            if !now.status.is_final() {
-                eprintln!("fintoc: expiring checkout session {session_id} failed: {e}");
-                return Err(unavailable());
             }
-            session = now;
-            decision = decide(&session, false, None, unix_now());
-        } else {
-            return Ok(None);
+        },
+    };
+    let mut decision = decide(&session, same, token_expires_at, unix_now());
+    if decision == Reuse::Expire {
+        match state.fintoc.expire_checkout_session(&session_id).await {
+            Ok(_) => {
+                close(state, &open.id, "expired", None).await?;
+                return Ok(None);
+            }
+            Err(e) => {
+                // It may have just finished or expired: only a final session is safe to leave.
+                let Some(now) = fetch_session(state, &session_id).await? else {
+                    close(
+                        state,
+                        &open.id,
+                        "failed",
+                        Some("checkout session not found"),
+                    )
+                    .await?;
+                    return Ok(None);
+                };
+                if !now.status.is_final() {
+                    eprintln!("fintoc: expiring checkout session {session_id} failed: {e}");
+                    return Err(unavailable());
+                }
+                session = now;
+                token_expires_at = None;
+                decision = decide(&session, false, None, unix_now());
+            }
         }
     }
-    match (decision, &session.session_token, open.token_expires_at) {
+    match (decision, &session.session_token, token_expires_at) {
         (Reuse::Reuse, Some(token), Some(expires_at)) => Ok(Some(answer(
             &open.id,
             token,
@@ -502,17 +593,71 @@ async fn open_session(
             session.redirect_url.as_deref(),
             total,
         ))),
-        (Reuse::PaymentUnderway, _, _) => Err(error(
-            StatusCode::CONFLICT,
-            "payment_underway",
+        (Reuse::PaymentUnderway, _, _) => Err(cart_taken(
+            PAYMENT_UNDERWAY,
+            &open.id,
+            "pending",
             format!(
                 "this cart was paid, or its payment is being confirmed (order {}): wait for the \
                  confirmation before paying again",
                 open.id
             ),
         )),
-        _ => Ok(None),
+        _ => {
+            // Final without a payment (expired, failed): closed here as its webhook will.
+            let failed = session.payment_intent().and_then(|pi| {
+                matches!(
+                    pi.status,
+                    PaymentIntentStatus::Failed | PaymentIntentStatus::Rejected
+                )
+                .then(|| {
+                    pi.error_reason
+                        .clone()
+                        .unwrap_or_else(|| "payment_failed".into())
+                })
+            });
+            match failed {
+                Some(reason) => close(state, &open.id, "failed", Some(&reason)).await?,
+                None => close(state, &open.id, "expired", None).await?,
+            }
+            Ok(None)
+        }
     }
+}
+
+/// Closes an open order (see [`crate::db::Db::close_order`]); whoever closed it first wins.
+async fn close(
+    state: &AppState,
+    order_id: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<(), Response> {
+    state
+        .db
+        .close_order(order_id, status, reason)
+        .await
+        .map(drop)
+        .map_err(db_error)
+}
+
+/// `409` code: the cart has an order that was paid or is held for a person.
+pub const CART_PAID: &str = "cart_paid";
+/// `409` code: the cart's open order has a payment that succeeded or may still succeed.
+pub const PAYMENT_UNDERWAY: &str = "payment_underway";
+
+/// 409 `{"error": {code, message, order_id, order_status}}`: this cart already has a payment
+/// (see [`CART_PAID`], [`PAYMENT_UNDERWAY`]); the page shows that order instead of a new one.
+fn cart_taken(code: &str, order_id: &str, status: &str, message: String) -> Response {
+    (
+        StatusCode::CONFLICT,
+        Json(json!({ "error": {
+            "code": code,
+            "message": message,
+            "order_id": order_id,
+            "order_status": status,
+        }})),
+    )
+        .into_response()
 }
 
 /// The session as Fintoc has it now; `None` when Fintoc does not know it (nothing to pay).
@@ -529,14 +674,14 @@ async fn fetch_session(state: &AppState, id: &str) -> Result<Option<CheckoutSess
 
 /// `GET /api/orders/{id}`.
 pub async fn order(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Response {
-    match state.db.order(&id) {
+    match state.db.order(&id).await {
         Ok(Some(order)) => Json(order).into_response(),
         Ok(None) => error(
             StatusCode::NOT_FOUND,
             "order_not_found",
             format!("no order `{id}`"),
         ),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "database", e.to_string()),
+        Err(e) => db_error(e),
     }
 }
 
@@ -645,11 +790,11 @@ mod tests {
                 Reuse::Replace,
             ),
             (
-                "finished, nothing",
+                "finished, no payment we can read",
                 session("finished", false, None),
                 true,
                 plenty,
-                Reuse::Replace,
+                Reuse::PaymentUnderway,
             ),
             (
                 "finished, paid",

@@ -273,7 +273,7 @@ mod base64_decode {
 }
 
 async fn order_status(server: &Running, id: &str) -> String {
-    server.state.db.order(id).unwrap().unwrap().status
+    server.state.db.order(id).await.unwrap().unwrap().status
 }
 
 /// The pay button of the Yew and Leptos shops (`<FintocCheckout>`), once it is ready.
@@ -326,7 +326,7 @@ async fn pay_and_see_it_confirmed(
         .await
         .unwrap();
     assert_eq!(order_status(server, &order).await, "paid");
-    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments(&order).await.unwrap(), 1);
     assert!(browser.text(message).await.contains("¡Pago confirmado!"));
     order
 }
@@ -379,15 +379,15 @@ async fn a_shopper_pays_is_rejected_and_closes_the_widget() {
     );
     browser.wait(SHOP_PAY_BUTTON).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let pending = server.state.db.orders_with_status("pending").unwrap();
+    let pending = server.state.db.orders_with_status("pending").await.unwrap();
     assert_eq!(pending.len(), 1, "{pending:?}");
-    let mut paid = server.state.db.orders_with_status("paid").unwrap();
+    let mut paid = server.state.db.orders_with_status("paid").await.unwrap();
     paid.sort();
     let mut expected = vec![order, second];
     expected.sort();
     assert_eq!(paid, expected);
     assert_eq!(
-        server.state.db.orders_with_status("failed").unwrap(),
+        server.state.db.orders_with_status("failed").await.unwrap(),
         [failed]
     );
 }
@@ -427,6 +427,84 @@ async fn a_shopper_pays_in_the_leptos_shop() {
     pay_and_see_it_confirmed(&browser, &server, SHOP_PAY_BUTTON, "[data-payment='paid']").await;
 }
 
+/// Issue 18 item 1 in the browser: a tab that still holds a paid cart (a duplicated tab, the
+/// Back button, sessionStorage kept) presses pay again. Each of the three shops shows that cart's
+/// order as paid — no second order, no second payment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tab_that_kept_a_paid_cart_shows_its_order_instead_of_a_second_payment() {
+    for built in [
+        "pkg/fintoc_wasm.js",
+        "examples/leptos-checkout/dist/index.html",
+    ] {
+        assert!(
+            workspace_root().join(built).exists(),
+            "{built} is not built: run scripts/build-shop and scripts/build-npm (scripts/test does)"
+        );
+    }
+    let (_turn, _db, server, browser) = shop_and_browser("kept.sqlite").await;
+    let cart_script = "return sessionStorage.getItem('fintoc-demo-cart:' + location.pathname);";
+    for (page, pay, notice) in [
+        ("/", SHOP_PAY_BUTTON, "[data-payment='paid']"),
+        ("/leptos/", SHOP_PAY_BUTTON, "[data-payment='paid']"),
+        (
+            "/www/",
+            "#pay:not([disabled])",
+            "#status[data-payment='paid']",
+        ),
+    ] {
+        let url = format!("{}{page}", server.base);
+        browser.goto(&url).await;
+        browser.wait("[data-total='11490']").await;
+        let kept = browser
+            .call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({"script": cart_script, "args": []})),
+            )
+            .await;
+        assert!(
+            kept.is_string(),
+            "{page}: the cart is in sessionStorage: {kept}"
+        );
+        let order = pay_and_see_it_confirmed(&browser, &server, pay, notice).await;
+        // The other tab still has the cart as it was before the payment.
+        browser
+            .call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({
+                    "script": "sessionStorage.setItem('fintoc-demo-cart:' + location.pathname, arguments[0]);",
+                    "args": [kept]
+                })),
+            )
+            .await;
+        browser.goto(&url).await;
+        browser.click(pay).await;
+        let shown = browser.attribute(notice, "data-order").await;
+        assert_eq!(shown.as_deref(), Some(order.as_str()), "{page}: that order");
+        assert!(
+            browser.text(notice).await.contains("¡Pago confirmado!"),
+            "{page}"
+        );
+        assert_eq!(
+            server.state.db.orders_with_status("pending").await.unwrap(),
+            Vec::<String>::new(),
+            "{page}: no second order"
+        );
+        assert_eq!(server.state.db.fulfillments(&order).await.unwrap(), 1);
+    }
+    assert_eq!(
+        server
+            .state
+            .db
+            .orders_with_status("paid")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+}
+
 /// On the sandbox's hosted checkout page (the session's `redirect_url`): picks a bank and
 /// presses `choice` (`pay`, `reject` or `cancel`).
 async fn on_the_hosted_page(browser: &Browser, choice: &str) {
@@ -443,7 +521,7 @@ async fn back_and_confirmed(browser: &Browser, server: &Running) -> String {
         .await
         .unwrap();
     assert_eq!(order_status(server, &order).await, "paid");
-    assert_eq!(server.state.db.fulfillments(&order).unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments(&order).await.unwrap(), 1);
     let url = browser.call(reqwest::Method::GET, "/url", None).await;
     assert!(
         !url.as_str().unwrap_or_default().contains("fintoc="),
@@ -518,7 +596,7 @@ async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
     on_the_hosted_page(&browser, "pay").await;
     let again = back_and_confirmed(&browser, &server).await;
     assert_eq!(again, cancelled, "the same order, paid");
-    let mut paid_orders = server.state.db.orders_with_status("paid").unwrap();
+    let mut paid_orders = server.state.db.orders_with_status("paid").await.unwrap();
     paid_orders.sort();
     let mut expected = vec![paid, cancelled];
     expected.sort();
@@ -527,6 +605,7 @@ async fn a_shopper_pays_on_fintocs_hosted_page_or_cancels_back_to_the_cart() {
         .state
         .db
         .orders_with_status("pending")
+        .await
         .unwrap()
         .is_empty());
 }

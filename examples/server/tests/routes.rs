@@ -229,8 +229,8 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     let (status, _) = send_event(&server, &second).await;
     assert_eq!(status, 200);
     assert_eq!(order(&server, &id).await["status"], "paid");
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
-    assert_eq!(server.state.db.processed_events().unwrap(), 2);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
+    assert_eq!(server.state.db.processed_events().await.unwrap(), 2);
 }
 
 #[tokio::test]
@@ -273,8 +273,8 @@ async fn bad_signatures_get_400_and_change_nothing() {
         assert_eq!(answer["error"]["code"], "invalid_webhook", "{name}");
     }
     assert_eq!(order(&server, &id).await["status"], "pending");
-    assert_eq!(server.state.db.processed_events().unwrap(), 0);
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
+    assert_eq!(server.state.db.processed_events().await.unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -290,7 +290,7 @@ async fn finished_is_not_paid_and_final_states_do_not_change() {
     let again = finished_event("evt_failed_again", &failed, "failed", 2_500).to_string();
     assert_eq!(send_event(&server, &again).await.0, 200);
     assert_eq!(order(&server, &failed).await["status"], "failed");
-    assert_eq!(server.state.db.fulfillments(&failed).unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&failed).await.unwrap(), 0);
 
     let expired = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
     let body = json!({"id": "evt_exp", "type": "checkout_session.expired", "data": {
@@ -488,7 +488,7 @@ async fn orders_survive_a_restart() {
     let (status, answer) = send_event(&second, &body).await;
     assert_eq!(status, 200);
     assert_eq!(answer["duplicate"], true);
-    assert_eq!(second.state.db.fulfillments(&id).unwrap(), 1);
+    assert_eq!(second.state.db.fulfillments(&id).await.unwrap(), 1);
 }
 
 /// A checkout for `items` in the purchase `cart_id`.
@@ -529,8 +529,8 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
         stored["review_reason"].as_str().unwrap().contains("USD"),
         "{stored}"
     );
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
-    let unhandled = server.state.db.unhandled_events().unwrap();
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
+    let unhandled = server.state.db.unhandled_events().await.unwrap();
     assert_eq!(unhandled.len(), 1);
     assert_eq!(unhandled[0].event_id, "evt_usd");
     assert_eq!(unhandled[0].order_id.as_deref(), Some(id.as_str()));
@@ -538,7 +538,7 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     // Redelivered: a duplicate like any other event.
     let (status, answer) = send_event(&server, &body).await;
     assert_eq!((status, &answer["duplicate"]), (200, &json!(true)));
-    assert_eq!(server.state.db.unhandled_events().unwrap().len(), 1);
+    assert_eq!(server.state.db.unhandled_events().await.unwrap().len(), 1);
 
     // No metadata and no amount: the order is found by its session id.
     let by_session = new_order(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
@@ -559,14 +559,14 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     let orphan = json!({"id": "evt_orphan", "type": "payment_intent.succeeded",
         "data": {"id": "pi_9", "currency": "CLP", "status": "succeeded"}});
     assert_eq!(send_event(&server, &orphan.to_string()).await.0, 200);
-    let unhandled = server.state.db.unhandled_events().unwrap();
+    let unhandled = server.state.db.unhandled_events().await.unwrap();
     let ids: Vec<_> = unhandled.iter().map(|e| e.event_id.as_str()).collect();
     assert_eq!(
         ids,
         ["evt_usd", "evt_no_amount", "evt_odd_expiry", "evt_orphan"]
     );
     assert_eq!(unhandled[3].order_id, None);
-    assert_eq!(server.state.db.processed_events().unwrap(), 4);
+    assert_eq!(server.state.db.processed_events().await.unwrap(), 4);
 
     // A readable payment of the right amount settles an order under review.
     let readable = finished_event("evt_readable", &id, "succeeded", 2_500).to_string();
@@ -574,7 +574,139 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     let stored = order(&server, &id).await;
     assert_eq!(stored["status"], "paid", "{stored}");
     assert_eq!(stored["review_reason"], Value::Null);
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
+}
+
+/// Issue 18 item 2: a `checkout_session.finished` whose payment cannot be read (no payment
+/// intent, a payment status nobody knows) is not "the payment failed: try again" — it may be
+/// money received. The order goes to `needs_review` (the event kept in `unhandled_events`), and
+/// the cart is held, whatever the crate's `payment_outcome` says about such a session.
+#[tokio::test]
+async fn a_finished_session_whose_payment_cannot_be_read_is_held_for_review_not_failed() {
+    let (_dir, server) = start_fresh().await;
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
+        (
+            "no payment_resource",
+            Box::new(|e| e["data"]["payment_resource"] = Value::Null),
+        ),
+        (
+            "payment_resource without an intent",
+            Box::new(|e| e["data"]["payment_resource"] = json!({})),
+        ),
+        (
+            "no payment_resource field",
+            Box::new(|e| {
+                e["data"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("payment_resource");
+            }),
+        ),
+        (
+            "an unknown payment status",
+            Box::new(|e| {
+                e["data"]["payment_resource"]["payment_intent"]["status"] = json!("settling")
+            }),
+        ),
+    ];
+    for (name, edit) in cases {
+        let cart = uuid::Uuid::new_v4().simple().to_string();
+        let items = json!([{"product_id": "espresso", "quantity": 1}]);
+        let id = checkout_cart(&server, &cart, items.clone()).await["order_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let event_id = format!("evt_{}", name.replace(' ', "_"));
+        let mut event = finished_event(&event_id, &id, "succeeded", 2_500);
+        edit(&mut event);
+        let (status, answer) = send_event(&server, &event.to_string()).await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        let stored = order(&server, &id).await;
+        assert_eq!(stored["status"], "needs_review", "{name}: {stored}");
+        assert!(
+            stored["review_reason"].as_str().is_some(),
+            "{name}: {stored}"
+        );
+        assert_eq!(
+            server.state.db.fulfillments(&id).await.unwrap(),
+            0,
+            "{name}"
+        );
+        let kept = server.state.db.unhandled_events().await.unwrap();
+        let row = kept.iter().find(|e| e.event_id == event_id);
+        assert_eq!(
+            row.map(|e| &e.data),
+            Some(&event["data"]),
+            "{name}: kept raw"
+        );
+        // Held: the same cart gets its order back, not a second payment.
+        let (status, again) = post_json(
+            &server.url("/api/checkout"),
+            json!({ "items": items, "cart_id": cart }),
+        )
+        .await;
+        assert_eq!(
+            (status, &again["error"]["code"]),
+            (409, &json!("cart_paid")),
+            "{name}"
+        );
+        // A readable payment of the right amount still settles it.
+        let readable = finished_event(&format!("{event_id}_ok"), &id, "succeeded", 2_500);
+        assert_eq!(send_event(&server, &readable.to_string()).await.0, 200);
+        assert_eq!(order(&server, &id).await["status"], "paid", "{name}");
+    }
+}
+
+/// Issue 18 item 3: a signed body that is not an event (no string `id` or `type`, not even
+/// JSON) is still Fintoc's: 2xx and kept in `unhandled_events`, never a 400 that Fintoc retries
+/// and then drops with nothing recorded. Only the signature decides a refusal.
+#[tokio::test]
+async fn a_signed_body_that_is_not_an_event_is_acknowledged_and_kept() {
+    let (_dir, server) = start_fresh().await;
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    let mut numeric = finished_event("x", &id, "succeeded", 2_500);
+    numeric["id"] = json!(123);
+    let bodies = [
+        numeric.to_string(),
+        json!({"id": "evt_no_type", "data": {}}).to_string(),
+        json!({"id": "evt_type_number", "type": 7}).to_string(),
+        "[]".to_owned(),
+        "not json at all".to_owned(),
+    ];
+    for body in &bodies {
+        let (status, answer) = send_event(&server, body).await;
+        assert_eq!(status, 200, "{body}: {answer}");
+        assert_eq!(answer["unhandled"], true, "{body}: {answer}");
+        // Redelivered (the same bytes): a duplicate, not a second row.
+        let (status, answer) = send_event(&server, body).await;
+        assert_eq!(
+            (status, &answer["duplicate"]),
+            (200, &json!(true)),
+            "{body}"
+        );
+    }
+    let kept = server.state.db.unhandled_events().await.unwrap();
+    assert_eq!(kept.len(), bodies.len(), "{kept:?}");
+    assert_eq!(kept[0].data, numeric, "the whole body is kept");
+    assert_eq!(kept[4].data, json!("not json at all"));
+    assert!(
+        kept.iter().all(|e| e.event_id.starts_with("unparsed_")),
+        "{kept:?}"
+    );
+    // The payment-shaped one names its order: a person must look at it, nothing is fulfilled.
+    assert_eq!(kept[0].order_id.as_deref(), Some(id.as_str()));
+    assert_eq!(order(&server, &id).await["status"], "needs_review");
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
+    // A bad signature is still refused, whatever the body.
+    let now = unix_now();
+    let (status, _) = deliver(
+        &server,
+        b"[]",
+        Some(format!("t={now},v1={}", sign(b"[]", now, "whsec_wrong"))),
+    )
+    .await;
+    assert_eq!(status, 400);
 }
 
 #[tokio::test]
@@ -594,7 +726,7 @@ async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
         "{stored}"
     );
     assert_eq!(
-        server.state.db.fulfillments(&failed).unwrap(),
+        server.state.db.fulfillments(&failed).await.unwrap(),
         0,
         "a person decides: refund or fulfil"
     );
@@ -612,12 +744,13 @@ async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
     .to_string();
     assert_eq!(send_event(&server, &late).await.0, 200);
     assert_eq!(order(&server, &expired).await["status"], "paid_after_close");
-    assert_eq!(server.state.db.fulfillments(&expired).unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&expired).await.unwrap(), 0);
     assert_eq!(
         server
             .state
             .db
             .orders_with_status("paid_after_close")
+            .await
             .unwrap(),
         [expired, failed]
     );
@@ -687,7 +820,11 @@ async fn a_payment_of_another_amount_or_currency_is_flagged_not_fulfilled() {
                 .contains("2500 CLP"),
             "{name}: {stored}"
         );
-        assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0, "{name}");
+        assert_eq!(
+            server.state.db.fulfillments(&id).await.unwrap(),
+            0,
+            "{name}"
+        );
     }
     // A payment_intent event is checked too.
     let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
@@ -697,7 +834,7 @@ async fn a_payment_of_another_amount_or_currency_is_flagged_not_fulfilled() {
     .to_string();
     assert_eq!(send_event(&server, &pi).await.0, 200);
     assert_eq!(order(&server, &id).await["status"], "amount_mismatch");
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 0);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
 }
 
 #[tokio::test]
@@ -740,7 +877,7 @@ async fn repeated_checkouts_for_one_cart_share_one_payable_session() {
     }
     let first_order = first["order_id"].as_str().unwrap().to_owned();
     assert_eq!(
-        server.state.db.orders_with_status("pending").unwrap(),
+        server.state.db.orders_with_status("pending").await.unwrap(),
         [first_order.as_str()]
     );
     // `expires_at` is when the token stops working: at most ten minutes after it was made.
@@ -770,27 +907,121 @@ async fn repeated_checkouts_for_one_cart_share_one_payable_session() {
     assert_eq!(old.status, CheckoutSessionStatus::Expired);
     assert_eq!(settled(&server, &first_order).await, "expired");
     assert_eq!(
-        server.state.db.orders_with_status("pending").unwrap(),
+        server.state.db.orders_with_status("pending").await.unwrap(),
         [changed["order_id"].as_str().unwrap()]
     );
 
-    // Once that order is paid, the same cart id starts a new purchase.
+    // Once that order is paid, the cart is done (see a_paid_cart_never_gets_another_session).
     let paid = changed["order_id"].as_str().unwrap().to_owned();
     let body = finished_event("evt_cart_paid", &paid, "succeeded", 7_500).to_string();
     assert_eq!(send_event(&server, &body).await.0, 200);
-    let next = checkout_cart(
-        &server,
-        &cart,
-        json!([{"product_id": "espresso", "quantity": 3}]),
+    let (status, again) = post_json(
+        &server.url("/api/checkout"),
+        json!({ "items": [{"product_id": "espresso", "quantity": 3}], "cart_id": cart }),
     )
     .await;
-    assert_ne!(next["order_id"], paid.as_str());
+    assert_eq!((status, &again["error"]["order_id"]), (409, &json!(paid)));
 
     // Without a cart id every request is its own purchase (the server cannot tell a double click
     // from a second order).
     let a = checkout(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
     let b = checkout(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
     assert_ne!(a["order_id"], b["order_id"]);
+}
+
+/// How many orders the server has made (every status).
+async fn order_count(server: &Running) -> usize {
+    let mut n = 0;
+    for status in [
+        "pending",
+        "paid",
+        "failed",
+        "expired",
+        "paid_after_close",
+        "amount_mismatch",
+        "needs_review",
+    ] {
+        n += server
+            .state
+            .db
+            .orders_with_status(status)
+            .await
+            .unwrap()
+            .len();
+    }
+    n
+}
+
+/// Issue 18 item 1: the Back button, a duplicated tab or a cart kept in sessionStorage send the
+/// same `cart_id` after the webhook marked its order paid (or held it for a person): that must
+/// never start a second payment for one cart.
+#[tokio::test]
+async fn a_paid_cart_never_gets_another_session() {
+    let (_dir, server) = start_fresh().await;
+    let items = json!([{"product_id": "beans", "quantity": 1}]);
+    // (how the order ends, the status the shopper is told about)
+    type Event = Box<dyn Fn(&str) -> Value>;
+    let endings: [(&str, Event); 4] = [
+        (
+            "paid",
+            Box::new(|id| finished_event(&format!("evt_p_{id}"), id, "succeeded", 8_990)),
+        ),
+        (
+            "amount_mismatch",
+            Box::new(|id| finished_event(&format!("evt_m_{id}"), id, "succeeded", 1)),
+        ),
+        (
+            "needs_review",
+            Box::new(|id| {
+                let mut e = finished_event(&format!("evt_r_{id}"), id, "succeeded", 8_990);
+                e["data"]["currency"] = json!("USD");
+                e
+            }),
+        ),
+        (
+            "paid_after_close",
+            Box::new(|id| {
+                json!({"id": format!("evt_l_{id}"),
+            "type": "payment_intent.succeeded", "data": {"id": "pi_l", "amount": 8_990,
+            "currency": "CLP", "status": "succeeded", "metadata": {"order_id": id}}})
+            }),
+        ),
+    ];
+    for (expected, event) in endings {
+        let cart = uuid::Uuid::new_v4().simple().to_string();
+        let first = checkout_cart(&server, &cart, items.clone()).await;
+        let id = first["order_id"].as_str().unwrap().to_owned();
+        if expected == "paid_after_close" {
+            let expiry = json!({"id": format!("evt_x_{id}"), "type": "checkout_session.expired",
+                "data": {"id": "cs_x", "amount": 8_990, "currency": "CLP", "status": "expired",
+                "metadata": {"order_id": id}, "payment_resource": null}});
+            assert_eq!(send_event(&server, &expiry.to_string()).await.0, 200);
+        }
+        assert_eq!(send_event(&server, &event(&id).to_string()).await.0, 200);
+        assert_eq!(order(&server, &id).await["status"], expected);
+        let before = order_count(&server).await;
+        // The same cart again: the same items (Back button), or changed ones (a stale tab).
+        for items in [
+            items.clone(),
+            json!([{"product_id": "espresso", "quantity": 1}]),
+        ] {
+            let (status, answer) = post_json(
+                &server.url("/api/checkout"),
+                json!({ "items": items, "cart_id": cart }),
+            )
+            .await;
+            assert_eq!(status, 409, "{expected}: {answer}");
+            assert_eq!(answer["error"]["code"], "cart_paid", "{expected}: {answer}");
+            assert_eq!(answer["error"]["order_id"], id.as_str(), "{answer}");
+            assert_eq!(answer["error"]["order_status"], expected, "{answer}");
+            assert!(answer.get("session_token").is_none(), "{answer}");
+        }
+        assert_eq!(
+            order_count(&server).await,
+            before,
+            "{expected}: no new order"
+        );
+    }
 }
 
 #[tokio::test]
@@ -824,7 +1055,7 @@ async fn a_session_near_its_end_is_expired_and_replaced_not_handed_out_again() {
     );
     assert_eq!(settled(&server, &first_order).await, "expired");
     assert_eq!(
-        server.state.db.orders_with_status("pending").unwrap(),
+        server.state.db.orders_with_status("pending").await.unwrap(),
         [second["order_id"].as_str().unwrap()]
     );
 }
@@ -833,25 +1064,44 @@ async fn a_session_near_its_end_is_expired_and_replaced_not_handed_out_again() {
 async fn an_older_database_file_is_upgraded_in_place() {
     let (_dir, path) = temp_db();
     {
-        // The schema before orders had a cart id, a token expiry and a review reason.
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(
+        // The schema before orders had a cart id, a token expiry, a review reason and a return
+        // page; and a cart whose replaced order was still pending (before one_pending_order_per_cart).
+        use sqlx::Connection;
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql(
             "CREATE TABLE orders (id TEXT PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL,
                  currency TEXT NOT NULL, items TEXT NOT NULL, checkout_session_id TEXT,
                  failure_reason TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
              INSERT INTO orders VALUES ('ord_old', 'pending', 2500, 'CLP', '[]', 'cs_old', NULL, 1, 1);
              CREATE TABLE processed_events (id TEXT PRIMARY KEY, type TEXT NOT NULL, order_id TEXT,
                  received_at INTEGER NOT NULL);
-             CREATE TABLE fulfillments (order_id TEXT PRIMARY KEY, fulfilled_at INTEGER NOT NULL);",
+             CREATE TABLE fulfillments (order_id TEXT PRIMARY KEY, fulfilled_at INTEGER NOT NULL);
+             CREATE TABLE unhandled_events (event_id TEXT PRIMARY KEY, type TEXT NOT NULL,
+                 order_id TEXT, reason TEXT NOT NULL, data TEXT NOT NULL, received_at INTEGER NOT NULL);
+             ALTER TABLE orders ADD COLUMN cart_id TEXT;
+             INSERT INTO orders (id, status, amount, currency, items, created_at, updated_at, cart_id)
+                 VALUES ('ord_replaced', 'pending', 2500, 'CLP', '[]', 5, 5, 'cart_0123456789abcdef'),
+                        ('ord_newest', 'pending', 2500, 'CLP', '[]', 6, 6, 'cart_0123456789abcdef');",
         )
+        .execute(&mut conn)
+        .await
         .unwrap();
+        conn.close().await.unwrap();
     }
-    let server = start(&path, path.parent().unwrap()).await;
+    // Always SQLite: it is the file format that is upgraded.
+    let dir = path.parent().unwrap().to_owned();
+    let server = start_sqlite(&path, &dir).await;
     let body = finished_event("evt_old", "ord_old", "succeeded", 2_500).to_string();
     assert_eq!(send_event(&server, &body).await.0, 200);
     let stored = order(&server, "ord_old").await;
     assert_eq!(stored["status"], "paid", "{stored}");
-    assert_eq!(server.state.db.fulfillments("ord_old").unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments("ord_old").await.unwrap(), 1);
+    assert_eq!(order(&server, "ord_replaced").await["status"], "expired");
+    assert_eq!(order(&server, "ord_newest").await["status"], "pending");
+    let unread = json!({"id": "evt_odd", "type": "payment_intent.succeeded", "data": {}});
+    assert_eq!(send_event(&server, &unread.to_string()).await.0, 200);
+    assert_eq!(server.state.db.unhandled_events().await.unwrap().len(), 1);
 }
 
 /// The environment as `Mode::from_env` sees it.
@@ -868,6 +1118,7 @@ fn vars(pairs: &[(&'static str, &'static str)]) -> impl Fn(&str) -> Option<Strin
 const SECRET: (&str, &str) = ("FINTOC_SECRET_KEY", "sk_live_DoNotPrintMe");
 const PUBLIC: (&str, &str) = ("FINTOC_PUBLIC_KEY", "pk_live_abc");
 const WEBHOOK: (&str, &str) = ("FINTOC_WEBHOOK_SECRET", "whsec_live_DoNotPrintMe");
+const SHOP: (&str, &str) = ("PUBLIC_URL", "https://shop.example.cl");
 
 #[test]
 fn sandbox_only_on_purpose_and_live_only_complete() {
@@ -888,13 +1139,18 @@ fn sandbox_only_on_purpose_and_live_only_complete() {
         Mode::Sandbox,
         "the sandbox may sign with a given webhook secret"
     );
-    assert_eq!(ok(&[SECRET, PUBLIC, WEBHOOK], "0.0.0.0"), Mode::Live);
+    assert_eq!(ok(&[SECRET, PUBLIC, WEBHOOK, SHOP], "0.0.0.0"), Mode::Live);
     assert_eq!(
         ok(
-            &[("FINTOC_MODE", "live"), SECRET, PUBLIC, WEBHOOK],
+            &[("FINTOC_MODE", "live"), SECRET, PUBLIC, WEBHOOK, SHOP],
             "127.0.0.1"
         ),
         Mode::Live
+    );
+    assert_eq!(
+        ok(&[("FINTOC_MODE", "sandbox"), SHOP], "0.0.0.0"),
+        Mode::Sandbox,
+        "PUBLIC_URL alone is not live mode"
     );
 
     // (environment, host, what the error must name as missing or wrong)
@@ -907,20 +1163,20 @@ fn sandbox_only_on_purpose_and_live_only_complete() {
         (
             vec![SECRET],
             "127.0.0.1",
-            vec!["FINTOC_PUBLIC_KEY", "FINTOC_WEBHOOK_SECRET"],
+            vec!["FINTOC_PUBLIC_KEY", "FINTOC_WEBHOOK_SECRET", "PUBLIC_URL"],
         ),
         (
             vec![PUBLIC],
             "127.0.0.1",
-            vec!["FINTOC_SECRET_KEY", "FINTOC_WEBHOOK_SECRET"],
+            vec!["FINTOC_SECRET_KEY", "FINTOC_WEBHOOK_SECRET", "PUBLIC_URL"],
         ),
         (
             vec![WEBHOOK],
             "127.0.0.1",
-            vec!["FINTOC_SECRET_KEY", "FINTOC_PUBLIC_KEY"],
+            vec!["FINTOC_SECRET_KEY", "FINTOC_PUBLIC_KEY", "PUBLIC_URL"],
         ),
         (
-            vec![SECRET, PUBLIC],
+            vec![SECRET, PUBLIC, SHOP],
             "0.0.0.0",
             vec!["FINTOC_WEBHOOK_SECRET"],
         ),
@@ -931,12 +1187,25 @@ fn sandbox_only_on_purpose_and_live_only_complete() {
                 "FINTOC_SECRET_KEY",
                 "FINTOC_PUBLIC_KEY",
                 "FINTOC_WEBHOOK_SECRET",
+                "PUBLIC_URL",
             ],
         ),
         (
-            vec![("FINTOC_MODE", "live"), SECRET, WEBHOOK],
+            vec![("FINTOC_MODE", "live"), SECRET, WEBHOOK, SHOP],
             "127.0.0.1",
             vec!["FINTOC_PUBLIC_KEY"],
+        ),
+        // Issue 18 item 11: the keys alone made success_url http://0.0.0.0:8080/….
+        (vec![SECRET, PUBLIC, WEBHOOK], "0.0.0.0", vec!["PUBLIC_URL"]),
+        (
+            vec![("FINTOC_MODE", "live"), SECRET, PUBLIC, WEBHOOK],
+            "0.0.0.0",
+            vec!["PUBLIC_URL"],
+        ),
+        (
+            vec![SECRET, PUBLIC, WEBHOOK, ("PUBLIC_URL", "  ")],
+            "0.0.0.0",
+            vec!["PUBLIC_URL"],
         ),
     ];
     for (env, host, missing) in refused {
@@ -967,6 +1236,21 @@ fn sandbox_only_on_purpose_and_live_only_complete() {
             vec![("FINTOC_MODE", "production")],
             "127.0.0.1",
             "FINTOC_MODE",
+        ),
+        (
+            vec![
+                SECRET,
+                PUBLIC,
+                WEBHOOK,
+                ("PUBLIC_URL", "http://shop.example.cl"),
+            ],
+            "0.0.0.0",
+            "PUBLIC_URL must be an https:// URL",
+        ),
+        (
+            vec![SECRET, PUBLIC, WEBHOOK, ("PUBLIC_URL", "shop.example.cl")],
+            "0.0.0.0",
+            "PUBLIC_URL must be an https:// URL",
         ),
     ] {
         let err = Mode::from_env(vars(&env), host).expect_err(&format!("{env:?} {host}"));
@@ -1011,6 +1295,7 @@ fn the_server_refuses_to_start_in_an_accidental_sandbox() {
         (vec![PUBLIC], "FINTOC_SECRET_KEY"),
         (vec![WEBHOOK, PUBLIC], "FINTOC_SECRET_KEY"),
         (vec![("HOST", "0.0.0.0")], "FINTOC_MODE=sandbox"),
+        (vec![SECRET, PUBLIC, WEBHOOK], "PUBLIC_URL"),
     ] {
         let (code, stderr) = run_binary(&env);
         assert_eq!(
@@ -1037,7 +1322,7 @@ async fn a_payment_that_matches_no_order_is_kept_for_a_person_not_forgotten() {
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["unhandled"], true, "{answer}");
     }
-    let kept = server.state.db.unhandled_events().unwrap();
+    let kept = server.state.db.unhandled_events().await.unwrap();
     let ids: Vec<&str> = kept.iter().map(|e| e.event_id.as_str()).collect();
     assert!(
         ids.contains(&"evt_nobody_1") && ids.contains(&"evt_nobody_2"),
@@ -1051,7 +1336,7 @@ async fn a_payment_that_matches_no_order_is_kept_for_a_person_not_forgotten() {
     let (status, answer) = send_event(&server, &again.to_string()).await;
     assert_eq!(status, 200);
     assert_eq!(answer["duplicate"], true);
-    assert_eq!(server.state.db.unhandled_events().unwrap().len(), 2);
+    assert_eq!(server.state.db.unhandled_events().await.unwrap().len(), 2);
 }
 
 /// A client that does not follow redirects (to see where the hosted page sends the shopper).
@@ -1147,7 +1432,7 @@ async fn the_hosted_page_pays_rejects_or_cancels_and_sends_the_shopper_back() {
     assert!(page.contains("ya terminó"), "{page}");
     let (status, _, _) = choose(&server, &hosted, "pay").await;
     assert_eq!(status, 200);
-    assert_eq!(server.state.db.fulfillments(&id).unwrap(), 1);
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
 
     // Cancel: back to the cart through cancel_url, the order still open.
     let created = checkout(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;

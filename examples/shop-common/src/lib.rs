@@ -218,6 +218,76 @@ pub struct CheckoutRequest {
     pub return_to: String,
 }
 
+impl CheckoutRequest {
+    /// The JSON body (also the session source's key: another cart is another purchase).
+    pub fn to_json(&self) -> String {
+        // Strings and numbers: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The demo server's 409 codes for a cart that already has a payment (paid, held for a person,
+/// or being confirmed): the page shows that order instead of starting another payment.
+pub const CART_TAKEN: [&str; 2] = ["cart_paid", "payment_underway"];
+
+#[derive(Deserialize)]
+struct Refusal {
+    error: RefusalError,
+}
+
+#[derive(Deserialize)]
+struct RefusalError {
+    code: String,
+    #[serde(default)]
+    order_id: Option<String>,
+}
+
+/// The order a 409 answer of `POST /api/checkout` names when the cart already has a payment
+/// (one of [`CART_TAKEN`]); `None` for any other answer.
+fn taken_by(refusal: Refusal) -> Option<String> {
+    let RefusalError { code, order_id } = refusal.error;
+    order_id.filter(|id| is_word(id) && CART_TAKEN.contains(&code.as_str()))
+}
+
+/// `POST /api/checkout` with `body` (a [`CheckoutRequest`] as JSON): the session for the widget.
+/// When the server answers that this cart already has a payment (409, [`CART_TAKEN`]),
+/// `on_taken` gets that order's id (show and confirm it: the cart is paid or being confirmed)
+/// and the session is refused.
+///
+/// # Errors
+/// The request failed, the server refused it, or the answer has no session token.
+pub async fn post_checkout(
+    body: String,
+    on_taken: impl FnOnce(String),
+) -> Result<fintoc_wasm::session::SessionResponse, fintoc_wasm::error::SessionError> {
+    use fintoc_wasm::error::SessionError;
+    let response = gloo_net::http::Request::post("/api/checkout")
+        .header("Content-Type", "application/json")
+        .body(body)
+        .map_err(|e| SessionError::custom(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| SessionError::custom(e.to_string()))?;
+    if response.status() == 409 {
+        let taken = response.json::<Refusal>().await.ok().and_then(taken_by);
+        return Err(SessionError::custom(match taken {
+            Some(order) => {
+                on_taken(order.clone());
+                format!("this cart already has a payment (order {order})")
+            }
+            None => "HTTP 409".to_owned(),
+        }));
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|e| SessionError::custom(e.to_string()))?;
+    if !response.ok() {
+        return Err(SessionError::custom(format!("HTTP {}", response.status())));
+    }
+    fintoc_wasm::session::parse_session_response(&text, js_sys::Date::now())
+}
+
 /// An order as `GET /api/orders/{id}` answers it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Order {
@@ -582,6 +652,33 @@ mod tests {
         assert_eq!(clp(2_500), "$2.500");
         assert_eq!(clp(12_990), "$12.990");
         assert_eq!(clp(1_234_567), "$1.234.567");
+    }
+
+    #[test]
+    fn a_cart_that_already_has_a_payment_names_its_order() {
+        let read = |body: &str| {
+            serde_json::from_str::<Refusal>(body)
+                .ok()
+                .and_then(taken_by)
+        };
+        assert_eq!(
+            read(
+                r#"{"error":{"code":"cart_paid","message":"…","order_id":"ord_1","order_status":"paid"}}"#
+            ),
+            Some("ord_1".into())
+        );
+        assert_eq!(
+            read(r#"{"error":{"code":"payment_underway","message":"…","order_id":"ord_2"}}"#),
+            Some("ord_2".into())
+        );
+        for other in [
+            r#"{"error":{"code":"fintoc_unavailable","message":"…"}}"#,
+            r#"{"error":{"code":"cart_paid","message":"…"}}"#,
+            r#"{"error":{"code":"cart_paid","order_id":"../x"}}"#,
+            "<html>",
+        ] {
+            assert_eq!(read(other), None, "{other}");
+        }
     }
 
     #[test]

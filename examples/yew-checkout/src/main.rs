@@ -11,10 +11,11 @@
 use fintoc_wasm::session::SessionResponse;
 use fintoc_wasm::widget::Country;
 use fintoc_wasm::yew::FintocCheckout;
-use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionEndpoint, SessionSource};
+use fintoc_wasm::{FintocError, LoadOptions, Payload, SessionSource};
 use shop_common::{
-    cart_items, cart_total, clp, forget_cart, load_shop, mode_links, returned_payment, save_cart,
-    saved_cart, unreachable, CheckoutRequest, Confirmations, Payment, Product, ShopConfig, LOADING,
+    cart_items, cart_total, clp, forget_cart, load_shop, mode_links, post_checkout,
+    returned_payment, save_cart, saved_cart, unreachable, CheckoutRequest, Confirmations, Payment,
+    Product, ShopConfig, LOADING,
 };
 use yew::prelude::*;
 
@@ -152,13 +153,27 @@ fn Shop(props: &ShopProps) -> Html {
         console_error(&format!("fintoc-wasm: {e}"));
     });
     let load = LoadOptions::new().url(props.config.script_url());
-    let session: SessionSource = SessionEndpoint::new("/api/checkout")
-        .json(&CheckoutRequest {
+    let session = {
+        let request = CheckoutRequest {
             cart_id: (*cart_id).clone(),
             items,
             return_to: "/".into(),
+        };
+        let body = request.to_json();
+        let (payment, confirming) = (payment.clone(), confirming.clone());
+        SessionSource::from_fn(body.clone(), move || {
+            let (body, payment, confirming) = (body.clone(), payment.clone(), confirming.clone());
+            // This cart already has a payment (the Back button, another tab): show that order,
+            // never a second payment.
+            post_checkout(body, move |id| {
+                let show = payment.setter();
+                payment.set(Payment::Confirming(id.clone()));
+                confirming
+                    .borrow_mut()
+                    .after_success(&id, move |p| show.set(p));
+            })
         })
-        .into();
+    };
 
     html! {
         <main class="shop">

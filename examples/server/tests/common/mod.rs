@@ -1,6 +1,8 @@
 //! Starts the demo server in-process on a free port, with its own database file.
 #![allow(dead_code)]
 
+pub mod cluster;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,8 +36,23 @@ pub async fn start(database: &Path, static_dir: &Path) -> Running {
     start_with(database, static_dir, None).await
 }
 
+/// A sandbox-mode server on the SQLite file `database`, whatever `FINTOC_TEST_BACKEND` says.
+pub async fn start_sqlite(database: &Path, static_dir: &Path) -> Running {
+    start_on(database, None, static_dir, None).await
+}
+
 pub async fn start_with(
     database: &Path,
+    static_dir: &Path,
+    sandbox_session_lifetime: Option<Duration>,
+) -> Running {
+    let url = database_url(database).await;
+    start_on(database, url, static_dir, sandbox_session_lifetime).await
+}
+
+async fn start_on(
+    database: &Path,
+    database_url: Option<String>,
     static_dir: &Path,
     sandbox_session_lifetime: Option<Duration>,
 ) -> Running {
@@ -48,6 +65,8 @@ pub async fn start_with(
         public_key: None,
         webhook_secret: None,
         database: database.to_owned(),
+        database_url,
+        api_base: None,
         static_dir: static_dir.to_owned(),
         mounts: vec![
             ("/www".into(), workspace_root().join("www")),
@@ -59,12 +78,88 @@ pub async fn start_with(
         ],
         sandbox_session_lifetime,
     };
-    let state = fintoc_demo_server::state(&settings, &base).unwrap();
+    let state = fintoc_demo_server::state(&settings, &base).await.unwrap();
     let app = router_with(state.clone(), static_dir, &settings.mounts);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
     Running { base, state, task }
+}
+
+/// `FINTOC_TEST_BACKEND=postgres` runs the server tests on PostgreSQL (`DATABASE_URL`, which
+/// `scripts/test` starts); otherwise SQLite.
+pub fn on_postgres() -> bool {
+    match std::env::var("FINTOC_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("FINTOC_TEST_BACKEND must be sqlite or postgres, not {other}"),
+    }
+}
+
+/// `DATABASE_URL`, the PostgreSQL server the tests may create databases in.
+pub fn admin_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        panic!(
+            "FINTOC_TEST_BACKEND=postgres needs DATABASE_URL=postgres://… (scripts/with-postgres \
+             starts a throwaway server and sets it)"
+        )
+    })
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let host_at = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[host_at..].find('/') {
+        Some(i) => &base[..host_at + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+/// A database of its own on the PostgreSQL server (created if new): its URL.
+pub async fn postgres_database(name: &str) -> String {
+    use sqlx::Connection;
+    let admin = admin_url();
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach DATABASE_URL: {e}"));
+    let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut conn)
+        .await
+        .unwrap();
+    if exists.is_none() {
+        // Names are ours ([a-z0-9_]): no quoting needed.
+        let create = format!("CREATE DATABASE {name}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let _ = conn.close().await;
+    with_database(&admin, name)
+}
+
+/// On PostgreSQL, the database standing for the SQLite file `path` (the same path, the same
+/// database: a restart finds its orders); `None` on SQLite.
+async fn database_url(path: &Path) -> Option<String> {
+    if !on_postgres() {
+        return None;
+    }
+    // FNV-1a of the path: a name per test database.
+    let hash = path
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    Some(postgres_database(&format!("fintoc_demo_test_{hash:016x}")).await)
 }
 
 /// Polls `f` every 50 ms until it returns `Some`, for at most `secs` seconds.
