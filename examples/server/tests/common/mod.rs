@@ -56,6 +56,10 @@ pub async fn start_with(
                 "/leptos".into(),
                 workspace_root().join("examples/leptos-checkout/dist"),
             ),
+            (
+                "/react".into(),
+                workspace_root().join("examples/react-shop/dist"),
+            ),
         ],
         sandbox_session_lifetime,
     };
