@@ -83,7 +83,11 @@ fn label_name(text: &str) -> String {
         .filter(|(_, t)| *t == text)
         .map(|(name, _)| name)
         .collect();
-    assert_eq!(found.len(), 1, "one Spanish label reads {text:?}: {found:?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "one Spanish label reads {text:?}: {found:?}"
+    );
     found.into_iter().next().unwrap_or_default()
 }
 
@@ -122,9 +126,15 @@ fn errors() -> Vec<FintocError> {
     let s = String::new;
     let load = [
         LoadError::NotInBrowser,
-        LoadError::InvalidUrl { url: s(), reason: s() },
+        LoadError::InvalidUrl {
+            url: s(),
+            reason: s(),
+        },
         LoadError::Network { url: s() },
-        LoadError::Timeout { url: s(), after_ms: 1 },
+        LoadError::Timeout {
+            url: s(),
+            after_ms: 1,
+        },
         LoadError::GlobalMissing { url: s() },
     ];
     let options = [
@@ -303,7 +313,9 @@ fn generate() -> String {
     }
     line("};");
     line("");
-    line("/** What a state shows (the error, retry and fallback of `failed` are by error code). */");
+    line(
+        "/** What a state shows (the error, retry and fallback of `failed` are by error code). */",
+    );
     line("export interface StateView {");
     line("  readonly modifier: string;");
     line("  readonly button: boolean;");
