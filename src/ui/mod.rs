@@ -7,6 +7,8 @@
 
 #[cfg(feature = "leptos")]
 pub(crate) mod dom;
+#[cfg(test)]
+mod vocab;
 
 use crate::checkout::CheckoutState;
 use crate::error::{FintocError, LoadError, SessionError};

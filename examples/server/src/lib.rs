@@ -192,7 +192,8 @@ pub struct Settings {
     pub static_dir: PathBuf,
     /// More static folders, by path prefix: the plain-JS shop (`/www` → `www/`), the npm
     /// package it imports (`/pkg` → `pkg/`, built by `scripts/build-npm`), the Leptos shop
-    /// (`/leptos` → `examples/leptos-checkout/dist`, built by `scripts/build-shop`).
+    /// (`/leptos` → `examples/leptos-checkout/dist`, built by `scripts/build-shop`), the React
+    /// shop (`/react` → `examples/react-shop/dist`, built by `scripts/build-react-shop`).
     pub mounts: Vec<(String, PathBuf)>,
     /// Sandbox sessions expire this long after creation (default 10 minutes).
     pub sandbox_session_lifetime: Option<std::time::Duration>,

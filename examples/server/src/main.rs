@@ -76,6 +76,11 @@ async fn run() -> Result<(), String> {
                     PathBuf::from,
                 ),
             ),
+            (
+                "/react".into(),
+                env("REACT_DIR")
+                    .map_or_else(|| PathBuf::from("examples/react-shop/dist"), PathBuf::from),
+            ),
         ],
         sandbox_session_lifetime: env("SANDBOX_SESSION_LIFETIME_SECS")
             .map(|s| {
@@ -97,8 +102,8 @@ async fn run() -> Result<(), String> {
     match mode {
         Mode::Sandbox => println!(
             "Fintoc demo shop (sandbox mode: no Fintoc account, no real money) on {base}\n\
-             The same shop in Leptos: {base}/leptos/ and in plain JavaScript (the npm package): \
-             {base}/www/\n\
+             The same shop in Leptos: {base}/leptos/, in plain JavaScript (the npm package): \
+             {base}/www/ and in React (fintoc-wasm/react): {base}/react/\n\
              Orders are stored in {}. Set FINTOC_SECRET_KEY, FINTOC_PUBLIC_KEY and \
              FINTOC_WEBHOOK_SECRET to use real Fintoc.{}",
             if settings.database_url.is_some() {

@@ -94,7 +94,7 @@ struct CheckoutRequest {
 
 /// The shop pages the hosted checkout may return to (only these: a return URL is never a
 /// place the request chose freely, or this server would send shoppers anywhere).
-pub const RETURN_PAGES: [&str; 3] = ["/", "/leptos/", "/www/"];
+pub const RETURN_PAGES: [&str; 4] = ["/", "/leptos/", "/www/", "/react/"];
 
 /// The page of [`RETURN_PAGES`] the request asked for (the Yew shop, `/`, otherwise).
 pub fn return_page(asked: Option<&str>) -> &'static str {

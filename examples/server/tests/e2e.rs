@@ -314,6 +314,7 @@ async fn pay_and_see_it_confirmed(
     pay_button: &str,
     message: &str,
 ) -> String {
+    let started = std::time::Instant::now();
     browser.click(pay_button).await;
     browser.enter_widget().await;
     browser
@@ -328,6 +329,11 @@ async fn pay_and_see_it_confirmed(
     assert_eq!(order_status(server, &order).await, "paid");
     assert_eq!(server.state.db.fulfillments(&order).await.unwrap(), 1);
     assert!(browser.text(message).await.contains("¡Pago confirmado!"));
+    // Reported, never asserted (`--nocapture` shows it): the four shops' figure for the README.
+    eprintln!(
+        "click → confirmed: {} ms ({pay_button})",
+        started.elapsed().as_millis()
+    );
     order
 }
 
@@ -663,4 +669,39 @@ async fn the_leptos_and_plain_javascript_shops_pay_on_the_hosted_page_too() {
     back_and_confirmed(&browser, &server).await;
     let url = browser.call(reqwest::Method::GET, "/url", None).await;
     assert!(url.as_str().unwrap_or_default().ends_with("/www/"), "{url}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_pays_in_the_react_shop_with_the_widget_and_on_the_hosted_page() {
+    assert!(
+        workspace_root()
+            .join("examples/react-shop/dist/index.html")
+            .exists(),
+        "the React shop is not built: run scripts/build-npm then scripts/build-react-shop \
+         (scripts/test does)"
+    );
+    let (_turn, _db, server, browser) = shop_and_browser("react.sqlite").await;
+
+    // fintoc-wasm/react's <FintocCheckout>, confirmed by its <FintocConfirmation>.
+    browser.goto(&format!("{}/react/", server.base)).await;
+    assert_eq!(browser.text("[data-total='11490']").await, "$11.490");
+    pay_and_see_it_confirmed(&browser, &server, SHOP_PAY_BUTTON, "[data-payment='paid']").await;
+    assert_eq!(
+        browser
+            .text("[data-payment='paid'] .fintoc-confirmation--confirmed")
+            .await,
+        "¡Pago confirmado! Gracias por tu compra."
+    );
+
+    browser
+        .goto(&format!("{}/react/?mode=redirect", server.base))
+        .await;
+    browser.click(SHOP_PAY_BUTTON).await;
+    on_the_hosted_page(&browser, "pay").await;
+    back_and_confirmed(&browser, &server).await;
+    let url = browser.call(reqwest::Method::GET, "/url", None).await;
+    assert!(
+        url.as_str().unwrap_or_default().ends_with("/react/"),
+        "{url}"
+    );
 }

@@ -75,6 +75,10 @@ async fn start_on(
                 "/leptos".into(),
                 workspace_root().join("examples/leptos-checkout/dist"),
             ),
+            (
+                "/react".into(),
+                workspace_root().join("examples/react-shop/dist"),
+            ),
         ],
         sandbox_session_lifetime,
     };

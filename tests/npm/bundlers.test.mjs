@@ -1,0 +1,35 @@
+// The packed package in a Vite production build and a webpack 5 production build (build.mjs):
+// each page is served by the demo server in sandbox mode and paid in headless Chromium — click →
+// the widget → pay → `succeeded` — with no console error.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { browser, demoServer, page, payInWidget, widgets } from './harness.mjs';
+
+let server;
+let chrome;
+before(async () => {
+  server = await demoServer(join(import.meta.dirname, 'dist'));
+  chrome = await browser();
+});
+after(async () => {
+  await chrome?.close();
+  await server?.stop();
+});
+
+for (const bundler of ['vite', 'webpack']) {
+  test(`a ${bundler} production build of a page on the package pays`, async () => {
+    const { page: p, problems, sessionRequests } = await page(chrome.context);
+    assert.equal(sessionRequests, 0);
+    await p.goto(`${server.base}/${bundler}/`);
+    const started = Date.now();
+    await p.locator('#pay:not([disabled])').click();
+    await payInWidget(p);
+    await p.locator('body[data-state="succeeded"]').waitFor({ state: 'attached' });
+    console.log(`${bundler}: click → succeeded in ${Date.now() - started} ms`);
+    assert.equal(await widgets(p), 1, 'one widget');
+    assert.deepEqual(problems, []);
+    await p.close();
+  });
+}

@@ -1,0 +1,25 @@
+// A shop page as a bundler user writes it: the package's main entry, no init() call.
+import { createCheckout } from 'fintoc-wasm';
+
+const get = async (url) => (await fetch(url)).json();
+const [config, catalogue] = await Promise.all([get('/api/config'), get('/api/products')]);
+const button = document.getElementById('pay');
+const checkout = createCheckout({
+  publicKey: config.public_key,
+  scriptUrl: config.script_url,
+  country: 'cl',
+  session: {
+    endpoint: '/api/checkout',
+    method: 'POST',
+    body: { items: [{ product_id: catalogue.products[0].id, quantity: 1 }] },
+  },
+  onStateChange(state) {
+    document.body.dataset.state = state;
+  },
+  onError(error) {
+    console.error('fintoc-wasm:', error.code, error.message);
+  },
+});
+checkout.attach(button);
+button.disabled = false;
+document.body.dataset.state = checkout.state;
