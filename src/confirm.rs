@@ -252,7 +252,7 @@ impl std::fmt::Debug for Confirming {
     }
 }
 
-/// A timer future (`setTimeout`, in `src/browser.js`); dropping it leaves a timer that
+/// A timer future (`setTimeout`, in `src/browser/page.js`); dropping it leaves a timer that
 /// resolves nothing.
 async fn sleep(ms: f64) {
     let ms = ms.clamp(0.0, f64::from(browser::MAX_TIMER_MS)) as u32;

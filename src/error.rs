@@ -448,7 +448,7 @@ impl fmt::Display for ExcerptSuffix<'_> {
 /// The first `max` characters of `body`, ASCII whitespace collapsed, for error messages; what
 /// looks like a Fintoc token (`…_sec_…`) or a secret key (`sk_live_…`, `sk_test_…`) reads
 /// `[redacted]`, since these messages reach consoles, `on_error` and error trackers. In the
-/// browser this is `excerpt` in `src/browser.js` (text work is a fraction of the bytes in JS);
+/// browser this is `excerpt` in `src/browser/page.js` (text work is a fraction of the bytes in JS);
 /// natively the code below. `tests/data/session-fields.json` holds the cases both must agree on.
 pub(crate) fn excerpt(body: &str, max: usize) -> String {
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -492,7 +492,7 @@ fn redact(word: &str) -> String {
 mod tests {
     use super::*;
 
-    /// The cases `excerpt` in src/browser.js is tested against too (node --test, and in the
+    /// The cases `excerpt` in src/browser/page.js is tested against too (node --test, and in the
     /// browser by tests/session.rs).
     #[test]
     fn excerpts_match_the_shared_cases() {

@@ -9,7 +9,7 @@
 //! removes the tag if this crate injected it), so the next call retries cleanly.
 //!
 //! The page side (finding or injecting the tag, the registry, waiting) is `loadScript` in
-//! `src/browser.js`, where it costs a fraction of its web-sys bindings; URL matching there has
+//! `src/browser/page.js`, where it costs a fraction of its web-sys bindings; URL matching there has
 //! table tests (`tests/js/browser.test.mjs`). What each outcome means for the caller (which
 //! [`LoadError`], with the caller's timeout) is decided here.
 //!
@@ -183,7 +183,7 @@ enum Started {
     Pending(Pending),
 }
 
-/// A load in flight (shared with every other caller of the same script in `src/browser.js`).
+/// A load in flight (shared with every other caller of the same script in `src/browser/page.js`).
 struct Pending {
     reply: js_sys::Promise,
     requested: String,
@@ -195,7 +195,7 @@ impl Pending {
         // `loadScript` always resolves with an array; anything else (a throwing `window.Fintoc`
         // getter, say) reads as a network failure of the requested URL.
         let reply = wasm_bindgen_futures::JsFuture::from(self.reply).await;
-        seam::finished(&self.requested);
+        browser::script_settled(&self.requested);
         let reply: js_sys::Array = reply
             .ok()
             .filter(JsValue::is_object)
@@ -221,7 +221,7 @@ impl Pending {
     }
 }
 
-/// What `loadScript` (src/browser.js) answered, as the caller's error.
+/// What `loadScript` (src/browser/page.js) answered, as the caller's error.
 fn outcome_error(code: f64, text: String, requested: &str, after_ms: u32) -> LoadError {
     match code as u8 {
         // No `document` (a worker-like global): nowhere to put a <script>.
@@ -244,7 +244,7 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     if let Some(fintoc) = Fintoc::from_page() {
         return Ok(Started::Ready(fintoc));
     }
-    let requested = seam::route(&options.url);
+    let requested = browser::script_url(&options.url);
     if crate::browser::is_blank(&requested) {
         return Err(LoadError::InvalidUrl {
             url: requested,
@@ -253,49 +253,11 @@ fn start(options: &LoadOptions) -> Result<Started, LoadError> {
     }
     let after_ms = browser::timer_ms(options.timeout);
     let reply = browser::load_script(&requested, options.nonce.as_deref(), after_ms);
-    seam::started(&reply, &requested);
     Ok(Started::Pending(Pending {
         reply,
         requested,
         after_ms,
     }))
-}
-
-#[cfg(feature = "testing")]
-pub(crate) fn clear_registry() {
-    browser::clear_loads();
-}
-
-#[cfg(feature = "testing")]
-pub(crate) fn registry_len() -> usize {
-    browser::load_count() as usize
-}
-
-/// Where the `testing` feature's sandbox redirects loads (and learns that one finished, even a
-/// preload nobody awaits). Without it: the URL as given, nothing to tell.
-mod seam {
-    #[cfg(feature = "testing")]
-    pub(super) use crate::testing::{load_finished as finished, route_load as route};
-
-    #[cfg(feature = "testing")]
-    pub(super) fn started(reply: &js_sys::Promise, requested: &str) {
-        let (reply, requested) = (reply.clone(), requested.to_owned());
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = wasm_bindgen_futures::JsFuture::from(reply).await;
-            finished(&requested);
-        });
-    }
-
-    #[cfg(not(feature = "testing"))]
-    pub(super) fn route(url: &str) -> String {
-        url.to_owned()
-    }
-
-    #[cfg(not(feature = "testing"))]
-    pub(super) fn started(_reply: &js_sys::Promise, _requested: &str) {}
-
-    #[cfg(not(feature = "testing"))]
-    pub(super) fn finished(_url: &str) {}
 }
 
 #[cfg(test)]

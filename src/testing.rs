@@ -26,68 +26,8 @@
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use std::cell::RefCell;
-
-use crate::browser;
-use crate::load::{self as loader, LoadOptions};
-
-thread_local! {
-    /// Set by [`Sandbox`]: every load goes to the sandbox script (or, once, to a failing URL).
-    static URL_OVERRIDE: RefCell<Option<UrlOverride>> = const { RefCell::new(None) };
-}
-
-struct UrlOverride {
-    url: String,
-    next: Option<String>,
-    /// Where the page would have gone (Fintoc's hosted page), in order.
-    navigations: Vec<String>,
-    /// [`Sandbox::stall_redirects_after`], in ms (0: the recorded page never stalls).
-    stall_ms: u32,
-}
-
-/// The loader's seam (see `load::seam`): where a requested script URL really loads from while
-/// a sandbox is installed.
-pub(crate) fn route_load(requested: &str) -> String {
-    URL_OVERRIDE.with(|o| {
-        o.borrow()
-            .as_ref()
-            .map(|o| o.next.clone().unwrap_or_else(|| o.url.clone()))
-            .unwrap_or_else(|| requested.to_owned())
-    })
-}
-
-/// The loader's seam: the load of `url` finished (every caller joining it got its result), so a
-/// one-shot failing URL has served its purpose and later loads get the sandbox again.
-pub(crate) fn load_finished(url: &str) {
-    URL_OVERRIDE.with(|o| {
-        if let Some(o) = o.borrow_mut().as_mut() {
-            if o.next.as_deref() == Some(url) {
-                o.next = None;
-            }
-        }
-    });
-}
-
-/// The navigation seam (see `browser::navigate`): while a sandbox is installed the page stays
-/// put and the URL is recorded for [`Sandbox::navigations`]. `true` when recorded.
-pub(crate) fn record_navigation(url: &str) -> bool {
-    URL_OVERRIDE.with(|o| match o.borrow_mut().as_mut() {
-        Some(o) => {
-            o.navigations.push(url.to_owned());
-            true
-        }
-        None => false,
-    })
-}
-
-/// Whether a sandbox is installed (navigations are recorded, not made).
-pub(crate) fn redirect_stall_ms() -> Option<u32> {
-    URL_OVERRIDE.with(|o| o.borrow().as_ref().map(|o| o.stall_ms))
-}
-
-fn set_url_override(value: Option<UrlOverride>) {
-    URL_OVERRIDE.with(|o| *o.borrow_mut() = value);
-}
+use crate::browser::{self, overrides};
+use crate::load::LoadOptions;
 
 /// A failure of the testing harness itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,9 +73,9 @@ impl Sandbox {
     pub fn install() -> Result<Sandbox, SandboxError> {
         reset();
         let url = blob_url(crate::sandbox::SCRIPT)?;
-        set_url_override(Some(UrlOverride {
-            url: url.clone(),
-            next: None,
+        overrides::set(Some(overrides::Overrides {
+            script: url.clone(),
+            next_script: None,
             navigations: Vec::new(),
             stall_ms: 0,
         }));
@@ -168,11 +108,7 @@ impl Sandbox {
             }
             LoadFailure::GlobalMissing => blob_url("/* loads fine, defines no window.Fintoc */")?,
         };
-        URL_OVERRIDE.with(|o| {
-            if let Some(o) = o.borrow_mut().as_mut() {
-                o.next = Some(url);
-            }
-        });
+        overrides::with(|o| o.next_script = Some(url));
         Ok(())
     }
 
@@ -180,12 +116,7 @@ impl Sandbox {
     /// redirect mode), oldest first: while installed, a checkout records its navigation instead
     /// of leaving the test page.
     pub fn navigations(&self) -> Vec<String> {
-        URL_OVERRIDE.with(|o| {
-            o.borrow()
-                .as_ref()
-                .map(|o| o.navigations.clone())
-                .unwrap_or_default()
-        })
+        overrides::with(|o| o.navigations.clone()).unwrap_or_default()
     }
 
     /// A recorded navigation is a page that never left: after `after`, a checkout stops saying
@@ -201,11 +132,7 @@ impl Sandbox {
     /// ```
     pub fn stall_redirects_after(&self, after: std::time::Duration) {
         let ms = u32::try_from(after.as_millis()).unwrap_or(u32::MAX).max(1);
-        URL_OVERRIDE.with(|o| {
-            if let Some(o) = o.borrow_mut().as_mut() {
-                o.stall_ms = ms;
-            }
-        });
+        overrides::with(|o| o.stall_ms = ms);
     }
 
     /// Every widget `Fintoc.create` made since the sandbox script loaded, oldest first.
@@ -305,7 +232,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        set_url_override(None);
+        overrides::set(None);
         reset();
         let _ = web_sys::Url::revoke_object_url(&self.url);
     }
@@ -401,7 +328,7 @@ pub fn reset() {
     }
     remove_all("script[data-fintoc-wasm]");
     remove_all("iframe[data-fintoc-sandbox]");
-    loader::clear_registry();
+    overrides::clear_loads();
 }
 
 /// Number of `<script>` tags this crate injected that are in the page.
@@ -419,7 +346,7 @@ pub fn injected_script_count() -> usize {
 /// assert_eq!(fintoc_wasm::testing::pending_loads(), 0);
 /// ```
 pub fn pending_loads() -> usize {
-    loader::registry_len()
+    overrides::load_count() as usize
 }
 
 fn control() -> Result<JsValue, SandboxError> {

@@ -1,5 +1,5 @@
 //! RFC 3339 times: the crate's one parser and formatter. The browser reads its sessions with
-//! `rfc3339` in `src/browser.js`, tested against the same table (`tests/data/session-fields.json`);
+//! `rfc3339` in `src/browser/page.js`, tested against the same table (`tests/data/session-fields.json`);
 //! natively the session reader uses [`parse_ms`], and the `server` feature both functions,
 //! through `fintoc_wasm::server::Timestamp`.
 
@@ -139,7 +139,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 mod tests {
     use super::*;
 
-    /// The table `src/browser.js` is tested against too (tests/js/browser.test.mjs).
+    /// The table `src/browser/page.js` is tested against too (tests/js/browser.test.mjs).
     #[test]
     fn parses_the_shared_table() {
         let cases: serde_json::Value =

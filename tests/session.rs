@@ -138,7 +138,7 @@ async fn a_body_that_cannot_be_serialized_is_an_invalid_request() {
 }
 
 /// The shared cases of tests/data/session-fields.json, through the browser's reader (`readSession`
-/// in src/browser.js) and the Rust checks after it, in a real browser.
+/// in src/browser/page.js) and the Rust checks after it, in a real browser.
 #[wasm_bindgen_test]
 fn the_shared_session_cases_parse_in_the_browser_as_natively() {
     const NEW_YEAR_2026: f64 = 1_767_225_600_000.0;
@@ -193,7 +193,7 @@ fn the_shared_session_cases_parse_in_the_browser_as_natively() {
 }
 
 /// The shared excerpt cases of tests/data/session-fields.json through the browser's `excerpt`
-/// (src/browser.js): what a body that is not a session reads like in the error, redacted.
+/// (src/browser/page.js): what a body that is not a session reads like in the error, redacted.
 #[wasm_bindgen_test]
 fn error_excerpts_in_the_browser_match_the_shared_cases_and_hide_tokens() {
     use fintoc_wasm::session::parse_session_response;

@@ -118,6 +118,7 @@ export const ERRORS: { readonly [code: string]: ErrorView | undefined } = {
   network: { text: "loadFailed", retry: true, fallback: true },
   timeout: { text: "loadFailed", retry: true, fallback: true },
   global_missing: { text: "loadFailed", retry: true, fallback: true },
+  csp_blocked: { text: "loadFailed", retry: false, fallback: true },
   secret_key: { text: "misconfigured", retry: false, fallback: false },
   invalid_public_key: { text: "misconfigured", retry: false, fallback: false },
   invalid_session_token: { text: "misconfigured", retry: false, fallback: false },

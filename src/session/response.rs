@@ -1,5 +1,5 @@
 //! What the merchant backend answers. Its fields are read by the browser's own parsers in the
-//! browser (`readSession` in `src/browser.js`: no JSON or date parser in the bundle) and by
+//! browser (`readSession` in `src/browser/page.js`: no JSON or date parser in the bundle) and by
 //! `serde_json` natively, against one table of cases; what they may be used for (the token's
 //! validity and expiry, a safe redirect URL) is decided here, once.
 
@@ -152,7 +152,7 @@ struct Fields {
 }
 
 /// The fields of `body`, or `None` when it is not JSON. In the browser, `readSession` in
-/// `src/browser.js` reads them with the browser's JSON and date parsers (no parser of ours in the
+/// `src/browser/page.js` reads them with the browser's JSON and date parsers (no parser of ours in the
 /// bundle); natively, serde_json does. `tests/data/session-fields.json` holds the cases both
 /// readers are tested against.
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -258,7 +258,7 @@ fn is_loopback_v4(host: &[u8]) -> bool {
 mod tests {
     use super::*;
 
-    /// The cases `src/browser.js` is tested against too (tests/js/browser.test.mjs; in the
+    /// The cases `src/browser/page.js` is tested against too (tests/js/browser.test.mjs; in the
     /// browser, tests/session.rs). Its `rfc3339` table is checked in `src/time.rs`.
     #[cfg(not(target_arch = "wasm32"))]
     fn shared_cases() -> serde_json::Value {

@@ -136,8 +136,13 @@ fn errors() -> Vec<FintocError> {
             after_ms: 1,
         },
         LoadError::GlobalMissing { url: s() },
+        LoadError::CspBlocked {
+            url: s(),
+            directive: s(),
+        },
     ];
-    let options = [
+    #[allow(unused_mut)]
+    let mut options = vec![
         OptionsError::SecretKey,
         OptionsError::InvalidPublicKey { shown: s() },
         OptionsError::EmptySessionToken,
@@ -152,6 +157,11 @@ fn errors() -> Vec<FintocError> {
             expected: "",
         },
     ];
+    #[cfg(feature = "js")]
+    options.push(OptionsError::Unknown {
+        option: s(),
+        suggestion: crate::error::Suggestion(None),
+    });
     let session = [
         SessionError::NotInBrowser,
         SessionError::InvalidRequest { message: s() },
@@ -188,7 +198,8 @@ fn errors() -> Vec<FintocError> {
             | LoadError::InvalidUrl { .. }
             | LoadError::Network { .. }
             | LoadError::Timeout { .. }
-            | LoadError::GlobalMissing { .. } => {}
+            | LoadError::GlobalMissing { .. }
+            | LoadError::CspBlocked { .. } => {}
         }
     }
     for e in &options {
@@ -203,6 +214,8 @@ fn errors() -> Vec<FintocError> {
             | OptionsError::ReservedOption { .. }
             | OptionsError::EmptyOptionName
             | OptionsError::Invalid { .. } => {}
+            #[cfg(feature = "js")]
+            OptionsError::Unknown { .. } => {}
         }
     }
     for e in &session {

@@ -1,4 +1,4 @@
-// Unit tests of the pure parts of src/browser.js (node --test tests/js/): how the loader matches
+// Unit tests of the pure parts of src/browser/page.js (node --test tests/js/): how the loader matches
 // script URLs, which page tags it may adopt, and how a session's JSON is read (the cases in
 // tests/data/session-fields.json, which the native reader in src/session/response.rs is tested
 // against too). The page side is covered in tests/loader.rs and tests/session.rs.
@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-// src/browser.js is an ES module without a package.json saying so: import a `.mjs` copy, which
-// every Node version reads as a module.
+// src/browser/page.js is an ES module without a package.json saying so: import an `.mjs` copy,
+// which every Node version reads as a module.
 const dir = mkdtempSync(join(tmpdir(), 'fintoc-wasm-'));
-const copy = join(dir, 'browser.mjs');
-copyFileSync(new URL('../../src/browser.js', import.meta.url), copy);
+const copy = join(dir, 'page.mjs');
+copyFileSync(new URL('../../src/browser/page.js', import.meta.url), copy);
 const { scriptKey, runnable, readSession, rfc3339, excerpt } = await import(pathToFileURL(copy).href);
 after(() => rmSync(dir, { recursive: true, force: true }));
 

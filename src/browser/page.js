@@ -1,25 +1,18 @@
-// fintoc-wasm's browser side effects that are cheaper in JavaScript than through web-sys: each
-// web-sys call is a binding in the wasm and a shim in the glue, and the loader and the fetch
-// would need about forty of them. The decisions (what an outcome means, which error the caller
-// gets, which token, expiry and redirect URL a session may use) stay in Rust; this file only
-// finds, injects, waits, fetches, and reads a session's JSON with the browser's own parsers.
+// The page side of src/browser/mod.rs, in JavaScript where doing it through web-sys would cost a
+// binding per call in every bundle; the decisions stay in Rust. Three sections, one module:
+//   1. the page: its window, calls on JS objects (Fintoc's widget), timers, leaving for the
+//      hosted page and noticing the way back;
+//   2. loading Fintoc.js, once per page (src/load.rs decides what each outcome means);
+//   3. the session request, and reading its JSON (src/session/response.rs decides).
+// One module, not one per section: every module is one more request before a page can start,
+// and the test runner's page server stalled on about one page load in five with six modules.
+// (The JS API's handles live in handles.js: only `js` builds reference it.)
+
+// ---------------------------------------------------------------------------------------------
+// 1. The page
 
 export function pageWindow() {
   return typeof window === 'object' && window ? window : undefined;
-}
-
-function hasFintoc() {
-  var fintoc = window.Fintoc;
-  return !!fintoc && typeof fintoc.create === 'function';
-}
-
-// `window.Fintoc` when it can create widgets, else undefined (never throws).
-export function fintocGlobal() {
-  try {
-    return hasFintoc() ? window.Fintoc : undefined;
-  } catch (e) {
-    return undefined;
-  }
 }
 
 // `Fintoc.create(options)` with the three callbacks set on `options` (as `invoke` reports).
@@ -43,6 +36,83 @@ export function invoke(obj, name, arg) {
     return [0, f.call(obj, arg)];
   } catch (e) {
     return [2, thrownMessage(e)];
+  }
+}
+
+// What a thrown value says: an Error's message, else its JSON or string form (never throws).
+export function thrownMessage(e) {
+  try {
+    if (e instanceof Error) return String(e.message);
+    if (typeof e === 'string') return e;
+    var json = JSON.stringify(e);
+    return json === undefined ? String(e) : json;
+  } catch (_) {
+    return 'unknown JavaScript error';
+  }
+}
+
+export function sleep(ms) {
+  return new Promise(function (resolve) {
+    setTimeout(resolve, ms);
+  });
+}
+
+export function go(url) {
+  try {
+    window.location.assign(url);
+  } catch (e) {
+    // Never thrown for the https URLs the crate checked; if it is, the stall timer recovers.
+  }
+}
+
+// While the page leaves for Fintoc's hosted page: calls `back` when the browser shows this page
+// again from its back-forward cache (the shopper pressed "back"), or when the page is still here
+// `stallMs` later (the shopper stopped the navigation, or the URL answered without a new page;
+// 0: no timer). Returns the handle for `unwatchBack`.
+export function watchBack(back, stallMs) {
+  var h = { left: false };
+  h.show = function (e) {
+    if (e.persisted) {
+      h.left = false;
+      back();
+    }
+  };
+  h.hide = function () {
+    h.left = true;
+  };
+  window.addEventListener('pageshow', h.show);
+  window.addEventListener('pagehide', h.hide);
+  if (stallMs > 0) {
+    h.timer = setTimeout(function () {
+      if (!h.left) back();
+    }, stallMs);
+  }
+  return h;
+}
+
+export function unwatchBack(h) {
+  clearTimeout(h.timer);
+  window.removeEventListener('pageshow', h.show);
+  window.removeEventListener('pagehide', h.hide);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Loading Fintoc.js
+// Loading Fintoc.js, once per page (src/load.rs decides what each outcome means): finding or
+// injecting the tag, one load per script URL, waiting for `window.Fintoc`. Cheaper here than
+// through web-sys (each web-sys call is a binding in the wasm and a shim in the glue).
+
+function hasFintoc() {
+  var fintoc = window.Fintoc;
+  return !!fintoc && typeof fintoc.create === 'function';
+}
+
+// `window.Fintoc` when it can create widgets, else undefined (never throws).
+export function fintocGlobal() {
+  try {
+    return hasFintoc() ? window.Fintoc : undefined;
+  } catch (e) {
+    return undefined;
   }
 }
 
@@ -71,9 +141,9 @@ export function runnable(type, nomodule) {
 // The loader's registry: one load per script key, so however many callers ask, the page gets one
 // <script>. A failed load leaves it (and removes the tag only if we injected it); a page tag that
 // failed once is not adopted again.
-var loads = new Map(); // key -> Promise<[code, text]>
+// (The test harness, feature `testing`, clears it from src/browser/overrides.rs.)
+export const registry = { loads: new Map(), dead: new Set() }; // key -> Promise<[code, text]>; page tags that failed
 var PAGE_TAG_GRACE_MS = 1000;
-var deadPageTags = new Set();
 
 // Loads `url` once per page. Resolves with [code, text, timeoutMs]: code 0 window.Fintoc is
 // there; 1 the tag's `error` event (or it could not be inserted); 2 it loaded without defining
@@ -91,14 +161,14 @@ export function loadScript(url, nonce, timeoutMs) {
     return Promise.resolve([4, String((e && e.message) || e), timeoutMs]);
   }
   var key = scriptKey(abs);
-  var pending = loads.get(key);
+  var pending = registry.loads.get(key);
   if (pending && !(pending.loaded && !hasFintoc())) return pending;
   // No load yet, or one that succeeded but the page has since lost window.Fintoc (a teardown,
   // another script): load again, with a tag of our own.
-  if (pending) deadPageTags.add(key);
+  if (pending) registry.dead.add(key);
   var script = null;
   var foreign = false;
-  if (!deadPageTags.has(key)) {
+  if (!registry.dead.has(key)) {
     var tags = document.querySelectorAll('script[src]');
     for (var i = 0; i < tags.length && !script; i++) {
       var tag = tags[i];
@@ -142,28 +212,18 @@ export function loadScript(url, nonce, timeoutMs) {
     }
     if (csp !== null) {
       if (!foreign) script.remove();
-      if (loads.get(key) === load) loads.delete(key);
+      if (registry.loads.get(key) === load) registry.loads.delete(key);
       return [6, abs, timeoutMs, csp];
     }
-    if (foreign) deadPageTags.add(key);
+    if (foreign) registry.dead.add(key);
     else script.remove();
     // Only this load's own entry: a newer load of the same script may have replaced it.
-    if (loads.get(key) === load) loads.delete(key);
+    if (registry.loads.get(key) === load) registry.loads.delete(key);
     if (grace && code !== 1) return loadScript(url, nonce, timeoutMs);
     return [code === 0 ? 2 : code, abs, timeoutMs];
   });
-  loads.set(key, load);
+  registry.loads.set(key, load);
   return load;
-}
-
-// For the `testing` feature: forget every load (a fresh page, as far as the loader knows).
-export function clearLoads() {
-  loads.clear();
-  deadPageTags.clear();
-}
-
-export function loadCount() {
-  return loads.size;
 }
 
 // Watches a <script> until window.Fintoc exists. Resolves with 0 (window.Fintoc is there),
@@ -204,62 +264,10 @@ function watchScript(script, timeoutMs) {
   });
 }
 
-// While the page leaves for Fintoc's hosted page: calls `back` when the browser shows this page
-// again from its back-forward cache (the shopper pressed "back"), or when the page is still here
-// `stallMs` later (the shopper stopped the navigation, or the URL answered without a new page;
-// 0: no timer). Returns the handle for `unwatchBack`.
-export function watchBack(back, stallMs) {
-  var h = { left: false };
-  h.show = function (e) {
-    if (e.persisted) {
-      h.left = false;
-      back();
-    }
-  };
-  h.hide = function () {
-    h.left = true;
-  };
-  window.addEventListener('pageshow', h.show);
-  window.addEventListener('pagehide', h.hide);
-  if (stallMs > 0) {
-    h.timer = setTimeout(function () {
-      if (!h.left) back();
-    }, stallMs);
-  }
-  return h;
-}
-
-export function unwatchBack(h) {
-  clearTimeout(h.timer);
-  window.removeEventListener('pageshow', h.show);
-  window.removeEventListener('pagehide', h.hide);
-}
-
-// What a thrown value says: an Error's message, else its JSON or string form (never throws).
-export function thrownMessage(e) {
-  try {
-    if (e instanceof Error) return String(e.message);
-    if (typeof e === 'string') return e;
-    var json = JSON.stringify(e);
-    return json === undefined ? String(e) : json;
-  } catch (_) {
-    return 'unknown JavaScript error';
-  }
-}
-
-export function sleep(ms) {
-  return new Promise(function (resolve) {
-    setTimeout(resolve, ms);
-  });
-}
-
-export function go(url) {
-  try {
-    window.location.assign(url);
-  } catch (e) {
-    // Never thrown for the https URLs the crate checked; if it is, the stall timer recovers.
-  }
-}
+// ---------------------------------------------------------------------------------------------
+// 3. The session request
+// Fetching the session and reading its JSON with the browser's own parsers (the decisions —
+// which token, expiry and redirect URL a session may use — stay in Rust: src/session/).
 
 // Starts a fetch. `headers` is [name, value, name, value, …]; `body` a string or undefined.
 // Returns { done, abort }: `done` resolves with [status, text] or rejects with [kind, message]
@@ -377,40 +385,4 @@ export function rfc3339(s) {
   t.setUTCFullYear(+m[1], month - 1, day);
   t.setUTCHours(hour, minute - offset, second, m[7] ? +(m[7] + '00').slice(0, 3) : 0);
   return t.getTime();
-}
-
-// The JS side of a `Checkout` handle's lifetime (see src/js.rs). The garbage collector must
-// never cancel a payment: a pending open()/prepare() and an attached button keep the handle
-// reachable; `using` / [Symbol.dispose]() destroys it (the handle itself then only answers
-// with a clear `destroyed` error, and the collector frees it).
-const handles = new Map(); // id -> WeakRef(handle): no strong reference from here
-const registry = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry(function (id) { handles.delete(id); })
-  : null;
-
-export function registerHandle(id, handle) {
-  handles.set(id, typeof WeakRef === 'function' ? new WeakRef(handle) : { deref: function () { return handle; } });
-  if (registry) registry.register(handle, id);
-  if (typeof Symbol.dispose === 'symbol') {
-    Object.defineProperty(handle, Symbol.dispose, {
-      value: function () {
-        handle.destroy();
-      }
-    });
-  }
-}
-
-// The handle itself (strong), for whoever must keep it alive; undefined once collected.
-export function handle(id) {
-  var ref = handles.get(id);
-  return ref ? ref.deref() : undefined;
-}
-
-// An attached button keeps its checkout alive (like any listener keeps its closure).
-export function pinHandle(button, id) {
-  button.__fintocCheckout = handle(id);
-}
-
-export function unpinHandle(button) {
-  delete button.__fintocCheckout;
 }

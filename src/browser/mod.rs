@@ -1,14 +1,25 @@
-//! The only place that decides whether we are in a browser. Everything browser-only goes through
-//! [`window`] first, so native builds (SSR, the `server` feature, unit tests) get a typed
-//! `NotInBrowser` error instead of a wasm-bindgen panic.
+//! The page: the only place that decides whether we are in a browser (everything browser-only
+//! goes through [`window`] first, so native builds — SSR, the `server` feature, unit tests — get
+//! a typed `NotInBrowser` error instead of a wasm-bindgen panic), and the bindings to the page
+//! side in `src/browser/page.js` (loading Fintoc.js, fetching and reading the session, calls on JS
+//! objects, navigation) and `src/browser/handles.js` (the JS API's handles). With feature `testing`, one slot of
+//! [`overrides`] is where a test harness changes what the page does; nothing else here knows
+//! about tests.
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-// `src/browser.js`: loading the script once per page and fetching with a timeout, where doing it through
-// web-sys would cost a binding per call in every bundle.
-#[wasm_bindgen(module = "/src/browser.js")]
+#[cfg(feature = "testing")]
+pub(crate) mod overrides;
+
+// The page side lives in JavaScript where doing it through web-sys would cost a binding per
+// call in every bundle (src/browser/page.js, one section per concern; the decisions stay in Rust;
+// why one module and not one per section: its header).
+
+// src/browser/page.js, section 1: the window, calls on JS objects, timers, leaving for the hosted
+// page.
+#[wasm_bindgen(module = "/src/browser/page.js")]
 extern "C" {
     /// The page's `window`, or `undefined` (a worker, Node): one binding instead of web-sys's
     /// search of the global object.
@@ -27,10 +38,6 @@ extern "C" {
     /// `location.assign(url)`.
     #[wasm_bindgen(js_name = go)]
     fn go(url: &str);
-
-    /// `window.Fintoc` when it has `create`, else `undefined`.
-    #[wasm_bindgen(js_name = fintocGlobal)]
-    pub(crate) fn fintoc_global() -> JsValue;
 
     /// `Fintoc.create(options)` with the callbacks set on `options`, reported like `invoke`.
     #[wasm_bindgen(js_name = createWidget)]
@@ -53,21 +60,26 @@ extern "C" {
     /// An `Error`'s message, else the thrown value as a string.
     #[wasm_bindgen(js_name = thrownMessage)]
     fn thrown_message(value: &JsValue) -> String;
+}
+
+// src/browser/page.js, section 2: Fintoc.js, once per page.
+#[wasm_bindgen(module = "/src/browser/page.js")]
+extern "C" {
+    /// `window.Fintoc` when it has `create`, else `undefined`.
+    #[wasm_bindgen(js_name = fintocGlobal)]
+    pub(crate) fn fintoc_global() -> JsValue;
 
     /// One load per script URL (see `loadScript`): resolves with `[code, text, timeoutMs]`
-    /// (0 loaded, 1 network, 2 no global, 3 timed out, 4 invalid URL, 5 no document; `text` the
-    /// absolute URL or why the URL is invalid; the timeout of the load that ran).
+    /// (0 loaded, 1 network, 2 no global, 3 timed out, 4 invalid URL, 5 no document, 6 refused
+    /// by the page's Content-Security-Policy with the directive fourth; `text` the absolute URL
+    /// or why the URL is invalid; the timeout of the load that ran).
     #[wasm_bindgen(js_name = loadScript)]
-    pub(crate) fn load_script(url: &str, nonce: Option<&str>, timeout_ms: u32) -> js_sys::Promise;
+    fn load_script_js(url: &str, nonce: Option<&str>, timeout_ms: u32) -> js_sys::Promise;
+}
 
-    #[cfg(feature = "testing")]
-    #[wasm_bindgen(js_name = clearLoads)]
-    pub(crate) fn clear_loads();
-
-    #[cfg(feature = "testing")]
-    #[wasm_bindgen(js_name = loadCount)]
-    pub(crate) fn load_count() -> u32;
-
+// src/browser/page.js, section 3: the session request, and reading its JSON.
+#[wasm_bindgen(module = "/src/browser/page.js")]
+extern "C" {
     /// A response body's first `max` characters for an error message, tokens and secret keys
     /// redacted (see `crate::error::excerpt`).
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
@@ -97,25 +109,49 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     pub(crate) fn abort(this: &PendingFetch);
+}
 
+// src/browser/handles.js: the JS API's handles (feature `js` only: no other bundle gets it).
+#[cfg(feature = "js")]
+#[wasm_bindgen(module = "/src/browser/handles.js")]
+extern "C" {
     /// Remembers a JS `Checkout` handle weakly, and makes `[Symbol.dispose]` destroy it.
-    #[cfg(feature = "js")]
     #[wasm_bindgen(js_name = registerHandle)]
     pub(crate) fn register_handle(id: u32, handle: &JsValue);
 
     /// The handle (a strong reference), while it lives.
-    #[cfg(feature = "js")]
     #[wasm_bindgen(js_name = handle)]
     pub(crate) fn handle(id: u32) -> JsValue;
 
     /// `button` keeps the handle alive.
-    #[cfg(feature = "js")]
     #[wasm_bindgen(js_name = pinHandle)]
     pub(crate) fn pin_handle(button: &web_sys::HtmlElement, id: u32);
 
-    #[cfg(feature = "js")]
     #[wasm_bindgen(js_name = unpinHandle)]
     pub(crate) fn unpin_handle(button: &web_sys::HtmlElement);
+}
+
+/// Where a script requested at `url` really loads from: `url` itself, unless a test harness
+/// routes loads elsewhere (feature `testing`).
+pub(crate) fn script_url(url: &str) -> String {
+    #[cfg(feature = "testing")]
+    return overrides::route_script(url);
+    #[cfg(not(feature = "testing"))]
+    url.to_owned()
+}
+
+/// Starts (or joins) the load of the script at `url` (already [`script_url`]).
+pub(crate) fn load_script(url: &str, nonce: Option<&str>, timeout_ms: u32) -> js_sys::Promise {
+    let reply = load_script_js(url, nonce, timeout_ms);
+    #[cfg(feature = "testing")]
+    overrides::watch_load(&reply, url);
+    reply
+}
+
+/// The load of `url` answered (a test harness's one-shot route is spent).
+pub(crate) fn script_settled(_url: &str) {
+    #[cfg(feature = "testing")]
+    overrides::settled(_url);
 }
 
 /// A [`start_fetch`] request that is aborted when this is dropped (the future awaiting it was
@@ -272,10 +308,10 @@ pub(crate) const REDIRECT_STALL_MS: u32 = 10_000;
 impl BackListener {
     pub(crate) fn new(stall_ms: u32, back: impl Fn() + 'static) -> Self {
         let back = Closure::<dyn Fn(JsValue)>::new(move |_: JsValue| back());
-        // With the `testing` harness recording navigations, the page never leaves: no timer,
-        // unless the test asks for one (`Sandbox::stall_redirects_after`).
+        // While a test harness records navigations, the page never leaves: no timer, unless
+        // the test asks for one (`Sandbox::stall_redirects_after`).
         #[cfg(feature = "testing")]
-        let stall_ms = crate::testing::redirect_stall_ms().unwrap_or(stall_ms);
+        let stall_ms = overrides::redirect_stall_ms().unwrap_or(stall_ms);
         let listener = IS_BROWSER_TARGET.then(|| watch_back(&back, stall_ms));
         BackListener {
             listener,
@@ -292,12 +328,11 @@ impl Drop for BackListener {
     }
 }
 
-/// Sends the page to `url` (Fintoc's hosted checkout page). With the `testing` feature and a
-/// [`Sandbox`](crate::testing::Sandbox) installed, the navigation is recorded instead, so a
-/// test page stays where it is.
+/// Sends the page to `url` (Fintoc's hosted checkout page) — unless a test harness records
+/// navigations (feature `testing`), so a test page stays where it is.
 pub(crate) fn navigate(url: &str) {
     #[cfg(feature = "testing")]
-    if crate::testing::record_navigation(url) {
+    if overrides::record_navigation(url) {
         return;
     }
     if IS_BROWSER_TARGET {
