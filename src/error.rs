@@ -71,8 +71,8 @@ pub enum LoadError {
     /// The browser reported an `error` event for the script (offline, 404, DNS, blocked by an
     /// extension or a Content-Security-Policy).
     #[error(
-        "could not load Fintoc.js from {url}: the request failed (offline, blocked by an ad blocker \
-         or a Content-Security-Policy, or a wrong URL); loading again retries"
+        "could not load Fintoc.js from {url}: the request failed (offline, an ad blocker, a wrong \
+         URL); loading again retries"
     )]
     Network {
         /// The script URL.
@@ -92,9 +92,9 @@ pub enum LoadError {
     /// The page's Content-Security-Policy refused the script (a `securitypolicyviolation` for
     /// its URL): retrying cannot help until the policy allows it.
     #[error(
-        "the page's Content-Security-Policy (`{directive}`) refused Fintoc.js from {url}: allow \
-         https://js.fintoc.com in script-src (https://wizard.fintoc.com in frame-src, connect-src) \
-         or use the hosted page (CheckoutMode::Redirect)"
+        "the page's Content-Security-Policy ({directive}) refused {url}: allow https://js.fintoc.com \
+         in script-src, https://wizard.fintoc.com in frame-src and connect-src; or use \
+         CheckoutMode::Redirect"
     )]
     CspBlocked {
         /// The script URL.

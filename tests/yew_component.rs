@@ -123,10 +123,12 @@ async fn click_runs_the_checkout_and_success_reaches_the_yew_callback() {
     assert_eq!(button.get_attribute("type").as_deref(), Some("button"));
     assert_eq!(button.text_content().as_deref(), Some("Pagar con Fintoc"));
     assert_eq!(button.get_attribute("aria-busy").as_deref(), Some("false"));
-    assert_eq!(
-        injected_script(),
-        1,
-        "preload puts the script in the page on mount"
+    // On mount, before any interaction (Yew runs effects after rendering: wait for them with a
+    // deadline rather than one turn of the event loop, which a loaded machine once missed).
+    assert!(
+        until(3000, || injected_script() == 1).await,
+        "preload puts the script in the page on mount: {} scripts",
+        injected_script()
     );
 
     button.click();
