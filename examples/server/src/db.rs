@@ -81,6 +81,8 @@ pub struct OrderRefund {
     /// `failed`, `canceled` (any other kept as Fintoc wrote it); or `not_created` (Fintoc refused
     /// it: a person refunds by hand).
     pub status: String,
+    /// What is given back: what the payment's event said was paid, then what Fintoc says it
+    /// refunds.
     pub amount: u64,
     pub currency: String,
     /// Fintoc's `failure_code`, when it failed.
@@ -786,6 +788,7 @@ impl Db {
             RefundUpdate {
                 status: refund.status.as_str(),
                 refund_id: Some(&refund.id),
+                amount: Some(refund.amount),
                 failure_code: refund.failure_code.as_ref().map(|c| c.as_str()),
                 error: None,
             },
@@ -840,6 +843,7 @@ impl Db {
             RefundUpdate {
                 status: NOT_CREATED,
                 refund_id: None,
+                amount: None,
                 failure_code: None,
                 error: Some(error),
             },
@@ -1210,6 +1214,8 @@ async fn insert_unhandled(
 struct RefundUpdate<'a> {
     status: &'a str,
     refund_id: Option<&'a str>,
+    /// What Fintoc says it refunds (the row starts with what the event said was paid).
+    amount: Option<u64>,
     failure_code: Option<&'a str>,
     error: Option<&'a str>,
 }
@@ -1240,12 +1246,14 @@ async fn set_refund_status(
             .try_get::<Option<String>, _>("refund_id")?
             .or(update.refund_id.map(str::to_owned));
         let Some(next) = merge_status(&current, update.status) else {
-            // Not further along: only an id it did not have yet is recorded.
+            // Not further along: only an id it did not have yet, and Fintoc's amount.
             sqlx::query(
-                "UPDATE refunds SET refund_id = COALESCE(refund_id, $2) WHERE payment_intent_id = $1",
+                "UPDATE refunds SET refund_id = COALESCE(refund_id, $2), amount = COALESCE($3, amount)
+                 WHERE payment_intent_id = $1",
             )
             .bind(payment_intent)
             .bind(update.refund_id)
+            .bind(update.amount.map(|a| i64::try_from(a).unwrap_or(i64::MAX)))
             .execute(&mut **tx)
             .await?;
             return Ok(Some(RefundChange {
@@ -1259,7 +1267,7 @@ async fn set_refund_status(
         let changed = sqlx::query(
             "UPDATE refunds SET status = $2, refund_id = COALESCE(refund_id, $3),
                  failure_code = COALESCE($4, failure_code), error = COALESCE($5, error),
-                 updated_at = $6
+                 updated_at = $6, amount = COALESCE($8, amount)
              WHERE payment_intent_id = $1 AND status = $7",
         )
         .bind(payment_intent)
@@ -1269,6 +1277,7 @@ async fn set_refund_status(
         .bind(update.error)
         .bind(t)
         .bind(&current)
+        .bind(update.amount.map(|a| i64::try_from(a).unwrap_or(i64::MAX)))
         .execute(&mut **tx)
         .await?;
         if changed.rows_affected() == 0 {
@@ -1320,7 +1329,9 @@ async fn set_refund_status(
 pub const NOT_OUR_REFUND: &str =
     "a refund this shop did not ask for (made in Fintoc's dashboard?): check it";
 
-/// A `refund.*` event: moves the shop's refund of its payment intent (or the one with its id).
+/// A `refund.*` event: moves the shop's refund with its id — or of its payment intent, while the
+/// shop has no answer yet (the webhook may come first). Another refund of the same payment (made
+/// in the dashboard) is not the shop's.
 async fn apply_refund_event(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     event_id: &str,
@@ -1334,7 +1345,8 @@ async fn apply_refund_event(
         Some(_) => "",
     };
     let ours: Option<String> = sqlx::query_scalar(
-        "SELECT payment_intent_id FROM refunds WHERE refund_id = $1 OR payment_intent_id = $2
+        "SELECT payment_intent_id FROM refunds
+         WHERE refund_id = $1 OR (payment_intent_id = $2 AND refund_id IS NULL)
          ORDER BY CASE WHEN refund_id = $1 THEN 0 ELSE 1 END LIMIT 1",
     )
     .bind(&refund.id)
@@ -1357,6 +1369,7 @@ async fn apply_refund_event(
         RefundUpdate {
             status: refund.status.as_str(),
             refund_id: Some(&refund.id),
+            amount: Some(refund.amount),
             failure_code: refund.failure_code.as_ref().map(|c| c.as_str()),
             error: None,
         },

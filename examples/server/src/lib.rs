@@ -225,6 +225,9 @@ pub struct Settings {
     pub mounts: Vec<(String, PathBuf)>,
     /// Sandbox sessions expire this long after creation (default 10 minutes).
     pub sandbox_session_lifetime: Option<std::time::Duration>,
+    /// `FINTOC_SANDBOX_SECRET_KEY` (`sk_test_…`): the key the sandbox's API takes, so that a
+    /// person can call it (`curl …/sandbox/api/v1/events/trigger`); a random one otherwise.
+    pub sandbox_secret_key: Option<String>,
     /// How the shops take payment (`CHECKOUT_MODE`): the widget (default), Fintoc's hosted
     /// page, or the widget with the hosted page when its script is blocked. A shop page may
     /// override it with `?mode=` to show both flows.
@@ -268,6 +271,7 @@ impl std::fmt::Debug for Settings {
             .field("static_dir", &self.static_dir)
             .field("mounts", &self.mounts)
             .field("sandbox_session_lifetime", &self.sandbox_session_lifetime)
+            .field("sandbox_secret_key", &set(&self.sandbox_secret_key))
             .field("checkout_mode", &self.checkout_mode)
             .field("refund_retry_interval", &self.refund_retry_interval)
             .finish()
@@ -330,13 +334,22 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
             }
         }
         Mode::Sandbox => {
-            let sandbox = Arc::new(sandbox::Sandbox::new(
+            let mut sandbox = sandbox::Sandbox::new(
                 base,
                 settings.webhook_secret.clone(),
                 settings
                     .sandbox_session_lifetime
                     .unwrap_or(sandbox::SESSION_LIFETIME),
-            ));
+            );
+            if let Some(key) = &settings.sandbox_secret_key {
+                if !key.starts_with("sk_test_") || key.len() <= "sk_test_".len() {
+                    return Err(
+                        "FINTOC_SANDBOX_SECRET_KEY must be a test key (sk_test_…)".to_owned()
+                    );
+                }
+                sandbox = sandbox.with_secret_key(key);
+            }
+            let sandbox = Arc::new(sandbox);
             AppState {
                 db,
                 fintoc: FintocClient::new(sandbox.secret_key())

@@ -11,6 +11,8 @@
 //! - `PUBLIC_URL`: where browsers reach this server; required in live mode (`https://…`: Fintoc's
 //!   success/cancel URLs), `http://HOST:PORT` by default in the sandbox
 //! - `SANDBOX_SESSION_LIFETIME_SECS` (default 600): when sandbox sessions expire
+//! - `FINTOC_SANDBOX_SECRET_KEY` (`sk_test_…`): the key the sandbox's API takes (random otherwise),
+//!   to call it by hand, e.g. its `events/trigger`
 //! - live mode: `FINTOC_SECRET_KEY`, `FINTOC_PUBLIC_KEY`, `FINTOC_WEBHOOK_SECRET`
 //! - `FINTOC_WEBHOOK_SECRET_PREVIOUS`: while the webhook secret is rotated, the old one, accepted
 //!   too (unset it once every delivery signed with it has arrived)
@@ -94,6 +96,7 @@ async fn run() -> Result<(), String> {
                 })
             })
             .transpose()?,
+        sandbox_secret_key: env("FINTOC_SANDBOX_SECRET_KEY"),
         checkout_mode: fintoc_demo_server::checkout_mode(env("CHECKOUT_MODE").as_deref())?,
         refund_retry_interval: Some(match env("REFUND_RETRY_SECS") {
             Some(s) => s

@@ -321,11 +321,14 @@ async fn while_the_secret_rotates_both_are_accepted() {
         static_dir: dir.path().to_owned(),
         mounts: Vec::new(),
         sandbox_session_lifetime: None,
+        sandbox_secret_key: Some("sk_test_chosen_by_hand".into()),
         checkout_mode: fintoc_wasm::CheckoutMode::Widget,
         refund_retry_interval: None,
     };
     let server = start_settings(listener, base, settings).await;
     assert_eq!(server.webhook_secret(), "whsec_test_new_secret");
+    // FINTOC_SANDBOX_SECRET_KEY: the key a person calls the sandbox's API with.
+    assert_eq!(server.sandbox().secret_key(), "sk_test_chosen_by_hand");
     let now = unix_now();
     for (n, secret) in ["whsec_test_new_secret", "whsec_test_old_secret"]
         .iter()
@@ -368,6 +371,7 @@ async fn while_the_secret_rotates_both_are_accepted() {
         static_dir: dir.path().to_owned(),
         mounts: Vec::new(),
         sandbox_session_lifetime: None,
+        sandbox_secret_key: None,
         checkout_mode: fintoc_wasm::CheckoutMode::Widget,
         refund_retry_interval: None,
     };

@@ -96,6 +96,8 @@ struct Sequence {
     unreadable: HashSet<Vec<u8>>,
     /// Payments (payment intent → order, amount) delivered in an event the crate can read.
     payments_delivered: HashMap<String, (String, u64)>,
+    /// Their payment intents, in the order first delivered (a replay picks the same ones).
+    payments_in_order: Vec<String>,
     /// Each refund row's status when last seen.
     refund_seen: HashMap<String, String>,
     /// Faults injected in refund requests.
@@ -133,6 +135,7 @@ impl Sequence {
             money: HashMap::new(),
             unreadable: HashSet::new(),
             payments_delivered: HashMap::new(),
+            payments_in_order: Vec::new(),
             refund_seen: HashMap::new(),
             faults: 0,
             retries: 0,
@@ -402,11 +405,10 @@ impl Sequence {
     /// A payment delivered before, told again in an event of its own (as Fintoc's
     /// `payment_intent.succeeded` follows its `checkout_session.finished`).
     fn again(&mut self, rng: &mut Rng) {
-        let mut known: Vec<(&String, &(String, u64))> = self.payments_delivered.iter().collect();
-        known.sort();
-        let Some((intent, (order, amount))) =
-            rng.pick(&known).map(|(i, p)| ((*i).clone(), (*p).clone()))
-        else {
+        let Some(intent) = rng.pick(&self.payments_in_order).cloned() else {
+            return;
+        };
+        let Some((order, amount)) = self.payments_delivered.get(&intent).cloned() else {
             return;
         };
         let id = self.fresh("evt_again");
@@ -490,7 +492,13 @@ impl Sequence {
         }
         if !self.unreadable.contains(&body) {
             if let Some((intent, order, amount)) = payment_in(&body) {
-                self.payments_delivered.insert(intent, (order, amount));
+                if self
+                    .payments_delivered
+                    .insert(intent.clone(), (order, amount))
+                    .is_none()
+                {
+                    self.payments_in_order.push(intent);
+                }
             }
         }
         if self.distinct.insert(body.clone()) {

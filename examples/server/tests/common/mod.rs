@@ -95,6 +95,7 @@ async fn start_on(
             ),
         ],
         sandbox_session_lifetime,
+        sandbox_secret_key: None,
         refund_retry_interval: None,
     };
     start_settings(listener, base, settings).await
