@@ -68,6 +68,14 @@ const readOrder = (order) =>
     : ['failed', 'expired'].includes(order.status) ? 'not_paid'
     : 'pending';
 
+// The server gives back a payment it cannot keep (after the order closed, of another amount):
+// the money is on its way back while none of the order's refunds failed, was canceled or could
+// not be made (then the shop looks at it and contacts the shopper).
+const moneyGoingBack = (order) =>
+  Array.isArray(order.refunds) && order.refunds.length > 0
+  && order.refunds.every((r) => typeof r?.status === 'string'
+    && !['failed', 'canceled', 'not_created'].includes(r.status));
+
 // Asks the order until the webhook decided it (the package's confirmOrder). The returned
 // confirmation is cancelled when the shopper moves on to another cart.
 // `returning`: back through cancel_url, where the order is only checked for a few seconds (a
@@ -101,6 +109,9 @@ function confirm(orderId, onNotPaid, returning) {
     } else if (result.status === 'still_pending' && returning) {
       onNotPaid();
       status(`Volviste de Fintoc sin pagar: el pedido ${orderId} sigue pendiente, sin pago recibido. Puedes pagarlo cuando quieras.`, null, { id: orderId, status: 'cancelled' });
+    } else if (result.status === 'confirmed' && moneyGoingBack(order)) {
+      payButtonSays('Pago en devolución');
+      status(`Recibimos un pago para el pedido ${order.id} que no podemos aceptar: te lo devolvemos, el dinero va de vuelta a tu cuenta.`, null, { id: order.id, status: 'refunded' });
     } else if (result.status === 'confirmed') {
       payButtonSays('Pago en revisión');
       status(`Recibimos un pago para el pedido ${order.id} que debemos revisar; te contactaremos.`, null, order);

@@ -105,6 +105,22 @@ function readOrder(order: Order): 'confirmed' | 'not_paid' | 'pending' {
   return 'pending';
 }
 
+/**
+ * The server gives back a payment it cannot keep (after the order closed, of another amount): the money is on its
+ * way back while none of the order's refunds failed, was canceled or could not be made (then the shop looks at it).
+ */
+function moneyGoingBack(order: Order): boolean {
+  const refunds: unknown = order['refunds'];
+  return (
+    Array.isArray(refunds) &&
+    refunds.length > 0 &&
+    refunds.every((r: unknown) => {
+      const status = typeof r === 'object' && r !== null ? (r as Record<string, unknown>)['status'] : undefined;
+      return typeof status === 'string' && !['failed', 'canceled', 'not_created'].includes(status);
+    })
+  );
+}
+
 /** A payment under way or decided: the cart is locked while it is. */
 type Payment =
   | { readonly stage: 'confirming'; readonly order: string; readonly returning: boolean }
@@ -248,7 +264,7 @@ function PaymentStatus({ payment, onDone }: { payment: Payment; onDone: (result:
   const status = result?.status === 'confirmed' || result?.status === 'not_paid' ? result.order['status'] : undefined;
   const state =
     result === null ? (payment.returning ? 'returning' : 'confirming')
-    : result.status === 'confirmed' ? (status === 'paid' ? 'paid' : 'review')
+    : result.status === 'confirmed' ? (status === 'paid' ? 'paid' : moneyGoingBack(result.order) ? 'refunded' : 'review')
     : result.status === 'not_paid' ? String(status ?? 'failed')
     : payment.returning ? 'cancelled'
     : 'still_pending';
@@ -274,6 +290,9 @@ function PaymentStatus({ payment, onDone }: { payment: Payment; onDone: (result:
         </p>
       )}
       {state === 'review' && <p>Recibimos un pago para el pedido {payment.order} que debemos revisar; te contactaremos.</p>}
+      {state === 'refunded' && (
+        <p>Recibimos un pago para el pedido {payment.order} que no podemos aceptar: te lo devolvemos, el dinero va de vuelta a tu cuenta.</p>
+      )}
     </div>
   );
 }

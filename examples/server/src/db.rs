@@ -17,6 +17,10 @@
 //!   consistent result and no payment is lost;
 //! - `fulfillments.order_id` is the primary key, written in the transaction that moves the order
 //!   to `paid` (which only one can do): fulfilled exactly once;
+//! - `refunds.payment_intent_id` is the primary key, written in the transaction that records the
+//!   payment the shop cannot keep: one refund per payment intent, however many deliveries and
+//!   instances; a request to Fintoc is made by whoever holds the row's lease (`claimed_until`),
+//!   always with the payment's deterministic idempotency key (see [`crate::refunds`]);
 //! - the unique partial index `one_pending_order_per_cart` (`orders (cart_id) WHERE status =
 //!   'pending'`) allows one open order — so one payable session — per cart, even when two
 //!   instances receive the same cart's checkout at once, and a new order is only inserted when
@@ -28,10 +32,12 @@
 use std::path::Path;
 use std::time::Duration;
 
+use fintoc_wasm::server::Refund;
 use serde::Serialize;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
+use crate::refunds::{merge_status, NOT_CREATED, REQUESTING};
 use crate::unix_now;
 
 /// What a database call can fail with.
@@ -51,13 +57,88 @@ pub struct Order {
     pub items: serde_json::Value,
     pub checkout_session_id: Option<String>,
     pub failure_reason: Option<String>,
-    /// Why a person must look at this order (for the three statuses above).
+    /// Why a person must look at this order (for the three statuses above), or at one of its
+    /// refunds (one that failed or could not be made).
     pub review_reason: Option<String>,
+    /// The payment intent that paid it (`paid` orders).
+    pub payment_intent_id: Option<String>,
+    /// The payments of this order given back (see [`crate::refunds`]), oldest first: a
+    /// `paid_after_close` or `amount_mismatch` order has one; a `paid` one, one per extra
+    /// payment.
+    pub refunds: Vec<OrderRefund>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-/// The statuses that need a person: never fulfilled automatically.
+/// A refund as `GET /api/orders/{id}` shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderRefund {
+    /// Fintoc's refund id (`re_…`); `null` until Fintoc answered.
+    pub id: Option<String>,
+    /// The payment given back.
+    pub payment_intent_id: String,
+    /// `requesting` (being asked for), then Fintoc's: `created`, `in_progress`, `succeeded`,
+    /// `failed`, `canceled` (any other kept as Fintoc wrote it); or `not_created` (Fintoc refused
+    /// it: a person refunds by hand).
+    pub status: String,
+    /// What is given back: what the payment's event said was paid, then what Fintoc says it
+    /// refunds.
+    pub amount: u64,
+    pub currency: String,
+    /// Fintoc's `failure_code`, when it failed.
+    pub failure_code: Option<String>,
+    /// Why: `paid_after_close`, `amount_mismatch`, or `paid_twice` (a second payment of a paid
+    /// order).
+    pub reason: String,
+}
+
+/// A refund row (see [`Db::refunds`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefundRow {
+    pub payment_intent_id: String,
+    pub order_id: String,
+    pub reason: String,
+    pub amount: u64,
+    pub currency: String,
+    /// The event that asked for it.
+    pub event_id: String,
+    pub status: String,
+    pub refund_id: Option<String>,
+    pub failure_code: Option<String>,
+    /// Why the last request failed, or why it could not be made.
+    pub error: Option<String>,
+    /// Requests made to Fintoc.
+    pub attempts: u32,
+}
+
+/// A refund this instance may now ask Fintoc for (see [`Db::claim_refund`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClaimedRefund {
+    pub payment_intent_id: String,
+    pub order_id: String,
+    pub reason: String,
+    /// Requests made, this one included.
+    pub attempts: u32,
+}
+
+/// What a refund's new status did (see [`Db::record_refund`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundChange {
+    pub order_id: String,
+    pub payment_intent_id: String,
+    pub refund_id: Option<String>,
+    /// The refund's status now.
+    pub status: String,
+    /// It failed, was canceled or could not be made: the order's `review_reason` says so and a
+    /// person refunds by hand.
+    pub flagged: bool,
+}
+
+/// The refund statuses that leave the money with the shop: a person must act.
+pub const FLAGGED_REFUND_STATUSES: [&str; 3] = ["failed", "canceled", NOT_CREATED];
+
+/// The statuses that need a person: never fulfilled automatically. (`paid_after_close` and
+/// `amount_mismatch` are refunded automatically; their order says so in `refunds`.)
 pub const REVIEW_STATUSES: [&str; 3] = ["paid_after_close", "amount_mismatch", "needs_review"];
 
 /// What a webhook did to the database.
@@ -71,7 +152,20 @@ pub enum Applied {
         order_id: Option<String>,
         status: Option<String>,
         review_reason: Option<String>,
+        /// A payment the shop does not keep: its refund row was just written (status
+        /// `requesting`); ask Fintoc for it now ([`crate::refunds::request`]).
+        refund_due: Option<String>,
+        /// A `refund.*` event moved one of the shop's refunds.
+        refund_change: Option<RefundChange>,
     },
+}
+
+/// The payment of a `Paid` effect: its payment intent and what it says was paid.
+#[derive(Clone, Copy, Debug)]
+pub struct Payment<'a> {
+    pub intent: &'a str,
+    pub amount: u64,
+    pub currency: &'a str,
 }
 
 /// What a verified webhook says about its order.
@@ -80,8 +174,14 @@ pub enum Effect<'a> {
     /// Nothing to change (a payment not final yet, an event about something else).
     None,
     /// The payment succeeded; `stated` is every (amount, currency) the event gives for it (the
-    /// session's and the payment intent's). Fulfilled only when they all match the order.
-    Paid { stated: &'a [(u64, &'a str)] },
+    /// session's and the payment intent's). Fulfilled only when they all match the order and
+    /// it is open; otherwise `payment` is refunded.
+    Paid {
+        stated: &'a [(u64, &'a str)],
+        payment: Payment<'a>,
+    },
+    /// A `refund.*` event: the refund's new status.
+    Refund { refund: &'a Refund },
     /// The payment failed or was rejected.
     Failed { reason: &'a str },
     /// The session or payment expired.
@@ -165,7 +265,8 @@ CREATE TABLE IF NOT EXISTS orders (
     token_expires_at BIGINT,
     review_reason TEXT,
     return_to TEXT,
-    created_ns BIGINT NOT NULL DEFAULT 0
+    created_ns BIGINT NOT NULL DEFAULT 0,
+    payment_intent_id TEXT
 );
 CREATE TABLE IF NOT EXISTS processed_events (
     id TEXT PRIMARY KEY,
@@ -186,10 +287,27 @@ CREATE TABLE IF NOT EXISTS unhandled_events (
     received_at BIGINT NOT NULL,
     received_ns BIGINT NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS refunds (
+    payment_intent_id TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    amount BIGINT NOT NULL,
+    currency TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    refund_id TEXT,
+    failure_code TEXT,
+    error TEXT,
+    attempts BIGINT NOT NULL DEFAULT 0,
+    claimed_until BIGINT,
+    created_at BIGINT NOT NULL,
+    created_ns BIGINT NOT NULL DEFAULT 0,
+    updated_at BIGINT NOT NULL
+);
 ";
 
 /// Columns added after the first release (table, column, how): added in place to older files.
-const ADDED_COLUMNS: [(&str, &str, &str); 6] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 7] = [
     (
         "orders",
         "cart_id",
@@ -220,6 +338,11 @@ const ADDED_COLUMNS: [(&str, &str, &str); 6] = [
         "received_ns",
         "ALTER TABLE unhandled_events ADD COLUMN received_ns BIGINT NOT NULL DEFAULT 0",
     ),
+    (
+        "orders",
+        "payment_intent_id",
+        "ALTER TABLE orders ADD COLUMN payment_intent_id TEXT",
+    ),
 ];
 
 /// The indexes, created after the columns they use.
@@ -228,6 +351,9 @@ CREATE INDEX IF NOT EXISTS orders_by_session ON orders (checkout_session_id);
 CREATE INDEX IF NOT EXISTS orders_by_cart ON orders (cart_id, status);
 CREATE UNIQUE INDEX IF NOT EXISTS one_pending_order_per_cart ON orders (cart_id)
     WHERE status = 'pending';
+CREATE INDEX IF NOT EXISTS refunds_by_order ON refunds (order_id);
+CREATE INDEX IF NOT EXISTS refunds_by_refund_id ON refunds (refund_id);
+CREATE INDEX IF NOT EXISTS refunds_by_status ON refunds (status);
 ";
 
 /// Before `one_pending_order_per_cart`, a cart's replaced order stayed `pending` until its
@@ -503,34 +629,232 @@ impl Db {
             .map(drop)
     }
 
-    /// The order `id`.
+    /// The order `id`, with its refunds.
     ///
     /// # Errors
     /// A database error.
     pub async fn order(&self, id: &str) -> Result<Option<Order>, DbError> {
-        sqlx::query(
+        let Some(row) = sqlx::query(
             "SELECT id, status, amount, currency, items, checkout_session_id, failure_reason,
-                    created_at, updated_at, review_reason
+                    created_at, updated_at, review_reason, payment_intent_id
              FROM orders WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?
+        else {
+            return Ok(None);
+        };
+        let refunds = self
+            .refund_rows("WHERE order_id = $1", Some(id))
+            .await?
+            .into_iter()
+            .map(|r| OrderRefund {
+                id: r.refund_id,
+                payment_intent_id: r.payment_intent_id,
+                status: r.status,
+                amount: r.amount,
+                currency: r.currency,
+                failure_code: r.failure_code,
+                reason: r.reason,
+            })
+            .collect();
+        Ok(Some(Order {
+            id: row.try_get("id")?,
+            status: row.try_get("status")?,
+            amount: amount(&row, "amount")?,
+            currency: row.try_get("currency")?,
+            items: json(&row.try_get::<String, _>("items")?),
+            checkout_session_id: row.try_get("checkout_session_id")?,
+            failure_reason: row.try_get("failure_reason")?,
+            review_reason: row.try_get("review_reason")?,
+            payment_intent_id: row.try_get("payment_intent_id")?,
+            refunds,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        }))
+    }
+
+    /// The refund rows `filter` (`WHERE …` on `refunds`, with `$1` bound to `value`) selects,
+    /// oldest first.
+    async fn refund_rows(
+        &self,
+        filter: &'static str,
+        value: Option<&str>,
+    ) -> Result<Vec<RefundRow>, DbError> {
+        let sql = format!(
+            "SELECT payment_intent_id, order_id, reason, amount, currency, event_id, status,
+                    refund_id, failure_code, error, attempts
+             FROM refunds {filter} ORDER BY created_at, created_ns"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(value) = value {
+            query = query.bind(value.to_owned());
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|row| {
+                Ok(RefundRow {
+                    payment_intent_id: row.try_get("payment_intent_id")?,
+                    order_id: row.try_get("order_id")?,
+                    reason: row.try_get("reason")?,
+                    amount: amount(&row, "amount")?,
+                    currency: row.try_get("currency")?,
+                    event_id: row.try_get("event_id")?,
+                    status: row.try_get("status")?,
+                    refund_id: row.try_get("refund_id")?,
+                    failure_code: row.try_get("failure_code")?,
+                    error: row.try_get("error")?,
+                    attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// Every refund row, oldest first.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn refunds(&self) -> Result<Vec<RefundRow>, DbError> {
+        self.refund_rows("", None).await
+    }
+
+    /// The payment intents whose refund must still be asked for (`requesting`, no lease held
+    /// at `now`), oldest first.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn pending_refunds(&self, now: i64) -> Result<Vec<String>, DbError> {
+        sqlx::query_scalar(
+            "SELECT payment_intent_id FROM refunds
+             WHERE status = 'requesting' AND (claimed_until IS NULL OR claimed_until < $1)
+             ORDER BY created_at, created_ns",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+    }
+
+    /// Takes the lease on the refund of `payment_intent` until `until` (Unix seconds): `Some`
+    /// when it is still to be asked for and nobody else holds a lease at `now` — then, and
+    /// only then, this instance asks Fintoc. Counts the attempt.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn claim_refund(
+        &self,
+        payment_intent: &str,
+        now: i64,
+        until: i64,
+    ) -> Result<Option<ClaimedRefund>, DbError> {
+        sqlx::query(
+            "UPDATE refunds SET claimed_until = $2, attempts = attempts + 1, updated_at = $3
+             WHERE payment_intent_id = $1 AND status = 'requesting'
+                 AND (claimed_until IS NULL OR claimed_until < $3)
+             RETURNING order_id, reason, attempts",
+        )
+        .bind(payment_intent)
+        .bind(until)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?
         .map(|row| {
-            Ok(Order {
-                id: row.try_get("id")?,
-                status: row.try_get("status")?,
-                amount: amount(&row, "amount")?,
-                currency: row.try_get("currency")?,
-                items: json(&row.try_get::<String, _>("items")?),
-                checkout_session_id: row.try_get("checkout_session_id")?,
-                failure_reason: row.try_get("failure_reason")?,
-                review_reason: row.try_get("review_reason")?,
-                created_at: row.try_get("created_at")?,
-                updated_at: row.try_get("updated_at")?,
+            Ok(ClaimedRefund {
+                payment_intent_id: payment_intent.to_owned(),
+                order_id: row.try_get("order_id")?,
+                reason: row.try_get("reason")?,
+                attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
             })
         })
         .transpose()
+    }
+
+    /// Fintoc answered the refund request of `payment_intent` with `refund`: its id and status
+    /// are recorded (a status a webhook already moved further is kept) and the lease released.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn refund_answered(
+        &self,
+        payment_intent: &str,
+        refund: &Refund,
+    ) -> Result<Option<RefundChange>, DbError> {
+        let mut tx = self.begin().await?;
+        let change = set_refund_status(
+            &mut tx,
+            payment_intent,
+            RefundUpdate {
+                status: refund.status.as_str(),
+                refund_id: Some(&refund.id),
+                amount: Some(refund.amount),
+                failure_code: refund.failure_code.as_ref().map(|c| c.as_str()),
+                error: None,
+            },
+        )
+        .await?;
+        sqlx::query(
+            "UPDATE refunds SET claimed_until = NULL, error = NULL WHERE payment_intent_id = $1",
+        )
+        .bind(payment_intent)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(change)
+    }
+
+    /// The refund request of `payment_intent` failed on the way (`error`: a network error, a
+    /// 5xx): the lease is released, to be asked again with the same idempotency key.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn refund_retry_later(
+        &self,
+        payment_intent: &str,
+        error: &str,
+    ) -> Result<(), DbError> {
+        sqlx::query(
+            "UPDATE refunds SET claimed_until = NULL, error = $2, updated_at = $3
+             WHERE payment_intent_id = $1 AND status = 'requesting'",
+        )
+        .bind(payment_intent)
+        .bind(error)
+        .bind(unix_now())
+        .execute(&self.pool)
+        .await
+        .map(drop)
+    }
+
+    /// Fintoc refused the refund of `payment_intent` (`error`), or the shop gave up asking: it
+    /// is `not_created` and its order says a person must refund it by hand.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn refund_not_created(
+        &self,
+        payment_intent: &str,
+        error: &str,
+    ) -> Result<Option<RefundChange>, DbError> {
+        let mut tx = self.begin().await?;
+        let change = set_refund_status(
+            &mut tx,
+            payment_intent,
+            RefundUpdate {
+                status: NOT_CREATED,
+                refund_id: None,
+                amount: None,
+                failure_code: None,
+                error: Some(error),
+            },
+        )
+        .await?;
+        sqlx::query("UPDATE refunds SET claimed_until = NULL WHERE payment_intent_id = $1")
+            .bind(payment_intent)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(change)
     }
 
     /// The cart an order belongs to.
@@ -622,12 +946,20 @@ impl Db {
     /// event id seen before changes nothing; `paid`, `failed` and `expired` never change again,
     /// except that a payment for a failed or expired order becomes `paid_after_close`; a payment
     /// whose amount or currency differ from the order's becomes `amount_mismatch`; the move to
-    /// `paid` fulfils the order exactly once. No payment is ever dropped: it is fulfilled or it
-    /// leaves the order in a status a person must look at.
+    /// `paid` fulfils the order exactly once. No payment is ever dropped: it is fulfilled, or
+    /// refunded — a `refunds` row for its payment intent, written here (`requesting`,
+    /// [`Applied::Recorded::refund_due`]): the payment of a `paid_after_close` or
+    /// `amount_mismatch` order, or a second payment of a `paid` one (`paid_twice`) — or it leaves
+    /// the order in a status a person must look at.
     ///
     /// A payment that matches no order (no `order_id` in its metadata, an id this database does
     /// not have) is kept in `unhandled_events` with the whole event (`raw_event`), like an event
-    /// that could not be read: money received is never acknowledged and forgotten.
+    /// that could not be read: money received is never acknowledged and forgotten (nor refunded
+    /// automatically: it may be another system's).
+    ///
+    /// A `refund.*` event moves the shop's refund of its payment intent (statuses only go
+    /// forward); a refund the shop did not ask for, or in a status it does not know, is also
+    /// kept in `unhandled_events`.
     ///
     /// # Errors
     /// A database error (nothing is recorded: answer 5xx so that Fintoc retries).
@@ -654,11 +986,12 @@ impl Db {
             return Ok(Applied::Duplicate);
         }
         let select = match order_ref {
-            OrderRef::Id(_) => {
-                Some("SELECT id, status, amount, currency FROM orders WHERE id = $1")
-            }
+            OrderRef::Id(_) => Some(
+                "SELECT id, status, amount, currency, payment_intent_id FROM orders WHERE id = $1",
+            ),
             OrderRef::Session(_) => Some(
-                "SELECT id, status, amount, currency FROM orders WHERE checkout_session_id = $1
+                "SELECT id, status, amount, currency, payment_intent_id FROM orders
+                 WHERE checkout_session_id = $1
                  ORDER BY created_at, created_ns LIMIT 1",
             ),
             OrderRef::None => None,
@@ -667,24 +1000,34 @@ impl Db {
             OrderRef::Id(v) | OrderRef::Session(v) => v,
             OrderRef::None => "",
         };
-        let read = |row: AnyRow| -> Result<(String, String, i64, String), DbError> {
-            Ok((
-                row.try_get("id")?,
-                row.try_get("status")?,
-                row.try_get("amount")?,
-                row.try_get("currency")?,
-            ))
-        };
         let mut order = match select {
             Some(select) => sqlx::query(select)
                 .bind(value)
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(read)
+                .map(read_order)
                 .transpose()?,
             None => None,
         };
-        let order_id = order.as_ref().map(|o| o.0.clone());
+        let mut order_id = order.as_ref().map(|o| o.id.clone());
+        if let Effect::Refund { refund } = effect {
+            let applied =
+                apply_refund_event(&mut tx, event_id, event_type, refund, raw_event, t).await?;
+            if let Applied::Recorded {
+                order_id: Some(of_refund),
+                ..
+            } = &applied
+            {
+                order_id = Some(of_refund.clone());
+            }
+            sqlx::query("UPDATE processed_events SET order_id = $2 WHERE id = $1")
+                .bind(event_id)
+                .bind(&order_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(applied);
+        }
         if order_id.is_some() {
             sqlx::query("UPDATE processed_events SET order_id = $2 WHERE id = $1")
                 .bind(event_id)
@@ -700,19 +1043,15 @@ impl Db {
             _ => None,
         };
         if let Some((reason, data)) = &unhandled {
-            sqlx::query(
-                "INSERT INTO unhandled_events
-                     (event_id, type, order_id, reason, data, received_at, received_ns)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            insert_unhandled(
+                &mut tx,
+                event_id,
+                event_type,
+                order_id.as_deref(),
+                reason,
+                data,
+                t,
             )
-            .bind(event_id)
-            .bind(event_type)
-            .bind(&order_id)
-            .bind(reason)
-            .bind(data.to_string())
-            .bind(t)
-            .bind(now_ns())
-            .execute(&mut *tx)
             .await?;
         }
         let mut applied = (None, None);
@@ -720,25 +1059,31 @@ impl Db {
         // meanwhile, read it again and apply the event to what it is now (the statuses only go
         // forward, so this ends).
         for _ in 0..8 {
-            let Some((id, current, amount, currency)) = &order else {
+            let Some(o) = &order else {
                 break;
             };
             let Some((status, reason, review)) =
-                transition(event_id, current, *amount, currency, effect)
+                transition(event_id, &o.status, o.amount, &o.currency, effect)
             else {
                 break;
             };
+            let paid_with = match effect {
+                Effect::Paid { payment, .. } if status == "paid" => Some(payment.intent),
+                _ => None,
+            };
             let changed = sqlx::query(
                 "UPDATE orders SET status = $2, failure_reason = COALESCE($3, failure_reason),
-                     review_reason = $4, updated_at = $5
+                     review_reason = $4, updated_at = $5,
+                     payment_intent_id = COALESCE($7, payment_intent_id)
                  WHERE id = $1 AND status = $6",
             )
-            .bind(id)
+            .bind(&o.id)
             .bind(status)
             .bind(&reason)
             .bind(&review)
             .bind(t)
-            .bind(current)
+            .bind(&o.status)
+            .bind(paid_with)
             .execute(&mut *tx)
             .await?;
             if changed.rows_affected() == 1 {
@@ -746,7 +1091,7 @@ impl Db {
                     sqlx::query(
                         "INSERT INTO fulfillments (order_id, fulfilled_at) VALUES ($1, $2)",
                     )
-                    .bind(id)
+                    .bind(&o.id)
                     .bind(t)
                     .execute(&mut *tx)
                     .await?;
@@ -754,20 +1099,305 @@ impl Db {
                 applied = (Some(status.to_owned()), review);
                 break;
             }
-            order = sqlx::query("SELECT id, status, amount, currency FROM orders WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(read)
-                .transpose()?;
+            order = sqlx::query(
+                "SELECT id, status, amount, currency, payment_intent_id FROM orders WHERE id = $1",
+            )
+            .bind(&o.id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(read_order)
+            .transpose()?;
+        }
+        // A payment the shop does not keep is refunded: one row per payment intent, whoever
+        // writes it first.
+        let mut refund_due = None;
+        if let (Effect::Paid { payment, .. }, Some(o)) = (effect, &order) {
+            let reason = match applied.0.as_deref() {
+                Some(moved @ ("paid_after_close" | "amount_mismatch")) => Some(moved),
+                Some(_) => None,
+                // Unchanged (`o` is what it is now): already flagged, or already paid.
+                None => match o.status.as_str() {
+                    kept @ ("paid_after_close" | "amount_mismatch") => Some(kept),
+                    "paid"
+                        if o.payment_intent_id
+                            .as_deref()
+                            .is_some_and(|paid_with| paid_with != payment.intent) =>
+                    {
+                        Some(PAID_TWICE)
+                    }
+                    _ => None,
+                },
+            };
+            if let Some(reason) = reason {
+                let inserted = sqlx::query(
+                    "INSERT INTO refunds (payment_intent_id, order_id, reason, amount, currency,
+                         event_id, status, attempts, created_at, created_ns, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $8)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(payment.intent)
+                .bind(&o.id)
+                .bind(reason)
+                .bind(i64::try_from(payment.amount).unwrap_or(i64::MAX))
+                .bind(payment.currency)
+                .bind(event_id)
+                .bind(REQUESTING)
+                .bind(t)
+                .bind(now_ns())
+                .execute(&mut *tx)
+                .await?;
+                if inserted.rows_affected() == 1 {
+                    refund_due = Some(payment.intent.to_owned());
+                }
+            }
         }
         tx.commit().await?;
         Ok(Applied::Recorded {
             order_id,
             status: applied.0,
             review_reason: applied.1,
+            refund_due,
+            refund_change: None,
         })
     }
+}
+
+/// `refunds.reason` of a second payment of an order already paid.
+pub const PAID_TWICE: &str = "paid_twice";
+
+/// An order as [`Db::apply_event`] reads it.
+struct OrderRow {
+    id: String,
+    status: String,
+    amount: i64,
+    currency: String,
+    payment_intent_id: Option<String>,
+}
+
+fn read_order(row: AnyRow) -> Result<OrderRow, DbError> {
+    Ok(OrderRow {
+        id: row.try_get("id")?,
+        status: row.try_get("status")?,
+        amount: row.try_get("amount")?,
+        currency: row.try_get("currency")?,
+        payment_intent_id: row.try_get("payment_intent_id")?,
+    })
+}
+
+async fn insert_unhandled(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    event_id: &str,
+    event_type: &str,
+    order_id: Option<&str>,
+    reason: &str,
+    data: &serde_json::Value,
+    t: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO unhandled_events
+             (event_id, type, order_id, reason, data, received_at, received_ns)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(event_id)
+    .bind(event_type)
+    .bind(order_id)
+    .bind(reason)
+    .bind(data.to_string())
+    .bind(t)
+    .bind(now_ns())
+    .execute(&mut **tx)
+    .await
+    .map(drop)
+}
+
+/// What to write on a refund row.
+struct RefundUpdate<'a> {
+    status: &'a str,
+    refund_id: Option<&'a str>,
+    /// What Fintoc says it refunds (the row starts with what the event said was paid).
+    amount: Option<u64>,
+    failure_code: Option<&'a str>,
+    error: Option<&'a str>,
+}
+
+/// Moves the refund of `payment_intent` to `update.status` when that is further along
+/// ([`merge_status`]; read again if another transaction moved it first), fills in its Fintoc id
+/// and failure code, and, when it ends without the money given back, says so on its order.
+/// `None` when there is no such refund.
+async fn set_refund_status(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    payment_intent: &str,
+    update: RefundUpdate<'_>,
+) -> Result<Option<RefundChange>, DbError> {
+    let t = unix_now();
+    for _ in 0..8 {
+        let Some(row) = sqlx::query(
+            "SELECT order_id, status, refund_id FROM refunds WHERE payment_intent_id = $1",
+        )
+        .bind(payment_intent)
+        .fetch_optional(&mut **tx)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let order_id: String = row.try_get("order_id")?;
+        let current: String = row.try_get("status")?;
+        let refund_id = row
+            .try_get::<Option<String>, _>("refund_id")?
+            .or(update.refund_id.map(str::to_owned));
+        let Some(next) = merge_status(&current, update.status) else {
+            // Not further along: only an id it did not have yet, and Fintoc's amount.
+            sqlx::query(
+                "UPDATE refunds SET refund_id = COALESCE(refund_id, $2), amount = COALESCE($3, amount)
+                 WHERE payment_intent_id = $1",
+            )
+            .bind(payment_intent)
+            .bind(update.refund_id)
+            .bind(update.amount.map(|a| i64::try_from(a).unwrap_or(i64::MAX)))
+            .execute(&mut **tx)
+            .await?;
+            return Ok(Some(RefundChange {
+                order_id,
+                payment_intent_id: payment_intent.to_owned(),
+                refund_id,
+                status: current,
+                flagged: false,
+            }));
+        };
+        let changed = sqlx::query(
+            "UPDATE refunds SET status = $2, refund_id = COALESCE(refund_id, $3),
+                 failure_code = COALESCE($4, failure_code), error = COALESCE($5, error),
+                 updated_at = $6, amount = COALESCE($8, amount)
+             WHERE payment_intent_id = $1 AND status = $7",
+        )
+        .bind(payment_intent)
+        .bind(next)
+        .bind(update.refund_id)
+        .bind(update.failure_code)
+        .bind(update.error)
+        .bind(t)
+        .bind(&current)
+        .bind(update.amount.map(|a| i64::try_from(a).unwrap_or(i64::MAX)))
+        .execute(&mut **tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            continue;
+        }
+        let flagged = FLAGGED_REFUND_STATUSES.contains(&next);
+        if flagged {
+            let what = match (&refund_id, next) {
+                (_, NOT_CREATED) => format!(
+                    "the automatic refund of payment {payment_intent} could not be made ({})",
+                    update.error.unwrap_or("refused")
+                ),
+                (id, status) => format!(
+                    "the automatic refund {} of payment {payment_intent} {status}{}",
+                    id.as_deref().unwrap_or("(no id)"),
+                    update
+                        .failure_code
+                        .map(|c| format!(" ({c})"))
+                        .unwrap_or_default()
+                ),
+            };
+            // Said after what the order already says (why it is refunded).
+            sqlx::query(
+                "UPDATE orders SET updated_at = $3, review_reason = CASE
+                     WHEN review_reason IS NULL THEN $2 ELSE review_reason || '; ' || $2 END
+                 WHERE id = $1",
+            )
+            .bind(&order_id)
+            .bind(format!(
+                "{what}: the money was not given back; refund it by hand in Fintoc's \
+                     dashboard (check its refunds first)"
+            ))
+            .bind(t)
+            .execute(&mut **tx)
+            .await?;
+        }
+        return Ok(Some(RefundChange {
+            order_id,
+            payment_intent_id: payment_intent.to_owned(),
+            refund_id,
+            status: next.to_owned(),
+            flagged,
+        }));
+    }
+    Ok(None)
+}
+
+/// The `unhandled_events` reason of a refund the shop did not ask for.
+pub const NOT_OUR_REFUND: &str =
+    "a refund this shop did not ask for (made in Fintoc's dashboard?): check it";
+
+/// A `refund.*` event: moves the shop's refund with its id — or of its payment intent, while the
+/// shop has no answer yet (the webhook may come first). Another refund of the same payment (made
+/// in the dashboard) is not the shop's.
+async fn apply_refund_event(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    event_id: &str,
+    event_type: &str,
+    refund: &Refund,
+    raw_event: &serde_json::Value,
+    t: i64,
+) -> Result<Applied, DbError> {
+    let of_intent = match refund.resource_type.as_deref() {
+        None | Some("payment_intent") => refund.resource_id.as_deref().unwrap_or_default(),
+        Some(_) => "",
+    };
+    let ours: Option<String> = sqlx::query_scalar(
+        "SELECT payment_intent_id FROM refunds
+         WHERE refund_id = $1 OR (payment_intent_id = $2 AND refund_id IS NULL)
+         ORDER BY CASE WHEN refund_id = $1 THEN 0 ELSE 1 END LIMIT 1",
+    )
+    .bind(&refund.id)
+    .bind(of_intent)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(payment_intent) = ours else {
+        insert_unhandled(tx, event_id, event_type, None, NOT_OUR_REFUND, raw_event, t).await?;
+        return Ok(Applied::Recorded {
+            order_id: None,
+            status: None,
+            review_reason: None,
+            refund_due: None,
+            refund_change: None,
+        });
+    };
+    let change = set_refund_status(
+        tx,
+        &payment_intent,
+        RefundUpdate {
+            status: refund.status.as_str(),
+            refund_id: Some(&refund.id),
+            amount: Some(refund.amount),
+            failure_code: refund.failure_code.as_ref().map(|c| c.as_str()),
+            error: None,
+        },
+    )
+    .await?;
+    let order_id = change.as_ref().map(|c| c.order_id.clone());
+    if let fintoc_wasm::server::RefundStatus::Unknown(status) = &refund.status {
+        insert_unhandled(
+            tx,
+            event_id,
+            event_type,
+            order_id.as_deref(),
+            &format!(
+                "refund {} is in status `{status}`, which this shop does not know",
+                refund.id
+            ),
+            raw_event,
+            t,
+        )
+        .await?;
+    }
+    Ok(Applied::Recorded {
+        order_id,
+        status: None,
+        review_reason: None,
+        refund_due: None,
+        refund_change: change,
+    })
 }
 
 /// The order's next status, failure reason and review reason, or `None` to leave it as it is.
@@ -781,7 +1411,7 @@ fn transition(
     let open = current == "pending";
     let closed = matches!(current, "failed" | "expired");
     match effect {
-        Effect::Paid { stated } => {
+        Effect::Paid { stated, .. } => {
             let mismatch = stated.is_empty()
                 || stated
                     .iter()
@@ -795,8 +1425,8 @@ fn transition(
                     None,
                     Some(format!(
                         "event {event_id} says the payment was {}, but the order is {amount} \
-                         {currency}: check the payment in Fintoc's dashboard, then refund it or \
-                         fulfil the order by hand",
+                         {currency}: not fulfilled, the payment is refunded automatically (see \
+                         its refund)",
                         said.join(" / ")
                     )),
                 ))
@@ -807,8 +1437,8 @@ fn transition(
                     "paid_after_close",
                     None,
                     Some(format!(
-                        "event {event_id}: paid after the order was {current}: refund the \
-                         payment or fulfil the order by hand"
+                        "event {event_id}: paid after the order was {current}: not fulfilled, the \
+                         payment is refunded automatically (see its refund)"
                     )),
                 ))
             } else {

@@ -3,40 +3,43 @@
 //! - serves the Yew shop (`examples/yew-checkout/dist`) and `GET /api/config`, `GET /api/products`;
 //! - `POST /api/checkout` creates an order and a Checkout Session for it (secret key stays here),
 //!   or answers the open one again for the same `cart_id` (see [`shop::checkout`]);
-//! - `POST /webhooks/fintoc` verifies `Fintoc-Signature`, records each event id once and marks
-//!   the order paid / failed / expired, or flags it for a person (a late payment, a wrong
-//!   amount, an event it cannot read; see [`db::Db::apply_event`]);
-//! - `GET /api/orders/{id}` is what the page polls after `onSuccess`.
+//! - `POST /webhooks/fintoc` takes the webhook through the crate's axum extractor
+//!   (`fintoc_wasm::server::axum::FintocWebhook`: the signature against the current secret and,
+//!   while it is rotated, the previous one), records each event id once and marks the order paid
+//!   / failed / expired; a payment it cannot keep (after the order closed, of another amount) is
+//!   refunded automatically, once per payment intent ([`refunds`]); what it cannot read is kept
+//!   for a person (see [`db::Db::apply_event`]);
+//! - `GET /api/orders/{id}` is what the page polls after `onSuccess` (with the order's refunds).
 //!
 //! In **sandbox mode** (none of the live variables set, see [`Mode::from_env`]) it also plays
-//! Fintoc under `/sandbox`: the Checkout Session API with Fintoc's request/response shapes, the
-//! sandbox widget script, and signed webhooks when the shopper picks an outcome in the widget.
+//! Fintoc under `/sandbox`: the Checkout Session API (2023-11-15 and 2026-02-01 shapes) and the
+//! Refunds API with Fintoc's request/response shapes, `POST …/v1/events/trigger`, the sandbox
+//! widget script, and signed webhooks when the shopper picks an outcome or a refund settles.
 
 // Handlers return `Result<_, Response>` (axum's idiom); boxing the response would buy nothing.
 #![allow(clippy::result_large_err)]
 
 pub mod db;
+pub mod refunds;
 pub mod sandbox;
 pub mod shop;
 pub mod webhooks;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::routing::{get, post};
 use axum::Router;
-use fintoc_wasm::server::FintocClient;
+use fintoc_wasm::server::{FintocClient, Timestamp, WebhookSecrets};
 use tower_http::services::{ServeDir, ServeFile};
 
 pub use db::Db;
 
 /// Unix time in seconds.
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    Timestamp::now().unix_seconds()
 }
 
 /// Locks `mutex`; a poisoned lock is still used (every critical section here leaves its data
@@ -45,8 +48,12 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Largest request body accepted (a cart is a few hundred bytes; webhooks a few kB).
+/// Largest request body accepted (a cart is a few hundred bytes; webhooks a few kB): the
+/// router's limit, and the webhook extractor's ([`WebhookSecrets::max_body_bytes`]).
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The previous webhook secret, accepted beside `FINTOC_WEBHOOK_SECRET` while it is rotated.
+pub const PREVIOUS_WEBHOOK_SECRET: &str = "FINTOC_WEBHOOK_SECRET_PREVIOUS";
 
 /// Live Fintoc or the built-in sandbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,12 +173,31 @@ pub struct AppState {
     pub mode: Mode,
     pub public_key: String,
     pub script_url: String,
-    pub webhook_secret: String,
+    /// What `POST /webhooks/fintoc` verifies with: the endpoint's secret, and the previous one
+    /// while it is rotated ([`PREVIOUS_WEBHOOK_SECRET`]); bodies up to [`BODY_LIMIT`].
+    pub webhook_secrets: WebhookSecrets,
     /// Where the shopper's browser reaches this server (for success/cancel URLs).
     pub public_url: String,
     /// How the shops take payment (see [`Settings::checkout_mode`]).
     pub checkout_mode: fintoc_wasm::CheckoutMode,
     pub sandbox: Option<Arc<sandbox::Sandbox>>,
+}
+
+/// The router's state: the shared [`AppState`]. The handlers take `State<Arc<AppState>>`, the
+/// webhook extractor its [`WebhookSecrets`] (both through `FromRef`).
+#[derive(Clone)]
+pub struct SharedState(pub Arc<AppState>);
+
+impl FromRef<SharedState> for Arc<AppState> {
+    fn from_ref(state: &SharedState) -> Self {
+        state.0.clone()
+    }
+}
+
+impl FromRef<SharedState> for WebhookSecrets {
+    fn from_ref(state: &SharedState) -> Self {
+        state.0.webhook_secrets.clone()
+    }
 }
 
 /// Settings read from the environment by `main`, or built by tests.
@@ -182,6 +208,8 @@ pub struct Settings {
     pub secret_key: Option<String>,
     pub public_key: Option<String>,
     pub webhook_secret: Option<String>,
+    /// [`PREVIOUS_WEBHOOK_SECRET`]: also accepted while the webhook secret is rotated.
+    pub webhook_secret_previous: Option<String>,
     /// The SQLite file (`DATABASE_PATH`), unless [`Settings::database_url`] is set.
     pub database: PathBuf,
     /// `DATABASE_URL` (`postgres://…`): PostgreSQL, which several instances can share.
@@ -197,10 +225,17 @@ pub struct Settings {
     pub mounts: Vec<(String, PathBuf)>,
     /// Sandbox sessions expire this long after creation (default 10 minutes).
     pub sandbox_session_lifetime: Option<std::time::Duration>,
+    /// `FINTOC_SANDBOX_SECRET_KEY` (`sk_test_…`): the key the sandbox's API takes, so that a
+    /// person can call it (`curl …/sandbox/api/v1/events/trigger`); a random one otherwise.
+    pub sandbox_secret_key: Option<String>,
     /// How the shops take payment (`CHECKOUT_MODE`): the widget (default), Fintoc's hosted
     /// page, or the widget with the hosted page when its script is blocked. A shop page may
     /// override it with `?mode=` to show both flows.
     pub checkout_mode: fintoc_wasm::CheckoutMode,
+    /// How often refunds whose request failed on the way (a network error, a 5xx) are asked
+    /// again (`REFUND_RETRY_SECS`, default [`refunds::RETRY_INTERVAL`]); `None`: never by
+    /// itself (tests call [`refunds::retry_pending`]).
+    pub refund_retry_interval: Option<Duration>,
 }
 
 /// `CHECKOUT_MODE`: `widget`, `redirect` or `widget_or_redirect` (unset or blank: `widget`).
@@ -226,13 +261,19 @@ impl std::fmt::Debug for Settings {
             .field("secret_key", &set(&self.secret_key))
             .field("public_key", &self.public_key)
             .field("webhook_secret", &set(&self.webhook_secret))
+            .field(
+                "webhook_secret_previous",
+                &set(&self.webhook_secret_previous),
+            )
             .field("database", &self.database)
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
             .field("api_base", &self.api_base)
             .field("static_dir", &self.static_dir)
             .field("mounts", &self.mounts)
             .field("sandbox_session_lifetime", &self.sandbox_session_lifetime)
+            .field("sandbox_secret_key", &set(&self.sandbox_secret_key))
             .field("checkout_mode", &self.checkout_mode)
+            .field("refund_retry_interval", &self.refund_retry_interval)
             .finish()
     }
 }
@@ -259,6 +300,18 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
             .clone()
             .ok_or_else(|| format!("live mode needs {name}"))
     };
+    // The errors name the variable, never its value.
+    let secrets = |current: &str, name: &str| {
+        let secrets = WebhookSecrets::new(current)
+            .map_err(|e| format!("{name}: {e}"))?
+            .max_body_bytes(BODY_LIMIT);
+        match &settings.webhook_secret_previous {
+            Some(previous) => secrets
+                .and(previous.as_str())
+                .map_err(|e| format!("{PREVIOUS_WEBHOOK_SECRET}: {e}")),
+            None => Ok(secrets),
+        }
+    };
     let state = match settings.mode {
         Mode::Live => {
             let secret_key = required(&settings.secret_key, "FINTOC_SECRET_KEY")?;
@@ -274,20 +327,29 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
                 mode: Mode::Live,
                 public_key,
                 script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
-                webhook_secret,
+                webhook_secrets: secrets(&webhook_secret, "FINTOC_WEBHOOK_SECRET")?,
                 public_url: base.to_owned(),
                 checkout_mode: settings.checkout_mode,
                 sandbox: None,
             }
         }
         Mode::Sandbox => {
-            let sandbox = Arc::new(sandbox::Sandbox::new(
+            let mut sandbox = sandbox::Sandbox::new(
                 base,
                 settings.webhook_secret.clone(),
                 settings
                     .sandbox_session_lifetime
                     .unwrap_or(sandbox::SESSION_LIFETIME),
-            ));
+            );
+            if let Some(key) = &settings.sandbox_secret_key {
+                if !key.starts_with("sk_test_") || key.len() <= "sk_test_".len() {
+                    return Err(
+                        "FINTOC_SANDBOX_SECRET_KEY must be a test key (sk_test_…)".to_owned()
+                    );
+                }
+                sandbox = sandbox.with_secret_key(key);
+            }
+            let sandbox = Arc::new(sandbox);
             AppState {
                 db,
                 fintoc: FintocClient::new(sandbox.secret_key())
@@ -296,14 +358,18 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
                 mode: Mode::Sandbox,
                 public_key: sandbox::PUBLIC_KEY.to_owned(),
                 script_url: "/sandbox/fintoc.js?report=/sandbox/outcome".to_owned(),
-                webhook_secret: sandbox.webhook_secret().to_owned(),
+                webhook_secrets: secrets(sandbox.webhook_secret(), "FINTOC_WEBHOOK_SECRET")?,
                 public_url: base.to_owned(),
                 checkout_mode: settings.checkout_mode,
                 sandbox: Some(sandbox),
             }
         }
     };
-    Ok(Arc::new(state))
+    let state = Arc::new(state);
+    if let Some(interval) = settings.refund_retry_interval {
+        refunds::spawn_retrier(&state, interval);
+    }
+    Ok(state)
 }
 
 /// The whole app: API, webhooks, sandbox (in sandbox mode) and the static shop.
@@ -333,5 +399,5 @@ pub fn router_with(
     let index = static_dir.join("index.html");
     app.fallback_service(ServeDir::new(static_dir).not_found_service(ServeFile::new(index)))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
+        .with_state(SharedState(state))
 }

@@ -11,7 +11,13 @@
 //! - `PUBLIC_URL`: where browsers reach this server; required in live mode (`https://…`: Fintoc's
 //!   success/cancel URLs), `http://HOST:PORT` by default in the sandbox
 //! - `SANDBOX_SESSION_LIFETIME_SECS` (default 600): when sandbox sessions expire
+//! - `FINTOC_SANDBOX_SECRET_KEY` (`sk_test_…`): the key the sandbox's API takes (random otherwise),
+//!   to call it by hand, e.g. its `events/trigger`
 //! - live mode: `FINTOC_SECRET_KEY`, `FINTOC_PUBLIC_KEY`, `FINTOC_WEBHOOK_SECRET`
+//! - `FINTOC_WEBHOOK_SECRET_PREVIOUS`: while the webhook secret is rotated, the old one, accepted
+//!   too (unset it once every delivery signed with it has arrived)
+//! - `REFUND_RETRY_SECS` (default 60): how often a refund whose request failed on the way (a
+//!   network error, a 5xx) is asked again, with the same idempotency key
 
 use std::path::PathBuf;
 
@@ -49,6 +55,7 @@ async fn run() -> Result<(), String> {
         secret_key: env("FINTOC_SECRET_KEY"),
         public_key: env("FINTOC_PUBLIC_KEY"),
         webhook_secret: env("FINTOC_WEBHOOK_SECRET"),
+        webhook_secret_previous: env(fintoc_demo_server::PREVIOUS_WEBHOOK_SECRET),
         database: env("DATABASE_PATH")
             .map_or_else(|| PathBuf::from("fintoc-demo.sqlite"), PathBuf::from),
         database_url: env("DATABASE_URL"),
@@ -89,7 +96,18 @@ async fn run() -> Result<(), String> {
                 })
             })
             .transpose()?,
+        sandbox_secret_key: env("FINTOC_SANDBOX_SECRET_KEY"),
         checkout_mode: fintoc_demo_server::checkout_mode(env("CHECKOUT_MODE").as_deref())?,
+        refund_retry_interval: Some(match env("REFUND_RETRY_SECS") {
+            Some(s) => s
+                .trim()
+                .parse()
+                .ok()
+                .filter(|secs| *secs > 0)
+                .map(std::time::Duration::from_secs)
+                .ok_or_else(|| format!("REFUND_RETRY_SECS={s} is not a number of seconds"))?,
+            None => fintoc_demo_server::refunds::RETRY_INTERVAL,
+        }),
     };
     if !settings.static_dir.join("index.html").exists() {
         eprintln!(

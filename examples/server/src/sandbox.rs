@@ -1,8 +1,34 @@
 //! The offline Fintoc: what runs under `/sandbox` when no `FINTOC_SECRET_KEY` is set.
 //!
-//! - `POST /sandbox/api/v1/checkout_sessions`, `GET …/{id}`, `POST …/{id}/expire`: the Checkout
-//!   Session API with Fintoc's shapes — `Authorization: <secret key>`, `Idempotency-Key` replay,
-//!   the `{"error": {type, code, message, param}}` object;
+//! Under `/sandbox/api` it answers the way Fintoc's API does — `Authorization: <secret key>`
+//! (bare, or `Bearer <secret key>`), `Idempotency-Key` replay (the first answer for a key, for
+//! the same request; another request with it is `idempotency_key_reused`), the
+//! `{"error": {type, code, message, param}}` object, lists with `Link: <…>; rel="next"`:
+//!
+//! - `POST /v1/checkout_sessions`, `GET …/{id}`, `GET /v1/checkout_sessions` (`?page=N`),
+//!   `POST …/{id}/expire`: Checkout Sessions, in the API 2023-11-15 shape, or the 2026-02-01
+//!   one when the request sends `Fintoc-Version: 2026-02-01` (or later);
+//! - `POST /v2/checkout_sessions`, `GET /v2/checkout_sessions[/{id}]` (`?starting_after=`): the
+//!   2026-02-01 create body (`amount` or `line_items` with `price_data`, `customer` or
+//!   `customer_data` but not both, `payment_method_types`, `expires_at` at least 10 minutes
+//!   ahead) and shape;
+//! - `POST /v1/refunds` (`resource_type: payment_intent`, `resource_id`, optional `amount`,
+//!   `metadata`), `GET /v1/refunds[/{id}]`, `POST /v1/refunds/{id}/cancel`: a refund of a
+//!   payment the sandbox made (or sent in a triggered event) is answered `created`, then settles
+//!   at once with signed `refund.in_progress` and `refund.succeeded` webhooks — or
+//!   `refund.failed` (`failure_code: insufficient_funds`) when its amount is
+//!   [`REFUND_FAILS_AMOUNT`] or the refund's or the payment's metadata has
+//!   `sandbox_refund: failed`; with `sandbox_refund: held` it stays `in_progress` (until
+//!   canceled). A payment the sandbox does not know is 404, an amount over what is left 400;
+//! - `POST /v1/events/trigger {type, overrides}` (what `fintoc trigger TYPE --override
+//!   path=value` calls): a sample `checkout_session.*`, `payment_intent.*` or `refund.*` event,
+//!   `overrides` deep-merged into its resource (`data`), signed and sent to the server's webhook
+//!   route; the answer is the event. A `checkout_session.finished` payment intent takes the
+//!   session's `amount`, `currency` and `metadata` unless overridden under
+//!   `payment_resource.payment_intent`.
+//!
+//! And for the browser:
+//!
 //! - `GET /sandbox/fintoc.js`: the sandbox widget (`fintoc_wasm::sandbox::SCRIPT`, the crate's one
 //!   copy);
 //! - `POST /sandbox/outcome`: the widget reports what the shopper picked; a signed
@@ -13,19 +39,23 @@
 //!   `redirect_url`): banks, then pay, be rejected by the bank, or cancel. Paying sends the same
 //!   signed webhook and returns the shopper to the session's `success_url`; cancelling returns to
 //!   its `cancel_url` with the session still open, as Fintoc does.
+//!
+//! Every time is written and read by the crate's one RFC 3339 implementation
+//! ([`Timestamp`]).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use fintoc_wasm::server::CheckoutSessionStatus;
+use fintoc_wasm::server::{CheckoutSessionStatus, Timestamp};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -36,6 +66,46 @@ pub const PUBLIC_KEY: &str = "pk_test_sandbox_demo";
 
 /// How long a sandbox session lives (Fintoc's session tokens: 10 minutes).
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// A refund of this amount fails (`refund.failed`, `insufficient_funds`), as does one whose
+/// metadata, or whose payment's, has `sandbox_refund: failed`.
+pub const REFUND_FAILS_AMOUNT: u64 = 4_040;
+
+/// The first API version with the 2026-02-01 Checkout Session shape.
+const V2_VERSION: &str = "2026-02-01";
+
+/// The sandbox's list pages: 30 items, as Fintoc's.
+const PAGE_SIZE: usize = 30;
+
+/// `2026-11-24T12:00:00Z` for Unix seconds (the crate's RFC 3339).
+fn rfc3339(secs: i64) -> String {
+    Timestamp::from_unix_seconds(secs).to_string()
+}
+
+/// Which Checkout Session shape an answer is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// API 2023-11-15.
+    V1,
+    /// API 2026-02-01.
+    V2,
+}
+
+impl Shape {
+    /// The shape a request asks for with its `Fintoc-Version` header.
+    fn of(headers: &HeaderMap) -> Shape {
+        let version = headers
+            .get("Fintoc-Version")
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim);
+        // Versions are dates: they compare as text.
+        if version.is_some_and(|v| v >= V2_VERSION) {
+            Shape::V2
+        } else {
+            Shape::V1
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 struct Session {
@@ -49,16 +119,24 @@ struct Session {
     success_url: Value,
     cancel_url: Value,
     created_at: i64,
+    /// The order sessions were made in (several are made in one second).
+    seq: u64,
     expires_at: i64,
     payment_intent: Option<Value>,
     /// Where the hosted pages are (`{base}/sandbox/checkout`).
     hosted_base: String,
+    /// The shape it was created in (its webhooks are sent in it).
+    shape: Shape,
+    /// 2026-02-01 fields, as given (or their defaults).
+    payment_method_types: Value,
+    customer: Value,
+    line_items: Value,
 }
 
 impl Session {
-    /// The Checkout Session object (API 2023-11-15 shape); the token is `null` once final.
-    fn to_json(&self) -> Value {
-        json!({
+    /// The Checkout Session object in `shape`; the token is `null` once final.
+    fn to_json(&self, shape: Shape) -> Value {
+        let mut object = json!({
             "id": self.id,
             "object": "checkout_session",
             "amount": self.amount,
@@ -73,12 +151,27 @@ impl Session {
             "cancel_url": self.cancel_url,
             "business_profile": null,
             "customer": null,
-            "payment_method_options": {},
-            "payment_methods": ["payment_intent"],
             "payment_resource": self.payment_intent.as_ref().map(|pi| json!({ "payment_intent": pi })),
             "redirect_url": format!("{}/{}", self.hosted_base, self.id),
             "session_token": if self.status.is_final() { Value::Null } else { json!(self.token) },
-        })
+        });
+        let extra = match shape {
+            Shape::V1 => json!({
+                "payment_method_options": {},
+                "payment_methods": ["payment_intent"],
+            }),
+            Shape::V2 => json!({
+                "flow": "payment",
+                "ui_mode": "hosted",
+                "customer": self.customer,
+                "line_items": self.line_items,
+                "payment_method": null,
+                "payment_method_types": self.payment_method_types,
+                "payment_method_options": { "bank_transfer": {} },
+            }),
+        };
+        merge(&mut object, &extra);
+        object
     }
 }
 
@@ -88,15 +181,92 @@ struct Replay {
     body: Value,
 }
 
+/// A payment the sandbox can refund: one it made, or one a triggered event announced.
+#[derive(Clone, Debug)]
+struct Payment {
+    amount: u64,
+    currency: String,
+    status: String,
+    metadata: Value,
+    /// How much of it is being or was given back.
+    refunded: u64,
+}
+
+/// A refund, as the sandbox keeps it.
+#[derive(Clone, Debug)]
+struct RefundState {
+    id: String,
+    payment_intent: String,
+    amount: u64,
+    currency: String,
+    status: String,
+    failure_code: Option<&'static str>,
+    metadata: Value,
+    recipient_account: Value,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl RefundState {
+    /// The Refund object.
+    fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "object": "refund",
+            "amount": self.amount,
+            "currency": self.currency,
+            "status": self.status,
+            "failure_code": self.failure_code,
+            "metadata": self.metadata,
+            "mode": "test",
+            "recipient_account": self.recipient_account,
+            "resource_type": "payment_intent",
+            "resource_id": self.payment_intent,
+            "created_at": rfc3339(self.created_at),
+            "updated_at": rfc3339(self.updated_at),
+        })
+    }
+}
+
+/// A refund as a test sees it (see [`Sandbox::refunds`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefundView {
+    pub id: String,
+    pub payment_intent: String,
+    pub amount: u64,
+    pub status: String,
+    pub metadata: Value,
+}
+
+/// One `POST /v1/refunds` as the sandbox received it (see [`Sandbox::refund_requests`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RefundRequest {
+    pub idempotency_key: Option<String>,
+    /// `resource_id`.
+    pub payment_intent: String,
+    /// `created` (a new refund), `replayed` (the first answer for its key), `refused` (a 4xx),
+    /// `failed` (an injected 5xx, nothing done: [`Sandbox::fail_next_refund_requests`]), `lost`
+    /// (the refund made, its answer lost: [`Sandbox::lose_next_refund_answers`]).
+    pub outcome: &'static str,
+}
+
 /// The sandbox's state.
 pub struct Sandbox {
     /// `{base}/sandbox/checkout`: the hosted pages.
     hosted_base: String,
+    /// `{base}/sandbox/api`: where list links point.
+    api_base: String,
     secret_key: String,
     webhook_secret: String,
     webhook_url: String,
     sessions: Mutex<HashMap<String, Session>>,
     idempotency: Mutex<HashMap<String, Replay>>,
+    payments: Mutex<HashMap<String, Payment>>,
+    refunds: Mutex<Vec<RefundState>>,
+    refund_requests: Mutex<Vec<RefundRequest>>,
+    fail_refund_requests: AtomicU32,
+    lose_refund_answers: AtomicU32,
+    sessions_made: AtomicU64,
     http: reqwest::Client,
     lifetime: Duration,
     /// `Some` when webhooks are kept for a test to deliver (see [`Sandbox::capture_webhooks`]).
@@ -123,70 +293,30 @@ fn random() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// `2026-11-24T12:00:00Z` for Unix seconds.
-pub fn rfc3339(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+/// `prefix` and 20 random characters.
+fn new_id(prefix: &str) -> String {
+    let mut id = random();
+    id.truncate(20);
+    format!("{prefix}{id}")
 }
 
-/// Unix seconds for an RFC 3339 time (`2026-11-24T12:00:00Z`, `…T12:00:00.123-03:00`); `None`
-/// when it is not one.
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let (date, time) = s.split_once(['T', 't', ' '])?;
-    let mut ymd = date.splitn(3, '-');
-    let (year, month, day) = (ymd.next()?, ymd.next()?, ymd.next()?);
-    let number = |t: &str, len: usize| -> Option<i64> {
-        (t.len() == len && t.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| t.parse().ok())
-            .flatten()
-    };
-    let (year, month, day) = (number(year, 4)?, number(month, 2)?, number(day, 2)?);
-    let offset_at = time.find(['Z', 'z', '+', '-'])?;
-    let (clock, zone) = time.split_at(offset_at);
-    let clock = clock
-        .split_once('.')
-        .map_or(clock, |(whole, _fraction)| whole);
-    let mut hms = clock.splitn(3, ':');
-    let (h, m, sec) = (
-        number(hms.next()?, 2)?,
-        number(hms.next()?, 2)?,
-        number(hms.next()?, 2)?,
-    );
-    let offset = match zone {
-        "Z" | "z" => 0,
-        _ => {
-            let sign = if zone.starts_with('-') { -1 } else { 1 };
-            let (oh, om) = zone.get(1..)?.split_once(':')?;
-            sign * (number(oh, 2)? * 3600 + number(om, 2)? * 60)
+/// Merges `overrides` into `base`: objects key by key, recursively; anything else replaces.
+fn merge(base: &mut Value, overrides: &Value) {
+    match (base, overrides) {
+        (Value::Object(base), Value::Object(overrides)) => {
+            for (key, value) in overrides {
+                match base.get_mut(key) {
+                    Some(existing) if existing.is_object() && value.is_object() => {
+                        merge(existing, value)
+                    }
+                    _ => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
         }
-    };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
-        return None;
+        (base, overrides) => *base = overrides.clone(),
     }
-    // Howard Hinnant's days_from_civil.
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + m * 60 + sec - offset)
 }
 
 fn fintoc_error(
@@ -196,14 +326,77 @@ fn fintoc_error(
     message: &str,
     param: Option<&str>,
 ) -> Response {
-    (
-        status,
-        Json(json!({ "error": {
-            "type": kind, "code": code, "message": message, "param": param,
-            "doc_url": "https://docs.fintoc.com/reference/errors",
-        }})),
+    (status, Json(error_body(kind, code, message, param))).into_response()
+}
+
+fn error_body(kind: &str, code: &str, message: &str, param: Option<&str>) -> Value {
+    json!({ "error": {
+        "type": kind, "code": code, "message": message, "param": param,
+        "doc_url": "https://docs.fintoc.com/reference/errors",
+    }})
+}
+
+fn invalid(code: &str, message: &str, param: Option<&str>) -> Response {
+    fintoc_error(
+        StatusCode::BAD_REQUEST,
+        "invalid_request_error",
+        code,
+        message,
+        param,
     )
-        .into_response()
+}
+
+fn missing(what: &str, id: &str) -> Response {
+    fintoc_error(
+        StatusCode::NOT_FOUND,
+        "invalid_request_error",
+        "resource_missing",
+        &format!("No such {what}: {id}"),
+        Some("id"),
+    )
+}
+
+/// A request body as JSON (`{}` when empty).
+fn json_request(body: Result<Bytes, BytesRejection>) -> Result<Value, Response> {
+    let Ok(body) = body else {
+        return Err(invalid(
+            "invalid_body",
+            "The request body could not be read.",
+            None,
+        ));
+    };
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice::<Value>(&body)
+        .map_err(|_| invalid("invalid_json", "The request body is not JSON.", None))
+}
+
+/// A page of `items` (newest first) with its `Link: <…>; rel="next"` header when there is more.
+fn list_page(
+    items: &[Value],
+    start: usize,
+    size: usize,
+    next: impl FnOnce(usize) -> String,
+) -> Response {
+    let end = (start + size).min(items.len());
+    let slice = items.get(start..end).unwrap_or_default().to_vec();
+    let mut response = Json(Value::Array(slice)).into_response();
+    if end < items.len() {
+        if let Ok(link) = HeaderValue::from_str(&format!("<{}>; rel=\"next\"", next(end))) {
+            response.headers_mut().insert(header::LINK, link);
+        }
+    }
+    response
+}
+
+/// `?page=N&per_page=M` (v1 lists) and `?starting_after=id&limit=M` (v2 lists).
+#[derive(Debug, Default, Deserialize)]
+struct ListQuery {
+    page: Option<usize>,
+    per_page: Option<usize>,
+    starting_after: Option<String>,
+    limit: Option<usize>,
 }
 
 impl Sandbox {
@@ -212,12 +405,19 @@ impl Sandbox {
     pub fn new(base: &str, webhook_secret: Option<String>, lifetime: Duration) -> Sandbox {
         Sandbox {
             hosted_base: format!("{base}/sandbox/checkout"),
+            api_base: format!("{base}/sandbox/api"),
             secret_key: format!("sk_test_sandbox_{}", random()),
             webhook_secret: webhook_secret
                 .unwrap_or_else(|| format!("whsec_test_sandbox_{}", random())),
             webhook_url: format!("{base}/webhooks/fintoc"),
             sessions: Mutex::new(HashMap::new()),
             idempotency: Mutex::new(HashMap::new()),
+            payments: Mutex::new(HashMap::new()),
+            refunds: Mutex::new(Vec::new()),
+            refund_requests: Mutex::new(Vec::new()),
+            fail_refund_requests: AtomicU32::new(0),
+            lose_refund_answers: AtomicU32::new(0),
+            sessions_made: AtomicU64::new(0),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()
@@ -250,25 +450,60 @@ impl Sandbox {
 
     /// Every session, oldest first.
     pub fn sessions(&self) -> Vec<SessionView> {
-        let mut all: Vec<SessionView> = lock(&self.sessions)
+        let mut all: Vec<(u64, SessionView)> = lock(&self.sessions)
             .values()
-            .map(|s| SessionView {
-                id: s.id.clone(),
-                token: (!s.status.is_final()).then(|| s.token.clone()),
-                status: s.status.clone(),
-                order_id: s.metadata["order_id"].as_str().map(str::to_owned),
-                amount: s.amount,
-                payment_intent: s.payment_intent.as_ref().map(|pi| {
-                    (
-                        pi["id"].as_str().unwrap_or_default().to_owned(),
-                        pi["status"].as_str().unwrap_or_default().to_owned(),
-                    )
-                }),
-                created_at: s.created_at,
+            .map(|s| {
+                (
+                    s.seq,
+                    SessionView {
+                        id: s.id.clone(),
+                        token: (!s.status.is_final()).then(|| s.token.clone()),
+                        status: s.status.clone(),
+                        order_id: s.metadata["order_id"].as_str().map(str::to_owned),
+                        amount: s.amount,
+                        payment_intent: s.payment_intent.as_ref().map(|pi| {
+                            (
+                                pi["id"].as_str().unwrap_or_default().to_owned(),
+                                pi["status"].as_str().unwrap_or_default().to_owned(),
+                            )
+                        }),
+                        created_at: s.created_at,
+                    },
+                )
             })
             .collect();
-        all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
-        all
+        all.sort_by_key(|(seq, _)| *seq);
+        all.into_iter().map(|(_, view)| view).collect()
+    }
+
+    /// Every refund made, oldest first.
+    pub fn refunds(&self) -> Vec<RefundView> {
+        lock(&self.refunds)
+            .iter()
+            .map(|r| RefundView {
+                id: r.id.clone(),
+                payment_intent: r.payment_intent.clone(),
+                amount: r.amount,
+                status: r.status.clone(),
+                metadata: r.metadata.clone(),
+            })
+            .collect()
+    }
+
+    /// Every `POST /v1/refunds` received, oldest first.
+    pub fn refund_requests(&self) -> Vec<RefundRequest> {
+        lock(&self.refund_requests).clone()
+    }
+
+    /// The next `n` refund requests get a 503 and change nothing (Fintoc unavailable).
+    pub fn fail_next_refund_requests(&self, n: u32) {
+        self.fail_refund_requests.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` refund requests make their refund, then answer 500 as if the answer had
+    /// been lost on the way (a crash, a timeout): the same key asked again gets the refund.
+    pub fn lose_next_refund_answers(&self, n: u32) {
+        self.lose_refund_answers.store(n, Ordering::SeqCst);
     }
 
     pub fn secret_key(&self) -> String {
@@ -279,17 +514,26 @@ impl Sandbox {
         &self.webhook_secret
     }
 
-    /// Signs and POSTs an event to the server's webhook route, retrying like Fintoc (backoff)
-    /// until a 2xx. Each delivery is signed with its own timestamp.
-    fn deliver(self: &Arc<Self>, event_type: &str, data: Value) {
-        let event = json!({
+    /// A new event of `event_type` about `data` (not sent).
+    fn event(event_type: &str, data: Value) -> Value {
+        json!({
             "id": format!("evt_{}", random()),
             "object": "event",
             "type": event_type,
             "mode": "test",
             "created_at": rfc3339(unix_now()),
             "data": data,
-        });
+        })
+    }
+
+    /// Sends an event of `event_type` about `data` (see [`Sandbox::send`]).
+    fn deliver(self: &Arc<Self>, event_type: &str, data: Value) {
+        self.send(&Sandbox::event(event_type, data));
+    }
+
+    /// Signs and POSTs `event` to the server's webhook route, retrying like Fintoc (backoff)
+    /// until a 2xx. Each delivery is signed with its own timestamp.
+    fn send(self: &Arc<Self>, event: &Value) {
         let body = event.to_string().into_bytes();
         if let Some(kept) = lock(&self.captured).as_mut() {
             kept.push(body);
@@ -338,7 +582,7 @@ impl Sandbox {
                         .filter(|s| !s.status.is_final() && s.expires_at <= t)
                         .map(|s| {
                             s.status = CheckoutSessionStatus::Expired;
-                            s.to_json()
+                            s.to_json(s.shape)
                         })
                         .collect()
                 };
@@ -349,10 +593,13 @@ impl Sandbox {
         });
     }
 
+    /// The secret key, bare (as Fintoc's docs show) or as `Bearer <key>`.
     fn authorized(&self, headers: &HeaderMap) -> Result<(), Response> {
         let given = headers
             .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim());
+        let given = given.map(|v| v.strip_prefix("Bearer ").unwrap_or(v).trim());
         if given == Some(self.secret_key.as_str()) {
             Ok(())
         } else {
@@ -365,6 +612,74 @@ impl Sandbox {
             ))
         }
     }
+
+    /// Answers a POST through the idempotency store: the first answer for the request's key
+    /// again (the same request), `idempotency_key_reused` (another request), or `make`'s answer,
+    /// recorded for the key. The store is held while `make` runs: two requests with one key
+    /// make one thing.
+    fn idempotent(
+        &self,
+        headers: &HeaderMap,
+        request: &Value,
+        make: impl FnOnce() -> (StatusCode, Value),
+    ) -> (StatusCode, Value, bool) {
+        let key = idempotency_key(headers);
+        let mut store = lock(&self.idempotency);
+        if let Some(replay) = key.as_ref().and_then(|k| store.get(k)) {
+            if &replay.request != request {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    error_body(
+                        "invalid_request_error",
+                        "idempotency_key_reused",
+                        "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+                        None,
+                    ),
+                    false,
+                );
+            }
+            return (replay.status, replay.body.clone(), true);
+        }
+        let (status, body) = make();
+        if let Some(key) = key {
+            store.insert(
+                key,
+                Replay {
+                    request: request.clone(),
+                    status,
+                    body: body.clone(),
+                },
+            );
+        }
+        (status, body, false)
+    }
+
+    /// Records a payment the sandbox can refund (the first word on an id wins).
+    fn record_payment(&self, intent: &Value) {
+        let (Some(id), Some(amount), Some(currency)) = (
+            intent["id"].as_str(),
+            intent["amount"].as_u64(),
+            intent["currency"].as_str(),
+        ) else {
+            return;
+        };
+        lock(&self.payments)
+            .entry(id.to_owned())
+            .or_insert_with(|| Payment {
+                amount,
+                currency: currency.to_owned(),
+                status: intent["status"].as_str().unwrap_or_default().to_owned(),
+                metadata: intent["metadata"].clone(),
+                refunded: 0,
+            });
+    }
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("Idempotency-Key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The sandbox's routes, mounted under `/sandbox`.
@@ -372,12 +687,24 @@ pub fn router<S: Clone + Send + Sync + 'static>(sandbox: Arc<Sandbox>) -> Router
     sandbox.spawn_sweeper();
     Router::new()
         .route("/fintoc.js", get(script))
-        .route("/api/v1/checkout_sessions", post(create_session))
+        .route(
+            "/api/v1/checkout_sessions",
+            post(create_session_v1).get(list_sessions_v1),
+        )
         .route("/api/v1/checkout_sessions/{id}", get(get_session))
         .route(
             "/api/v1/checkout_sessions/{id}/expire",
             post(expire_session),
         )
+        .route(
+            "/api/v2/checkout_sessions",
+            post(create_session_v2).get(list_sessions_v2),
+        )
+        .route("/api/v2/checkout_sessions/{id}", get(get_session_v2))
+        .route("/api/v1/refunds", post(create_refund).get(list_refunds))
+        .route("/api/v1/refunds/{id}", get(get_refund))
+        .route("/api/v1/refunds/{id}/cancel", post(cancel_refund))
+        .route("/api/v1/events/trigger", post(trigger))
         .route("/outcome", post(outcome))
         .route("/checkout/{id}", get(hosted_page).post(hosted_choice))
         .with_state(sandbox)
@@ -394,95 +721,91 @@ async fn script() -> Response {
         .into_response()
 }
 
-async fn create_session(
+async fn create_session_v1(
     State(sandbox): State<Arc<Sandbox>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    create_session(sandbox, headers, body, Shape::V1, Shape::of).await
+}
+
+async fn create_session_v2(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    create_session(sandbox, headers, body, Shape::V2, |_| Shape::V2).await
+}
+
+/// `POST /v1/checkout_sessions` (`body_shape` V1) or `/v2/checkout_sessions` (V2), answered in
+/// the shape `answer_shape` picks from the headers.
+async fn create_session(
+    sandbox: Arc<Sandbox>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    body_shape: Shape,
+    answer_shape: fn(&HeaderMap) -> Shape,
+) -> Response {
     if let Err(r) = sandbox.authorized(&headers) {
         return r;
     }
-    let invalid = |code: &str, message: &str, param: Option<&str>| {
-        fintoc_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request_error",
-            code,
-            message,
-            param,
-        )
+    let request = match json_request(body) {
+        Ok(request) => request,
+        Err(response) => return response,
     };
-    let Ok(body) = body else {
-        return invalid("invalid_body", "The request body could not be read.", None);
-    };
-    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return invalid("invalid_json", "The request body is not JSON.", None);
-    };
-    let key = headers
-        .get("Idempotency-Key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    // Held until the answer is recorded: two requests with one key make one session.
-    let mut idempotency = lock(&sandbox.idempotency);
-    if let Some(key) = &key {
-        if let Some(replay) = idempotency.get(key) {
-            if replay.request != request {
-                return invalid(
-                    "idempotency_key_reused",
-                    "Keys for idempotent requests can only be used with the same parameters they were first used with.",
-                    None,
-                );
-            }
-            return (replay.status, Json(replay.body.clone())).into_response();
+    let shape = answer_shape(&headers);
+    let (status, body, _) = sandbox.idempotent(&headers, &request, || {
+        match new_session(&sandbox, &request, body_shape, shape) {
+            Ok(session) => (StatusCode::CREATED, session),
+            Err((code, message, param)) => (
+                StatusCode::BAD_REQUEST,
+                error_body("invalid_request_error", code, &message, param),
+            ),
         }
-    }
-    let (status, body) = match new_session(&sandbox, &request) {
-        Ok(session) => (StatusCode::CREATED, session),
-        Err((code, message, param)) => (
-            StatusCode::BAD_REQUEST,
-            json!({ "error": { "type": "invalid_request_error", "code": code, "message": message, "param": param }}),
-        ),
-    };
-    if let Some(key) = key {
-        idempotency.insert(
-            key,
-            Replay {
-                request,
-                status,
-                body: body.clone(),
-            },
-        );
-    }
+    });
     (status, Json(body)).into_response()
 }
 
 type Invalid = (&'static str, String, Option<&'static str>);
 
-fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
-    let amount = match &request["amount"] {
-        Value::Null => {
-            return Err((
+fn invalid_param(code: &'static str, message: impl Into<String>, param: &'static str) -> Invalid {
+    (code, message.into(), Some(param))
+}
+
+/// A new session from a create body (`body` in the 2023-11-15 or 2026-02-01 form), answered in
+/// `shape`.
+fn new_session(
+    sandbox: &Sandbox,
+    request: &Value,
+    body: Shape,
+    shape: Shape,
+) -> Result<Value, Invalid> {
+    let amount = match (body, &request["amount"], &request["line_items"]) {
+        (_, Value::Null, Value::Null) | (Shape::V1, Value::Null, _) => {
+            return Err(invalid_param(
                 "missing_parameter",
-                "Missing required param: amount.".into(),
-                Some("amount"),
+                "Missing required param: amount.",
+                "amount",
             ))
         }
-        v => v.as_u64().filter(|a| *a > 0).ok_or((
+        (Shape::V2, Value::Null, items) => line_items_total(items)?,
+        (_, v, _) => v.as_u64().filter(|a| *a > 0).ok_or(invalid_param(
             "invalid_amount",
-            "amount must be a positive integer in the currency's smallest unit.".into(),
-            Some("amount"),
+            "amount must be a positive integer in the currency's smallest unit.",
+            "amount",
         ))?,
     };
     let currency = match request["currency"].as_str() {
         None => {
-            return Err((
+            return Err(invalid_param(
                 "missing_parameter",
-                "Missing required param: currency.".into(),
-                Some("currency"),
+                "Missing required param: currency.",
+                "currency",
             ))
         }
         Some(c) => c
             .parse::<fintoc_wasm::Currency>()
-            .map_err(|e| ("invalid_currency", e.to_string(), Some("currency")))?,
+            .map_err(|e| invalid_param("invalid_currency", e.to_string(), "currency"))?,
     };
     // The hosted page sends shoppers to these: http(s) URLs only, as Fintoc requires.
     for name in ["success_url", "cancel_url"] {
@@ -490,22 +813,74 @@ fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
             Value::Null => {}
             Value::String(url) if url.starts_with("https://") || url.starts_with("http://") => {}
             _ => {
-                return Err((
+                return Err(invalid_param(
                     "invalid_url",
                     format!("{name} must be an http(s) URL."),
-                    Some(if name == "success_url" {
+                    if name == "success_url" {
                         "success_url"
                     } else {
                         "cancel_url"
-                    }),
+                    },
                 ))
             }
         }
     }
     let created_at = unix_now();
-    let id = format!("cs_sandbox_{}", &random()[..20]);
+    let mut expires_at = created_at + sandbox.lifetime.as_secs() as i64;
+    let mut customer = Value::Null;
+    if body == Shape::V2 {
+        match request["flow"].as_str() {
+            None | Some("payment") => {}
+            Some(other) => {
+                return Err(invalid_param(
+                    "invalid_flow",
+                    format!("The sandbox only plays `flow: payment`, not `{other}`."),
+                    "flow",
+                ))
+            }
+        }
+        customer = match (&request["customer"], &request["customer_data"]) {
+            (Value::Null, Value::Null) => Value::Null,
+            (Value::String(id), Value::Null) => json!({"id": id, "object": "customer"}),
+            (Value::Null, data @ Value::Object(_)) => {
+                let mut object = json!({"id": new_id("cus_sandbox_"), "object": "customer"});
+                merge(&mut object, data);
+                object
+            }
+            (Value::Null, _) | (_, Value::Null) => {
+                return Err(invalid_param(
+                    "invalid_customer",
+                    "customer is a customer id (cus_…); customer_data an object.",
+                    "customer",
+                ))
+            }
+            _ => {
+                return Err(invalid_param(
+                    "invalid_customer",
+                    "Give customer or customer_data, not both.",
+                    "customer",
+                ))
+            }
+        };
+        if let Some(text) = request["expires_at"].as_str() {
+            let at = Timestamp::parse_rfc3339(text).ok_or(invalid_param(
+                "invalid_expires_at",
+                format!("expires_at `{text}` is not an RFC 3339 time."),
+                "expires_at",
+            ))?;
+            if at.unix_seconds() < created_at + 600 {
+                return Err(invalid_param(
+                    "invalid_expires_at",
+                    "expires_at must be at least 10 minutes from now.",
+                    "expires_at",
+                ));
+            }
+            expires_at = at.unix_seconds();
+        }
+    }
+    let id = new_id("cs_sandbox_");
     let session = Session {
-        token: format!("{id}_sec_{}", &random()[..24]),
+        token: format!("{id}_sec_{}", new_id("")),
         id: id.clone(),
         amount,
         currency: currency.code().to_owned(),
@@ -518,13 +893,62 @@ fn new_session(sandbox: &Sandbox, request: &Value) -> Result<Value, Invalid> {
         success_url: request.get("success_url").cloned().unwrap_or(Value::Null),
         cancel_url: request.get("cancel_url").cloned().unwrap_or(Value::Null),
         created_at,
-        expires_at: created_at + sandbox.lifetime.as_secs() as i64,
+        seq: sandbox.sessions_made.fetch_add(1, Ordering::SeqCst),
+        expires_at,
         payment_intent: None,
         hosted_base: sandbox.hosted_base.clone(),
+        shape,
+        payment_method_types: match &request["payment_method_types"] {
+            Value::Array(types) => Value::Array(types.clone()),
+            _ => json!(["bank_transfer"]),
+        },
+        customer,
+        line_items: request["line_items"].clone(),
     };
-    let json = session.to_json();
+    let json = session.to_json(shape);
     lock(&sandbox.sessions).insert(id, session);
     Ok(json)
+}
+
+/// The total of 2026-02-01 `line_items` with `price_data.unit_amount` (the sandbox has no
+/// prices: a `price` id is unknown).
+fn line_items_total(items: &Value) -> Result<u64, Invalid> {
+    let Some(items) = items.as_array().filter(|i| !i.is_empty()) else {
+        return Err(invalid_param(
+            "invalid_line_items",
+            "line_items must be a non-empty list.",
+            "line_items",
+        ));
+    };
+    let mut total: u64 = 0;
+    for item in items {
+        if let Some(price) = item["price"].as_str() {
+            return Err(invalid_param(
+                "resource_missing",
+                format!("No such price: {price} (the sandbox has none: use price_data)."),
+                "line_items",
+            ));
+        }
+        let (Some(unit), Some(quantity)) = (
+            item["price_data"]["unit_amount"].as_u64(),
+            item["quantity"].as_u64().filter(|q| *q > 0),
+        ) else {
+            return Err(invalid_param(
+                "invalid_line_items",
+                "Each line item needs price_data.unit_amount and a positive quantity.",
+                "line_items",
+            ));
+        };
+        total = unit
+            .checked_mul(quantity)
+            .and_then(|line| total.checked_add(line))
+            .ok_or(invalid_param(
+                "invalid_line_items",
+                "The line items add up to too much.",
+                "line_items",
+            ))?;
+    }
+    Ok(total)
 }
 
 async fn get_session(
@@ -532,23 +956,94 @@ async fn get_session(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
+    read_session(&sandbox, &headers, &id, Shape::of(&headers))
+}
+
+async fn get_session_v2(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    read_session(&sandbox, &headers, &id, Shape::V2)
+}
+
+fn read_session(sandbox: &Sandbox, headers: &HeaderMap, id: &str, shape: Shape) -> Response {
+    if let Err(r) = sandbox.authorized(headers) {
         return r;
     }
-    match lock(&sandbox.sessions).get(&id) {
-        Some(s) => Json(s.to_json()).into_response(),
-        None => not_found(&id),
+    match lock(&sandbox.sessions).get(id) {
+        Some(s) => Json(s.to_json(shape)).into_response(),
+        None => missing("checkout session", id),
     }
 }
 
-fn not_found(id: &str) -> Response {
-    fintoc_error(
-        StatusCode::NOT_FOUND,
-        "invalid_request_error",
-        "resource_missing",
-        &format!("No such checkout session: {id}"),
-        Some("id"),
-    )
+/// Every session in `shape`, newest first.
+fn sessions_newest_first(sandbox: &Sandbox, shape: Shape) -> Vec<(String, Value)> {
+    let mut all: Vec<(u64, String, Value)> = lock(&sandbox.sessions)
+        .values()
+        .map(|s| (s.seq, s.id.clone(), s.to_json(shape)))
+        .collect();
+    all.sort_by_key(|(seq, _, _)| std::cmp::Reverse(*seq));
+    all.into_iter().map(|(_, id, json)| (id, json)).collect()
+}
+
+/// `GET /v1/checkout_sessions?page=N`.
+async fn list_sessions_v1(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    let items: Vec<Value> = sessions_newest_first(&sandbox, Shape::of(&headers))
+        .into_iter()
+        .map(|(_, json)| json)
+        .collect();
+    numbered_page(&sandbox, "/v1/checkout_sessions", &items, &query)
+}
+
+/// A `?page=N&per_page=M` page (N from 1), its next link to `path` on the sandbox's API.
+fn numbered_page(sandbox: &Sandbox, path: &str, items: &[Value], query: &ListQuery) -> Response {
+    let size = query.per_page.unwrap_or(PAGE_SIZE).clamp(1, 300);
+    let number = query.page.unwrap_or(1).max(1);
+    let start = (number - 1).saturating_mul(size);
+    list_page(items, start, size, |_| {
+        format!(
+            "{}{path}?page={}&per_page={size}",
+            sandbox.api_base,
+            number + 1
+        )
+    })
+}
+
+/// `GET /v2/checkout_sessions?starting_after=cs_…`.
+async fn list_sessions_v2(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    let all = sessions_newest_first(&sandbox, Shape::V2);
+    let start = match &query.starting_after {
+        None => 0,
+        Some(after) => match all.iter().position(|(id, _)| id == after) {
+            Some(i) => i + 1,
+            None => return missing("checkout session", after),
+        },
+    };
+    let size = query.limit.unwrap_or(PAGE_SIZE).clamp(1, 300);
+    let ids: Vec<String> = all.iter().map(|(id, _)| id.clone()).collect();
+    let items: Vec<Value> = all.into_iter().map(|(_, json)| json).collect();
+    list_page(&items, start, size, |end| {
+        format!(
+            "{}/v2/checkout_sessions?starting_after={}&limit={size}",
+            sandbox.api_base,
+            ids.get(end - 1).map(String::as_str).unwrap_or_default()
+        )
+    })
 }
 
 async fn expire_session(
@@ -559,25 +1054,439 @@ async fn expire_session(
     if let Err(r) = sandbox.authorized(&headers) {
         return r;
     }
-    let expired = {
+    let (expired, webhook) = {
         let mut sessions = lock(&sandbox.sessions);
         let Some(session) = sessions.get_mut(&id) else {
-            return not_found(&id);
+            return missing("checkout session", &id);
         };
         if session.status.is_final() {
-            return fintoc_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request_error",
+            return invalid(
                 "invalid_status",
                 &format!("The checkout session is already {}.", session.status),
                 None,
             );
         }
         session.status = CheckoutSessionStatus::Expired;
-        session.to_json()
+        (
+            session.to_json(Shape::of(&headers)),
+            session.to_json(session.shape),
+        )
     };
-    sandbox.deliver("checkout_session.expired", expired.clone());
+    sandbox.deliver("checkout_session.expired", webhook);
     Json(expired).into_response()
+}
+
+/// `POST /v1/refunds`.
+async fn create_refund(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    let request = match json_request(body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let payment_intent = request["resource_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let note = |outcome| {
+        lock(&sandbox.refund_requests).push(RefundRequest {
+            idempotency_key: idempotency_key(&headers),
+            payment_intent: payment_intent.clone(),
+            outcome,
+        })
+    };
+    let take = |counter: &AtomicU32| {
+        counter
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    };
+    if take(&sandbox.fail_refund_requests) {
+        note("failed");
+        return fintoc_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "api_error",
+            "service_unavailable",
+            "The sandbox plays Fintoc being unavailable; try again.",
+            None,
+        );
+    }
+    let mut made = None;
+    let (status, body, replayed) = sandbox.idempotent(&headers, &request, || {
+        match new_refund(&sandbox, &request) {
+            Ok(refund) => {
+                let answer = refund.to_json();
+                made = Some(refund);
+                (StatusCode::CREATED, answer)
+            }
+            Err((status, body)) => (status, body),
+        }
+    });
+    if let Some(refund) = made {
+        settle(&sandbox, refund);
+    }
+    let outcome = match (replayed, status.is_success()) {
+        (true, _) => "replayed",
+        (false, true) => "created",
+        (false, false) => "refused",
+    };
+    if outcome == "created" && take(&sandbox.lose_refund_answers) {
+        note("lost");
+        return fintoc_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "api_error",
+            "internal_error",
+            "The sandbox plays an answer lost on the way (the refund was made).",
+            None,
+        );
+    }
+    note(outcome);
+    (status, Json(body)).into_response()
+}
+
+/// A new refund (status `created`), its amount taken from what is left of the payment; or the
+/// error answer.
+fn new_refund(sandbox: &Sandbox, request: &Value) -> Result<RefundState, (StatusCode, Value)> {
+    let bad = |code: &str, message: &str, param: Option<&str>| {
+        (
+            StatusCode::BAD_REQUEST,
+            error_body("invalid_request_error", code, message, param),
+        )
+    };
+    match request["resource_type"].as_str() {
+        Some("payment_intent") => {}
+        None => {
+            return Err(bad(
+                "missing_parameter",
+                "Missing required param: resource_type.",
+                Some("resource_type"),
+            ))
+        }
+        Some(_) => {
+            return Err(bad(
+                "invalid_resource_type",
+                "resource_type must be payment_intent.",
+                Some("resource_type"),
+            ))
+        }
+    }
+    let Some(intent) = request["resource_id"].as_str() else {
+        return Err(bad(
+            "missing_parameter",
+            "Missing required param: resource_id.",
+            Some("resource_id"),
+        ));
+    };
+    let mut payments = lock(&sandbox.payments);
+    let Some(payment) = payments.get_mut(intent) else {
+        return Err((
+            StatusCode::NOT_FOUND,
+            error_body(
+                "invalid_request_error",
+                "resource_missing",
+                &format!("No such payment intent: {intent}"),
+                Some("resource_id"),
+            ),
+        ));
+    };
+    if payment.status != "succeeded" {
+        return Err(bad(
+            "invalid_status",
+            &format!(
+                "The payment intent is {}: only a succeeded one can be refunded.",
+                payment.status
+            ),
+            Some("resource_id"),
+        ));
+    }
+    let left = payment.amount.saturating_sub(payment.refunded);
+    let amount = match &request["amount"] {
+        Value::Null => left,
+        v => match v.as_u64().filter(|a| *a > 0) {
+            Some(a) => a,
+            None => {
+                return Err(bad(
+                    "invalid_amount",
+                    "amount must be a positive integer.",
+                    Some("amount"),
+                ))
+            }
+        },
+    };
+    if left == 0 || amount > left {
+        return Err(bad(
+            "refund_exceeds_amount",
+            &format!("Only {left} of this payment is left to refund."),
+            Some("amount"),
+        ));
+    }
+    payment.refunded += amount;
+    let now = unix_now();
+    let flag = |metadata: &Value| metadata["sandbox_refund"].as_str().map(str::to_owned);
+    let outcome = flag(&request["metadata"]).or_else(|| flag(&payment.metadata));
+    Ok(RefundState {
+        id: new_id("re_sandbox_"),
+        payment_intent: intent.to_owned(),
+        amount,
+        currency: payment.currency.clone(),
+        status: "created".into(),
+        failure_code: None,
+        metadata: match &request["metadata"] {
+            Value::Null => json!({}),
+            m => m.clone(),
+        },
+        recipient_account: request["recipient_account"].clone(),
+        created_at: now,
+        updated_at: now,
+    })
+    .map(|mut refund| {
+        // Decided now, settled in `settle`.
+        refund.failure_code = (outcome.as_deref() == Some("failed")
+            || amount == REFUND_FAILS_AMOUNT)
+            .then_some("insufficient_funds");
+        if outcome.as_deref() == Some("held") {
+            refund.status = "held".into();
+        }
+        refund
+    })
+}
+
+/// Records a new refund and plays what follows at once: `refund.in_progress`, then
+/// `refund.succeeded` or `refund.failed` (the money goes back to the payment) — or, held, only
+/// `in_progress`.
+fn settle(sandbox: &Arc<Sandbox>, mut refund: RefundState) {
+    let held = refund.status == "held";
+    refund.status = "in_progress".into();
+    let in_progress = refund.to_json();
+    let final_event = (!held).then(|| {
+        if refund.failure_code.is_some() {
+            refund.status = "failed".into();
+            give_back(sandbox, &refund.payment_intent, refund.amount);
+        } else {
+            refund.status = "succeeded".into();
+        }
+        refund.updated_at = unix_now();
+        (format!("refund.{}", refund.status), refund.to_json())
+    });
+    lock(&sandbox.refunds).push(refund);
+    sandbox.deliver("refund.in_progress", in_progress);
+    if let Some((event_type, data)) = final_event {
+        sandbox.deliver(&event_type, data);
+    }
+}
+
+/// A refund that did not happen leaves its amount refundable again.
+fn give_back(sandbox: &Sandbox, intent: &str, amount: u64) {
+    if let Some(payment) = lock(&sandbox.payments).get_mut(intent) {
+        payment.refunded = payment.refunded.saturating_sub(amount);
+    }
+}
+
+async fn get_refund(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    match lock(&sandbox.refunds).iter().find(|r| r.id == id) {
+        Some(refund) => Json(refund.to_json()).into_response(),
+        None => missing("refund", &id),
+    }
+}
+
+/// `GET /v1/refunds?page=N`, newest first.
+async fn list_refunds(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    let items: Vec<Value> = lock(&sandbox.refunds)
+        .iter()
+        .rev()
+        .map(RefundState::to_json)
+        .collect();
+    numbered_page(&sandbox, "/v1/refunds", &items, &query)
+}
+
+/// `POST /v1/refunds/{id}/cancel`: only before it was paid back.
+async fn cancel_refund(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    let canceled = {
+        let mut refunds = lock(&sandbox.refunds);
+        let Some(refund) = refunds.iter_mut().find(|r| r.id == id) else {
+            return missing("refund", &id);
+        };
+        if !matches!(refund.status.as_str(), "created" | "in_progress") {
+            return invalid(
+                "invalid_status",
+                &format!("The refund is already {}.", refund.status),
+                None,
+            );
+        }
+        refund.status = "canceled".into();
+        refund.updated_at = unix_now();
+        refund.clone()
+    };
+    give_back(&sandbox, &canceled.payment_intent, canceled.amount);
+    Json(canceled.to_json()).into_response()
+}
+
+/// `POST /v1/events/trigger {type, overrides}`.
+async fn trigger(
+    State(sandbox): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    if let Err(r) = sandbox.authorized(&headers) {
+        return r;
+    }
+    let request = match json_request(body) {
+        Ok(request) => request,
+        Err(response) => return response,
+    };
+    let Some(event_type) = request["type"].as_str() else {
+        return invalid(
+            "missing_parameter",
+            "Missing required param: type.",
+            Some("type"),
+        );
+    };
+    let overrides = match &request["overrides"] {
+        Value::Null => json!({}),
+        o @ Value::Object(_) => o.clone(),
+        _ => {
+            return invalid(
+                "invalid_overrides",
+                "overrides must be an object (paths of the event's resource).",
+                Some("overrides"),
+            )
+        }
+    };
+    let Some(data) = sample(event_type, &overrides) else {
+        return invalid(
+            "invalid_event_type",
+            &format!(
+                "The sandbox triggers checkout_session.finished / .expired, \
+                 payment_intent.succeeded / .failed / .rejected / .expired / .pending and \
+                 refund.* events, not `{event_type}`."
+            ),
+            Some("type"),
+        );
+    };
+    // A payment the event announces can be refunded.
+    match event_type {
+        "checkout_session.finished" | "checkout_session.completed" => {
+            sandbox.record_payment(&data["payment_resource"]["payment_intent"])
+        }
+        t if t.starts_with("payment_intent.") => sandbox.record_payment(&data),
+        _ => {}
+    }
+    let event = Sandbox::event(event_type, data);
+    sandbox.send(&event);
+    (StatusCode::CREATED, Json(event)).into_response()
+}
+
+/// The resource of a triggered `event_type`, `overrides` merged in; `None` for a type the
+/// sandbox does not play.
+fn sample(event_type: &str, overrides: &Value) -> Option<Value> {
+    let now = rfc3339(unix_now());
+    let intent = |status: &str| {
+        json!({
+            "id": new_id("pi_sandbox_"),
+            "object": "payment_intent",
+            "amount": 2_500,
+            "currency": "CLP",
+            "status": status,
+            "error_reason": if status == "failed" { json!("insufficient_funds") } else { Value::Null },
+            "payment_type": "bank_transfer",
+            "reference_id": null,
+            "metadata": {},
+            "created_at": now,
+        })
+    };
+    let mut data = match event_type {
+        "checkout_session.finished" | "checkout_session.completed" | "checkout_session.expired" => {
+            let finished = event_type != "checkout_session.expired";
+            let mut session = json!({
+                "id": new_id("cs_sandbox_"),
+                "object": "checkout_session",
+                "amount": 2_500,
+                "currency": "CLP",
+                "status": if finished { "finished" } else { "expired" },
+                "mode": "test",
+                "metadata": {},
+                "customer_email": null,
+                "created_at": now,
+                "expires_at": now,
+                "session_token": null,
+                "payment_resource": null,
+            });
+            merge(&mut session, overrides);
+            // The payment follows the session unless told otherwise (`payment_resource` set to
+            // something else than an object is kept as given).
+            if finished
+                && overrides
+                    .get("payment_resource")
+                    .is_none_or(Value::is_object)
+            {
+                let mut pi = intent("succeeded");
+                merge(
+                    &mut pi,
+                    &json!({
+                        "amount": session["amount"],
+                        "currency": session["currency"],
+                        "metadata": session["metadata"],
+                    }),
+                );
+                if let Some(given) = overrides.pointer("/payment_resource/payment_intent") {
+                    merge(&mut pi, given);
+                }
+                session["payment_resource"] = json!({ "payment_intent": pi });
+            }
+            return Some(session);
+        }
+        t => match t.strip_prefix("payment_intent.") {
+            Some(status @ ("succeeded" | "failed" | "rejected" | "expired" | "pending")) => {
+                intent(status)
+            }
+            Some(_) => return None,
+            None => match t.strip_prefix("refund.") {
+                Some(status) if !status.is_empty() => json!({
+                    "id": new_id("re_sandbox_"),
+                    "object": "refund",
+                    "amount": 2_500,
+                    "currency": "CLP",
+                    "status": status,
+                    "failure_code": if status == "failed" { json!("insufficient_funds") } else { Value::Null },
+                    "metadata": {},
+                    "mode": "test",
+                    "recipient_account": null,
+                    "resource_type": "payment_intent",
+                    "resource_id": new_id("pi_sandbox_"),
+                    "created_at": now,
+                    "updated_at": now,
+                }),
+                _ => return None,
+            },
+        },
+    };
+    merge(&mut data, overrides);
+    Some(data)
 }
 
 #[derive(Deserialize)]
@@ -653,7 +1562,7 @@ impl Sandbox {
         error_reason: Option<&str>,
         institution_id: Option<String>,
     ) -> Result<(), Response> {
-        let finished = {
+        let (finished, intent) = {
             let mut sessions = lock(&self.sessions);
             let Some(session) = sessions.values_mut().find(|s| which(s)) else {
                 return Err(crate::shop::error(
@@ -670,8 +1579,8 @@ impl Sandbox {
                 ));
             }
             session.status = CheckoutSessionStatus::Finished;
-            session.payment_intent = Some(json!({
-                "id": format!("pi_sandbox_{}", &random()[..20]),
+            let intent = json!({
+                "id": new_id("pi_sandbox_"),
                 "object": "payment_intent",
                 "amount": session.amount,
                 "currency": session.currency,
@@ -682,9 +1591,11 @@ impl Sandbox {
                 "created_at": rfc3339(unix_now()),
                 "metadata": session.metadata,
                 "sender_account": { "institution_id": institution_id },
-            }));
-            session.to_json()
+            });
+            session.payment_intent = Some(intent.clone());
+            (session.to_json(session.shape), intent)
         };
+        self.record_payment(&intent);
         self.deliver("checkout_session.finished", finished);
         Ok(())
     }
@@ -867,49 +1778,5 @@ async fn hosted_choice(
             go(&session.cancel_url)
         }
         _ => hosted_page(State(sandbox), Path(id)).await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{parse_rfc3339, rfc3339};
-
-    #[test]
-    fn rfc3339_parses_what_it_formats_and_fintocs_variants() {
-        for secs in [
-            0,
-            1_709_208_000,
-            1_767_225_600,
-            1_795_483_003,
-            4_102_444_799,
-        ] {
-            assert_eq!(parse_rfc3339(&rfc3339(secs)), Some(secs));
-        }
-        assert_eq!(
-            parse_rfc3339("2025-04-05T21:57:31.834Z"),
-            Some(1_743_890_251)
-        );
-        assert_eq!(
-            parse_rfc3339("2026-01-01T00:00:00-03:00"),
-            Some(1_767_225_600 + 3 * 3600)
-        );
-        for bad in [
-            "",
-            "2026-01-01",
-            "2026-13-01T00:00:00Z",
-            "2026-01-01T00:00:00",
-            "x-y-zT::Z",
-            "2026-01-01T0:00:00Z",
-        ] {
-            assert_eq!(parse_rfc3339(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn rfc3339_formats_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_767_225_600), "2026-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_709_208_000), "2024-02-29T12:00:00Z");
-        assert_eq!(rfc3339(1_795_483_003), "2026-11-24T01:16:43Z"); // python: datetime.fromtimestamp(…, utc)
     }
 }

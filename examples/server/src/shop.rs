@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::db::{NewOrder, OpenOrder};
-use crate::sandbox::rfc3339;
 use crate::{unix_now, AppState, Mode};
 
 /// A product the shop sells. The server's prices are the only ones that count.
@@ -503,7 +502,7 @@ fn answer(
     Json(json!({
         "order_id": order_id,
         "session_token": token,
-        "expires_at": rfc3339(token_expires_at),
+        "expires_at": fintoc_wasm::server::Timestamp::from_unix_seconds(token_expires_at).to_string(),
         // Relative too: the browser cannot misread it when its clock is off.
         "expires_in": (token_expires_at - crate::unix_now()).max(0),
         "redirect_url": redirect_url,

@@ -1,69 +1,53 @@
-//! `POST /webhooks/fintoc`: verify, record once, update the order.
+//! `POST /webhooks/fintoc`: verify, record once, update the order, refund what the shop cannot
+//! keep.
 //!
-//! After a valid signature the answer is 2xx whatever the event says (an error makes Fintoc
-//! retry for days and then drop the event); only a database error is a 5xx, so that Fintoc
-//! retries. Events the crate cannot read are kept in `unhandled_events` and logged loudly; one
-//! that may be a payment puts its order in `needs_review`.
+//! The crate's extractor (`fintoc_wasm::server::axum::FintocWebhook`) reads the raw body (at most
+//! [`crate::BODY_LIMIT`]) and verifies `Fintoc-Signature` against the app's
+//! [`WebhookSecrets`](fintoc_wasm::server::WebhookSecrets) — the current secret and, while it is
+//! rotated, the previous one — before anything reads the body; it refuses the rest itself: 400
+//! `missing_signature` / `malformed_signature`, 401 `invalid_signature` / `stale_signature`, 413
+//! `body_too_large`. After a valid signature the answer is 2xx whatever the event says (an error
+//! makes Fintoc retry for days and then drop the event); only a database error is a 5xx, so that
+//! Fintoc retries. Events the crate cannot read are kept in `unhandled_events` and logged loudly;
+//! one that may be a payment puts its order in `needs_review`. A payment the shop does not keep
+//! is refunded ([`crate::refunds`]).
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use fintoc_wasm::server::axum::FintocWebhook;
 use fintoc_wasm::server::{
-    verify_signature, CheckoutSession, EventData, PaymentIntentStatus, PaymentOutcome,
-    WebhookEvent, DEFAULT_TOLERANCE, SIGNATURE_HEADER,
+    CheckoutSession, EventData, PaymentIntentStatus, PaymentOutcome, VerifiedWebhook, WebhookEvent,
 };
 use serde_json::json;
 
-use crate::db::{Applied, Effect, OrderRef, REVIEW_STATUSES};
+use crate::db::{Applied, Effect, OrderRef, Payment, REVIEW_STATUSES};
+use crate::refunds::{self, Requested};
 use crate::shop::error;
 use crate::AppState;
 
-pub async fn receive(
-    State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(r) => return error(r.status(), "unreadable_body", r.body_text()),
-    };
-    let header = headers
-        .get(SIGNATURE_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    // Verify the raw bytes before reading anything from them: only a bad, missing or stale
-    // signature is refused.
-    if let Err(e) = verify_signature(
-        &body,
-        header,
-        &state.webhook_secret,
-        Some(DEFAULT_TOLERANCE),
-        SystemTime::now(),
-    ) {
-        return error(StatusCode::BAD_REQUEST, "invalid_webhook", e.to_string());
-    }
-    let raw: serde_json::Value = serde_json::from_slice(&body)
-        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&body).into()));
+pub async fn receive(State(state): State<Arc<AppState>>, webhook: FintocWebhook) -> Response {
+    let body = &webhook.raw_body;
+    let raw: serde_json::Value = serde_json::from_slice(body)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(body).into()));
     // Signed by Fintoc, but not an event (no string `id` or `type`, not JSON): acknowledged and
     // kept for a person like any event that cannot be read — a 400 would make Fintoc retry,
     // then drop it, with nothing recorded.
-    let (event, not_an_event) = match WebhookEvent::parse(&body) {
-        Ok(event) => (event, None),
-        Err(e) => match stand_in(&body, &raw) {
-            Some(event) => (event, Some(e.to_string())),
-            None => {
-                return error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "unreadable_event",
-                    "the signed body could not be recorded",
-                )
-            }
+    let (event, not_an_event) = match webhook.webhook {
+        VerifiedWebhook::Event(event) => (event, None),
+        VerifiedWebhook::Unreadable { reason, raw: bytes } => match stand_in(&bytes, &raw) {
+            Some(event) => (event, Some(reason)),
+            None => return not_recorded(),
+        },
+        _ => match stand_in(body, &raw) {
+            Some(event) => (
+                event,
+                Some("a signed body this shop cannot read".to_owned()),
+            ),
+            None => return not_recorded(),
         },
     };
 
@@ -97,11 +81,22 @@ pub async fn receive(
         EventData::PaymentIntent(pi) => vec![(pi.amount, pi.currency.code())],
         _ => Vec::new(),
     };
+    // The payment itself (what would be refunded).
+    let intent = match &event.data {
+        EventData::CheckoutSessionFinished(cs) => cs.payment_intent(),
+        EventData::PaymentIntent(pi) => Some(pi),
+        _ => None,
+    };
+    let payment = intent.map(|pi| Payment {
+        intent: &pi.id,
+        amount: pi.amount,
+        currency: pi.currency.code(),
+    });
     let failure;
     let unread;
     let event_data = raw.get("data").unwrap_or(&raw);
     // "Paid" only when the payment intent succeeded; a finished session may hold a failure.
-    let effect = match (&event.data, event.payment_outcome()) {
+    let effect = match (&event.data, event.payment_outcome(), payment) {
         _ if not_an_event.is_some() => Effect::Unreadable {
             reason: not_an_event.as_deref().unwrap_or_default(),
             data: &raw,
@@ -110,20 +105,26 @@ pub async fn receive(
                 .and_then(|t| t.as_str())
                 .is_some_and(may_be_payment),
         },
-        (EventData::Unparsed { reason, raw }, _) => Effect::Unreadable {
+        (EventData::Unparsed { reason, raw }, _, _) => Effect::Unreadable {
             reason,
             data: raw,
             may_be_payment: may_be_payment(&event.event_type),
         },
+        (EventData::Refund(refund), _, _) => Effect::Refund { refund },
         // Read here, whatever `payment_outcome` makes of it: the customer finished, so a
         // payment we cannot read may be money received — never "failed, try again".
-        (EventData::CheckoutSessionFinished(cs), _) => match finished(cs) {
-            Finished::Effect(effect) => effect(&stated),
-            Finished::Failed(reason) => {
+        (EventData::CheckoutSessionFinished(cs), _, payment) => match (finished(cs), payment) {
+            (Finished::Paid, Some(payment)) => Effect::Paid {
+                stated: &stated,
+                payment,
+            },
+            (Finished::Expired, _) => Effect::Expired,
+            (Finished::Pending, _) => Effect::None,
+            (Finished::Failed(reason), _) => {
                 failure = reason;
                 Effect::Failed { reason: &failure }
             }
-            Finished::Unreadable(reason) => {
+            (Finished::Unreadable(reason), _) => {
                 unread = reason;
                 Effect::Unreadable {
                     reason: &unread,
@@ -131,13 +132,18 @@ pub async fn receive(
                     may_be_payment: true,
                 }
             }
+            // `finished` says Paid only with a payment intent.
+            (Finished::Paid, None) => Effect::None,
         },
-        (_, Some(PaymentOutcome::Paid)) => Effect::Paid { stated: &stated },
-        (_, Some(PaymentOutcome::NotPaid { reason })) => {
+        (_, Some(PaymentOutcome::Paid), Some(payment)) => Effect::Paid {
+            stated: &stated,
+            payment,
+        },
+        (_, Some(PaymentOutcome::NotPaid { reason }), _) => {
             failure = reason.unwrap_or_else(|| "payment_failed".to_owned());
             Effect::Failed { reason: &failure }
         }
-        (_, Some(PaymentOutcome::Expired)) => Effect::Expired,
+        (_, Some(PaymentOutcome::Expired), _) => Effect::Expired,
         _ => Effect::None,
     };
     let paid = matches!(effect, Effect::Paid { .. });
@@ -149,86 +155,136 @@ pub async fn receive(
         } => Some((reason.to_owned(), may_be_payment)),
         _ => None,
     };
-    match state
+    let applied = match state
         .db
         .apply_event(&event.id, &event.event_type, order_ref, effect, &raw)
         .await
     {
-        Ok(Applied::Duplicate) => {
-            Json(json!({ "received": true, "duplicate": true })).into_response()
-        }
-        Ok(Applied::Recorded {
-            order_id,
-            status,
-            review_reason,
-        }) => {
-            if let Some((reason, may_be_payment)) = &unreadable {
-                eprintln!(
-                    "WARNING: webhook {} ({}) could not be read: {reason}. Acknowledged and kept \
-                     in unhandled_events{}.{}",
-                    event.id,
-                    event.event_type,
-                    order_id
-                        .as_deref()
-                        .map(|o| format!(" (order {o})"))
-                        .unwrap_or_default(),
-                    if *may_be_payment {
-                        " IT MAY BE A PAYMENT: check it in Fintoc's dashboard."
-                    } else {
-                        ""
-                    }
-                );
-            }
-            if paid && order_id.is_none() {
-                eprintln!(
-                    "ATTENTION: webhook {} ({}) reports a PAYMENT that matches no order; kept in \
-                     unhandled_events: find the order by hand, or refund it",
-                    event.id, event.event_type
-                );
-            }
-            if matches!(event.data, EventData::Unknown(_)) {
-                eprintln!(
-                    "webhook {} ({}): an event type this shop does not act on; acknowledged",
-                    event.id, event.event_type
-                );
-            }
-            if let (Some(order_id), Some(status)) = (&order_id, &status) {
-                if REVIEW_STATUSES.contains(&status.as_str()) {
-                    eprintln!(
-                        "ATTENTION: order {order_id} is now {status} (not fulfilled): {}",
-                        review_reason.as_deref().unwrap_or("see the order")
-                    );
-                } else {
-                    eprintln!(
-                        "webhook {} ({}): order {order_id} is now {status}",
-                        event.id, event.event_type
-                    );
-                }
-            }
-            Json(json!({
-                "received": true,
-                "order_id": order_id,
-                "status": status,
-                "unhandled": unreadable.is_some() || (paid && order_id.is_none()),
-            }))
-            .into_response()
-        }
+        Ok(applied) => applied,
         // A 5xx makes Fintoc retry later, which is what we want when the database hiccups.
         Err(e) => {
             eprintln!("database: webhook {} not recorded: {e}", event.id);
-            error(
+            return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "database",
                 "not recorded; deliver it again",
-            )
+            );
+        }
+    };
+    let Applied::Recorded {
+        order_id,
+        status,
+        review_reason,
+        refund_due,
+        refund_change,
+    } = applied
+    else {
+        return Json(json!({ "received": true, "duplicate": true })).into_response();
+    };
+    if let Some((reason, may_be_payment)) = &unreadable {
+        eprintln!(
+            "WARNING: webhook {} ({}) could not be read: {reason}. Acknowledged and kept in \
+             unhandled_events{}.{}",
+            event.id,
+            event.event_type,
+            order_id
+                .as_deref()
+                .map(|o| format!(" (order {o})"))
+                .unwrap_or_default(),
+            if *may_be_payment {
+                " IT MAY BE A PAYMENT: check it in Fintoc's dashboard."
+            } else {
+                ""
+            }
+        );
+    }
+    if paid && order_id.is_none() {
+        eprintln!(
+            "ATTENTION: webhook {} ({}) reports a PAYMENT that matches no order; kept in \
+             unhandled_events: find the order by hand, or refund it",
+            event.id, event.event_type
+        );
+    }
+    if matches!(event.data, EventData::Unknown(_)) {
+        eprintln!(
+            "webhook {} ({}): an event type this shop does not act on; acknowledged",
+            event.id, event.event_type
+        );
+    }
+    if let (Some(order_id), Some(status)) = (&order_id, &status) {
+        if refund_due.is_none() && REVIEW_STATUSES.contains(&status.as_str()) {
+            eprintln!(
+                "ATTENTION: order {order_id} is now {status} (not fulfilled): {}",
+                review_reason.as_deref().unwrap_or("see the order")
+            );
+        } else {
+            eprintln!(
+                "webhook {} ({}): order {order_id} is now {status}",
+                event.id, event.event_type
+            );
         }
     }
+    if let Some(change) = &refund_change {
+        refunds::log_change(change, &event.event_type);
+    }
+    if let (EventData::Refund(refund), None) = (&event.data, &refund_change) {
+        eprintln!(
+            "ATTENTION: webhook {} ({}): refund {} is not one this shop asked for; kept in \
+             unhandled_events",
+            event.id, event.event_type, refund.id
+        );
+    }
+    // The event is recorded: whatever happens to the refund request now, the answer is 2xx (a
+    // request that fails on the way is asked again by the retrier, with the same key).
+    let refund = match &refund_due {
+        Some(payment_intent) => match refunds::request(&state, payment_intent).await {
+            Ok(Requested::Answered(change) | Requested::NotCreated(change)) => {
+                json!({ "payment_intent_id": payment_intent, "id": change.refund_id, "status": change.status })
+            }
+            Ok(Requested::WillRetry(_) | Requested::NotDue) => {
+                json!({ "payment_intent_id": payment_intent, "status": refunds::REQUESTING })
+            }
+            Err(e) => {
+                eprintln!("database: the refund of {payment_intent} is asked again later: {e}");
+                json!({ "payment_intent_id": payment_intent, "status": refunds::REQUESTING })
+            }
+        },
+        None => match &refund_change {
+            Some(change) => json!({
+                "payment_intent_id": change.payment_intent_id,
+                "id": change.refund_id,
+                "status": change.status,
+            }),
+            None => serde_json::Value::Null,
+        },
+    };
+    Json(json!({
+        "received": true,
+        "order_id": order_id,
+        "status": status,
+        "refund": refund,
+        "unhandled": unreadable.is_some()
+            || (paid && order_id.is_none())
+            || (matches!(event.data, EventData::Refund(_)) && refund_change.is_none()),
+    }))
+    .into_response()
+}
+
+fn not_recorded() -> Response {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "unreadable_event",
+        "the signed body could not be recorded",
+    )
 }
 
 /// What a `checkout_session.finished` says, read from its payment intent.
 enum Finished {
-    /// Paid, expired, or not final yet.
-    Effect(for<'a> fn(&'a [(u64, &'a str)]) -> Effect<'a>),
+    /// Paid: fulfil (or refund).
+    Paid,
+    Expired,
+    /// Not final yet.
+    Pending,
     /// The payment failed or was rejected, with Fintoc's reason.
     Failed(String),
     /// No payment intent, or one in a status this shop does not know: a person looks.
@@ -243,18 +299,18 @@ fn finished(session: &CheckoutSession) -> Finished {
         ));
     };
     match &intent.status {
-        PaymentIntentStatus::Succeeded => Finished::Effect(|stated| Effect::Paid { stated }),
+        PaymentIntentStatus::Succeeded => Finished::Paid,
         PaymentIntentStatus::Failed | PaymentIntentStatus::Rejected => Finished::Failed(
             intent
                 .error_reason
                 .clone()
                 .unwrap_or_else(|| "payment_failed".to_owned()),
         ),
-        PaymentIntentStatus::Expired => Finished::Effect(|_| Effect::Expired),
+        PaymentIntentStatus::Expired => Finished::Expired,
         PaymentIntentStatus::Created
         | PaymentIntentStatus::InProgress
         | PaymentIntentStatus::Pending
-        | PaymentIntentStatus::RequiresAction => Finished::Effect(|_| Effect::None),
+        | PaymentIntentStatus::RequiresAction => Finished::Pending,
         other => Finished::Unreadable(format!(
             "checkout session {} finished with payment intent {} in status `{}`, which this \
              shop does not know",
@@ -284,15 +340,19 @@ fn stand_in(body: &[u8], raw: &serde_json::Value) -> Option<WebhookEvent> {
 /// The `type` recorded for a signed body without a string `type`.
 pub const NOT_AN_EVENT: &str = "(not an event)";
 
-/// Whether an event of this type, unread, could be money received: anything but the types that
-/// can only say "not paid".
+/// Whether an event of this type, unread, could be money received: a `checkout_session.*` or
+/// `payment_intent.*` event but for the types that can only say "not paid". Never a `refund.*`
+/// event (money going back, not coming in) nor another family.
 fn may_be_payment(event_type: &str) -> bool {
-    !matches!(
-        event_type,
-        "checkout_session.expired"
-            | "payment_intent.failed"
-            | "payment_intent.rejected"
-            | "payment_intent.expired"
-            | "payment_intent.pending"
-    )
+    let payment_family =
+        event_type.starts_with("checkout_session.") || event_type.starts_with("payment_intent.");
+    payment_family
+        && !matches!(
+            event_type,
+            "checkout_session.expired"
+                | "payment_intent.failed"
+                | "payment_intent.rejected"
+                | "payment_intent.expired"
+                | "payment_intent.pending"
+        )
 }

@@ -1,9 +1,11 @@
 //! Two demo servers (real processes, different ports) on one PostgreSQL database, against one
 //! fake Fintoc (issue 23): 200 orders; concurrent checkouts of the same carts to both; Fintoc's
 //! outcomes; then every event of every order delivered ten times, in random order, to both
-//! instances at once, mixed with more concurrent checkouts of the same carts. Afterwards: each
+//! instances at once, mixed with more concurrent checkouts of the same carts; then late payments
+//! of expired orders (issue 22 §3), and the refunds they cause, the same way. Afterwards: each
 //! paid order fulfilled exactly once, no cart with two payable sessions (nor a paid cart with one),
-//! no event lost, every signed delivery answered 2xx.
+//! no event lost, every signed delivery answered 2xx, each late payment refunded exactly once
+//! (one refund request, one refund at Fintoc, `succeeded` on the order).
 //!
 //! Needs PostgreSQL: `scripts/with-postgres cargo test -p fintoc-demo-server --test
 //! multi_instance` (`scripts/test` runs it so); skipped, loudly, without `DATABASE_URL`.
@@ -218,7 +220,14 @@ async fn run() {
     //    same carts mixed in; then whatever those produced, the same way.
     let mut events: Vec<Vec<u8>> = Vec::new();
     let mut delivered_ids: HashSet<String> = HashSet::new();
+    let db = Db::connect(&url).await.unwrap();
+    let mut late: Vec<(String, String)> = Vec::new();
     for round in 0..3 {
+        if round == 1 {
+            // Bank transfers that land after their order expired (Fintoc's
+            // payment_intent.succeeded), delivered like the rest: ten times, to both at once.
+            late = late_payments(&fintoc, &http, &db, LATE).await;
+        }
         let new = fintoc.sandbox.take_webhooks();
         if new.is_empty() && round > 0 {
             break;
@@ -298,7 +307,6 @@ async fn run() {
     }
 
     // 4. What the database and Fintoc say now.
-    let db = Db::connect(&url).await.unwrap();
     let sessions = fintoc.sandbox.sessions();
     let mut cart_of: HashMap<String, String> = HashMap::new();
     for s in &sessions {
@@ -370,11 +378,38 @@ async fn run() {
         "events delivered but not recorded: {lost:?}"
     );
     assert_eq!(processed.len(), delivered_ids.len());
+    assert!(
+        late.len() >= LATE / 2,
+        "only {} expired orders to pay late",
+        late.len()
+    );
+    let requests = fintoc.sandbox.refund_requests();
+    let refunds = fintoc.sandbox.refunds();
+    for (order, intent) in &late {
+        let stored = db.order(order).await.unwrap().unwrap();
+        assert_eq!(stored.status, "paid_after_close", "order {order}");
+        assert_eq!(db.fulfillments(order).await.unwrap(), 0, "order {order}");
+        let asked: Vec<&str> = requests
+            .iter()
+            .filter(|r| &r.payment_intent == intent)
+            .map(|r| r.outcome)
+            .collect();
+        assert_eq!(asked, ["created"], "payment {intent}: one refund request");
+        let made: Vec<&str> = refunds
+            .iter()
+            .filter(|r| &r.payment_intent == intent)
+            .map(|r| r.status.as_str())
+            .collect();
+        assert_eq!(made, ["succeeded"], "payment {intent}: one refund");
+        let shown: Vec<&str> = stored.refunds.iter().map(|r| r.status.as_str()).collect();
+        assert_eq!(shown, ["succeeded"], "order {order}");
+    }
 
     println!(
         "multi-instance: 2 instances, {} orders ({} carts, {} sessions, {paid_sessions} paid), \
          {} events delivered x{COPIES} = {} signed deliveries (all 2xx), checkouts by status \
-         {:?}, {} payable sessions left (at most one per cart), in {:.1} s (seed {seed})",
+         {:?}, {} payable sessions left (at most one per cart), {} late payments each refunded \
+         once, in {:.1} s (seed {seed})",
         sessions.len(),
         ORDERS,
         sessions.len(),
@@ -382,9 +417,53 @@ async fn run() {
         counts.deliveries,
         counts.checkouts,
         payable.len(),
+        late.len(),
         started.elapsed().as_secs_f64()
     );
     drop(instances);
+}
+
+/// How many late payments the test sends.
+const LATE: usize = 20;
+
+/// Up to `n` late payments, each for an order that expired (its session too, without a payment),
+/// through the fake Fintoc's `events/trigger` (kept with its other webhooks): (order, payment
+/// intent).
+async fn late_payments(
+    fintoc: &FakeFintoc,
+    http: &reqwest::Client,
+    db: &Db,
+    n: usize,
+) -> Vec<(String, String)> {
+    let mut late = Vec::new();
+    for session in fintoc.sandbox.sessions() {
+        if late.len() == n {
+            break;
+        }
+        let Some(order) = session.order_id.clone() else {
+            continue;
+        };
+        let expired = db
+            .order(&order)
+            .await
+            .unwrap()
+            .is_some_and(|o| o.status == "expired");
+        if session.payment_intent.is_some() || !expired {
+            continue;
+        }
+        let r = http
+            .post(fintoc.url("/sandbox/api/v1/events/trigger"))
+            .header("Authorization", SECRET_KEY)
+            .json(&json!({"type": "payment_intent.succeeded",
+                          "overrides": {"amount": session.amount, "metadata": {"order_id": order}}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let event: Value = r.json().await.unwrap();
+        late.push((order, event["data"]["id"].as_str().unwrap().to_owned()));
+    }
+    late
 }
 
 /// Runs futures at once and collects their outputs in order (tokio has no `join_all`).

@@ -6,21 +6,20 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use fintoc_demo_server::sandbox::parse_rfc3339;
 use fintoc_demo_server::{unix_now, Mode};
 use fintoc_wasm::server::testing::sign_event;
-use fintoc_wasm::server::CheckoutSessionStatus;
-
-/// The `v1` part of the `Fintoc-Signature` header for `body` signed at Unix second `t`.
-fn sign(body: &[u8], t: i64, secret: &str) -> String {
-    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.max(0) as u64);
-    let header = sign_event(secret, body, at);
-    header
-        .rsplit_once("v1=")
-        .map(|(_, v1)| v1.to_owned())
-        .unwrap_or_default()
-}
+use fintoc_wasm::server::{CheckoutSessionStatus, Timestamp};
 use serde_json::{json, Value};
+
+/// Unix seconds of an RFC 3339 time (the crate's parser).
+fn parse_rfc3339(s: &str) -> Option<i64> {
+    Timestamp::parse_rfc3339(s).map(Timestamp::unix_seconds)
+}
+
+/// The `Fintoc-Signature` header for `body` signed with `secret` at Unix second `t`.
+fn signed_with(secret: &str, body: &[u8], t: i64) -> String {
+    sign_event(secret, body, Timestamp::from_unix_seconds(t).into())
+}
 
 fn temp_db() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -67,7 +66,7 @@ async fn order(server: &Running, id: &str) -> Value {
 }
 
 /// A `checkout_session.finished` event for `order_id` (of `amount` CLP) with the payment intent
-/// in `status`.
+/// `pi_of_<event_id>` in `status`.
 fn finished_event(event_id: &str, order_id: &str, status: &str, amount: u64) -> Value {
     json!({
         "id": event_id, "object": "event", "type": "checkout_session.finished", "mode": "test",
@@ -76,7 +75,7 @@ fn finished_event(event_id: &str, order_id: &str, status: &str, amount: u64) -> 
             "id": "cs_test_1", "object": "checkout_session", "amount": amount, "currency": "CLP",
             "status": "finished", "metadata": { "order_id": order_id },
             "payment_resource": { "payment_intent": {
-                "id": "pi_test_1", "object": "payment_intent", "amount": amount, "currency": "CLP",
+                "id": format!("pi_of_{event_id}"), "object": "payment_intent", "amount": amount, "currency": "CLP",
                 "status": status,
                 "error_reason": if status == "failed" { json!("insufficient_funds") } else { Value::Null },
                 "metadata": { "order_id": order_id }
@@ -98,7 +97,7 @@ async fn deliver(server: &Running, body: &[u8], header: Option<String>) -> (u16,
 }
 
 fn signed(server: &Running, body: &[u8], t: i64) -> String {
-    format!("t={t},v1={}", sign(body, t, &server.state.webhook_secret))
+    signed_with(&server.webhook_secret(), body, t)
 }
 
 /// Delivers `body` signed now with the server's webhook secret.
@@ -224,7 +223,7 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     }
     // Another event saying the same thing (a payment_intent.succeeded after the session event).
     let second = json!({"id": "evt_paid_2", "type": "payment_intent.succeeded", "data": {
-        "id": "pi_test_1", "amount": 2900, "currency": "CLP", "status": "succeeded", "metadata": {"order_id": id}}})
+        "id": "pi_of_evt_paid_1", "amount": 2900, "currency": "CLP", "status": "succeeded", "metadata": {"order_id": id}}})
     .to_string();
     let (status, _) = send_event(&server, &second).await;
     assert_eq!(status, 200);
@@ -233,48 +232,155 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     assert_eq!(server.state.db.processed_events().await.unwrap(), 2);
 }
 
+/// The crate's extractor refuses what is not signed with the webhook secret, with its codes
+/// (`fintoc_wasm::server::axum`): 400 for a missing or malformed header, 401 for a signature that
+/// does not hold or is outside the 300 s tolerance (±400 s here: well clear of the edge), 413 for
+/// a body over 64 KiB. Nothing changes.
 #[tokio::test]
-async fn bad_signatures_get_400_and_change_nothing() {
+async fn bad_signatures_are_refused_and_change_nothing() {
     let (_dir, server) = start_fresh().await;
     let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
     let body = finished_event("evt_forged", &id, "succeeded", 2_500).to_string();
     let now = unix_now();
     let tampered = body.replace("succeeded", "succeeded ");
+    let mut huge = finished_event("evt_huge", &id, "succeeded", 2_500);
+    huge["data"]["metadata"]["padding"] = json!("x".repeat(70 * 1024));
+    let huge = huge.to_string();
     let cases = vec![
-        ("no header", body.clone(), None),
-        ("garbage header", body.clone(), Some("nonsense".to_owned())),
+        ("no header", body.clone(), None, 400, "missing_signature"),
+        (
+            "garbage header",
+            body.clone(),
+            Some("nonsense".to_owned()),
+            400,
+            "malformed_signature",
+        ),
         (
             "wrong secret",
             body.clone(),
-            Some(format!(
-                "t={now},v1={}",
-                sign(body.as_bytes(), now, "whsec_wrong")
-            )),
+            Some(signed_with("whsec_wrong", body.as_bytes(), now)),
+            401,
+            "invalid_signature",
         ),
         (
             "tampered body",
             tampered.clone(),
             Some(signed(&server, body.as_bytes(), now)),
+            401,
+            "invalid_signature",
         ),
         (
             "stale",
             body.clone(),
-            Some(signed(&server, body.as_bytes(), now - 301)),
+            Some(signed(&server, body.as_bytes(), now - 400)),
+            401,
+            "stale_signature",
         ),
         (
             "from the future",
             body.clone(),
-            Some(signed(&server, body.as_bytes(), now + 301)),
+            Some(signed(&server, body.as_bytes(), now + 400)),
+            401,
+            "stale_signature",
+        ),
+        (
+            "over 64 KiB, even signed",
+            huge.clone(),
+            Some(signed(&server, huge.as_bytes(), now)),
+            413,
+            "body_too_large",
         ),
     ];
-    for (name, body, header) in cases {
-        let (status, answer) = deliver(&server, body.as_bytes(), header).await;
-        assert_eq!(status, 400, "{name}: {answer}");
-        assert_eq!(answer["error"]["code"], "invalid_webhook", "{name}");
+    for (name, body, header, status, code) in cases {
+        let (got, answer) = deliver(&server, body.as_bytes(), header).await;
+        assert_eq!(got, status, "{name}: {answer}");
+        assert_eq!(answer["error"]["code"], code, "{name}: {answer}");
     }
     assert_eq!(order(&server, &id).await["status"], "pending");
     assert_eq!(server.state.db.processed_events().await.unwrap(), 0);
     assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
+}
+
+/// Rotating the webhook secret: with `FINTOC_WEBHOOK_SECRET_PREVIOUS` set, deliveries signed
+/// with the old secret or the new one are both taken (Fintoc signs with the new one as soon as
+/// it is rolled; retries of older deliveries carry the old one); any other is refused.
+#[tokio::test]
+async fn while_the_secret_rotates_both_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let settings = fintoc_demo_server::Settings {
+        mode: Mode::Sandbox,
+        secret_key: None,
+        public_key: None,
+        webhook_secret: Some("whsec_test_new_secret".into()),
+        webhook_secret_previous: Some("whsec_test_old_secret".into()),
+        database: dir.path().join("shop.sqlite"),
+        database_url: None,
+        api_base: None,
+        static_dir: dir.path().to_owned(),
+        mounts: Vec::new(),
+        sandbox_session_lifetime: None,
+        sandbox_secret_key: Some("sk_test_chosen_by_hand".into()),
+        checkout_mode: fintoc_wasm::CheckoutMode::Widget,
+        refund_retry_interval: None,
+    };
+    let server = start_settings(listener, base, settings).await;
+    assert_eq!(server.webhook_secret(), "whsec_test_new_secret");
+    // FINTOC_SANDBOX_SECRET_KEY: the key a person calls the sandbox's API with.
+    assert_eq!(server.sandbox().secret_key(), "sk_test_chosen_by_hand");
+    let now = unix_now();
+    for (n, secret) in ["whsec_test_new_secret", "whsec_test_old_secret"]
+        .iter()
+        .enumerate()
+    {
+        let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+        let body = finished_event(&format!("evt_rotation_{n}"), &id, "succeeded", 2_500);
+        let body = body.to_string();
+        let (status, answer) = deliver(
+            &server,
+            body.as_bytes(),
+            Some(signed_with(secret, body.as_bytes(), now)),
+        )
+        .await;
+        assert_eq!(status, 200, "{secret}: {answer}");
+        assert_eq!(order(&server, &id).await["status"], "paid", "{secret}");
+    }
+    let body = json!({"id": "evt_third", "type": "payout.created", "data": {}}).to_string();
+    let (status, answer) = deliver(
+        &server,
+        body.as_bytes(),
+        Some(signed_with("whsec_test_someone_else", body.as_bytes(), now)),
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["error"]["code"]),
+        (401, &json!("invalid_signature"))
+    );
+    // An API key where a webhook secret belongs: the server does not start.
+    let dir = tempfile::tempdir().unwrap();
+    let settings = fintoc_demo_server::Settings {
+        mode: Mode::Sandbox,
+        secret_key: None,
+        public_key: None,
+        webhook_secret: None,
+        webhook_secret_previous: Some("sk_live_DoNotPrintMe".into()),
+        database: dir.path().join("shop.sqlite"),
+        database_url: None,
+        api_base: None,
+        static_dir: dir.path().to_owned(),
+        mounts: Vec::new(),
+        sandbox_session_lifetime: None,
+        sandbox_secret_key: None,
+        checkout_mode: fintoc_wasm::CheckoutMode::Widget,
+        refund_retry_interval: None,
+    };
+    let err = match fintoc_demo_server::state(&settings, "http://127.0.0.1:1").await {
+        Ok(_) => panic!("an API key as the previous webhook secret was taken"),
+        Err(e) => e,
+    };
+    assert!(err.contains("FINTOC_WEBHOOK_SECRET_PREVIOUS"), "{err}");
+    assert!(!err.contains("DoNotPrintMe"), "{err}");
 }
 
 #[tokio::test]
@@ -469,6 +575,370 @@ async fn the_sandbox_api_behaves_like_fintocs() {
         ),
         "{again:?}"
     );
+}
+
+/// Issue 22 §4: the sandbox's Refunds API, as the crate's client sees it — create (the same
+/// refund asked again is the first one; the same key for another request is refused), get,
+/// list page by page, cancel (only before it is paid back) — and its errors.
+#[tokio::test]
+async fn the_sandbox_plays_the_refunds_api() {
+    use fintoc_wasm::server::{ClientError, RefundCreate, RefundStatus};
+    use fintoc_wasm::{Amount, Currency};
+    let (_dir, server) = start_fresh().await;
+    server.sandbox().capture_webhooks();
+    let fintoc = &server.state.fintoc;
+    let event = trigger(
+        &server,
+        "payment_intent.succeeded",
+        json!({"amount": 5_000}),
+    )
+    .await;
+    let pi = event["data"]["id"].as_str().unwrap().to_owned();
+    let clp = |n| Amount::new(n, Currency::Clp).unwrap();
+
+    let part = RefundCreate::partial(&pi, clp(1_000)).metadata("note", "first");
+    let first = fintoc.create_refund(&part).await.unwrap();
+    assert_eq!(
+        (first.amount, &first.status),
+        (1_000, &RefundStatus::Created)
+    );
+    assert_eq!(first.resource_id.as_deref(), Some(pi.as_str()));
+    let again = fintoc.create_refund(&part).await.unwrap();
+    assert_eq!(
+        again, first,
+        "the same request, the same key: the first answer"
+    );
+    let second = fintoc
+        .create_refund_with_key(&part, &format!("{}:2", part.idempotency_key()))
+        .await
+        .unwrap();
+    assert_ne!(
+        second.id, first.id,
+        "a genuine second refund, with its own key"
+    );
+    let reused = fintoc
+        .create_refund_with_key(&RefundCreate::partial(&pi, clp(7)), &part.idempotency_key())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&reused, ClientError::Api { status: 400, code: Some(c), .. } if c == "idempotency_key_reused"),
+        "{reused:?}"
+    );
+    let too_much = fintoc
+        .create_refund(&RefundCreate::partial(&pi, clp(3_001)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&too_much, ClientError::Api { status: 400, code: Some(c), .. } if c == "refund_exceeds_amount"),
+        "{too_much:?}"
+    );
+    let unknown = fintoc
+        .create_refund(&RefundCreate::full("pi_nobody"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&unknown, ClientError::Api { status: 404, code: Some(c), .. } if c == "resource_missing"),
+        "{unknown:?}"
+    );
+    // Settled at once: succeeded, with the webhooks.
+    let read = fintoc.get_refund(&first.id).await.unwrap();
+    assert_eq!(read.status, RefundStatus::Succeeded);
+    assert_eq!(read.metadata["note"], "first");
+    let types: Vec<String> = server
+        .sandbox()
+        .take_webhooks()
+        .iter()
+        .map(|b| {
+            serde_json::from_slice::<Value>(b).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "payment_intent.succeeded",
+            "refund.in_progress",
+            "refund.succeeded",
+            "refund.in_progress",
+            "refund.succeeded"
+        ]
+    );
+    // Held (metadata sandbox_refund: held): it stays in progress, and can be canceled once.
+    let held = fintoc
+        .create_refund(&RefundCreate::partial(&pi, clp(500)).metadata("sandbox_refund", "held"))
+        .await
+        .unwrap();
+    assert_eq!(
+        fintoc.get_refund(&held.id).await.unwrap().status,
+        RefundStatus::InProgress
+    );
+    let canceled = fintoc.cancel_refund(&held.id).await.unwrap();
+    assert_eq!(canceled.status, RefundStatus::Canceled);
+    for id in [&held.id, &first.id] {
+        let refused = fintoc.cancel_refund(id).await.unwrap_err();
+        assert!(
+            matches!(refused, ClientError::Api { status: 400, .. }),
+            "{refused:?}"
+        );
+    }
+    // What was canceled can be refunded again: 3 000 left.
+    let rest = fintoc
+        .create_refund(&RefundCreate::full(&pi))
+        .await
+        .unwrap();
+    assert_eq!(rest.amount, 3_000);
+    // The list, newest first, page by page (the sandbox takes `per_page`).
+    let all = fintoc.list_refunds().next_page().await.unwrap().unwrap();
+    let ids: Vec<&str> = all.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, [&rest.id, &held.id, &second.id, &first.id]);
+    let r = http()
+        .get(server.url("/sandbox/api/v1/refunds?per_page=3"))
+        .header("Authorization", server.sandbox().secret_key())
+        .send()
+        .await
+        .unwrap();
+    let link = r.headers()["link"].to_str().unwrap().to_owned();
+    assert_eq!(
+        link,
+        format!(
+            "<{}>; rel=\"next\"",
+            server.url("/sandbox/api/v1/refunds?page=2&per_page=3")
+        )
+    );
+    assert_eq!(
+        r.json::<Value>().await.unwrap().as_array().unwrap().len(),
+        3
+    );
+    // `Bearer <key>` (Fintoc's Magento module) is accepted too; no key is not.
+    let bearer = http()
+        .get(server.url(&format!("/sandbox/api/v1/refunds/{}", first.id)))
+        .header(
+            "Authorization",
+            format!("Bearer {}", server.sandbox().secret_key()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bearer.status(), 200);
+    let anonymous = http()
+        .post(server.url("/sandbox/api/v1/refunds"))
+        .json(&json!({"resource_type": "payment_intent", "resource_id": pi}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+/// Issue 22 §4: sessions in the 2026-02-01 shape when the request sends that `Fintoc-Version`
+/// (the 2023-11-15 one otherwise), and `/v2/checkout_sessions` with the 2026-02-01 create body,
+/// as the crate's client sends it.
+#[tokio::test]
+async fn the_sandbox_plays_the_2026_checkout_sessions() {
+    use fintoc_wasm::server::{
+        CheckoutFlow, CheckoutSessionCreate, CheckoutSessionCreateV2, CustomerData, FintocClient,
+        LineItem, PaymentMethodType,
+    };
+    use fintoc_wasm::{Amount, Currency};
+    let (_dir, server) = start_fresh().await;
+    let key = server.sandbox().secret_key();
+    let pinned = FintocClient::new(&key)
+        .unwrap()
+        .with_base_url(server.url("/sandbox/api"))
+        .with_api_version("2026-02-01");
+    let amount = Amount::new(12_990, Currency::Clp).unwrap();
+    let v1_body = pinned
+        .create_checkout_session(&CheckoutSessionCreate::new(amount).metadata("order_id", "ord_v"))
+        .await
+        .unwrap();
+    assert_eq!(v1_body.flow, Some(CheckoutFlow::Payment));
+    assert_eq!(
+        v1_body.payment_method_types,
+        [PaymentMethodType::BankTransfer]
+    );
+    // The same session without the header: the 2023-11-15 shape.
+    let raw = |path: String, version: Option<&str>| {
+        let mut request = http()
+            .get(server.url(&path))
+            .header("Authorization", key.clone());
+        if let Some(v) = version {
+            request = request.header("Fintoc-Version", v);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let old = raw(
+        format!("/sandbox/api/v1/checkout_sessions/{}", v1_body.id),
+        None,
+    )
+    .await;
+    assert_eq!(old["payment_methods"], json!(["payment_intent"]));
+    assert!(old.get("flow").is_none(), "{old}");
+    let new = raw(
+        format!("/sandbox/api/v1/checkout_sessions/{}", v1_body.id),
+        Some("2026-02-01"),
+    )
+    .await;
+    assert_eq!(new["ui_mode"], "hosted");
+    assert_eq!(new["payment_method_options"], json!({"bank_transfer": {}}));
+    assert!(new.get("payment_methods").is_none(), "{new}");
+
+    let expires = fintoc_wasm::server::Timestamp::from_unix_seconds(unix_now() + 3_600);
+    let created = pinned
+        .create_checkout_session_v2(
+            &CheckoutSessionCreateV2::with_line_items(
+                Currency::Clp,
+                vec![
+                    LineItem::price_data(
+                        json!({"unit_amount": 2_500, "product_data": {"name": "Espresso"}}),
+                        2,
+                    ),
+                    LineItem::price_data(json!({"unit_amount": 990}), 1),
+                ],
+            )
+            .customer_data(CustomerData::email("ana@example.cl"))
+            .payment_method_types([PaymentMethodType::BankTransfer, PaymentMethodType::Card])
+            .expires_at(expires)
+            .metadata("order_id", "ord_v2"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.amount, 5_990);
+    assert_eq!(created.expires_at, Some(expires));
+    assert_eq!(
+        created.payment_method_types,
+        [PaymentMethodType::BankTransfer, PaymentMethodType::Card]
+    );
+    let v2 = raw(
+        format!("/sandbox/api/v2/checkout_sessions/{}", created.id),
+        None,
+    )
+    .await;
+    assert_eq!(v2["customer"]["email"], "ana@example.cl");
+    assert!(v2["customer"]["id"].as_str().unwrap().starts_with("cus_"));
+    // Refused as Fintoc refuses them.
+    for (body, param) in [
+        (
+            json!({"amount": 1, "currency": "CLP", "customer": "cus_1",
+                "customer_data": {"email": "a@b.cl"}}),
+            "customer",
+        ),
+        (
+            json!({"amount": 1, "currency": "CLP", "expires_at":
+                fintoc_wasm::server::Timestamp::from_unix_seconds(unix_now() + 60).to_string()}),
+            "expires_at",
+        ),
+        (
+            json!({"currency": "CLP", "line_items": [{"price": "price_1", "quantity": 1}]}),
+            "line_items",
+        ),
+        (
+            json!({"amount": 1, "currency": "CLP", "flow": "setup"}),
+            "flow",
+        ),
+    ] {
+        let r = http()
+            .post(server.url("/sandbox/api/v2/checkout_sessions"))
+            .header("Authorization", key.clone())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(answer["error"]["param"], param, "{answer}");
+    }
+    // The v2 list, by cursor: newest first, every session once.
+    let mut pages = pinned.list_checkout_sessions_v2(None).unwrap();
+    let mut seen = Vec::new();
+    while let Some(page) = pages.next_page().await.unwrap() {
+        seen.extend(page.into_iter().map(|s| s.id));
+    }
+    assert_eq!(seen, [created.id.clone(), v1_body.id.clone()]);
+    let r = http()
+        .get(server.url("/sandbox/api/v2/checkout_sessions?limit=1"))
+        .header("Authorization", key.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["link"].to_str().unwrap(),
+        format!(
+            "<{}>; rel=\"next\"",
+            server.url(&format!(
+                "/sandbox/api/v2/checkout_sessions?starting_after={}&limit=1",
+                created.id
+            ))
+        )
+    );
+}
+
+/// Issue 22 §4: `POST /v1/events/trigger {type, overrides}` — what `fintoc trigger TYPE
+/// --override path=value` calls — fires any payment or refund event at the shop's own handler,
+/// signed: here `checkout_session.finished` with `metadata.order_id` pays an order,
+/// `payment_intent.failed` fails one, `checkout_session.expired` expires one.
+#[tokio::test]
+async fn trigger_fires_events_at_the_shops_own_handler() {
+    let (_dir, server) = start_fresh().await;
+    let paid = new_order(&server, json!([{"product_id": "beans", "quantity": 1}])).await;
+    let failed = new_order(&server, json!([{"product_id": "beans", "quantity": 1}])).await;
+    let expired = new_order(&server, json!([{"product_id": "beans", "quantity": 1}])).await;
+    let event = trigger(
+        &server,
+        "checkout_session.finished",
+        json!({"amount": 8_990, "metadata": {"order_id": paid}}),
+    )
+    .await;
+    assert_eq!(event["object"], "event");
+    assert_eq!(event["type"], "checkout_session.finished");
+    assert!(event["id"].as_str().unwrap().starts_with("evt_"));
+    // The payment follows the session's amount and metadata.
+    let pi = &event["data"]["payment_resource"]["payment_intent"];
+    assert_eq!(
+        (pi["amount"].clone(), pi["metadata"]["order_id"].clone()),
+        (json!(8_990), json!(paid))
+    );
+    trigger(
+        &server,
+        "payment_intent.failed",
+        json!({"metadata": {"order_id": failed}}),
+    )
+    .await;
+    trigger(
+        &server,
+        "checkout_session.expired",
+        json!({"metadata": {"order_id": expired}}),
+    )
+    .await;
+    for (id, expected) in [(&paid, "paid"), (&failed, "failed"), (&expired, "expired")] {
+        assert_eq!(settled(&server, id).await, expected, "{id}");
+    }
+    assert_eq!(
+        order(&server, &failed).await["failure_reason"],
+        "insufficient_funds"
+    );
+    // Nested overrides, and a type the sandbox does not play.
+    let odd = trigger(
+        &server,
+        "checkout_session.finished",
+        json!({"payment_resource": {"payment_intent": {"status": "failed"}}}),
+    )
+    .await;
+    assert_eq!(
+        odd["data"]["payment_resource"]["payment_intent"]["status"],
+        "failed"
+    );
+    let r = http()
+        .post(server.url("/sandbox/api/v1/events/trigger"))
+        .header("Authorization", server.sandbox().secret_key())
+        .json(&json!({"type": "payout.created"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "invalid_event_type");
 }
 
 #[tokio::test]
@@ -700,15 +1170,13 @@ async fn a_signed_body_that_is_not_an_event_is_acknowledged_and_kept() {
     assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
     // A bad signature is still refused, whatever the body.
     let now = unix_now();
-    let (status, _) = deliver(
-        &server,
-        b"[]",
-        Some(format!("t={now},v1={}", sign(b"[]", now, "whsec_wrong"))),
-    )
-    .await;
-    assert_eq!(status, 400);
+    let (status, _) = deliver(&server, b"[]", Some(signed_with("whsec_wrong", b"[]", now))).await;
+    assert_eq!(status, 401);
 }
 
+/// A payment for an order that already failed or expired is never fulfilled: the order is
+/// `paid_after_close` and the payment refunded. Here the payment intents are not Fintoc's (the
+/// sandbox does not know them): the refund cannot be made, and a person is told to refund by hand.
 #[tokio::test]
 async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
     let (_dir, server) = start_fresh().await;
@@ -719,16 +1187,24 @@ async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
     let (status, answer) = send_event(&server, &late).await;
     assert_eq!(status, 200);
     assert_eq!(answer["status"], "paid_after_close");
+    assert_eq!(answer["refund"]["status"], "not_created", "{answer}");
     let stored = order(&server, &failed).await;
     assert_eq!(stored["status"], "paid_after_close", "{stored}");
+    let review = stored["review_reason"].as_str().unwrap();
     assert!(
-        stored["review_reason"].as_str().unwrap().contains("refund"),
+        review.contains("refunded automatically") && review.contains("refund it by hand"),
         "{stored}"
+    );
+    assert_eq!(
+        stored["refunds"],
+        json!([{"id": null, "payment_intent_id": "pi_of_evt_late", "status": "not_created",
+                "amount": 2500, "currency": "CLP", "failure_code": null,
+                "reason": "paid_after_close"}])
     );
     assert_eq!(
         server.state.db.fulfillments(&failed).await.unwrap(),
         0,
-        "a person decides: refund or fulfil"
+        "never fulfilled"
     );
 
     let expired = new_order(&server, json!([{"product_id": "cortado", "quantity": 2}])).await;
@@ -754,6 +1230,477 @@ async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
             .unwrap(),
         [expired, failed]
     );
+    // Fintoc was asked once per payment, and refused (it does not know them).
+    let asked: Vec<(String, &str)> = server
+        .sandbox()
+        .refund_requests()
+        .into_iter()
+        .map(|r| (r.payment_intent, r.outcome))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            ("pi_of_evt_late".to_owned(), "refused"),
+            ("pi_late".to_owned(), "refused")
+        ]
+    );
+}
+
+/// `POST /sandbox/api/v1/events/trigger` as `fintoc trigger TYPE --override path=value` calls
+/// it: the sandbox's answer (the event).
+async fn trigger(server: &Running, event_type: &str, overrides: Value) -> Value {
+    let r = http()
+        .post(server.url("/sandbox/api/v1/events/trigger"))
+        .header("Authorization", server.sandbox().secret_key())
+        .json(&json!({"type": event_type, "overrides": overrides}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json().await.unwrap()
+}
+
+/// Delivers every webhook the sandbox kept (signed now), in order; the answers.
+async fn deliver_kept(server: &Running) -> Vec<Value> {
+    let mut answers = Vec::new();
+    for body in server.sandbox().take_webhooks() {
+        let (status, answer) =
+            deliver(server, &body, Some(signed(server, &body, unix_now()))).await;
+        assert_eq!(status, 200, "{answer}");
+        answers.push(answer);
+    }
+    answers
+}
+
+/// Issue 22 §3, end to end: a payment that arrives after its order expired is refunded
+/// automatically — one refund at Fintoc (the sandbox), asked for with the payment's deterministic
+/// idempotency key — and the order shows the refund until Fintoc's `refund.succeeded`; duplicate
+/// and reordered deliveries change nothing.
+#[tokio::test]
+async fn a_late_payment_is_refunded_once_and_the_order_shows_it() {
+    let (_dir, server) = start_fresh().await;
+    let sandbox = server.sandbox();
+    sandbox.capture_webhooks();
+    // 1. An order whose session expires (Fintoc's checkout_session.expired).
+    let id = new_order(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
+    let session = order(&server, &id).await["checkout_session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server
+        .state
+        .fintoc
+        .expire_checkout_session(&session)
+        .await
+        .unwrap();
+    let expiry = sandbox.take_webhooks();
+    assert_eq!(expiry.len(), 1);
+    let (status, _) = deliver(
+        &server,
+        &expiry[0],
+        Some(signed(&server, &expiry[0], unix_now())),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(order(&server, &id).await["status"], "expired");
+
+    // 2. The bank transfer lands anyway: Fintoc's payment_intent.succeeded for the order.
+    let event = trigger(
+        &server,
+        "payment_intent.succeeded",
+        json!({"amount": 2_900, "metadata": {"order_id": id}}),
+    )
+    .await;
+    let payment_intent = event["data"]["id"].as_str().unwrap().to_owned();
+    let late = sandbox.take_webhooks();
+    assert_eq!(late.len(), 1, "the triggered event is what Fintoc sends");
+    let (status, answer) = deliver(
+        &server,
+        &late[0],
+        Some(signed(&server, &late[0], unix_now())),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["status"], "paid_after_close");
+    // The refund was asked for while the webhook was answered: Fintoc made it (`created`).
+    assert_eq!(answer["refund"]["status"], "created", "{answer}");
+    let refund_id = answer["refund"]["id"].as_str().unwrap().to_owned();
+    assert!(refund_id.starts_with("re_"), "{answer}");
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["status"], "paid_after_close");
+    assert_eq!(
+        stored["refunds"],
+        json!([{"id": refund_id, "payment_intent_id": payment_intent, "status": "created",
+                "amount": 2900, "currency": "CLP", "failure_code": null,
+                "reason": "paid_after_close"}])
+    );
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
+    let requests = sandbox.refund_requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert_eq!(
+        requests[0].idempotency_key.as_deref(),
+        Some(format!("fintoc-wasm:refund:{payment_intent}:full").as_str())
+    );
+    let made = sandbox.refunds();
+    assert_eq!(made.len(), 1);
+    assert_eq!(
+        (made[0].amount, made[0].status.as_str()),
+        (2_900, "succeeded")
+    );
+    assert_eq!(made[0].metadata["order_id"], id.as_str());
+    assert_eq!(made[0].metadata["reason"], "paid_after_close");
+
+    // 3. Fintoc's refund webhooks, delivered the wrong way round: in_progress never follows
+    //    succeeded.
+    let mut refund_events = sandbox.take_webhooks();
+    let types: Vec<String> = refund_events
+        .iter()
+        .map(|b| {
+            serde_json::from_slice::<Value>(b).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(types, ["refund.in_progress", "refund.succeeded"]);
+    refund_events.reverse();
+    for body in &refund_events {
+        let (status, answer) =
+            deliver(&server, body, Some(signed(&server, body, unix_now()))).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["refund"]["status"], "succeeded", "{answer}");
+    }
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["refunds"][0]["status"], "succeeded", "{stored}");
+    assert_eq!(stored["status"], "paid_after_close");
+
+    // 4. Every delivery again, twice: nothing changes, nothing is asked of Fintoc again.
+    for _ in 0..2 {
+        for body in late.iter().chain(&refund_events).chain(&expiry) {
+            let (status, answer) =
+                deliver(&server, body, Some(signed(&server, body, unix_now()))).await;
+            assert_eq!((status, &answer["duplicate"]), (200, &json!(true)));
+        }
+    }
+    assert_eq!(order(&server, &id).await, stored);
+    assert_eq!(sandbox.refund_requests().len(), 1);
+    assert_eq!(sandbox.refunds().len(), 1);
+    assert_eq!(refunds_retried(&server).await, 0, "nothing left to ask for");
+    assert!(sandbox.take_webhooks().is_empty());
+}
+
+/// `retry_pending` (what the background retrier runs): how many refunds it asked for.
+async fn refunds_retried(server: &Running) -> usize {
+    fintoc_demo_server::refunds::retry_pending(&server.state)
+        .await
+        .unwrap()
+}
+
+/// A refund that fails at Fintoc (`refund.failed`), or that Fintoc refuses, leaves the money
+/// with the shop: the order says so and a person refunds by hand.
+#[tokio::test]
+async fn a_refund_that_fails_flags_a_person() {
+    let (_dir, server) = start_fresh().await;
+    let sandbox = server.sandbox();
+    sandbox.capture_webhooks();
+    // A payment of another amount — the sandbox's failing one — for an open order.
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    trigger(
+        &server,
+        "payment_intent.succeeded",
+        json!({"amount": fintoc_demo_server::sandbox::REFUND_FAILS_AMOUNT, "metadata": {"order_id": id}}),
+    )
+    .await;
+    let answers = deliver_kept(&server).await;
+    assert_eq!(answers[0]["status"], "amount_mismatch", "{answers:?}");
+    assert_eq!(answers[0]["refund"]["status"], "created");
+    let answers = deliver_kept(&server).await;
+    assert_eq!(answers.len(), 2, "refund.in_progress, refund.failed");
+    assert_eq!(answers[1]["refund"]["status"], "failed");
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["status"], "amount_mismatch");
+    assert_eq!(stored["refunds"][0]["status"], "failed", "{stored}");
+    assert_eq!(stored["refunds"][0]["failure_code"], "insufficient_funds");
+    let review = stored["review_reason"].as_str().unwrap();
+    assert!(
+        review.contains("2500 CLP")
+            && review.contains("failed (insufficient_funds)")
+            && review.contains("refund it by hand"),
+        "{review}"
+    );
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
+    // Redelivered: still one refund, still flagged.
+    assert_eq!(sandbox.refunds().len(), 1);
+}
+
+/// A new order and a payment of 1 peso for it (Fintoc's `checkout_session.finished`, kept by the
+/// sandbox): the order and its payment intent.
+async fn wrong_payment(server: &Running) -> (String, String) {
+    let id = new_order(server, json!([{"product_id": "beans", "quantity": 1}])).await;
+    let event = trigger(
+        server,
+        "checkout_session.finished",
+        json!({"amount": 1, "metadata": {"order_id": id}}),
+    )
+    .await;
+    let pi = event["data"]["payment_resource"]["payment_intent"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, pi)
+}
+
+/// Issue 22 §3: a crash or a lost answer between the refund row and Fintoc's answer is asked
+/// again with the same idempotency key, and Fintoc answers the refund it made; an outage is
+/// asked again until Fintoc answers; two instances asking at once make one request; a shop that
+/// keeps failing to reach Fintoc gives up after `MAX_ATTEMPTS` and flags a person.
+#[tokio::test]
+async fn a_lost_answer_or_an_outage_is_asked_again_and_never_refunds_twice() {
+    let (_dir, server) = start_fresh().await;
+    let sandbox = server.sandbox();
+    sandbox.capture_webhooks();
+    // The refund is made, its answer lost.
+    sandbox.lose_next_refund_answers(1);
+    let (lost, lost_pi) = wrong_payment(&server).await;
+    let answers = deliver_kept(&server).await;
+    assert_eq!(answers[0]["status"], "amount_mismatch");
+    assert_eq!(answers[0]["refund"]["status"], "requesting", "{answers:?}");
+    assert_eq!(
+        order(&server, &lost).await["refunds"][0]["status"],
+        "requesting"
+    );
+    assert_eq!(sandbox.refunds().len(), 1, "Fintoc made it");
+    assert_eq!(refunds_retried(&server).await, 1);
+    let refund = &order(&server, &lost).await["refunds"][0];
+    assert_eq!(refund["status"], "created", "{refund}");
+    assert_eq!(refund["id"], json!(sandbox.refunds()[0].id));
+    let outcomes: Vec<(&str, Option<String>)> = sandbox
+        .refund_requests()
+        .into_iter()
+        .map(|r| (r.outcome, r.idempotency_key))
+        .collect();
+    let key = Some(format!("fintoc-wasm:refund:{lost_pi}:full"));
+    assert_eq!(outcomes, [("lost", key.clone()), ("replayed", key)]);
+    assert_eq!(sandbox.refunds().len(), 1, "never a second refund");
+
+    // Fintoc is down twice: asked again each round, then made once.
+    sandbox.fail_next_refund_requests(2);
+    let (down, down_pi) = wrong_payment(&server).await;
+    deliver_kept(&server).await;
+    assert_eq!(refunds_retried(&server).await, 1);
+    assert_eq!(
+        order(&server, &down).await["refunds"][0]["status"],
+        "requesting"
+    );
+    assert_eq!(refunds_retried(&server).await, 1);
+    assert_eq!(
+        order(&server, &down).await["refunds"][0]["status"],
+        "created"
+    );
+    assert_eq!(refunds_retried(&server).await, 0);
+    let of_down: Vec<&str> = sandbox
+        .refund_requests()
+        .into_iter()
+        .filter(|r| r.payment_intent == down_pi)
+        .map(|r| r.outcome)
+        .collect();
+    assert_eq!(of_down, ["failed", "failed", "created"]);
+
+    // Two instances ask at once (the lease): one request.
+    sandbox.fail_next_refund_requests(1);
+    let (_, both_pi) = wrong_payment(&server).await;
+    deliver_kept(&server).await;
+    let (a, b) = tokio::join!(
+        fintoc_demo_server::refunds::request(&server.state, &both_pi),
+        fintoc_demo_server::refunds::request(&server.state, &both_pi),
+    );
+    let done = [a.unwrap(), b.unwrap()];
+    assert_eq!(
+        done.iter()
+            .filter(|r| **r == fintoc_demo_server::refunds::Requested::NotDue)
+            .count(),
+        1,
+        "{done:?}"
+    );
+    let of_both = sandbox
+        .refund_requests()
+        .iter()
+        .filter(|r| r.payment_intent == both_pi)
+        .count();
+    assert_eq!(of_both, 2, "the failed one, then one of the two");
+
+    // Unreachable for good: after MAX_ATTEMPTS requests, a person.
+    sandbox.fail_next_refund_requests(u32::MAX);
+    let (gone, _) = wrong_payment(&server).await;
+    deliver_kept(&server).await;
+    for _ in 1..fintoc_demo_server::refunds::MAX_ATTEMPTS {
+        refunds_retried(&server).await;
+    }
+    let stored = order(&server, &gone).await;
+    assert_eq!(stored["refunds"][0]["status"], "not_created", "{stored}");
+    assert!(
+        stored["review_reason"]
+            .as_str()
+            .unwrap()
+            .contains("gave up after 8 requests"),
+        "{stored}"
+    );
+    assert_eq!(refunds_retried(&server).await, 0);
+    sandbox.fail_next_refund_requests(0);
+    // Each payment: at most one refund.
+    let mut per_payment = std::collections::HashMap::new();
+    for refund in sandbox.refunds() {
+        *per_payment.entry(refund.payment_intent).or_insert(0) += 1;
+    }
+    assert!(per_payment.values().all(|n| *n == 1), "{per_payment:?}");
+}
+
+/// A second payment of an order already paid (another payment intent) is not kept either: it
+/// is refunded (`paid_twice`); the order stays paid, fulfilled once. The same payment told
+/// again is not a second payment.
+#[tokio::test]
+async fn a_second_payment_of_a_paid_order_is_refunded() {
+    let (_dir, server) = start_fresh().await;
+    server.sandbox().capture_webhooks();
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 2}])).await;
+    let first = trigger(
+        &server,
+        "checkout_session.finished",
+        json!({"amount": 5_000, "metadata": {"order_id": id}}),
+    )
+    .await;
+    let first_pi = first["data"]["payment_resource"]["payment_intent"]["id"].clone();
+    // The same payment again, as a payment_intent event.
+    trigger(
+        &server,
+        "payment_intent.succeeded",
+        json!({"id": first_pi, "amount": 5_000, "metadata": {"order_id": id}}),
+    )
+    .await;
+    let second = trigger(
+        &server,
+        "payment_intent.succeeded",
+        json!({"amount": 5_000, "metadata": {"order_id": id}}),
+    )
+    .await;
+    let answers = deliver_kept(&server).await;
+    assert_eq!(answers[0]["status"], "paid");
+    assert_eq!(
+        answers[1]["refund"],
+        Value::Null,
+        "the same payment: {answers:?}"
+    );
+    assert_eq!(answers[2]["refund"]["status"], "created", "{answers:?}");
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["status"], "paid");
+    assert_eq!(stored["payment_intent_id"], first_pi);
+    assert_eq!(
+        stored["refunds"][0]["payment_intent_id"],
+        second["data"]["id"]
+    );
+    assert_eq!(stored["refunds"][0]["reason"], "paid_twice");
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
+}
+
+/// Issue 22 §3: refund events are money going back, not coming in. One the shop cannot read is
+/// kept for a person, and never puts its order in `needs_review` (before, any unread event that
+/// named an order did); one the shop did not ask for (made in the dashboard) is kept too; an
+/// unknown status is recorded as Fintoc wrote it and kept raw.
+#[tokio::test]
+async fn refund_events_are_never_taken_for_payments() {
+    let (_dir, server) = start_fresh().await;
+    server.sandbox().capture_webhooks();
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    let unreadable = json!({"id": "evt_refund_odd", "type": "refund.succeeded",
+        "data": {"id": "re_1", "metadata": {"order_id": id}}});
+    let (status, answer) = send_event(&server, &unreadable.to_string()).await;
+    assert_eq!(
+        (status, &answer["unhandled"]),
+        (200, &json!(true)),
+        "{answer}"
+    );
+    assert_eq!(
+        order(&server, &id).await["status"],
+        "pending",
+        "not a payment"
+    );
+    trigger(
+        &server,
+        "refund.succeeded",
+        json!({"metadata": {"order_id": id}}),
+    )
+    .await;
+    let answers = deliver_kept(&server).await;
+    assert_eq!(answers[0]["unhandled"], true, "{answers:?}");
+    assert_eq!(order(&server, &id).await["status"], "pending");
+    let kept = server.state.db.unhandled_events().await.unwrap();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(kept[1].reason, fintoc_demo_server::db::NOT_OUR_REFUND);
+
+    // A refund of ours in a status nobody knows: recorded, and kept raw for a person.
+    trigger(
+        &server,
+        "checkout_session.finished",
+        json!({"amount": 7, "metadata": {"order_id": id}}),
+    )
+    .await;
+    let answers = deliver_kept(&server).await;
+    assert_eq!(answers[0]["status"], "amount_mismatch");
+    let refund_id = answers[0]["refund"]["id"].as_str().unwrap().to_owned();
+    server.sandbox().take_webhooks();
+    let disputed = json!({"id": "evt_disputed", "type": "refund.disputed", "data": {
+        "id": refund_id, "object": "refund", "amount": 7, "currency": "CLP",
+        "status": "disputed", "resource_type": "payment_intent",
+        "resource_id": answers[0]["refund"]["payment_intent_id"]}});
+    let (status, answer) = send_event(&server, &disputed.to_string()).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        order(&server, &id).await["refunds"][0]["status"],
+        "disputed"
+    );
+    let kept = server.state.db.unhandled_events().await.unwrap();
+    assert!(kept[2].reason.contains("`disputed`"), "{kept:?}");
+}
+
+/// Issue 22 §2: what `fintoc webhooks listen --forward-to http://localhost:8080/webhooks/fintoc`
+/// does — it receives `{type: "webhook_event", event: <the raw event, a string>, signature, …}`
+/// over its WebSocket and POSTs `event` byte for byte with `Fintoc-Signature: <signature>` — and
+/// the demo fulfils the order.
+#[tokio::test]
+async fn a_fintoc_cli_relay_message_forwarded_byte_for_byte_fulfils_the_order() {
+    let (_dir, server) = start_fresh().await;
+    let id = new_order(&server, json!([{"product_id": "beans", "quantity": 1}])).await;
+    // Fintoc's own bytes: spaces and a newline, non-ASCII metadata — never re-serialized.
+    let event = format!(
+        "{{\"id\": \"evt_cli_1\", \"object\":\"event\", \"type\":\"checkout_session.finished\",\n \"data\":{{\"id\":\"cs_cli_1\",\"amount\":8990,\"currency\":\"CLP\",\"status\":\"finished\",\"metadata\":{{\"order_id\":\"{id}\",\"nota\":\"café ñandú\"}},\"payment_resource\":{{\"payment_intent\":{{\"id\":\"pi_cli_1\",\"amount\":8990,\"currency\":\"CLP\",\"status\":\"succeeded\"}}}}}}}}"
+    );
+    let now = unix_now();
+    let message = json!({
+        "type": "webhook_event",
+        "event": event,
+        "signature": signed(&server, event.as_bytes(), now),
+        "event_type": "checkout_session.finished",
+        "timestamp": now,
+    });
+    // What the CLI does with it.
+    let raw = message["event"].as_str().unwrap().as_bytes().to_vec();
+    let signature = message["signature"].as_str().unwrap().to_owned();
+    let (status, answer) = deliver(&server, &raw, Some(signature.clone())).await;
+    assert_eq!(
+        (status, &answer["status"]),
+        (200, &json!("paid")),
+        "{answer}"
+    );
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
+    // Re-serialized (what a relay must not do): the signature no longer holds.
+    let reserialized: Value = serde_json::from_slice(&raw).unwrap();
+    let (status, _) = deliver(
+        &server,
+        reserialized.to_string().as_bytes(),
+        Some(signature),
+    )
+    .await;
+    assert_eq!(status, 401);
 }
 
 #[tokio::test]

@@ -298,6 +298,9 @@ pub struct Order {
     pub status: String,
     /// In pesos.
     pub amount: u64,
+    /// The server is giving the payment back (a payment it could not keep: after the order
+    /// closed, of another amount): see [`money_going_back`].
+    pub refunded: bool,
 }
 
 impl Order {
@@ -306,8 +309,41 @@ impl Order {
             id: order.string("id").unwrap_or_else(|| id.to_owned()),
             status: order.string("status").unwrap_or_default(),
             amount: order.number("amount").unwrap_or(0.0) as u64,
+            refunded: money_going_back(&refund_statuses(order)),
         }
     }
+}
+
+/// The `status` of each of the order's `refunds` (`None` for one without a string status).
+fn refund_statuses(order: &Payload) -> Vec<Option<String>> {
+    use wasm_bindgen::JsCast;
+    let refunds = js_sys::Reflect::get(order.raw(), &"refunds".into())
+        .ok()
+        .and_then(|r| r.dyn_into::<js_sys::Array>().ok());
+    refunds
+        .map(|list| {
+            list.iter()
+                .map(|r| {
+                    js_sys::Reflect::get(&r, &"status".into())
+                        .ok()
+                        .and_then(|s| s.as_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether the money is on its way back: the order has refunds (the server's
+/// `GET /api/orders/{id}` lists them) and none failed, was canceled or could not be made (then
+/// the shop looks at it and contacts the shopper).
+pub fn money_going_back(statuses: &[Option<String>]) -> bool {
+    !statuses.is_empty()
+        && statuses.iter().all(|status| {
+            !matches!(
+                status.as_deref(),
+                None | Some("failed" | "canceled" | "not_created")
+            )
+        })
 }
 
 /// What the page tells the shopper about the payment.
@@ -321,8 +357,8 @@ pub enum Payment {
     Paid(Order),
     /// The webhook said failed or expired.
     NotPaid(Order),
-    /// Paid, but the shop must look at it (a payment after the order closed, another amount):
-    /// the shop contacts the customer.
+    /// Paid, but not kept (a payment after the order closed, another amount): the server gives
+    /// it back ([`Order::refunded`]), or the shop looks at it and contacts the customer.
     Review(Order),
     /// The webhook had not decided by the deadline: the result goes out by email.
     StillPending(String),
@@ -383,6 +419,16 @@ impl Payment {
                     "¡Pago confirmado! Pedido {} por {}. Gracias.",
                     o.id,
                     clp(o.amount)
+                ),
+            ),
+            Payment::Review(o) if o.refunded => notice(
+                "notice",
+                &o.id,
+                "refunded",
+                format!(
+                    "Recibimos un pago para el pedido {} que no podemos aceptar: te lo \
+                     devolvemos, el dinero va de vuelta a tu cuenta.",
+                    o.id
                 ),
             ),
             Payment::Review(o) => notice(
@@ -682,6 +728,35 @@ mod tests {
     }
 
     #[test]
+    fn the_money_is_on_its_way_back_only_while_no_refund_failed() {
+        let of = |statuses: &[Option<&str>]| {
+            money_going_back(
+                &statuses
+                    .iter()
+                    .map(|s| s.map(str::to_owned))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        for going in [
+            &[Some("requesting")][..],
+            &[Some("created")],
+            &[Some("in_progress"), Some("succeeded")],
+            &[Some("succeeded")],
+        ] {
+            assert!(of(going), "{going:?}");
+        }
+        for not in [
+            &[][..],
+            &[Some("failed")],
+            &[Some("succeeded"), Some("not_created")],
+            &[Some("canceled")],
+            &[None],
+        ] {
+            assert!(!of(not), "{not:?}");
+        }
+    }
+
+    #[test]
     fn final_statuses_are_decided_and_open_ones_are_asked_again() {
         for paid in ["paid", "paid_after_close", "amount_mismatch"] {
             assert_eq!(verdict(Some(paid)), Verdict::Confirmed, "{paid}");
@@ -711,6 +786,7 @@ mod tests {
             id: "ord_1".into(),
             status: "paid".into(),
             amount: 990,
+            refunded: false,
         };
         let locked = [
             Payment::Confirming("ord_1".into()),
@@ -740,7 +816,22 @@ mod tests {
             id: "ord_1".into(),
             status: "paid".into(),
             amount: 990,
+            refunded: false,
         };
+        let refunded = Order {
+            status: "paid_after_close".into(),
+            refunded: true,
+            ..order.clone()
+        };
+        let told = Payment::Review(refunded.clone()).notice();
+        assert_eq!(told.as_ref().map(|n| n.state.as_str()), Some("refunded"));
+        assert!(told.is_some_and(|n| n.text.contains("va de vuelta a tu cuenta")));
+        let review = Payment::Review(Order {
+            refunded: false,
+            ..refunded
+        })
+        .notice();
+        assert_eq!(review.map(|n| n.state), Some("review".to_owned()));
         assert_eq!(
             Payment::Paid(order).notice().map(|n| n.text),
             Some("¡Pago confirmado! Pedido ord_1 por $990. Gracias.".into())

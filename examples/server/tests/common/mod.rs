@@ -20,6 +20,19 @@ impl Running {
         format!("{}{path}", self.base)
     }
 
+    /// The sandbox (sandbox mode).
+    pub fn sandbox(&self) -> &fintoc_demo_server::sandbox::Sandbox {
+        self.state
+            .sandbox
+            .as_deref()
+            .expect("a sandbox-mode server")
+    }
+
+    /// The secret the sandbox signs its webhooks with.
+    pub fn webhook_secret(&self) -> String {
+        self.sandbox().webhook_secret().to_owned()
+    }
+
     /// Stops serving (the database file stays).
     pub async fn stop(self) {
         self.task.abort();
@@ -64,6 +77,7 @@ async fn start_on(
         secret_key: None,
         public_key: None,
         webhook_secret: None,
+        webhook_secret_previous: None,
         database: database.to_owned(),
         database_url,
         api_base: None,
@@ -81,9 +95,20 @@ async fn start_on(
             ),
         ],
         sandbox_session_lifetime,
+        sandbox_secret_key: None,
+        refund_retry_interval: None,
     };
+    start_settings(listener, base, settings).await
+}
+
+/// A server on `listener` (at `base`) with `settings`.
+pub async fn start_settings(
+    listener: tokio::net::TcpListener,
+    base: String,
+    settings: Settings,
+) -> Running {
     let state = fintoc_demo_server::state(&settings, &base).await.unwrap();
-    let app = router_with(state.clone(), static_dir, &settings.mounts);
+    let app = router_with(state.clone(), &settings.static_dir, &settings.mounts);
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
