@@ -55,7 +55,8 @@ export type FintocErrorCode =
   | 'session_missing_token' | 'session_timeout' | 'session_expired' | 'session_invalid_token'
   | 'session_no_redirect_url' | 'session_source'
   | 'widget_create' | 'widget_call' | 'widget_method_missing' | 'widget_destroyed'
-  | 'already_succeeded' | 'destroyed' | 'cancelled';
+  | 'already_succeeded' | 'destroyed' | 'cancelled'
+  | 'not_initialized';
 
 /** An `Error` whose message says what to do, with a stable code. Never show it to shoppers as is. */
 export interface FintocError extends Error {
@@ -221,9 +222,11 @@ fn url(object: &JsValue, name: &str, label: &str) -> Result<Option<String>, JsVa
     let Some(url) = string(object, name, EXPECTED)? else {
         return Ok(None);
     };
+    // No page (server rendering in Node): a relative URL is checked as the browser will resolve
+    // it on an https page; nothing runs here anyway (`open()` rejects `not_in_browser`).
     let base = browser::window()
         .and_then(|w| w.location().href().ok())
-        .unwrap_or_default();
+        .unwrap_or_else(|| "https://ssr.invalid/".to_owned());
     let resolved =
         web_sys::Url::new_with_base(&url, &base).map_err(|_| invalid(label, EXPECTED))?;
     match resolved.protocol().as_str() {

@@ -2,7 +2,8 @@
 // /pkg/). The server computes the amount; the page never trusts onSuccess alone: it confirms the
 // order with the package's confirmOrder until the webhook has decided it. `?mode=redirect` pays
 // on Fintoc's hosted page instead of the widget (the server's CHECKOUT_MODE otherwise).
-import init, { createCheckout, confirmOrder } from '/pkg/fintoc_wasm.js';
+// The package's main entry (pkg/index.js) loads its wasm itself: nothing to initialise.
+import { createCheckout, confirmOrder } from '/pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
 const clp = (n) => '$' + n.toLocaleString('es-CL');
@@ -146,7 +147,6 @@ function returned() {
 }
 
 async function main() {
-  await init();
   const [config, catalogue] = await Promise.all([getJson('/api/config'), getJson('/api/products')]);
   $('mode').hidden = config.mode !== 'sandbox';
   $('loading').remove();

@@ -13,7 +13,13 @@
 //!   mode, where there is nothing to load (a later switch to the widget preloads then).
 
 mod binding;
+// The policies are for components (the JS API gives the shop the calls instead: an invalid
+// option throws, and the shop decides when to prepare or open).
+#[cfg(any(feature = "yew", feature = "leptos"))]
 mod policy;
 
-pub(crate) use binding::{tell, Binding, Report};
+#[cfg(any(feature = "yew", feature = "leptos"))]
+pub(crate) use binding::tell;
+pub(crate) use binding::{Binding, Report};
+#[cfg(any(feature = "yew", feature = "leptos"))]
 pub(crate) use policy::{AutoOpen, InvalidConfig, Preload};

@@ -59,20 +59,34 @@ test('open() in Node rejects not_in_browser (a token, a session function)', asyn
   assert.deepEqual(fetched, []);
 });
 
-test(
-  'open() in Node rejects not_in_browser (an endpoint)',
-  {
-    todo:
-      'the current JS API refuses an endpoint in Node at createCheckout (`invalid_option`: it resolves the ' +
-      "URL against the page's, and there is none): the package's new entry (issue 21 §1) is to accept it " +
-      'and reject open() with not_in_browser',
-  },
-  async () => {
-    const { createCheckout } = await import('fintoc-wasm');
-    const checkout = createCheckout({ publicKey: 'pk_test_ssr', session: { endpoint: '/api/checkout' } });
+test('open() in Node rejects not_in_browser (an endpoint, relative or absolute)', async () => {
+  const { createCheckout } = await import('fintoc-wasm');
+  for (const endpoint of ['/api/checkout', 'https://shop.example/api/checkout']) {
+    const checkout = createCheckout({ publicKey: 'pk_test_ssr', session: { endpoint } });
     await assert.rejects(checkout.open(), (error) => error.code === 'not_in_browser');
-  },
-);
+    checkout.destroy();
+  }
+  // Still refused: what could never be a session endpoint.
+  assert.throws(
+    () => createCheckout({ publicKey: 'pk_test_ssr', session: { endpoint: 'javascript:alert(1)' } }),
+    (error) => error.code === 'invalid_option',
+  );
+  assert.deepEqual(fetched, []);
+});
+
+test('the main entry exports the API and nothing to initialise', async () => {
+  const api = await import('fintoc-wasm');
+  assert.deepEqual(Object.keys(api).sort(), ['Checkout', 'Confirmation', 'confirmOrder', 'createCheckout']);
+  const manual = await import('fintoc-wasm/init');
+  assert.deepEqual(Object.keys(manual).sort(), [
+    'Checkout',
+    'Confirmation',
+    'confirmOrder',
+    'createCheckout',
+    'default',
+    'initSync',
+  ]);
+});
 
 test('server rendering: the idle button and the confirming confirmation, as the Rust components render them', async () => {
   const { createElement } = await import('react');

@@ -13,7 +13,7 @@ import init, {
   type FintocErrorCode,
   type Outcome,
   type SessionReply,
-} from '../../pkg/fintoc_wasm.js';
+} from '../../pkg/init.js';
 
 async function pay(button: HTMLElement, items: { product_id: string; quantity: number }[]): Promise<string> {
   await init();
@@ -56,6 +56,8 @@ async function pay(button: HTMLElement, items: { product_id: string; quantity: n
       return 'cancelled';
     case 'redirected':
       return 'on the way to the hosted page';
+    case 'hidden':
+      return 'hidden: the shopper can open it again';
   }
 }
 

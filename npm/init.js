@@ -1,0 +1,42 @@
+// 'fintoc-wasm/init': the API without loading the wasm by itself, for shops that control where
+// and when it loads (`await init(cdnUrl)`, `initSync(bytes)`). A call before that throws a
+// FintocError with code `not_initialized` that says what to do, instead of the bare
+// `TypeError: Cannot read properties of undefined` the wasm-bindgen glue would throw.
+import load, { confirmOrder as confirm, createCheckout as create, initSync as loadSync } from './fintoc_wasm.js';
+
+export { Checkout, Confirmation } from './fintoc_wasm.js';
+
+let ready = false;
+
+/** Fetches and instantiates the wasm (default: the .wasm next to this file). */
+export default async function init(input) {
+  const output = await load(input);
+  ready = true;
+  return output;
+}
+
+/** Instantiates the wasm from bytes or a compiled module you already have. */
+export function initSync(input) {
+  const output = loadSync(input);
+  ready = true;
+  return output;
+}
+
+function notInitialized(name) {
+  const error = new Error(
+    `fintoc-wasm: ${name}() was called before the wasm was loaded: \`await init()\` (from ` +
+      "'fintoc-wasm/init') first, or import from 'fintoc-wasm', which loads it by itself",
+  );
+  error.code = 'not_initialized';
+  return error;
+}
+
+export function createCheckout(options) {
+  if (!ready) throw notInitialized('createCheckout');
+  return create(options);
+}
+
+export function confirmOrder(options) {
+  if (!ready) throw notInitialized('confirmOrder');
+  return confirm(options);
+}
