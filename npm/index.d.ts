@@ -1,3 +1,16 @@
 // Types of 'fintoc-wasm' (browsers, bundlers and Node alike): the JS API, already initialised.
-export type * from './fintoc_wasm.js';
+export type {
+  CheckoutMode,
+  CheckoutOptions,
+  CheckoutState,
+  ConfirmationStage,
+  ConfirmOptions,
+  ConfirmResult,
+  FintocError,
+  FintocErrorCode,
+  Outcome,
+  SessionOption,
+  SessionReply,
+  WidgetPayload,
+} from './fintoc_wasm.js';
 export { Checkout, Confirmation, confirmOrder, createCheckout } from './fintoc_wasm.js';

@@ -8,6 +8,21 @@ export { Checkout, Confirmation } from './fintoc_wasm.js';
 
 let ready = false;
 
+// Whether the wasm is instantiated — by init()/initSync() here, or by the main entry
+// ('fintoc-wasm', 'fintoc-wasm/react') sharing this glue: the glue's initSync() returns at once
+// when it is, and throws (no argument to instantiate) when it is not.
+function initialised() {
+  if (!ready) {
+    try {
+      loadSync();
+      ready = true;
+    } catch (_) {
+      // not yet
+    }
+  }
+  return ready;
+}
+
 /** Fetches and instantiates the wasm (default: the .wasm next to this file). */
 export default async function init(input) {
   const output = await load(input);
@@ -32,11 +47,11 @@ function notInitialized(name) {
 }
 
 export function createCheckout(options) {
-  if (!ready) throw notInitialized('createCheckout');
+  if (!initialised()) throw notInitialized('createCheckout');
   return create(options);
 }
 
 export function confirmOrder(options) {
-  if (!ready) throw notInitialized('confirmOrder');
+  if (!initialised()) throw notInitialized('confirmOrder');
   return confirm(options);
 }

@@ -56,8 +56,8 @@ impl FintocError {
 pub enum LoadError {
     /// There is no `window` (server-side rendering, a worker, a native build).
     #[error(
-        "Fintoc.js loads only in a browser page (no `window` here: server-side rendering, a native \
-         build); call this from code that runs on the client"
+        "Fintoc.js loads only in a browser (no `window`: server-side rendering, a native build); \
+         call this on the client"
     )]
     NotInBrowser,
     /// The script URL could not be understood.
@@ -225,8 +225,7 @@ impl std::fmt::Display for Suggestion {
 pub enum SessionError {
     /// There is no `window` to fetch from (server-side rendering, a native build).
     #[error(
-        "the session token can only be fetched in a browser (no `window` here); call this from \
-         code that runs on the client"
+        "the session token is fetched only in a browser (no `window`); call this on the client"
     )]
     NotInBrowser,
     /// The request could not be built (bad URL, header or body).

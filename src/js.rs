@@ -56,7 +56,7 @@ export type FintocErrorCode =
   | 'session_no_redirect_url' | 'session_source'
   | 'widget_create' | 'widget_call' | 'widget_method_missing' | 'widget_destroyed'
   | 'already_succeeded' | 'destroyed' | 'cancelled'
-  | 'not_initialized';
+  | 'not_initialized' | 'wasm_load_failed';
 
 /** An `Error` whose message says what to do, with a stable code. Never show it to shoppers as is. */
 export interface FintocError extends Error {

@@ -1,3 +1,4 @@
+'use client';
 /**
  * `fintoc-wasm/react`: React bindings over the package's JavaScript API (`createCheckout`,
  * `confirmOrder`). React is a peer dependency: this module brings none of its own.
@@ -29,7 +30,7 @@ import {
   type FintocErrorCode,
   type Outcome,
   type SessionOption,
-} from './index.js';
+} from 'fintoc-wasm';
 import {
   CLASS,
   ERRORS,

@@ -20,8 +20,8 @@ after(async () => {
 
 for (const bundler of ['vite', 'webpack']) {
   test(`a ${bundler} production build of a page on the package pays`, async () => {
-    const { page: p, problems, sessionRequests } = await page(chrome.context);
-    assert.equal(sessionRequests, 0);
+    const watched = await page(chrome.context);
+    const { page: p, problems } = watched;
     await p.goto(`${server.base}/${bundler}/`);
     const started = Date.now();
     await p.locator('#pay:not([disabled])').click();
@@ -29,7 +29,19 @@ for (const bundler of ['vite', 'webpack']) {
     await p.locator('body[data-state="succeeded"]').waitFor({ state: 'attached' });
     console.log(`${bundler}: click → succeeded in ${Date.now() - started} ms`);
     assert.equal(await widgets(p), 1, 'one widget');
+    assert.equal(watched.sessionRequests, 1, 'one session request');
     assert.deepEqual(problems, []);
+    await p.close();
+  });
+
+  test(`a ${bundler} page whose wasm cannot load still runs, and createCheckout says why`, async () => {
+    const { page: p, problems } = await page(chrome.context);
+    await p.route('**/*.wasm', (route) => route.fulfill({ status: 404, body: 'not here' }));
+    await p.goto(`${server.base}/${bundler}/`);
+    await p.locator('body[data-error]').waitFor({ state: 'attached' });
+    assert.equal(await p.getAttribute('body', 'data-module'), 'running', 'importing the package did not reject');
+    assert.equal(await p.getAttribute('body', 'data-error'), 'wasm_load_failed');
+    assert.ok(problems.some((m) => m.includes('wasm_load_failed') || m.includes('could not load its WebAssembly')), problems.join('\n'));
     await p.close();
   });
 }

@@ -136,7 +136,22 @@ test('unmount while preparing opens nothing and calls nothing', async () => {
   assert.equal(await widgets(p), 0, 'no widget');
   const after = await seen(p);
   assert.equal(after.states.length, after.unmountedAt, `no callback after unmount: ${JSON.stringify(after.states)}`);
-  assert.ok(w.sessionRequests <= 1);
+  assert.equal(w.sessionRequests, 1, 'the one preparation unmounting interrupted');
+  assert.deepEqual(w.problems, []);
+  await p.close();
+});
+
+test('open() in a mount effect under StrictMode (open, destroy, open in one tick): one session request, one widget', async () => {
+  const w = await page(chrome.context);
+  const p = w.page;
+  await p.goto(`${server.base}/strict/?open=mount`);
+  await p.locator('#opens-on-mount[data-state="open"]').waitFor({ state: 'attached' });
+  await quiet(1_000);
+  assert.equal(await p.evaluate(() => window.seen.effects), 2, 'a development build in StrictMode');
+  assert.equal(await widgets(p), 1, 'one widget');
+  assert.equal(w.sessionRequests, 1, 'one session request');
+  // The first mount's open() settled (cancelled by the StrictMode unmount), the second is pending.
+  assert.deepEqual(await p.evaluate(() => window.seen.errors), ['outcome:cancelled']);
   assert.deepEqual(w.problems, []);
   await p.close();
 });

@@ -2,10 +2,12 @@
 // `fintoc-wasm/react`, driven by tests/npm/react.test.mjs through `window.page`:
 //   ?session=endpoint (default), fn (a session function, with `sessionKey` = the cart) or
 //   fn-unkeyed (the same function without `sessionKey`),
-//   ?script=blocked (Fintoc.js answers 404), ?key=… (another public key).
+//   ?script=blocked (Fintoc.js answers 404), ?key=… (another public key),
+//   ?open=mount: instead of the shop, a component that calls open() in its mount effect
+//   (StrictMode: open, destroy, open again in one tick — issue 18 item 4).
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { FintocCheckout, FintocConfirmation } from 'fintoc-wasm/react';
+import { FintocCheckout, FintocConfirmation, useFintocCheckout } from 'fintoc-wasm/react';
 
 const query = new URLSearchParams(location.search);
 const get = async (url) => (await fetch(url)).json();
@@ -73,8 +75,21 @@ function Shop() {
   );
 }
 
+function OpensOnMount() {
+  const { open, state } = useFintocCheckout({
+    publicKey: config.public_key,
+    scriptUrl: config.script_url,
+    country: 'cl',
+    session: { endpoint: '/api/checkout', method: 'POST', body: { items: [{ product_id: product, quantity: 1 }] } },
+    onStateChange: (s) => seen.states.push([0, s]),
+  });
+  useEffect(() => {
+    seen.effects += 1;
+    open().then((outcome) => seen.errors.push(`outcome:${outcome.status}`));
+  }, []);
+  return <p id="opens-on-mount" data-state={state}>{state}</p>;
+}
+
 createRoot(document.getElementById('root')).render(
-  <StrictMode>
-    <Shop />
-  </StrictMode>,
+  <StrictMode>{query.get('open') === 'mount' ? <OpensOnMount /> : <Shop />}</StrictMode>,
 );
