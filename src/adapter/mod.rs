@@ -13,7 +13,12 @@
 //!   mode, where there is nothing to load (a later switch to the widget preloads then).
 
 mod binding;
+// The component adapters' (the JS API has no auto-open, preload or invalid-config state).
+#[cfg(any(feature = "yew", feature = "leptos"))]
 mod policy;
 
-pub(crate) use binding::{tell, Binding, Report};
+#[cfg(any(feature = "yew", feature = "leptos"))]
+pub(crate) use binding::tell;
+pub(crate) use binding::{Binding, Report};
+#[cfg(any(feature = "yew", feature = "leptos"))]
 pub(crate) use policy::{AutoOpen, InvalidConfig, Preload};
