@@ -46,6 +46,10 @@
 //! - [`sandbox`]: the offline stand-in for Fintoc.js.
 //!
 //! ## Features
+//! - `std` (default): the standard library. Without it the crate is `no_std` + `alloc`, which is
+//!   how the npm package is built (`--no-default-features --features js --cfg fintoc_npm`: its
+//!   own allocator and panic handler); `Payload::get` and `SessionResponse::get` need it, and
+//!   every other feature turns it on. A Rust shop keeps it.
 //! - `js`: `js::create_checkout`, the JavaScript API (the npm package `fintoc-wasm`).
 //! - `testing`: `testing::Sandbox`, a fake Fintoc for your own wasm-bindgen tests (offline).
 //! - `leptos`: `leptos::FintocCheckout` and `leptos::use_fintoc_checkout` for Leptos 0.8.
