@@ -21,8 +21,9 @@
 //! handle: keep it in the component's state, and dropping it (the component unmounts, a new
 //! payment starts) stops the polling at once, so no loop outlives the page that asked.
 
-use std::rc::Rc;
-use std::time::Duration;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::time::Duration;
 
 use crate::browser;
 use crate::widget::Payload;
@@ -246,8 +247,8 @@ impl Drop for Confirming {
     }
 }
 
-impl std::fmt::Debug for Confirming {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Debug for Confirming {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Confirming").finish_non_exhaustive()
     }
 }
@@ -265,7 +266,7 @@ mod tests {
 
     #[test]
     fn off_browser_a_spawned_confirmation_does_nothing() {
-        let called = Rc::new(std::cell::Cell::new(false));
+        let called = Rc::new(core::cell::Cell::new(false));
         let confirming = Confirm::order("/api/orders/ord_1").spawn({
             let called = called.clone();
             move |_| called.set(true)

@@ -4,7 +4,8 @@
 //! shop consoles and bug reports. All errors are `Clone + PartialEq` so UI state (e.g. a Yew
 //! `CheckoutState::Failed(err)`) can hold them.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 /// Any error from this crate: loading Fintoc.js, validating options, fetching the session token or
 /// driving the widget.
@@ -206,8 +207,8 @@ pub enum OptionsError {
 pub struct Suggestion(pub Option<&'static str>);
 
 #[cfg(feature = "js")]
-impl std::fmt::Display for Suggestion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Suggestion {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self.0 {
             Some(name) => {
                 f.write_str("; did you mean `")?;
@@ -388,8 +389,8 @@ impl SessionError {
     }
 }
 
-impl From<std::convert::Infallible> for OptionsError {
-    fn from(never: std::convert::Infallible) -> Self {
+impl From<core::convert::Infallible> for OptionsError {
+    fn from(never: core::convert::Infallible) -> Self {
         match never {}
     }
 }
@@ -471,7 +472,7 @@ pub(crate) fn excerpt(body: &str, max: usize) -> String {
 fn redact(word: &str) -> String {
     let (mut out, mut run) = (String::new(), String::new());
     // A trailing space (never inside a word) ends the last run.
-    for ch in word.chars().chain(std::iter::once(' ')) {
+    for ch in word.chars().chain(core::iter::once(' ')) {
         if ch.is_ascii_alphanumeric() || ch == '_' || ch == '-' {
             run.push(ch);
             continue;
@@ -545,7 +546,7 @@ mod tests {
             assert_eq!(error.to_string(), message);
         }
         let token = FintocError::from(SessionError::Token(OptionsError::SecretKey));
-        let source = std::error::Error::source(&token).map(ToString::to_string);
+        let source = core::error::Error::source(&token).map(ToString::to_string);
         assert_eq!(source, Some(OptionsError::SecretKey.to_string()));
     }
 

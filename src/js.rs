@@ -19,9 +19,10 @@
 //! options are refused synchronously by `createCheckout`. The `.d.ts` types every option,
 //! payload, state and code (the section below).
 
-use std::cell::RefCell;
-use std::rc::Rc;
-use std::time::Duration;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+use core::time::Duration;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -656,24 +657,24 @@ fn checkout_in(live: &RefCell<Option<Live>>) -> Result<Rc<Checkout>, JsValue> {
         })
 }
 
-thread_local! {
-    static NEXT_HANDLE: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
-}
+/// The last handle given out (an atomic only to be a plain `static` without std: the package's
+/// target is single-threaded, where it compiles to a load and a store).
+static NEXT_HANDLE: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
 
 /// The promise of every async export: one `future_to_promise` for all of them (a boxed
 /// future, so its machinery is in the package once rather than once per export).
 fn promise(
-    future: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>,
+    future: core::pin::Pin<Box<dyn core::future::Future<Output = Result<JsValue, JsValue>>>>,
 ) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(future)
 }
 
 /// A new id for a JS handle (`browser::register_handle`), for checkouts and confirmations alike.
 fn next_handle() -> u32 {
-    NEXT_HANDLE.with(|n| {
-        n.set(n.get().wrapping_add(1));
-        n.get()
-    })
+    // `fetch_add` wraps on overflow and returns the previous value.
+    NEXT_HANDLE
+        .fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+        .wrapping_add(1)
 }
 
 /// Creates a checkout. Nothing is loaded or fetched until `prepare()`, `open()` or an attached
@@ -888,7 +889,7 @@ impl JsCheckout {
         // it pinned.
         let old = self.live.borrow_mut().as_mut().map(|live| {
             (
-                std::mem::replace(&mut live.listeners, listeners),
+                core::mem::replace(&mut live.listeners, listeners),
                 live.button.replace(button.clone()),
             )
         });
@@ -935,7 +936,7 @@ impl Drop for JsCheckout {
 /// may only keep the `done` promise); `cancel()` — or `using` — stops it at once.
 #[wasm_bindgen(js_name = Confirmation)]
 pub struct JsConfirmation {
-    stage: Rc<std::cell::Cell<Stage>>,
+    stage: Rc<core::cell::Cell<Stage>>,
     done: js_sys::Promise,
     cancel: crate::task::Cancel,
 }
@@ -995,7 +996,7 @@ pub fn confirm_order(
         });
     }
     let on_stage = function(&options, "onStageChange")?;
-    let stage = Rc::new(std::cell::Cell::new(Stage::Confirming));
+    let stage = Rc::new(core::cell::Cell::new(Stage::Confirming));
     let (run, cancel) = crate::task::cancellable({
         let stage = stage.clone();
         async move {

@@ -46,6 +46,10 @@
 //! - [`sandbox`]: the offline stand-in for Fintoc.js.
 //!
 //! ## Features
+//! - `std` (default): the standard library. Without it the crate is `no_std` + `alloc`, which is
+//!   how the npm package is built (`--no-default-features --features js --cfg fintoc_npm`: its
+//!   own allocator and panic handler); `Payload::get` and `SessionResponse::get` need it, and
+//!   every other feature turns it on. A Rust shop keeps it.
 //! - `js`: `js::create_checkout`, the JavaScript API (the npm package `fintoc-wasm`).
 //! - `testing`: `testing::Sandbox`, a fake Fintoc for your own wasm-bindgen tests (offline).
 //! - `leptos`: `leptos::FintocCheckout` and `leptos::use_fintoc_checkout` for Leptos 0.8.
@@ -55,6 +59,31 @@
 
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
+// Without the `std` feature (the npm package's build): `core` + `alloc` only, so std's panic
+// machinery and its formatting never reach the package's wasm.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+/// What std's prelude would bring, from `alloc`, for the modules that build without std.
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec::Vec;
+    pub(crate) use alloc::{format, vec};
+}
+
+// The npm package's panic handler (std brings its own): a trap, which is all std's does on
+// `wasm32-unknown-unknown` too (it prints nothing there). Only with `--cfg fintoc_npm`, like the
+// allocator below: a Rust shop's graph gets std's (or its own), never a second one from here.
+// (So a wasm build without `std` links only as the package: `--cfg fintoc_npm`.)
+#[cfg(all(fintoc_npm, not(feature = "std"), target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 // The npm package is a whole application, so it may pick the allocator: talc is a few kB
 // smaller than the standard dlmalloc and just as suitable for a page's few allocations. Only

@@ -27,7 +27,8 @@
 //! # Ok(()) }
 //! ```
 
-use std::time::Duration;
+use crate::prelude::*;
+use core::time::Duration;
 
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -4,8 +4,9 @@
 //! CLP has no decimals (`5000` is $5.000); MXN counts centavos (`5000` is $50.00). Payments take
 //! only CLP and MXN, and the amount must be greater than zero.
 
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use core::fmt;
+use core::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

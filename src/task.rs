@@ -2,21 +2,22 @@
 //! of its bundle): a value set once and awaited by any number of waiters, and a wrapper that
 //! drops a future when cancelled.
 
-use std::cell::{Cell, RefCell};
-use std::future::{poll_fn, Future};
-use std::rc::Rc;
-use std::task::{Poll, Waker};
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
+use core::future::{poll_fn, Future};
+use core::task::{Poll, Waker};
 
 /// `cell.borrow()`, from one place: `RefCell`'s borrow is `#[track_caller]`, so every call
 /// site would carry its own panic location in the bundle; through this helper there is one.
 #[inline(never)]
-pub(crate) fn read<T>(cell: &RefCell<T>) -> std::cell::Ref<'_, T> {
+pub(crate) fn read<T>(cell: &RefCell<T>) -> core::cell::Ref<'_, T> {
     cell.borrow()
 }
 
 /// `cell.borrow_mut()`, from one place (see [`read`]).
 #[inline(never)]
-pub(crate) fn write<T>(cell: &RefCell<T>) -> std::cell::RefMut<'_, T> {
+pub(crate) fn write<T>(cell: &RefCell<T>) -> core::cell::RefMut<'_, T> {
     cell.borrow_mut()
 }
 
@@ -50,7 +51,7 @@ impl<T: Clone> Shared<T> {
                 return;
             }
             state.value = Some(value);
-            std::mem::take(&mut state.wakers)
+            core::mem::take(&mut state.wakers)
         };
         for waker in wakers {
             waker.wake();
@@ -104,7 +105,7 @@ pub(crate) fn cancellable<F: Future>(
     }));
     let state = cancel.0.clone();
     let wrapped = async move {
-        let mut future = std::pin::pin!(future);
+        let mut future = core::pin::pin!(future);
         poll_fn(move |cx| {
             if state.cancelled.get() {
                 return Poll::Ready(None);
@@ -144,7 +145,7 @@ mod tests {
         let guard = Dropped(dropped.clone());
         let never = async move {
             let _guard = guard;
-            std::future::pending::<u32>().await
+            core::future::pending::<u32>().await
         };
         let (future, cancel) = cancellable(never);
         cancel.cancel();

@@ -1,7 +1,8 @@
 //! [`Binding`]: a checkout, its subscription, and what the adapter is told.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use crate::prelude::*;
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
 
 use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
 use crate::error::FintocError;

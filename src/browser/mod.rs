@@ -6,6 +6,7 @@
 //! [`overrides`] is where a test harness changes what the page does; nothing else here knows
 //! about tests.
 
+use crate::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -198,14 +199,15 @@ pub(crate) fn document() -> Option<web_sys::Document> {
 
 /// Milliseconds since the Unix epoch (the browser clock on wasm, the system clock natively).
 pub(crate) fn now_ms() -> f64 {
-    if IS_BROWSER_TARGET {
-        js_sys::Date::now()
-    } else {
-        std::time::SystemTime::now()
+    #[cfg(feature = "std")]
+    if !IS_BROWSER_TARGET {
+        return std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64() * 1000.0)
-            .unwrap_or(0.0)
+            .unwrap_or(0.0);
     }
+    // (Without std, the only build is the npm package's: the browser.)
+    js_sys::Date::now()
 }
 
 /// The longest delay `setTimeout` honours: 2^31 − 1 ms (~24.8 days). Browsers treat anything
@@ -213,7 +215,7 @@ pub(crate) fn now_ms() -> f64 {
 pub(crate) const MAX_TIMER_MS: u32 = i32::MAX as u32;
 
 /// `duration` in whole milliseconds for a browser timer, clamped to [`MAX_TIMER_MS`].
-pub(crate) fn timer_ms(duration: std::time::Duration) -> u32 {
+pub(crate) fn timer_ms(duration: core::time::Duration) -> u32 {
     // In u64 (no 128-bit arithmetic in the bundle): seconds beyond the cap saturate.
     let ms = duration
         .as_secs()
@@ -225,7 +227,7 @@ pub(crate) fn timer_ms(duration: std::time::Duration) -> u32 {
 /// In debug builds, prints a technical error message to the browser console (the details a
 /// developer needs, which shoppers never see); in release builds, nothing.
 #[cfg_attr(not(feature = "yew"), allow(dead_code))]
-pub(crate) fn debug_console_error(message: &dyn std::fmt::Display) {
+pub(crate) fn debug_console_error(message: &dyn core::fmt::Display) {
     #[cfg(debug_assertions)]
     if window().is_some() {
         web_sys::console::error_1(&JsValue::from_str(&format!("fintoc-wasm: {message}")));

@@ -16,13 +16,14 @@
 //! derived: a widget exists only in the phases that hold one, a preparation only while
 //! preparing.
 
+use crate::prelude::*;
 mod config;
 pub mod return_url;
 mod state;
 
-use std::cell::{Cell, RefCell};
-use std::fmt;
-use std::rc::{Rc, Weak};
+use alloc::rc::{Rc, Weak};
+use core::cell::{Cell, RefCell};
+use core::fmt;
 
 pub use config::{CheckoutConfig, CheckoutMode};
 pub use return_url::{ReturnUrl, Returned};
@@ -424,7 +425,7 @@ impl Drop for Checkout {
     fn drop(&mut self) {
         write(&self.inner.subscribers).clear();
         // Dropped outside the borrow: destroying the widget calls into JS.
-        let phase = std::mem::replace(&mut *write(&self.inner.phase), Phase::Idle);
+        let phase = core::mem::replace(&mut *write(&self.inner.phase), Phase::Idle);
         drop(phase);
     }
 }
@@ -508,11 +509,11 @@ impl Inner {
             let changed = match (&*current, &phase) {
                 (_, Phase::Failed(_)) => true,
                 (Phase::Preparing(a), Phase::Preparing(b)) => a.want_open != b.want_open,
-                (a, b) => std::mem::discriminant(a) != std::mem::discriminant(b),
+                (a, b) => core::mem::discriminant(a) != core::mem::discriminant(b),
             };
             let (after, outcome) = (phase.state(), phase.outcome());
             (
-                std::mem::replace(&mut *current, phase),
+                core::mem::replace(&mut *current, phase),
                 changed,
                 after,
                 outcome,
@@ -595,7 +596,7 @@ impl Inner {
                 // A customer mid-payment keeps their widget, whatever its token's age.
                 Phase::Open(_) | Phase::Succeeded { .. } | Phase::Redirecting { .. } => return,
                 Phase::Preparing(p) => {
-                    let was = std::mem::replace(&mut p.want_open, true);
+                    let was = core::mem::replace(&mut p.want_open, true);
                     drop(phase);
                     if !was {
                         self.publish(CheckoutState::Opening, None);
@@ -626,7 +627,7 @@ impl Inner {
             match &mut *phase {
                 Phase::Open(w) => w.clone(),
                 Phase::Preparing(p) => {
-                    let was = std::mem::replace(&mut p.want_open, false);
+                    let was = core::mem::replace(&mut p.want_open, false);
                     drop(phase);
                     if was {
                         self.hides.set(self.hides.get() + 1);

@@ -7,6 +7,7 @@
 //! back on the page proves nothing: the webhook decides (confirm the order with
 //! [`crate::confirm::Confirm`]).
 
+use crate::prelude::*;
 /// Which way the shopper came back from the hosted page.
 ///
 /// ```

@@ -1,7 +1,8 @@
 //! The merchant backend route that creates the Checkout Session, called with `fetch`.
 
-use std::fmt;
-use std::time::Duration;
+use crate::prelude::*;
+use core::fmt;
+use core::time::Duration;
 
 use wasm_bindgen::{JsCast, JsValue};
 

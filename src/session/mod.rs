@@ -27,14 +27,15 @@
 //! # Ok::<(), fintoc_wasm::error::OptionsError>(())
 //! ```
 
+use crate::prelude::*;
 mod endpoint;
 mod response;
 pub(crate) mod token;
 
-use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
 
 pub use endpoint::{CredentialsMode, HttpMethod, SessionEndpoint};
 pub use response::{parse_session_response, SessionResponse};
@@ -211,7 +212,7 @@ mod tests {
 
     #[test]
     fn a_function_source_is_called_each_time_and_identified_by_its_key() {
-        let calls = Rc::new(std::cell::Cell::new(0));
+        let calls = Rc::new(core::cell::Cell::new(0));
         let source = SessionSource::from_fn("cart-1", {
             let calls = calls.clone();
             move || {

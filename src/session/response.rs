@@ -3,7 +3,8 @@
 //! `serde_json` natively, against one table of cases; what they may be used for (the token's
 //! validity and expiry, a safe redirect URL) is decided here, once.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use crate::error::{excerpt, SessionError};
 use crate::session::token::{SessionToken, STALE_MARGIN};
@@ -71,6 +72,8 @@ impl SessionResponse {
 
     /// Reads top-level field `name` of the response JSON as `T` (`None` when missing or of
     /// another shape). Uses serde, which is linked into your bundle only if you call this.
+    /// (Feature `std`, on by default.)
+    #[cfg(feature = "std")]
     pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
         #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
         {

@@ -1,7 +1,8 @@
 //! The Checkout Session token and when it goes stale.
 
-use std::fmt;
-use std::time::Duration;
+use crate::prelude::*;
+use core::fmt;
+use core::time::Duration;
 
 use crate::browser;
 use crate::error::OptionsError;

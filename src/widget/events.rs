@@ -4,7 +4,8 @@
 //! unknown event names become [`EventKind::Unknown`], a field of another type reads as `None`,
 //! and the raw JS object stays available for fields Fintoc adds later. Decoding never panics.
 
-use std::fmt;
+use crate::prelude::*;
+use core::fmt;
 
 use wasm_bindgen::JsValue;
 
@@ -182,7 +183,8 @@ impl Payload {
     }
 
     /// Field `name` decoded as `T` (`None` when missing or of another shape). Uses serde, which
-    /// is linked into your bundle only if you call this.
+    /// is linked into your bundle only if you call this. (Feature `std`, on by default.)
+    #[cfg(feature = "std")]
     pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
         serde_wasm_bindgen::from_value(self.field(name)?).ok()
     }

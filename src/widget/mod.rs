@@ -10,9 +10,10 @@
 //!   them, so a widget that calls `onExit` while being destroyed never hits a freed closure;
 //! - once `destroy()` has started, callbacks no longer reach user code.
 
-use std::cell::{Cell, RefCell};
-use std::fmt;
-use std::rc::Rc;
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::{Cell, RefCell};
+use core::fmt;
 
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;

@@ -6,8 +6,9 @@
 //! <https://docs.fintoc.com/guides/resources/widget/webview>). Anything the crate does not
 //! know yet goes through [`WidgetOptionsBuilder::extra`].
 
-use std::fmt;
-use std::str::FromStr;
+use crate::prelude::*;
+use core::fmt;
+use core::str::FromStr;
 
 use wasm_bindgen::JsValue;
 
