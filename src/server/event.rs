@@ -112,6 +112,7 @@ pub struct WebhookEvent {
 ///     Some(PaymentOutcome::Paid) => { /* fulfil, once per order */ }
 ///     Some(PaymentOutcome::NotPaid { reason }) => { /* tell the customer why */ }
 ///     Some(PaymentOutcome::Expired) => { /* release the stock */ }
+///     Some(PaymentOutcome::Unknown { status }) => { /* a person looks: the money may be there */ }
 ///     _ => { /* wait for the next event */ }
 /// }
 /// # }
@@ -128,8 +129,16 @@ pub enum PaymentOutcome {
     },
     /// The session or payment expired before the customer finished.
     Expired,
-    /// Not final yet (`pending`, `in_progress`, …): wait for the next webhook.
+    /// Not final yet (`created`, `in_progress`, `pending`, `requires_action`): wait for the
+    /// next webhook.
     Pending,
+    /// A payment intent status this crate does not know (Fintoc added one): not paid, not
+    /// pending, not failed as far as this crate can tell. Have a person look — the money may
+    /// have arrived; never treat it as "not paid".
+    Unknown {
+        /// The status as Fintoc sent it.
+        status: String,
+    },
 }
 
 impl WebhookEvent {
@@ -259,7 +268,7 @@ impl WebhookEvent {
     /// # Ok::<(), fintoc_wasm::server::WebhookError>(())
     /// ```
     pub fn payment_outcome(&self) -> Option<PaymentOutcome> {
-        let from_intent = |pi: &PaymentIntent| match pi.status {
+        let from_intent = |pi: &PaymentIntent| match &pi.status {
             PaymentIntentStatus::Succeeded => PaymentOutcome::Paid,
             PaymentIntentStatus::Failed | PaymentIntentStatus::Rejected => {
                 PaymentOutcome::NotPaid {
@@ -267,7 +276,13 @@ impl WebhookEvent {
                 }
             }
             PaymentIntentStatus::Expired => PaymentOutcome::Expired,
-            _ => PaymentOutcome::Pending,
+            PaymentIntentStatus::Created
+            | PaymentIntentStatus::InProgress
+            | PaymentIntentStatus::Pending
+            | PaymentIntentStatus::RequiresAction => PaymentOutcome::Pending,
+            other => PaymentOutcome::Unknown {
+                status: other.as_str().to_owned(),
+            },
         };
         match &self.data {
             // `parse` never builds one without a payment intent (that is `Unparsed`).
@@ -446,6 +461,15 @@ mod tests {
             ("rejected", PaymentOutcome::NotPaid { reason: None }),
             ("expired", PaymentOutcome::Expired),
             ("pending", PaymentOutcome::Pending),
+            ("in_progress", PaymentOutcome::Pending),
+            ("requires_action", PaymentOutcome::Pending),
+            // A status Fintoc adds later is not "pending": a person looks.
+            (
+                "on_hold",
+                PaymentOutcome::Unknown {
+                    status: "on_hold".into(),
+                },
+            ),
         ] {
             let body = format!(
                 r#"{{"id":"evt_3","type":"payment_intent.{status}","data":{{"id":"pi_1","amount":1,"currency":"MXN","status":"{status}"}}}}"#

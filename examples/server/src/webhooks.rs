@@ -144,6 +144,19 @@ pub async fn receive(State(state): State<Arc<AppState>>, webhook: FintocWebhook)
             Effect::Failed { reason: &failure }
         }
         (_, Some(PaymentOutcome::Expired), _) => Effect::Expired,
+        // A payment status nobody here knows: maybe money received, certainly not "pending" —
+        // kept for a person (like an event that cannot be read), never consumed in silence.
+        (_, Some(PaymentOutcome::Unknown { status }), _) => {
+            unread = format!(
+                "payment intent {} in status `{status}`, which this shop does not know",
+                intent.map_or("(no id)", |pi| pi.id.as_str())
+            );
+            Effect::Unreadable {
+                reason: &unread,
+                data: event_data,
+                may_be_payment: true,
+            }
+        }
         _ => Effect::None,
     };
     let paid = matches!(effect, Effect::Paid { .. });

@@ -1047,6 +1047,35 @@ async fn events_the_crate_cannot_read_are_acknowledged_recorded_and_flag_the_ord
     assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
 }
 
+/// Review finding: a `payment_intent.*` event in a status the crate does not know was taken for
+/// "pending" and consumed with nothing recorded. Unknown is not pending and not "not paid": the
+/// order is held for a person and the event kept.
+#[tokio::test]
+async fn a_payment_intent_in_an_unknown_status_is_kept_for_a_person_not_taken_for_pending() {
+    let (_dir, server) = start_fresh().await;
+    let id = new_order(&server, json!([{"product_id": "espresso", "quantity": 1}])).await;
+    let amount = order(&server, &id).await["amount"].as_u64().unwrap();
+    let odd = json!({"id": "evt_on_hold", "type": "payment_intent.on_hold",
+        "data": {"id": "pi_on_hold", "object": "payment_intent", "amount": amount,
+            "currency": "CLP", "status": "on_hold", "metadata": {"order_id": id}}});
+    let (status, answer) = send_event(&server, &odd.to_string()).await;
+    assert_eq!(status, 200, "{answer}");
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["status"], "needs_review", "{stored}");
+    assert!(
+        stored["review_reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("on_hold"),
+        "{stored}"
+    );
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 0);
+    let unhandled = server.state.db.unhandled_events().await.unwrap();
+    assert_eq!(unhandled.len(), 1, "{unhandled:?}");
+    assert_eq!(unhandled[0].event_id, "evt_on_hold");
+    assert_eq!(unhandled[0].order_id.as_deref(), Some(id.as_str()));
+}
+
 /// Issue 18 item 2: a `checkout_session.finished` whose payment cannot be read (no payment
 /// intent, a payment status nobody knows) is not "the payment failed: try again" — it may be
 /// money received. The order goes to `needs_review` (the event kept in `unhandled_events`), and
