@@ -119,6 +119,9 @@ pub struct ClaimedRefund {
     pub reason: String,
     /// Requests made, this one included.
     pub attempts: u32,
+    /// How many times the idempotency key was renewed (`0`: the payment's deterministic key;
+    /// see [`crate::refunds::key`]).
+    pub key_version: u32,
 }
 
 /// What a refund's new status did (see [`Db::record_refund`]).
@@ -302,12 +305,14 @@ CREATE TABLE IF NOT EXISTS refunds (
     claimed_until BIGINT,
     created_at BIGINT NOT NULL,
     created_ns BIGINT NOT NULL DEFAULT 0,
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    key_version BIGINT NOT NULL DEFAULT 0,
+    attention TEXT
 );
 ";
 
 /// Columns added after the first release (table, column, how): added in place to older files.
-const ADDED_COLUMNS: [(&str, &str, &str); 7] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 9] = [
     (
         "orders",
         "cart_id",
@@ -342,6 +347,16 @@ const ADDED_COLUMNS: [(&str, &str, &str); 7] = [
         "orders",
         "payment_intent_id",
         "ALTER TABLE orders ADD COLUMN payment_intent_id TEXT",
+    ),
+    (
+        "refunds",
+        "key_version",
+        "ALTER TABLE refunds ADD COLUMN key_version BIGINT NOT NULL DEFAULT 0",
+    ),
+    (
+        "refunds",
+        "attention",
+        "ALTER TABLE refunds ADD COLUMN attention TEXT",
     ),
 ];
 
@@ -753,7 +768,7 @@ impl Db {
             "UPDATE refunds SET claimed_until = $2, attempts = attempts + 1, updated_at = $3
              WHERE payment_intent_id = $1 AND status = 'requesting'
                  AND (claimed_until IS NULL OR claimed_until < $3)
-             RETURNING order_id, reason, attempts",
+             RETURNING order_id, reason, attempts, key_version",
         )
         .bind(payment_intent)
         .bind(until)
@@ -766,6 +781,7 @@ impl Db {
                 order_id: row.try_get("order_id")?,
                 reason: row.try_get("reason")?,
                 attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
+                key_version: u32::try_from(row.try_get::<i64, _>("key_version")?).unwrap_or(0),
             })
         })
         .transpose()
@@ -804,8 +820,10 @@ impl Db {
         Ok(change)
     }
 
-    /// The refund request of `payment_intent` failed on the way (`error`: a network error, a
-    /// 5xx): the lease is released, to be asked again with the same idempotency key.
+    /// The outcome of the refund request of `payment_intent` is not known (`error`: a network
+    /// error, a 409, a 5xx, an answer that could not be read): the lease is released, to be
+    /// looked up then asked again — with the same idempotency key, or, when `new_key` (Fintoc
+    /// answered a 5xx, which it replays for that key), with the next one.
     ///
     /// # Errors
     /// A database error.
@@ -813,21 +831,52 @@ impl Db {
         &self,
         payment_intent: &str,
         error: &str,
+        new_key: bool,
     ) -> Result<(), DbError> {
         sqlx::query(
-            "UPDATE refunds SET claimed_until = NULL, error = $2, updated_at = $3
+            "UPDATE refunds SET claimed_until = NULL, error = $2, updated_at = $3,
+                 key_version = key_version + $4
              WHERE payment_intent_id = $1 AND status = 'requesting'",
         )
         .bind(payment_intent)
         .bind(error)
         .bind(unix_now())
+        .bind(i64::from(new_key))
         .execute(&self.pool)
         .await
         .map(drop)
     }
 
-    /// Fintoc refused the refund of `payment_intent` (`error`), or the shop gave up asking: it
-    /// is `not_created` and its order says a person must refund it by hand.
+    /// Flags the refund of `payment_intent`, still `requesting`, for a person (`text` on its
+    /// order) unless it is flagged already: the shop keeps asking. `true` when flagged now.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn refund_needs_a_person(
+        &self,
+        payment_intent: &str,
+        text: &str,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.begin().await?;
+        let order_id: Option<String> = sqlx::query_scalar(
+            "UPDATE refunds SET attention = $2
+             WHERE payment_intent_id = $1 AND status = 'requesting' AND attention IS NULL
+             RETURNING order_id",
+        )
+        .bind(payment_intent)
+        .bind(text)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(order_id) = order_id else {
+            return Ok(false);
+        };
+        add_attention(&mut tx, &order_id, payment_intent, text, unix_now()).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Fintoc refused the refund of `payment_intent` (`error`, a validation error: nothing was
+    /// made): it is `not_created` and its order says a person must refund it by hand.
     ///
     /// # Errors
     /// A database error.
@@ -1232,7 +1281,7 @@ async fn set_refund_status(
     let t = unix_now();
     for _ in 0..8 {
         let Some(row) = sqlx::query(
-            "SELECT order_id, status, refund_id FROM refunds WHERE payment_intent_id = $1",
+            "SELECT order_id, status, refund_id, attention FROM refunds WHERE payment_intent_id = $1",
         )
         .bind(payment_intent)
         .fetch_optional(&mut **tx)
@@ -1242,6 +1291,7 @@ async fn set_refund_status(
         };
         let order_id: String = row.try_get("order_id")?;
         let current: String = row.try_get("status")?;
+        let attention: Option<String> = row.try_get("attention")?;
         let refund_id = row
             .try_get::<Option<String>, _>("refund_id")?
             .or(update.refund_id.map(str::to_owned));
@@ -1284,6 +1334,18 @@ async fn set_refund_status(
             continue;
         }
         let flagged = FLAGGED_REFUND_STATUSES.contains(&next);
+        if let (Some(earlier), false) = (&attention, flagged) {
+            // Flagged earlier (Fintoc's answer was taken for a refusal, or the shop had stopped
+            // hearing from it), and Fintoc now reports the refund: the note to refund by hand no
+            // longer applies — left in place, a person would give the money back twice.
+            let now_says = format!(
+                "the automatic refund {} of payment {payment_intent} was made after all \
+                 (status {next}): the earlier note to refund it by hand no longer applies",
+                refund_id.as_deref().unwrap_or("(no id)")
+            );
+            clear_attention(tx, &order_id, payment_intent, earlier, &now_says, t).await?;
+            eprintln!("refund of payment {payment_intent} (order {order_id}): {now_says}");
+        }
         if flagged {
             let what = match (&refund_id, next) {
                 (_, NOT_CREATED) => format!(
@@ -1299,20 +1361,11 @@ async fn set_refund_status(
                         .unwrap_or_default()
                 ),
             };
-            // Said after what the order already says (why it is refunded).
-            sqlx::query(
-                "UPDATE orders SET updated_at = $3, review_reason = CASE
-                     WHEN review_reason IS NULL THEN $2 ELSE review_reason || '; ' || $2 END
-                 WHERE id = $1",
-            )
-            .bind(&order_id)
-            .bind(format!(
+            let text = format!(
                 "{what}: the money was not given back; refund it by hand in Fintoc's \
                      dashboard (check its refunds first)"
-            ))
-            .bind(t)
-            .execute(&mut **tx)
-            .await?;
+            );
+            add_attention(tx, &order_id, payment_intent, &text, t).await?;
         }
         return Ok(Some(RefundChange {
             order_id,
@@ -1323,6 +1376,59 @@ async fn set_refund_status(
         }));
     }
     Ok(None)
+}
+
+/// Says `text` on the order (after what it already says: why it is refunded) and keeps it on
+/// the refund row, so that it can be taken back ([`clear_attention`]).
+async fn add_attention(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    order_id: &str,
+    payment_intent: &str,
+    text: &str,
+    t: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE orders SET updated_at = $3, review_reason = CASE
+             WHEN review_reason IS NULL THEN $2 ELSE review_reason || '; ' || $2 END
+         WHERE id = $1",
+    )
+    .bind(order_id)
+    .bind(text)
+    .bind(t)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE refunds SET attention = $2 WHERE payment_intent_id = $1")
+        .bind(payment_intent)
+        .bind(text)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the refund's earlier `ATTENTION` text (`earlier`) on its order with `now_says`.
+async fn clear_attention(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    order_id: &str,
+    payment_intent: &str,
+    earlier: &str,
+    now_says: &str,
+    t: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE orders SET updated_at = $4, review_reason = REPLACE(review_reason, $2, $3)
+         WHERE id = $1",
+    )
+    .bind(order_id)
+    .bind(earlier)
+    .bind(now_says)
+    .bind(t)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE refunds SET attention = NULL WHERE payment_intent_id = $1")
+        .bind(payment_intent)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// The `unhandled_events` reason of a refund the shop did not ask for.

@@ -17,7 +17,8 @@
 //!   a refund (one row per payment intent);
 //! - Fintoc (the sandbox) made at most one refund per payment intent, and was never asked for one
 //!   again once it had answered: every request but a payment's last was a 5xx or a lost answer,
-//!   all with the payment's one idempotency key; a refund the shop recorded is the one Fintoc
+//!   with the payment's idempotency key, renewed (`…:full:2`, …) only after a 5xx, which Fintoc
+//!   replays for its key; a refund the shop recorded is the one Fintoc
 //!   made, and its status only moves forward; a refund still being asked for is one whose last
 //!   request failed; a refund that failed or could not be made flags its order for a person;
 //! - no cart has two sessions that can be paid;
@@ -636,14 +637,26 @@ impl Sequence {
                 .push(request);
         }
         for (intent, requests) in &asked {
-            let key = format!("fintoc-wasm:refund:{intent}:full");
-            if let Some(other) = requests
-                .iter()
-                .find(|r| r.idempotency_key.as_deref() != Some(key.as_str()))
-            {
-                return Err(format!(
-                    "payment {intent} was refunded with another key: {other:?}"
-                ));
+            // The payment's key, then `…:full:2`, `…:full:3`: a new key only after Fintoc
+            // answered the previous one with a 5xx (which it replays for that key).
+            let base = format!("fintoc-wasm:refund:{intent}:full");
+            let mut version = 0u32;
+            let mut previous: Option<&str> = None;
+            for r in requests {
+                let key_of = |v: u32| match v {
+                    0 => base.clone(),
+                    v => format!("{base}:{}", v + 1),
+                };
+                let renewed = matches!(previous, Some("failed" | "lost"))
+                    && r.idempotency_key.as_deref() == Some(key_of(version + 1).as_str());
+                if renewed {
+                    version += 1;
+                } else if r.idempotency_key.as_deref() != Some(key_of(version).as_str()) {
+                    return Err(format!(
+                        "payment {intent} was refunded with another key: {r:?} in {requests:?}"
+                    ));
+                }
+                previous = Some(r.outcome);
             }
             let answered_then_asked = requests
                 .iter()
