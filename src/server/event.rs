@@ -287,7 +287,12 @@ impl WebhookEvent {
         match &self.data {
             // `parse` never builds one without a payment intent (that is `Unparsed`).
             EventData::CheckoutSessionFinished(cs) => cs.payment_intent().map(from_intent),
-            EventData::CheckoutSessionExpired(_) => Some(PaymentOutcome::Expired),
+            // The session's own status says expired, but its payment intent has the last word:
+            // a payment that succeeded (or is still under way) is not an expiry.
+            EventData::CheckoutSessionExpired(cs) => Some(
+                cs.payment_intent()
+                    .map_or(PaymentOutcome::Expired, from_intent),
+            ),
             EventData::PaymentIntent(pi) => Some(from_intent(pi)),
             EventData::Refund(_) | EventData::Unparsed { .. } | EventData::Unknown(_) => None,
         }
@@ -454,6 +459,16 @@ mod tests {
         assert_eq!(
             WebhookEvent::parse(expired).unwrap().payment_outcome(),
             Some(PaymentOutcome::Expired)
+        );
+        // Review finding: an expired session whose payment intent succeeded is paid.
+        let expired_but_paid = br#"{"id":"evt_2b","type":"checkout_session.expired","data":{
+            "id":"cs_1","amount":5000,"currency":"CLP","status":"expired","payment_resource":{
+            "payment_intent":{"id":"pi_1","amount":5000,"currency":"CLP","status":"succeeded"}}}}"#;
+        assert_eq!(
+            WebhookEvent::parse(expired_but_paid)
+                .unwrap()
+                .payment_outcome(),
+            Some(PaymentOutcome::Paid)
         );
 
         for (status, outcome) in [

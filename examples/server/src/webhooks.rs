@@ -72,18 +72,22 @@ pub async fn receive(State(state): State<Arc<AppState>>, webhook: FintocWebhook)
 
     // Every amount the event states for the payment: all must match the order's.
     let stated: Vec<(u64, &str)> = match &event.data {
-        EventData::CheckoutSessionFinished(cs) => std::iter::once((cs.amount, cs.currency.code()))
-            .chain(
-                cs.payment_intent()
-                    .map(|pi| (pi.amount, pi.currency.code())),
-            )
-            .collect(),
+        EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
+            std::iter::once((cs.amount, cs.currency.code()))
+                .chain(
+                    cs.payment_intent()
+                        .map(|pi| (pi.amount, pi.currency.code())),
+                )
+                .collect()
+        }
         EventData::PaymentIntent(pi) => vec![(pi.amount, pi.currency.code())],
         _ => Vec::new(),
     };
     // The payment itself (what would be refunded).
     let intent = match &event.data {
-        EventData::CheckoutSessionFinished(cs) => cs.payment_intent(),
+        EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
+            cs.payment_intent()
+        }
         EventData::PaymentIntent(pi) => Some(pi),
         _ => None,
     };

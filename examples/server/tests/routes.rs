@@ -232,6 +232,23 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     assert_eq!(server.state.db.processed_events().await.unwrap(), 2);
 }
 
+/// Review finding: `checkout_session.expired` was always an expiry, even when its payment intent
+/// had succeeded: the order expired and the money was then "paid after close". The payment
+/// intent has the last word: paid, fulfilled once.
+#[tokio::test]
+async fn an_expired_session_whose_payment_succeeded_is_paid_not_expired() {
+    let (_dir, server) = start_fresh().await;
+    let id = new_order(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
+    let mut expired = finished_event("evt_expired_paid", &id, "succeeded", 2_900);
+    expired["type"] = json!("checkout_session.expired");
+    expired["data"]["status"] = json!("expired");
+    let (status, answer) = send_event(&server, &expired.to_string()).await;
+    assert_eq!(status, 200, "{answer}");
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["status"], "paid", "{stored}");
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
+}
+
 /// The crate's extractor refuses what is not signed with the webhook secret, with its codes
 /// (`fintoc_wasm::server::axum`): 400 for a missing or malformed header, 401 for a signature that
 /// does not hold or is outside the 300 s tolerance (±400 s here: well clear of the edge), 413 for
