@@ -48,8 +48,9 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Largest request body accepted (a cart is a few hundred bytes; webhooks a few kB): the
-/// router's limit, and the webhook extractor's ([`WebhookSecrets::max_body_bytes`]).
+/// Largest request body the shop's own routes accept (a cart is a few hundred bytes). Not the
+/// webhook's: a signed event is never refused for its size below the crate's cap
+/// ([`fintoc_wasm::server::DEFAULT_MAX_BODY_BYTES`], 256 KiB), which its extractor enforces.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The previous webhook secret, accepted beside `FINTOC_WEBHOOK_SECRET` while it is rotated.
@@ -174,7 +175,8 @@ pub struct AppState {
     pub public_key: String,
     pub script_url: String,
     /// What `POST /webhooks/fintoc` verifies with: the endpoint's secret, and the previous one
-    /// while it is rotated ([`PREVIOUS_WEBHOOK_SECRET`]); bodies up to [`BODY_LIMIT`].
+    /// while it is rotated ([`PREVIOUS_WEBHOOK_SECRET`]); bodies up to the crate's
+    /// [`fintoc_wasm::server::DEFAULT_MAX_BODY_BYTES`].
     pub webhook_secrets: WebhookSecrets,
     /// Where the shopper's browser reaches this server (for success/cancel URLs).
     pub public_url: String,
@@ -302,9 +304,7 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
     };
     // The errors name the variable, never its value.
     let secrets = |current: &str, name: &str| {
-        let secrets = WebhookSecrets::new(current)
-            .map_err(|e| format!("{name}: {e}"))?
-            .max_body_bytes(BODY_LIMIT);
+        let secrets = WebhookSecrets::new(current).map_err(|e| format!("{name}: {e}"))?;
         match &settings.webhook_secret_previous {
             Some(previous) => secrets
                 .and(previous.as_str())

@@ -2,7 +2,7 @@
 //! keep.
 //!
 //! The crate's extractor (`fintoc_wasm::server::axum::FintocWebhook`) reads the raw body (at most
-//! [`crate::BODY_LIMIT`]) and verifies `Fintoc-Signature` against the app's
+//! the crate's default, [`fintoc_wasm::server::DEFAULT_MAX_BODY_BYTES`]) and verifies `Fintoc-Signature` against the app's
 //! [`WebhookSecrets`](fintoc_wasm::server::WebhookSecrets) — the current secret and, while it is
 //! rotated, the previous one — before anything reads the body; it refuses the rest itself: 400
 //! `missing_signature` / `malformed_signature`, 401 `invalid_signature` / `stale_signature`, 413
