@@ -53,6 +53,17 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
 /// ([`fintoc_wasm::server::DEFAULT_MAX_BODY_BYTES`], 256 KiB), which its extractor enforces.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// `https://localhost`, `https://127.0.0.1` or `https://[::1]` (with a port or a path, or not):
+/// where `FINTOC_API_BASE` may point with a live key.
+fn https_loopback(url: &str) -> bool {
+    ["https://localhost", "https://127.0.0.1", "https://[::1]"]
+        .iter()
+        .any(|host| {
+            url.strip_prefix(host)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        })
+}
+
 /// The previous webhook secret, accepted beside `FINTOC_WEBHOOK_SECRET` while it is rotated.
 pub const PREVIOUS_WEBHOOK_SECRET: &str = "FINTOC_WEBHOOK_SECRET_PREVIOUS";
 
@@ -217,7 +228,9 @@ pub struct Settings {
     /// `DATABASE_URL` (`postgres://…`): PostgreSQL, which several instances can share.
     pub database_url: Option<String>,
     /// `FINTOC_API_BASE`: live mode against another Fintoc API base (a test double, as the
-    /// multi-instance test and `scripts/load` use); `https://api.fintoc.com` when unset.
+    /// multi-instance test and `scripts/load` use); `https://api.fintoc.com` when unset. Only
+    /// with a test secret key (`sk_test_…`), or an `https://` loopback address: a live key is
+    /// never sent anywhere else.
     pub api_base: Option<String>,
     pub static_dir: PathBuf,
     /// More static folders, by path prefix: the plain-JS shop (`/www` → `www/`), the npm
@@ -312,59 +325,67 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
             None => Ok(secrets),
         }
     };
-    let state = match settings.mode {
-        Mode::Live => {
-            let secret_key = required(&settings.secret_key, "FINTOC_SECRET_KEY")?;
-            let public_key = required(&settings.public_key, "FINTOC_PUBLIC_KEY")?;
-            let webhook_secret = required(&settings.webhook_secret, "FINTOC_WEBHOOK_SECRET")?;
-            let fintoc = FintocClient::new(secret_key).map_err(|e| e.to_string())?;
-            AppState {
-                db,
-                fintoc: match &settings.api_base {
-                    Some(api) => fintoc.with_base_url(api),
-                    None => fintoc,
-                },
-                mode: Mode::Live,
-                public_key,
-                script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
-                webhook_secrets: secrets(&webhook_secret, "FINTOC_WEBHOOK_SECRET")?,
-                public_url: base.to_owned(),
-                checkout_mode: settings.checkout_mode,
-                sandbox: None,
-            }
-        }
-        Mode::Sandbox => {
-            let mut sandbox = sandbox::Sandbox::new(
-                base,
-                settings.webhook_secret.clone(),
-                settings
-                    .sandbox_session_lifetime
-                    .unwrap_or(sandbox::SESSION_LIFETIME),
-            );
-            if let Some(key) = &settings.sandbox_secret_key {
-                if !key.starts_with("sk_test_") || key.len() <= "sk_test_".len() {
-                    return Err(
-                        "FINTOC_SANDBOX_SECRET_KEY must be a test key (sk_test_…)".to_owned()
-                    );
+    let state =
+        match settings.mode {
+            Mode::Live => {
+                let secret_key = required(&settings.secret_key, "FINTOC_SECRET_KEY")?;
+                let public_key = required(&settings.public_key, "FINTOC_PUBLIC_KEY")?;
+                let webhook_secret = required(&settings.webhook_secret, "FINTOC_WEBHOOK_SECRET")?;
+                let fintoc = FintocClient::new(secret_key).map_err(|e| e.to_string())?;
+                AppState {
+                    db,
+                    fintoc: match &settings.api_base {
+                        Some(api) if fintoc.is_live() && !https_loopback(api) => return Err(
+                            "FINTOC_API_BASE is set with a live secret key (sk_live_…): refused, \
+                             a live key is only sent to Fintoc (or to an https:// loopback \
+                             address); use a test key (sk_test_…) with a test double, or unset \
+                             FINTOC_API_BASE"
+                                .to_owned(),
+                        ),
+                        Some(api) => fintoc.with_base_url(api),
+                        None => fintoc,
+                    },
+                    mode: Mode::Live,
+                    public_key,
+                    script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
+                    webhook_secrets: secrets(&webhook_secret, "FINTOC_WEBHOOK_SECRET")?,
+                    public_url: base.to_owned(),
+                    checkout_mode: settings.checkout_mode,
+                    sandbox: None,
                 }
-                sandbox = sandbox.with_secret_key(key);
             }
-            let sandbox = Arc::new(sandbox);
-            AppState {
-                db,
-                fintoc: FintocClient::new(sandbox.secret_key())
-                    .map_err(|e| e.to_string())?
-                    .with_base_url(format!("{base}/sandbox/api")),
-                mode: Mode::Sandbox,
-                public_key: sandbox::PUBLIC_KEY.to_owned(),
-                script_url: "/sandbox/fintoc.js?report=/sandbox/outcome".to_owned(),
-                webhook_secrets: secrets(sandbox.webhook_secret(), "FINTOC_WEBHOOK_SECRET")?,
-                public_url: base.to_owned(),
-                checkout_mode: settings.checkout_mode,
-                sandbox: Some(sandbox),
+            Mode::Sandbox => {
+                let mut sandbox = sandbox::Sandbox::new(
+                    base,
+                    settings.webhook_secret.clone(),
+                    settings
+                        .sandbox_session_lifetime
+                        .unwrap_or(sandbox::SESSION_LIFETIME),
+                );
+                if let Some(key) = &settings.sandbox_secret_key {
+                    if !key.starts_with("sk_test_") || key.len() <= "sk_test_".len() {
+                        return Err(
+                            "FINTOC_SANDBOX_SECRET_KEY must be a test key (sk_test_…)".to_owned()
+                        );
+                    }
+                    sandbox = sandbox.with_secret_key(key);
+                }
+                let sandbox = Arc::new(sandbox);
+                AppState {
+                    db,
+                    fintoc: FintocClient::new(sandbox.secret_key())
+                        .map_err(|e| e.to_string())?
+                        .with_base_url(format!("{base}/sandbox/api")),
+                    mode: Mode::Sandbox,
+                    public_key: sandbox::PUBLIC_KEY.to_owned(),
+                    script_url: "/sandbox/fintoc.js?report=/sandbox/outcome".to_owned(),
+                    webhook_secrets: secrets(sandbox.webhook_secret(), "FINTOC_WEBHOOK_SECRET")?,
+                    public_url: base.to_owned(),
+                    checkout_mode: settings.checkout_mode,
+                    sandbox: Some(sandbox),
+                }
             }
-        }
-    };
+        };
     let state = Arc::new(state);
     if let Some(interval) = settings.refund_retry_interval {
         refunds::spawn_retrier(&state, interval);

@@ -2377,6 +2377,24 @@ fn run_binary(env: &[(&str, &str)]) -> (Option<i32>, String) {
     (status.map(|s| s.code().unwrap_or(-1)), stderr)
 }
 
+/// Review finding: `FINTOC_API_BASE` in live mode sent the live secret key to whatever URL it
+/// named. With an `sk_live_` key it is refused at start (naming the variable, never the key),
+/// unless it is an https:// loopback address.
+#[test]
+fn a_live_key_is_never_sent_to_another_api_base() {
+    let (code, stderr) = run_binary(&[
+        ("FINTOC_MODE", "live"),
+        SECRET,
+        PUBLIC,
+        WEBHOOK,
+        SHOP,
+        ("FINTOC_API_BASE", "http://api.example.invalid"),
+    ]);
+    assert_eq!(code, Some(1), "should refuse to start: {stderr}");
+    assert!(stderr.contains("FINTOC_API_BASE"), "{stderr}");
+    assert!(!stderr.contains("DoNotPrintMe"), "{stderr}");
+}
+
 #[test]
 fn the_server_refuses_to_start_in_an_accidental_sandbox() {
     for (env, named) in [
