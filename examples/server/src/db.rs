@@ -1281,7 +1281,8 @@ async fn set_refund_status(
     let t = unix_now();
     for _ in 0..8 {
         let Some(row) = sqlx::query(
-            "SELECT order_id, status, refund_id, attention FROM refunds WHERE payment_intent_id = $1",
+            "SELECT order_id, status, refund_id, attention, amount, currency FROM refunds
+             WHERE payment_intent_id = $1",
         )
         .bind(payment_intent)
         .fetch_optional(&mut **tx)
@@ -1292,9 +1293,23 @@ async fn set_refund_status(
         let order_id: String = row.try_get("order_id")?;
         let current: String = row.try_get("status")?;
         let attention: Option<String> = row.try_get("attention")?;
-        let refund_id = row
-            .try_get::<Option<String>, _>("refund_id")?
-            .or(update.refund_id.map(str::to_owned));
+        let known_id = row.try_get::<Option<String>, _>("refund_id")?;
+        // The first refund Fintoc reports for the payment (ours, or one made in the dashboard
+        // and adopted): does it give back all that was paid? (`amount` is what was paid until
+        // then; Fintoc's amount replaces it.)
+        let paid = amount(&row, "amount")?;
+        let short = match (&known_id, update.refund_id, update.amount) {
+            (None, Some(id), Some(refunded)) if refunded < paid => {
+                let currency: String = row.try_get("currency")?;
+                Some(format!(
+                    "the refund {id} of payment {payment_intent} gives back {refunded} of the \
+                     {paid} {currency} paid: give back the rest by hand in Fintoc's dashboard \
+                     (check its refunds first)"
+                ))
+            }
+            _ => None,
+        };
+        let refund_id = known_id.or(update.refund_id.map(str::to_owned));
         let Some(next) = merge_status(&current, update.status) else {
             // Not further along: only an id it did not have yet, and Fintoc's amount.
             sqlx::query(
@@ -1306,6 +1321,10 @@ async fn set_refund_status(
             .bind(update.amount.map(|a| i64::try_from(a).unwrap_or(i64::MAX)))
             .execute(&mut **tx)
             .await?;
+            if let Some(text) = &short {
+                add_attention(tx, &order_id, payment_intent, text, t).await?;
+                eprintln!("ATTENTION: order {order_id}: {text}");
+            }
             return Ok(Some(RefundChange {
                 order_id,
                 payment_intent_id: payment_intent.to_owned(),
@@ -1334,7 +1353,10 @@ async fn set_refund_status(
             continue;
         }
         let flagged = FLAGGED_REFUND_STATUSES.contains(&next);
-        if let (Some(earlier), false) = (&attention, flagged) {
+        // A flag put while the shop had no refund from Fintoc (`requesting`, `not_created`).
+        let earlier_flag =
+            attention.filter(|_| matches!(current.as_str(), REQUESTING | NOT_CREATED));
+        if let (Some(earlier), false) = (&earlier_flag, flagged) {
             // Flagged earlier (Fintoc's answer was taken for a refusal, or the shop had stopped
             // hearing from it), and Fintoc now reports the refund: the note to refund by hand no
             // longer applies — left in place, a person would give the money back twice.
@@ -1366,6 +1388,10 @@ async fn set_refund_status(
                      dashboard (check its refunds first)"
             );
             add_attention(tx, &order_id, payment_intent, &text, t).await?;
+        }
+        if let (Some(text), false) = (&short, flagged) {
+            add_attention(tx, &order_id, payment_intent, text, t).await?;
+            eprintln!("ATTENTION: order {order_id}: {text}");
         }
         return Ok(Some(RefundChange {
             order_id,

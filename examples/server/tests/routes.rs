@@ -1282,7 +1282,7 @@ async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
             .orders_with_status("paid_after_close")
             .await
             .unwrap(),
-        [expired, failed.clone()]
+        [expired.clone(), failed.clone()]
     );
     // Fintoc was asked once per payment, and refused (it does not know them).
     let asked: Vec<(String, &str)> = server
@@ -1313,6 +1313,22 @@ async fn a_payment_after_the_order_closed_is_kept_for_a_refund_not_dropped() {
     assert!(
         !review.contains("refund it by hand in Fintoc's dashboard")
             && review.contains("no longer applies"),
+        "{review}"
+    );
+
+    // Review finding: a refund made in the dashboard for part of the payment was adopted as the
+    // shop's full refund, and nobody was told the rest was still owed.
+    let part = json!({"id": "evt_part", "type": "refund.succeeded", "data": {
+        "id": "re_part", "object": "refund", "amount": 1000, "currency": "CLP",
+        "status": "succeeded", "resource_type": "payment_intent", "resource_id": "pi_late"}})
+    .to_string();
+    assert_eq!(send_event(&server, &part).await.0, 200);
+    let stored = order(&server, &expired).await;
+    assert_eq!(stored["refunds"][0]["id"], "re_part", "{stored}");
+    let review = stored["review_reason"].as_str().unwrap();
+    assert!(
+        review.contains("gives back 1000 of the 5800 CLP paid")
+            && review.contains("give back the rest by hand"),
         "{review}"
     );
 }
