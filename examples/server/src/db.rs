@@ -176,6 +176,10 @@ pub struct Payment<'a> {
 pub enum Effect<'a> {
     /// Nothing to change (a payment not final yet, an event about something else).
     None,
+    /// The customer finished, the payment is not final yet (`intent`): the order keeps waiting,
+    /// and remembers its payment intent, so that a later `payment_intent.*` event without the
+    /// order in its metadata still finds it ([`OrderRef::Intent`]).
+    Pending { intent: &'a str },
     /// The payment succeeded; `stated` is every (amount, currency) the event gives for it (the
     /// session's and the payment intent's). Fulfilled only when they all match the order and
     /// it is open; otherwise `payment` is refunded.
@@ -1043,10 +1047,15 @@ impl Db {
                  WHERE checkout_session_id = $1
                  ORDER BY created_at, created_ns LIMIT 1",
             ),
+            OrderRef::Intent(_) => Some(
+                "SELECT id, status, amount, currency, payment_intent_id FROM orders
+                 WHERE payment_intent_id = $1
+                 ORDER BY created_at, created_ns LIMIT 1",
+            ),
             OrderRef::None => None,
         };
         let value = match order_ref {
-            OrderRef::Id(v) | OrderRef::Session(v) => v,
+            OrderRef::Id(v) | OrderRef::Session(v) | OrderRef::Intent(v) => v,
             OrderRef::None => "",
         };
         let mut order = match select {
@@ -1083,6 +1092,16 @@ impl Db {
                 .bind(&order_id)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let (Effect::Pending { intent }, Some(id)) = (effect, &order_id) {
+            sqlx::query(
+                "UPDATE orders SET payment_intent_id = COALESCE(payment_intent_id, $2)
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(intent)
+            .execute(&mut *tx)
+            .await?;
         }
         let unhandled = match effect {
             Effect::Unreadable { reason, data, .. } => Some((reason.to_owned(), data)),
@@ -1607,6 +1626,9 @@ pub enum OrderRef<'a> {
     Id(&'a str),
     /// The checkout session id stored with the order.
     Session(&'a str),
+    /// The payment intent stored with the order (when it was paid, or when its session
+    /// finished with the payment still under way: [`Effect::Pending`]).
+    Intent(&'a str),
     /// Nothing to go on.
     None,
 }

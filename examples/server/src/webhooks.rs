@@ -67,7 +67,10 @@ pub async fn receive(State(state): State<Arc<AppState>>, webhook: FintocWebhook)
     let order_ref = match (&metadata_order, &session_id) {
         (Some(id), _) => OrderRef::Id(id),
         (None, Some(s)) => OrderRef::Session(s),
-        (None, None) => OrderRef::None,
+        (None, None) => match intent_id(&event.data) {
+            Some(pi) => OrderRef::Intent(pi),
+            None => OrderRef::None,
+        },
     };
 
     // Every amount the event states for the payment: all must match the order's.
@@ -123,7 +126,10 @@ pub async fn receive(State(state): State<Arc<AppState>>, webhook: FintocWebhook)
                 payment,
             },
             (Finished::Expired, _) => Effect::Expired,
-            (Finished::Pending, _) => Effect::None,
+            (Finished::Pending, Some(payment)) => Effect::Pending {
+                intent: payment.intent,
+            },
+            (Finished::Pending, None) => Effect::None,
             (Finished::Failed(reason), _) => {
                 failure = reason;
                 Effect::Failed { reason: &failure }
@@ -293,6 +299,17 @@ fn not_recorded() -> Response {
         "unreadable_event",
         "the signed body could not be recorded",
     )
+}
+
+/// The payment intent an event is about (its own, or its session's).
+fn intent_id(data: &EventData) -> Option<&str> {
+    match data {
+        EventData::PaymentIntent(pi) => Some(&pi.id),
+        EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
+            cs.payment_intent().map(|pi| pi.id.as_str())
+        }
+        _ => None,
+    }
 }
 
 /// What a `checkout_session.finished` says, read from its payment intent.

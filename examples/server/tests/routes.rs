@@ -232,6 +232,30 @@ async fn the_same_event_delivered_many_times_fulfils_the_order_once() {
     assert_eq!(server.state.db.processed_events().await.unwrap(), 2);
 }
 
+/// Review finding: a session that finished with its payment still pending, then the payment
+/// intent's own `payment_intent.succeeded` without the order in its metadata: the payment
+/// matched no order (only `metadata.order_id` was looked at) and was kept as an orphan. The
+/// order remembers the payment intent of its pending session and is found by it.
+#[tokio::test]
+async fn a_later_payment_intent_event_finds_its_order_by_the_payment_intent() {
+    let (_dir, server) = start_fresh().await;
+    let id = new_order(&server, json!([{"product_id": "cortado", "quantity": 1}])).await;
+    let pending = finished_event("evt_pending", &id, "pending", 2_900).to_string();
+    assert_eq!(send_event(&server, &pending).await.0, 200);
+    assert_eq!(order(&server, &id).await["status"], "pending");
+    let succeeded = json!({"id": "evt_pi_ok", "type": "payment_intent.succeeded", "data": {
+        "id": "pi_of_evt_pending", "object": "payment_intent", "amount": 2900,
+        "currency": "CLP", "status": "succeeded"}})
+    .to_string();
+    let (status, answer) = send_event(&server, &succeeded).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["order_id"], id.as_str(), "{answer}");
+    let stored = order(&server, &id).await;
+    assert_eq!(stored["status"], "paid", "{stored}");
+    assert_eq!(server.state.db.fulfillments(&id).await.unwrap(), 1);
+    assert!(server.state.db.unhandled_events().await.unwrap().is_empty());
+}
+
 /// Review finding: `checkout_session.expired` was always an expiry, even when its payment intent
 /// had succeeded: the order expired and the money was then "paid after close". The payment
 /// intent has the last word: paid, fulfilled once.
