@@ -19,8 +19,9 @@
 //!   to `paid` (which only one can do): fulfilled exactly once;
 //! - `refunds.payment_intent_id` is the primary key, written in the transaction that records the
 //!   payment the shop cannot keep: one refund per payment intent, however many deliveries and
-//!   instances; a request to Fintoc is made by whoever holds the row's lease (`claimed_until`),
-//!   always with the payment's deterministic idempotency key (see [`crate::refunds`]);
+//!   instances; a request to Fintoc is made by whoever holds the row's lease (`claimed_until`,
+//!   on the database's clock, released only by the holder of its `claim_token`), with the
+//!   payment's deterministic idempotency key, renewed only after a 5xx (see [`crate::refunds`]);
 //! - the unique partial index `one_pending_order_per_cart` (`orders (cart_id) WHERE status =
 //!   'pending'`) allows one open order — so one payable session — per cart, even when two
 //!   instances receive the same cart's checkout at once, and a new order is only inserted when
@@ -122,6 +123,9 @@ pub struct ClaimedRefund {
     /// How many times the idempotency key was renewed (`0`: the payment's deterministic key;
     /// see [`crate::refunds::key`]).
     pub key_version: u32,
+    /// This claim's own token: the lease is released only by its holder (another instance
+    /// may have taken the row after this lease ran out).
+    pub token: String,
 }
 
 /// What a refund's new status did (see [`Db::record_refund`]).
@@ -311,12 +315,13 @@ CREATE TABLE IF NOT EXISTS refunds (
     created_ns BIGINT NOT NULL DEFAULT 0,
     updated_at BIGINT NOT NULL,
     key_version BIGINT NOT NULL DEFAULT 0,
-    attention TEXT
+    attention TEXT,
+    claim_token TEXT
 );
 ";
 
 /// Columns added after the first release (table, column, how): added in place to older files.
-const ADDED_COLUMNS: [(&str, &str, &str); 9] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 10] = [
     (
         "orders",
         "cart_id",
@@ -361,6 +366,11 @@ const ADDED_COLUMNS: [(&str, &str, &str); 9] = [
         "refunds",
         "attention",
         "ALTER TABLE refunds ADD COLUMN attention TEXT",
+    ),
+    (
+        "refunds",
+        "claim_token",
+        "ALTER TABLE refunds ADD COLUMN claim_token TEXT",
     ),
 ];
 
@@ -740,8 +750,21 @@ impl Db {
         self.refund_rows("", None).await
     }
 
+    /// The database's clock, in Unix seconds: the one clock every instance's leases are read
+    /// with (the instances' own clocks may disagree).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn now(&self) -> Result<i64, DbError> {
+        let query = match self.backend {
+            Backend::Sqlite => "SELECT CAST(strftime('%s', 'now') AS INTEGER)",
+            Backend::Postgres => "SELECT CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)",
+        };
+        sqlx::query_scalar(query).fetch_one(&self.pool).await
+    }
+
     /// The payment intents whose refund must still be asked for (`requesting`, no lease held
-    /// at `now`), oldest first.
+    /// at `now`, the database's clock in the retrier: [`Db::now`]), oldest first.
     ///
     /// # Errors
     /// A database error.
@@ -756,27 +779,31 @@ impl Db {
         .await
     }
 
-    /// Takes the lease on the refund of `payment_intent` until `until` (Unix seconds): `Some`
-    /// when it is still to be asked for and nobody else holds a lease at `now` — then, and
-    /// only then, this instance asks Fintoc. Counts the attempt.
+    /// Takes the lease on the refund of `payment_intent` for `lease_secs` seconds of the
+    /// database's clock ([`Db::now`]), with a new token: `Some` when it is still to be asked
+    /// for and nobody else holds a lease — then, and only then, this instance asks Fintoc.
+    /// Counts the attempt.
     ///
     /// # Errors
     /// A database error.
     pub async fn claim_refund(
         &self,
         payment_intent: &str,
-        now: i64,
-        until: i64,
+        lease_secs: i64,
     ) -> Result<Option<ClaimedRefund>, DbError> {
+        let now = self.now().await?;
+        let token = uuid::Uuid::new_v4().simple().to_string();
         sqlx::query(
-            "UPDATE refunds SET claimed_until = $2, attempts = attempts + 1, updated_at = $3
+            "UPDATE refunds SET claimed_until = $2, attempts = attempts + 1, updated_at = $3,
+                 claim_token = $4
              WHERE payment_intent_id = $1 AND status = 'requesting'
                  AND (claimed_until IS NULL OR claimed_until < $3)
              RETURNING order_id, reason, attempts, key_version",
         )
         .bind(payment_intent)
-        .bind(until)
+        .bind(now.saturating_add(lease_secs))
         .bind(now)
+        .bind(&token)
         .fetch_optional(&self.pool)
         .await?
         .map(|row| {
@@ -786,6 +813,7 @@ impl Db {
                 reason: row.try_get("reason")?,
                 attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
                 key_version: u32::try_from(row.try_get::<i64, _>("key_version")?).unwrap_or(0),
+                token: token.clone(),
             })
         })
         .transpose()
@@ -800,6 +828,7 @@ impl Db {
         &self,
         payment_intent: &str,
         refund: &Refund,
+        token: &str,
     ) -> Result<Option<RefundChange>, DbError> {
         let mut tx = self.begin().await?;
         let change = set_refund_status(
@@ -815,9 +844,11 @@ impl Db {
         )
         .await?;
         sqlx::query(
-            "UPDATE refunds SET claimed_until = NULL, error = NULL WHERE payment_intent_id = $1",
+            "UPDATE refunds SET claimed_until = NULL, claim_token = NULL, error = NULL
+             WHERE payment_intent_id = $1 AND claim_token = $2",
         )
         .bind(payment_intent)
+        .bind(token)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -834,18 +865,20 @@ impl Db {
     pub async fn refund_retry_later(
         &self,
         payment_intent: &str,
+        token: &str,
         error: &str,
         new_key: bool,
     ) -> Result<(), DbError> {
         sqlx::query(
-            "UPDATE refunds SET claimed_until = NULL, error = $2, updated_at = $3,
-                 key_version = key_version + $4
-             WHERE payment_intent_id = $1 AND status = 'requesting'",
+            "UPDATE refunds SET claimed_until = NULL, claim_token = NULL, error = $2,
+                 updated_at = $3, key_version = key_version + $4
+             WHERE payment_intent_id = $1 AND status = 'requesting' AND claim_token = $5",
         )
         .bind(payment_intent)
         .bind(error)
         .bind(unix_now())
         .bind(i64::from(new_key))
+        .bind(token)
         .execute(&self.pool)
         .await
         .map(drop)
@@ -888,6 +921,7 @@ impl Db {
         &self,
         payment_intent: &str,
         error: &str,
+        token: &str,
     ) -> Result<Option<RefundChange>, DbError> {
         let mut tx = self.begin().await?;
         let change = set_refund_status(
@@ -902,10 +936,14 @@ impl Db {
             },
         )
         .await?;
-        sqlx::query("UPDATE refunds SET claimed_until = NULL WHERE payment_intent_id = $1")
-            .bind(payment_intent)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE refunds SET claimed_until = NULL, claim_token = NULL
+             WHERE payment_intent_id = $1 AND claim_token = $2",
+        )
+        .bind(payment_intent)
+        .bind(token)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(change)
     }

@@ -34,8 +34,8 @@ use std::time::Duration;
 
 use fintoc_wasm::server::{ClientError, Refund, RefundCreate, RefundStatus};
 
-use crate::db::{DbError, RefundChange};
-use crate::{unix_now, AppState};
+use crate::db::{ClaimedRefund, DbError, RefundChange};
+use crate::AppState;
 
 /// A refund row the shop has not had an answer for yet.
 pub const REQUESTING: &str = "requesting";
@@ -43,8 +43,9 @@ pub const REQUESTING: &str = "requesting";
 /// A refund Fintoc refused, or that the shop gave up asking for: a person refunds by hand.
 pub const NOT_CREATED: &str = "not_created";
 
-/// How long a request's lease lasts: longer than the client's 30 s timeout, so that two
-/// instances never ask at once (if they did, the idempotency key would still make it one
+/// How long a request's lease lasts, on the database's clock (not each instance's), with a
+/// token so that only its holder releases it: longer than the client's 30 s timeout, so that
+/// two instances never ask at once (if they did, the idempotency key would still make it one
 /// refund).
 pub const LEASE: Duration = Duration::from_secs(60);
 
@@ -189,10 +190,9 @@ async fn find_refund(
 /// # Errors
 /// A database error (the row stays `requesting`: asked again later).
 pub async fn request(state: &AppState, payment_intent: &str) -> Result<Requested, DbError> {
-    let now = unix_now();
     let Some(claim) = state
         .db
-        .claim_refund(payment_intent, now, now + LEASE.as_secs() as i64)
+        .claim_refund(payment_intent, LEASE.as_secs() as i64)
         .await?
     else {
         return Ok(Requested::NotDue);
@@ -203,9 +203,7 @@ pub async fn request(state: &AppState, payment_intent: &str) -> Result<Requested
     let asked = if claim.attempts > 1 {
         // An earlier request may have made it.
         match find_refund(state, payment_intent, &claim.order_id).await {
-            Ok(Some(refund)) => {
-                return answered(state, payment_intent, &refund, &claim.reason).await
-            }
+            Ok(Some(refund)) => return answered(state, payment_intent, &refund, &claim).await,
             Ok(None) => {
                 state
                     .fintoc
@@ -221,7 +219,7 @@ pub async fn request(state: &AppState, payment_intent: &str) -> Result<Requested
             .await
     };
     let e = match asked {
-        Ok(refund) => return answered(state, payment_intent, &refund, &claim.reason).await,
+        Ok(refund) => return answered(state, payment_intent, &refund, &claim).await,
         Err(e) => e,
     };
     match outcome(&e) {
@@ -239,7 +237,7 @@ pub async fn request(state: &AppState, payment_intent: &str) -> Result<Requested
             let error = e.to_string();
             state
                 .db
-                .refund_retry_later(payment_intent, &error, new_key)
+                .refund_retry_later(payment_intent, &claim.token, &error, new_key)
                 .await?;
             if claim.attempts >= FLAG_AFTER {
                 let text = format!(
@@ -261,7 +259,7 @@ pub async fn request(state: &AppState, payment_intent: &str) -> Result<Requested
         Outcome::Refused => {
             match state
                 .db
-                .refund_not_created(payment_intent, &e.to_string())
+                .refund_not_created(payment_intent, &e.to_string(), &claim.token)
                 .await?
             {
                 Some(change) => {
@@ -279,10 +277,15 @@ async fn answered(
     state: &AppState,
     payment_intent: &str,
     refund: &Refund,
-    why: &str,
+    claim: &ClaimedRefund,
 ) -> Result<Requested, DbError> {
+    let (token, why) = (&claim.token, &claim.reason);
     Ok(
-        match state.db.refund_answered(payment_intent, refund).await? {
+        match state
+            .db
+            .refund_answered(payment_intent, refund, token)
+            .await?
+        {
             Some(change) => {
                 log_change(&change, why);
                 Requested::Answered(change)
@@ -300,7 +303,8 @@ async fn answered(
 /// A database error.
 pub async fn retry_pending(state: &AppState) -> Result<usize, DbError> {
     let mut asked = 0;
-    for payment_intent in state.db.pending_refunds(unix_now()).await? {
+    let now = state.db.now().await?;
+    for payment_intent in state.db.pending_refunds(now).await? {
         if request(state, &payment_intent).await? != Requested::NotDue {
             asked += 1;
         }

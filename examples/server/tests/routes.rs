@@ -1603,6 +1603,47 @@ async fn a_refund_whose_answer_cannot_be_read_is_looked_up_not_flagged_for_a_han
     assert_eq!(sandbox.refunds().len(), 1);
 }
 
+/// Review finding: the refund lease had no owner — an instance whose lease had run out (a slow
+/// request) released the lease another instance had taken since, letting a third ask at the
+/// same time. The lease now has a token: only its holder releases it.
+#[tokio::test]
+async fn a_refund_lease_is_released_only_by_its_holder() {
+    let (_dir, server) = start_fresh().await;
+    let sandbox = server.sandbox();
+    sandbox.capture_webhooks();
+    sandbox.fail_next_refund_requests(1);
+    let (_, pi) = wrong_payment(&server).await;
+    deliver_kept(&server).await;
+    let db = &server.state.db;
+    // A's lease has already run out (a slow request); B takes the row.
+    let a = db
+        .claim_refund(&pi, -10)
+        .await
+        .unwrap()
+        .expect("A claims it");
+    let b = db
+        .claim_refund(&pi, 600)
+        .await
+        .unwrap()
+        .expect("B claims it");
+    assert_ne!(a.token, b.token);
+    // A's request ends: it must not release B's lease.
+    db.refund_retry_later(&pi, &a.token, "503 (late)", false)
+        .await
+        .unwrap();
+    assert!(
+        db.claim_refund(&pi, 600).await.unwrap().is_none(),
+        "B still holds the lease"
+    );
+    let now = db.now().await.unwrap();
+    assert!(!db.pending_refunds(now).await.unwrap().contains(&pi));
+    // B's own release works.
+    db.refund_retry_later(&pi, &b.token, "503", false)
+        .await
+        .unwrap();
+    assert!(db.pending_refunds(now).await.unwrap().contains(&pi));
+}
+
 /// Issue 22 §3: a crash or a lost answer between the refund row and Fintoc's answer is looked
 /// up in Fintoc's refunds and found; an outage is asked again until Fintoc answers — with a new
 /// key after each 5xx, which Fintoc replays for its key (review finding: the same key got the
