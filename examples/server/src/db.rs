@@ -858,7 +858,8 @@ impl Db {
     /// The outcome of the refund request of `payment_intent` is not known (`error`: a network
     /// error, a 409, a 5xx, an answer that could not be read): the lease is released, to be
     /// looked up then asked again — with the same idempotency key, or, when `new_key` (Fintoc
-    /// answered a 5xx, which it replays for that key), with the next one.
+    /// answered a 5xx, which it replays for that key), with the next one — not before `wait`
+    /// (zero: at once) on the database's clock. Only by the lease's holder (`token`).
     ///
     /// # Errors
     /// A database error.
@@ -868,9 +869,15 @@ impl Db {
         token: &str,
         error: &str,
         new_key: bool,
+        wait: std::time::Duration,
     ) -> Result<(), DbError> {
+        // Not asked again before `wait` has passed (on the database's clock): the lease is
+        // kept as a "not before", with no holder.
+        let not_before = i64::try_from(wait.as_secs())
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.now().await?);
         sqlx::query(
-            "UPDATE refunds SET claimed_until = NULL, claim_token = NULL, error = $2,
+            "UPDATE refunds SET claimed_until = $6, claim_token = NULL, error = $2,
                  updated_at = $3, key_version = key_version + $4
              WHERE payment_intent_id = $1 AND status = 'requesting' AND claim_token = $5",
         )
@@ -879,6 +886,11 @@ impl Db {
         .bind(unix_now())
         .bind(i64::from(new_key))
         .bind(token)
+        .bind(if wait.is_zero() {
+            None
+        } else {
+            Some(not_before)
+        })
         .execute(&self.pool)
         .await
         .map(drop)

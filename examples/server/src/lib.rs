@@ -194,6 +194,11 @@ pub struct AppState {
     /// How the shops take payment (see [`Settings::checkout_mode`]).
     pub checkout_mode: fintoc_wasm::CheckoutMode,
     pub sandbox: Option<Arc<sandbox::Sandbox>>,
+    /// The first wait before a refund with no answer is asked again; it doubles with every
+    /// request, up to [`refunds::MAX_BACKOFF`] ([`refunds::backoff`]). The retrier's interval
+    /// ([`Settings::refund_retry_interval`]); zero without a retrier (asked whenever
+    /// [`refunds::retry_pending`] runs).
+    pub refund_backoff: Duration,
 }
 
 /// The router's state: the shared [`AppState`]. The handlers take `State<Arc<AppState>>`, the
@@ -352,6 +357,7 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
                     public_url: base.to_owned(),
                     checkout_mode: settings.checkout_mode,
                     sandbox: None,
+                    refund_backoff: settings.refund_retry_interval.unwrap_or_default(),
                 }
             }
             Mode::Sandbox => {
@@ -383,6 +389,7 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
                     public_url: base.to_owned(),
                     checkout_mode: settings.checkout_mode,
                     sandbox: Some(sandbox),
+                    refund_backoff: settings.refund_retry_interval.unwrap_or_default(),
                 }
             }
         };

@@ -19,8 +19,8 @@
 //!
 //! A request whose outcome is not known — no answer, a 409 (the same key in flight), a 429,
 //! a 5xx, a 2xx that could not be read, a 4xx that may mean "refunded already" — stays
-//! `requesting` and is asked again every [`RETRY_INTERVAL`] ([`spawn_retrier`]), for as long as
-//! it takes: first Fintoc's refunds are read (`GET /v1/refunds`) for one of the payment (an
+//! `requesting` and is asked again ([`spawn_retrier`], every [`RETRY_INTERVAL`]) after a wait
+//! that doubles with every request up to a day ([`backoff`]), for as long as it takes: first Fintoc's refunds are read (`GET /v1/refunds`) for one of the payment (an
 //! earlier request may have made it), then it is asked again. Fintoc stores a key's first
 //! answer, a 5xx included, and replays it
 //! (<https://docs.fintoc.com/api/fintoc-api/idempotent-requests>): after a 5xx the same key
@@ -49,7 +49,20 @@ pub const NOT_CREATED: &str = "not_created";
 /// refund).
 pub const LEASE: Duration = Duration::from_secs(60);
 
-/// How often [`spawn_retrier`] asks again for refunds whose request failed on the way.
+/// The longest wait between two requests of one refund ([`backoff`]).
+pub const MAX_BACKOFF: Duration = Duration::from_secs(24 * 3600);
+
+/// How long to wait, after the `attempts`-th request of a refund had no answer, before asking
+/// again: `first`, doubled with every request, at most [`MAX_BACKOFF`] — with a 60 s retrier,
+/// 1, 2, 4, … minutes, then once a day, for as long as it takes (a person is flagged after
+/// [`FLAG_AFTER`] requests, about 4 h).
+pub fn backoff(first: Duration, attempts: u32) -> Duration {
+    first
+        .saturating_mul(2u32.saturating_pow(attempts.saturating_sub(1).min(31)))
+        .min(MAX_BACKOFF)
+}
+
+/// How often [`spawn_retrier`] looks for refunds that are due (see [`backoff`]).
 pub const RETRY_INTERVAL: Duration = Duration::from_secs(60);
 
 /// How far along a refund status is: the shop's own `requesting` / `not_created`, then
@@ -237,7 +250,13 @@ pub async fn request(state: &AppState, payment_intent: &str) -> Result<Requested
             let error = e.to_string();
             state
                 .db
-                .refund_retry_later(payment_intent, &claim.token, &error, new_key)
+                .refund_retry_later(
+                    payment_intent,
+                    &claim.token,
+                    &error,
+                    new_key,
+                    backoff(state.refund_backoff, claim.attempts),
+                )
                 .await?;
             if claim.attempts >= FLAG_AFTER {
                 let text = format!(
@@ -346,6 +365,18 @@ pub fn log_change(change: &RefundChange, why: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refund_is_asked_again_ever_less_often_but_at_least_daily() {
+        let minute = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=12).map(|n| backoff(minute, n).as_secs()).collect();
+        assert_eq!(
+            waits,
+            [60, 120, 240, 480, 960, 1920, 3840, 7680, 15360, 30720, 61440, 86400]
+        );
+        assert_eq!(backoff(minute, u32::MAX), MAX_BACKOFF);
+        assert_eq!(backoff(Duration::ZERO, 9), Duration::ZERO);
+    }
 
     #[test]
     fn a_refund_status_only_moves_forward() {

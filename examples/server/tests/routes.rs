@@ -1628,7 +1628,7 @@ async fn a_refund_lease_is_released_only_by_its_holder() {
         .expect("B claims it");
     assert_ne!(a.token, b.token);
     // A's request ends: it must not release B's lease.
-    db.refund_retry_later(&pi, &a.token, "503 (late)", false)
+    db.refund_retry_later(&pi, &a.token, "503 (late)", false, Duration::ZERO)
         .await
         .unwrap();
     assert!(
@@ -1637,11 +1637,12 @@ async fn a_refund_lease_is_released_only_by_its_holder() {
     );
     let now = db.now().await.unwrap();
     assert!(!db.pending_refunds(now).await.unwrap().contains(&pi));
-    // B's own release works.
-    db.refund_retry_later(&pi, &b.token, "503", false)
+    // B's own release works; with a wait (the retrier's backoff), not due before it has passed.
+    db.refund_retry_later(&pi, &b.token, "503", false, Duration::from_secs(3600))
         .await
         .unwrap();
-    assert!(db.pending_refunds(now).await.unwrap().contains(&pi));
+    assert!(!db.pending_refunds(now).await.unwrap().contains(&pi));
+    assert!(db.pending_refunds(now + 3601).await.unwrap().contains(&pi));
 }
 
 /// Issue 22 §3: a crash or a lost answer between the refund row and Fintoc's answer is looked
