@@ -1885,28 +1885,40 @@ async fn refund_events_are_never_taken_for_payments() {
     assert!(kept[2].reason.contains("`disputed`"), "{kept:?}");
 }
 
+/// A relay message as `fintoc webhooks listen` receives it over its WebSocket: the event is a
+/// JSON **string** inside the message — quotes, the newline and the non-ASCII characters of
+/// Fintoc's raw body escaped (`\"`, `\n`, `\u00e9`). `ORDER_ID` and `SIGNATURE` are filled in by
+/// the test (the signature covers the unescaped bytes, and must be fresh).
+const CLI_RELAY_MESSAGE: &str = r#"{"type":"webhook_event","event":"{\"id\": \"evt_cli_1\", \"object\":\"event\", \"type\":\"checkout_session.finished\",\n \"data\":{\"id\":\"cs_cli_1\",\"amount\":8990,\"currency\":\"CLP\",\"status\":\"finished\",\"metadata\":{\"order_id\":\"ORDER_ID\",\"nota\":\"caf\u00e9 \u00f1and\u00fa\"},\"payment_resource\":{\"payment_intent\":{\"id\":\"pi_cli_1\",\"amount\":8990,\"currency\":\"CLP\",\"status\":\"succeeded\"}}}}","signature":"SIGNATURE","event_type":"checkout_session.finished","timestamp":1796300000}"#;
+
 /// Issue 22 §2: what `fintoc webhooks listen --forward-to http://localhost:8080/webhooks/fintoc`
 /// does — it receives `{type: "webhook_event", event: <the raw event, a string>, signature, …}`
 /// over its WebSocket and POSTs `event` byte for byte with `Fintoc-Signature: <signature>` — and
-/// the demo fulfils the order.
+/// the demo fulfils the order. The message is a fixture with the event escaped as the CLI
+/// receives it (review finding: the test built the message from the very string it had signed,
+/// so it could not fail on escaping); the unescaped `event` must be Fintoc's bytes exactly.
 #[tokio::test]
 async fn a_fintoc_cli_relay_message_forwarded_byte_for_byte_fulfils_the_order() {
     let (_dir, server) = start_fresh().await;
     let id = new_order(&server, json!([{"product_id": "beans", "quantity": 1}])).await;
-    // Fintoc's own bytes: spaces and a newline, non-ASCII metadata — never re-serialized.
+    // Fintoc's own bytes (what it signed): spaces and a newline, non-ASCII metadata — never
+    // re-serialized.
     let event = format!(
         "{{\"id\": \"evt_cli_1\", \"object\":\"event\", \"type\":\"checkout_session.finished\",\n \"data\":{{\"id\":\"cs_cli_1\",\"amount\":8990,\"currency\":\"CLP\",\"status\":\"finished\",\"metadata\":{{\"order_id\":\"{id}\",\"nota\":\"café ñandú\"}},\"payment_resource\":{{\"payment_intent\":{{\"id\":\"pi_cli_1\",\"amount\":8990,\"currency\":\"CLP\",\"status\":\"succeeded\"}}}}}}}}"
     );
     let now = unix_now();
-    let message = json!({
-        "type": "webhook_event",
-        "event": event,
-        "signature": signed(&server, event.as_bytes(), now),
-        "event_type": "checkout_session.finished",
-        "timestamp": now,
-    });
-    // What the CLI does with it.
+    let relayed = CLI_RELAY_MESSAGE
+        .replace("ORDER_ID", &id)
+        .replace("SIGNATURE", &signed(&server, event.as_bytes(), now));
+    let message: Value = serde_json::from_str(&relayed).unwrap();
+    assert_eq!(message["type"], "webhook_event");
+    // What the CLI does with it: `event` unescaped is the signed body, byte for byte.
     let raw = message["event"].as_str().unwrap().as_bytes().to_vec();
+    assert_eq!(
+        String::from_utf8_lossy(&raw),
+        event,
+        "the relay's event is Fintoc's body"
+    );
     let signature = message["signature"].as_str().unwrap().to_owned();
     let (status, answer) = deliver(&server, &raw, Some(signature.clone())).await;
     assert_eq!(

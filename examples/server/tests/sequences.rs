@@ -32,7 +32,8 @@
 //! `FINTOC_FUZZ_SEQUENCES=5000 FINTOC_FUZZ_SEED=123 cargo test -p fintoc-demo-server --release
 //! --test sequences -- --nocapture` (`FINTOC_FUZZ_STEPS` sets the steps per sequence). A failure
 //! prints the sequence's seed and its last steps: replay it with `FINTOC_FUZZ_SEQUENCES=1
-//! FINTOC_FUZZ_SEED=<seed>`.
+//! FINTOC_FUZZ_SEED=<seed>`. The whole run has one deadline, `FINTOC_FUZZ_DEADLINE_SECS`
+//! (default 300; raise it for a long run), besides each step's.
 
 mod common;
 
@@ -854,6 +855,10 @@ async fn random_deliveries_and_checkouts_keep_every_money_rule() {
     let steps = env_number("FINTOC_FUZZ_STEPS", 60) as usize;
     let seed = env_number("FINTOC_FUZZ_SEED", 0x5eed_2026_1203);
     let started = Instant::now();
+    // One deadline for the whole run (CI: 5 minutes for what takes under a minute; a long run by
+    // hand sets its own), on top of each step's.
+    let deadline = started + Duration::from_secs(env_number("FINTOC_FUZZ_DEADLINE_SECS", 300));
+    let within = |limit: Duration| limit.min(deadline.saturating_duration_since(Instant::now()));
     let (mut total_steps, mut deliveries, mut checkouts) = (0, 0, 0);
     let (mut refunds, mut flagged, mut faults, mut retries) = (0, 0, 0, 0);
     for i in 0..sequences {
@@ -862,18 +867,26 @@ async fn random_deliveries_and_checkouts_keep_every_money_rule() {
         let (_dir, mut sequence) = Sequence::new(&mut rng).await;
         let mut result = Ok(());
         for _ in 0..steps {
-            result = tokio::time::timeout(Duration::from_secs(20), sequence.step(&mut rng))
+            result = tokio::time::timeout(within(Duration::from_secs(20)), sequence.step(&mut rng))
                 .await
-                .unwrap_or_else(|_| Err("a step took over 20 s".into()));
+                .unwrap_or_else(|_| {
+                    Err("a step took over 20 s, or the run's deadline (FINTOC_FUZZ_DEADLINE_SECS) passed".into())
+                });
             total_steps += 1;
             if result.is_err() {
                 break;
             }
         }
         if result.is_ok() {
-            result = tokio::time::timeout(Duration::from_secs(60), sequence.drain(&mut rng))
-                .await
-                .unwrap_or_else(|_| Err("delivering the rest took over 60 s".into()));
+            result =
+                tokio::time::timeout(within(Duration::from_secs(60)), sequence.drain(&mut rng))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(
+                            "delivering the rest took over 60 s, or the run's deadline passed"
+                                .into(),
+                        )
+                    });
         }
         if let Err(e) = result {
             let tail = sequence.log.len().saturating_sub(40);
