@@ -726,6 +726,36 @@ async fn a_refund_asked_twice_carries_one_key_so_fintoc_refunds_once() {
 
 // ---- Pagination ----
 
+/// Review finding: a `next` link pointing at the page just read (or an earlier one) made a
+/// `while let Some(page) = pages.next_page().await?` loop for ever. It is refused, and the list
+/// ends.
+#[tokio::test]
+async fn a_next_link_back_to_a_page_already_read_ends_the_list_with_an_error() {
+    let page =
+        || reply(200, json!([]).to_string()).header("link", r#"<{base}/v1/refunds>; rel="next""#);
+    let (mock, base) = serve(vec![page(), page(), page()]).await;
+    let mut pages = client(&base).list_refunds();
+    let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut read = 0;
+        loop {
+            match pages.next_page().await {
+                Ok(Some(_)) => read += 1,
+                Ok(None) => return (read, None),
+                Err(e) => return (read, Some(e)),
+            }
+        }
+    })
+    .await
+    .expect("the list ends within 10 s");
+    assert_eq!(outcome.0, 1, "the page itself is read: {outcome:?}");
+    assert!(
+        matches!(&outcome.1, Some(ClientError::Decode(m)) if m.contains("already read")),
+        "{outcome:?}"
+    );
+    assert_eq!(pages.next_page().await.unwrap(), None);
+    assert_eq!(mock.seen().len(), 1);
+}
+
 #[tokio::test]
 async fn v1_lists_follow_the_page_links() {
     let v1 = fixture("checkout-session-2023-11-15-finished.json");
