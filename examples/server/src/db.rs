@@ -59,7 +59,9 @@ pub struct Order {
     pub checkout_session_id: Option<String>,
     pub failure_reason: Option<String>,
     /// Why a person must look at this order (for the three statuses above), or at one of its
-    /// refunds (one that failed or could not be made).
+    /// refunds (one that failed or could not be made). For the shop's staff (its log, its
+    /// database): never in `GET /api/orders/{id}`, which anyone holding the order id can read.
+    #[serde(skip_serializing)]
     pub review_reason: Option<String>,
     /// The payment intent that paid it (`paid` orders).
     pub payment_intent_id: Option<String>,
