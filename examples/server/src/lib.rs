@@ -64,6 +64,21 @@ fn https_loopback(url: &str) -> bool {
         })
 }
 
+/// The client for `FINTOC_API_BASE` (`api_base`), when set: refused with a live secret key,
+/// unless it is an https:// loopback address.
+fn api_client(fintoc: FintocClient, api_base: Option<&str>) -> Result<FintocClient, String> {
+    match api_base {
+        Some(api) if fintoc.is_live() && !https_loopback(api) => Err(
+            "FINTOC_API_BASE is set with a live secret key (sk_live_…): refused, a live key is \
+             only sent to Fintoc (or to an https:// loopback address); use a test key \
+             (sk_test_…) with a test double, or unset FINTOC_API_BASE"
+                .to_owned(),
+        ),
+        Some(api) => Ok(fintoc.with_base_url(api)),
+        None => Ok(fintoc),
+    }
+}
+
 /// The previous webhook secret, accepted beside `FINTOC_WEBHOOK_SECRET` while it is rotated.
 pub const PREVIOUS_WEBHOOK_SECRET: &str = "FINTOC_WEBHOOK_SECRET_PREVIOUS";
 
@@ -330,69 +345,58 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
             None => Ok(secrets),
         }
     };
-    let state =
-        match settings.mode {
-            Mode::Live => {
-                let secret_key = required(&settings.secret_key, "FINTOC_SECRET_KEY")?;
-                let public_key = required(&settings.public_key, "FINTOC_PUBLIC_KEY")?;
-                let webhook_secret = required(&settings.webhook_secret, "FINTOC_WEBHOOK_SECRET")?;
-                let fintoc = FintocClient::new(secret_key).map_err(|e| e.to_string())?;
-                AppState {
-                    db,
-                    fintoc: match &settings.api_base {
-                        Some(api) if fintoc.is_live() && !https_loopback(api) => return Err(
-                            "FINTOC_API_BASE is set with a live secret key (sk_live_…): refused, \
-                             a live key is only sent to Fintoc (or to an https:// loopback \
-                             address); use a test key (sk_test_…) with a test double, or unset \
-                             FINTOC_API_BASE"
-                                .to_owned(),
-                        ),
-                        Some(api) => fintoc.with_base_url(api),
-                        None => fintoc,
-                    },
-                    mode: Mode::Live,
-                    public_key,
-                    script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
-                    webhook_secrets: secrets(&webhook_secret, "FINTOC_WEBHOOK_SECRET")?,
-                    public_url: base.to_owned(),
-                    checkout_mode: settings.checkout_mode,
-                    sandbox: None,
-                    refund_backoff: settings.refund_retry_interval.unwrap_or_default(),
-                }
+    let state = match settings.mode {
+        Mode::Live => {
+            let secret_key = required(&settings.secret_key, "FINTOC_SECRET_KEY")?;
+            let public_key = required(&settings.public_key, "FINTOC_PUBLIC_KEY")?;
+            let webhook_secret = required(&settings.webhook_secret, "FINTOC_WEBHOOK_SECRET")?;
+            let fintoc = FintocClient::new(secret_key).map_err(|e| e.to_string())?;
+            AppState {
+                db,
+                fintoc: api_client(fintoc, settings.api_base.as_deref())?,
+                mode: Mode::Live,
+                public_key,
+                script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
+                webhook_secrets: secrets(&webhook_secret, "FINTOC_WEBHOOK_SECRET")?,
+                public_url: base.to_owned(),
+                checkout_mode: settings.checkout_mode,
+                sandbox: None,
+                refund_backoff: settings.refund_retry_interval.unwrap_or_default(),
             }
-            Mode::Sandbox => {
-                let mut sandbox = sandbox::Sandbox::new(
-                    base,
-                    settings.webhook_secret.clone(),
-                    settings
-                        .sandbox_session_lifetime
-                        .unwrap_or(sandbox::SESSION_LIFETIME),
-                );
-                if let Some(key) = &settings.sandbox_secret_key {
-                    if !key.starts_with("sk_test_") || key.len() <= "sk_test_".len() {
-                        return Err(
-                            "FINTOC_SANDBOX_SECRET_KEY must be a test key (sk_test_…)".to_owned()
-                        );
-                    }
-                    sandbox = sandbox.with_secret_key(key);
+        }
+        Mode::Sandbox => {
+            let mut sandbox = sandbox::Sandbox::new(
+                base,
+                settings.webhook_secret.clone(),
+                settings
+                    .sandbox_session_lifetime
+                    .unwrap_or(sandbox::SESSION_LIFETIME),
+            );
+            if let Some(key) = &settings.sandbox_secret_key {
+                if !key.starts_with("sk_test_") || key.len() <= "sk_test_".len() {
+                    return Err(
+                        "FINTOC_SANDBOX_SECRET_KEY must be a test key (sk_test_…)".to_owned()
+                    );
                 }
-                let sandbox = Arc::new(sandbox);
-                AppState {
-                    db,
-                    fintoc: FintocClient::new(sandbox.secret_key())
-                        .map_err(|e| e.to_string())?
-                        .with_base_url(format!("{base}/sandbox/api")),
-                    mode: Mode::Sandbox,
-                    public_key: sandbox::PUBLIC_KEY.to_owned(),
-                    script_url: "/sandbox/fintoc.js?report=/sandbox/outcome".to_owned(),
-                    webhook_secrets: secrets(sandbox.webhook_secret(), "FINTOC_WEBHOOK_SECRET")?,
-                    public_url: base.to_owned(),
-                    checkout_mode: settings.checkout_mode,
-                    sandbox: Some(sandbox),
-                    refund_backoff: settings.refund_retry_interval.unwrap_or_default(),
-                }
+                sandbox = sandbox.with_secret_key(key);
             }
-        };
+            let sandbox = Arc::new(sandbox);
+            AppState {
+                db,
+                fintoc: FintocClient::new(sandbox.secret_key())
+                    .map_err(|e| e.to_string())?
+                    .with_base_url(format!("{base}/sandbox/api")),
+                mode: Mode::Sandbox,
+                public_key: sandbox::PUBLIC_KEY.to_owned(),
+                script_url: "/sandbox/fintoc.js?report=/sandbox/outcome".to_owned(),
+                webhook_secrets: secrets(sandbox.webhook_secret(), "FINTOC_WEBHOOK_SECRET")?,
+                public_url: base.to_owned(),
+                checkout_mode: settings.checkout_mode,
+                sandbox: Some(sandbox),
+                refund_backoff: settings.refund_retry_interval.unwrap_or_default(),
+            }
+        }
+    };
     let state = Arc::new(state);
     if let Some(interval) = settings.refund_retry_interval {
         refunds::spawn_retrier(&state, interval);
