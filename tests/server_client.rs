@@ -388,7 +388,7 @@ async fn payment_intents_read_with_open_statuses() {
 #[tokio::test]
 async fn retries_send_the_same_idempotency_key_until_an_answer() {
     let (mock, base) = serve(vec![
-        reply(503, r#"{"error":{"type":"api_error","message":"down"}}"#),
+        reply(503, "<html>service unavailable</html>"),
         reply(
             429,
             r#"{"error":{"type":"api_error","message":"slow down"}}"#,
@@ -422,6 +422,81 @@ async fn retries_send_the_same_idempotency_key_until_an_answer() {
         seen.iter().all(|s| s.body == seen[0].body),
         "the same body every try"
     );
+}
+
+/// Review finding: Fintoc replays a key's first answer, a 5xx included, so retrying a POST's 5xx
+/// with the same key got the stored 5xx back on every try (and waited 31 s for it). Against a
+/// mock that stores answers per key as Fintoc does: the 5xx comes back at once, and a new key
+/// makes the refund.
+#[tokio::test]
+async fn a_fintoc_5xx_to_a_post_is_not_retried_with_the_key_fintoc_replays_it_for() {
+    #[derive(Clone, Default)]
+    struct Replaying {
+        stored: Arc<Mutex<std::collections::HashMap<String, (u16, String)>>>,
+        requests: Arc<Mutex<Vec<String>>>,
+        created: Arc<Mutex<String>>,
+    }
+    async fn replaying(State(mock): State<Replaying>, headers: HeaderMap) -> Response {
+        let key = headers
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        mock.requests.lock().unwrap().push(key.clone());
+        let mut stored = mock.stored.lock().unwrap();
+        let first = stored.is_empty();
+        let (status, body) = stored
+            .entry(key)
+            .or_insert_with(|| {
+                if first {
+                    (
+                        503,
+                        r#"{"error":{"type":"api_error","message":"down"}}"#.to_owned(),
+                    )
+                } else {
+                    (201, mock.created.lock().unwrap().clone())
+                }
+            })
+            .clone();
+        (StatusCode::from_u16(status).unwrap(), body).into_response()
+    }
+    let mut created = fixture("refund.json");
+    created["status"] = "created".into();
+    created["failure_code"] = Value::Null;
+    let mock = Replaying::default();
+    *mock.created.lock().unwrap() = created.to_string();
+    let app = Router::new().fallback(replaying).with_state(mock.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let client = client(&base).with_retries(fast_retries());
+    let full = RefundCreate::full("pi_38DNJo3rbvGUzKFvCGZ6dxR1Kxx");
+    let started = Instant::now();
+    let err = tokio::time::timeout(Duration::from_secs(10), client.create_refund(&full))
+        .await
+        .expect("answered within 10 s")
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::Api { status: 503, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        mock.requests.lock().unwrap().len(),
+        1,
+        "not retried with the key whose 503 Fintoc replays"
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // Asked again with a new key (after looking for the refund): made.
+    let again = format!("{}:2", full.idempotency_key());
+    let refund = client.create_refund_with_key(&full, &again).await.unwrap();
+    assert_eq!(refund.status, RefundStatus::Created);
+    assert_eq!(
+        *mock.requests.lock().unwrap(),
+        [full.idempotency_key(), again]
+    );
+    // A GET carries no key: its 5xx are still retried (see `retries_stop_at_the_policys_count…`).
 }
 
 #[tokio::test]
@@ -650,6 +725,36 @@ async fn a_refund_asked_twice_carries_one_key_so_fintoc_refunds_once() {
 }
 
 // ---- Pagination ----
+
+/// Review finding: a `next` link pointing at the page just read (or an earlier one) made a
+/// `while let Some(page) = pages.next_page().await?` loop for ever. It is refused, and the list
+/// ends.
+#[tokio::test]
+async fn a_next_link_back_to_a_page_already_read_ends_the_list_with_an_error() {
+    let page =
+        || reply(200, json!([]).to_string()).header("link", r#"<{base}/v1/refunds>; rel="next""#);
+    let (mock, base) = serve(vec![page(), page(), page()]).await;
+    let mut pages = client(&base).list_refunds();
+    let outcome = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut read = 0;
+        loop {
+            match pages.next_page().await {
+                Ok(Some(_)) => read += 1,
+                Ok(None) => return (read, None),
+                Err(e) => return (read, Some(e)),
+            }
+        }
+    })
+    .await
+    .expect("the list ends within 10 s");
+    assert_eq!(outcome.0, 1, "the page itself is read: {outcome:?}");
+    assert!(
+        matches!(&outcome.1, Some(ClientError::Decode(m)) if m.contains("already read")),
+        "{outcome:?}"
+    );
+    assert_eq!(pages.next_page().await.unwrap(), None);
+    assert_eq!(mock.seen().len(), 1);
+}
 
 #[tokio::test]
 async fn v1_lists_follow_the_page_links() {

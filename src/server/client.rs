@@ -257,6 +257,16 @@ impl FintocClient {
                 Err(e) => (ClientError::Network(e.to_string()), None),
             };
             let wait = match &self.retry {
+                // Fintoc stores a key's first answer, a 5xx included, and replays it: asked again
+                // with the same key, its own 5xx (with its error object) comes back for as long
+                // as it keeps the key. Returned at once; the caller looks up what was made, then
+                // asks with a new key (see `RetryPolicy`).
+                Some(_)
+                    if idempotency_key.is_some()
+                        && matches!(error, ClientError::Api { status, .. } if status >= 500) =>
+                {
+                    None
+                }
                 Some(policy) if error.is_retryable() => {
                     policy.delay(retry, retry_after, jitter_sample())
                 }

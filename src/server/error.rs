@@ -78,8 +78,10 @@ pub enum ClientError {
 }
 
 impl ClientError {
-    /// True when retrying the same request (same idempotency key) may succeed: network errors,
-    /// 429 and 5xx. What [`RetryPolicy`](super::RetryPolicy) retries.
+    /// True when the same request may succeed later: network errors, 429 and 5xx. What
+    /// [`RetryPolicy`](super::RetryPolicy) retries — except a 5xx from Fintoc to a POST, which
+    /// Fintoc replays for its idempotency key (ask again with a new key, after checking what was
+    /// made; see [`RetryPolicy`](super::RetryPolicy)).
     ///
     /// ```
     /// use fintoc_wasm::server::ClientError;

@@ -112,6 +112,7 @@ pub struct WebhookEvent {
 ///     Some(PaymentOutcome::Paid) => { /* fulfil, once per order */ }
 ///     Some(PaymentOutcome::NotPaid { reason }) => { /* tell the customer why */ }
 ///     Some(PaymentOutcome::Expired) => { /* release the stock */ }
+///     Some(PaymentOutcome::Unknown { status }) => { /* a person looks: the money may be there */ }
 ///     _ => { /* wait for the next event */ }
 /// }
 /// # }
@@ -128,8 +129,16 @@ pub enum PaymentOutcome {
     },
     /// The session or payment expired before the customer finished.
     Expired,
-    /// Not final yet (`pending`, `in_progress`, …): wait for the next webhook.
+    /// Not final yet (`created`, `in_progress`, `pending`, `requires_action`): wait for the
+    /// next webhook.
     Pending,
+    /// A payment intent status this crate does not know (Fintoc added one): not paid, not
+    /// pending, not failed as far as this crate can tell. Have a person look — the money may
+    /// have arrived; never treat it as "not paid".
+    Unknown {
+        /// The status as Fintoc sent it.
+        status: String,
+    },
 }
 
 impl WebhookEvent {
@@ -259,7 +268,7 @@ impl WebhookEvent {
     /// # Ok::<(), fintoc_wasm::server::WebhookError>(())
     /// ```
     pub fn payment_outcome(&self) -> Option<PaymentOutcome> {
-        let from_intent = |pi: &PaymentIntent| match pi.status {
+        let from_intent = |pi: &PaymentIntent| match &pi.status {
             PaymentIntentStatus::Succeeded => PaymentOutcome::Paid,
             PaymentIntentStatus::Failed | PaymentIntentStatus::Rejected => {
                 PaymentOutcome::NotPaid {
@@ -267,12 +276,23 @@ impl WebhookEvent {
                 }
             }
             PaymentIntentStatus::Expired => PaymentOutcome::Expired,
-            _ => PaymentOutcome::Pending,
+            PaymentIntentStatus::Created
+            | PaymentIntentStatus::InProgress
+            | PaymentIntentStatus::Pending
+            | PaymentIntentStatus::RequiresAction => PaymentOutcome::Pending,
+            other => PaymentOutcome::Unknown {
+                status: other.as_str().to_owned(),
+            },
         };
         match &self.data {
             // `parse` never builds one without a payment intent (that is `Unparsed`).
             EventData::CheckoutSessionFinished(cs) => cs.payment_intent().map(from_intent),
-            EventData::CheckoutSessionExpired(_) => Some(PaymentOutcome::Expired),
+            // The session's own status says expired, but its payment intent has the last word:
+            // a payment that succeeded (or is still under way) is not an expiry.
+            EventData::CheckoutSessionExpired(cs) => Some(
+                cs.payment_intent()
+                    .map_or(PaymentOutcome::Expired, from_intent),
+            ),
             EventData::PaymentIntent(pi) => Some(from_intent(pi)),
             EventData::Refund(_) | EventData::Unparsed { .. } | EventData::Unknown(_) => None,
         }
@@ -440,12 +460,31 @@ mod tests {
             WebhookEvent::parse(expired).unwrap().payment_outcome(),
             Some(PaymentOutcome::Expired)
         );
+        // Review finding: an expired session whose payment intent succeeded is paid.
+        let expired_but_paid = br#"{"id":"evt_2b","type":"checkout_session.expired","data":{
+            "id":"cs_1","amount":5000,"currency":"CLP","status":"expired","payment_resource":{
+            "payment_intent":{"id":"pi_1","amount":5000,"currency":"CLP","status":"succeeded"}}}}"#;
+        assert_eq!(
+            WebhookEvent::parse(expired_but_paid)
+                .unwrap()
+                .payment_outcome(),
+            Some(PaymentOutcome::Paid)
+        );
 
         for (status, outcome) in [
             ("succeeded", PaymentOutcome::Paid),
             ("rejected", PaymentOutcome::NotPaid { reason: None }),
             ("expired", PaymentOutcome::Expired),
             ("pending", PaymentOutcome::Pending),
+            ("in_progress", PaymentOutcome::Pending),
+            ("requires_action", PaymentOutcome::Pending),
+            // A status Fintoc adds later is not "pending": a person looks.
+            (
+                "on_hold",
+                PaymentOutcome::Unknown {
+                    status: "on_hold".into(),
+                },
+            ),
         ] {
             let body = format!(
                 r#"{{"id":"evt_3","type":"payment_intent.{status}","data":{{"id":"pi_1","amount":1,"currency":"MXN","status":"{status}"}}}}"#

@@ -31,6 +31,10 @@ pub struct Pages<T> {
     next: Option<String>,
     /// `Fintoc-Version` for every page (`/v2` lists need ≥ 2026-02-01).
     version: Option<&'static str>,
+    /// The pages read: a `next` link back to one of them is a loop, refused.
+    read: std::collections::HashSet<String>,
+    /// Such a link, reported by the call after the page that held it.
+    looped: Option<String>,
     items: PhantomData<fn() -> T>,
 }
 
@@ -49,6 +53,8 @@ impl<T: DeserializeOwned> Pages<T> {
             client: client.clone(),
             next: Some(first),
             version,
+            read: std::collections::HashSet::new(),
+            looped: None,
             items: PhantomData,
         }
     }
@@ -57,7 +63,8 @@ impl<T: DeserializeOwned> Pages<T> {
     ///
     /// # Errors
     /// [`ClientError`]: the request failed (call again to retry the same page), the body was
-    /// not a list of the items, or the `next` link pointed to another origin.
+    /// not a list of the items, the `next` link pointed to another origin, or (the call after
+    /// that page) back to a page already read: a loop, the list ends there.
     ///
     /// ```no_run
     /// # async fn run(client: fintoc_wasm::server::FintocClient) -> Result<(), fintoc_wasm::server::ClientError> {
@@ -65,6 +72,12 @@ impl<T: DeserializeOwned> Pages<T> {
     /// # Ok(()) }
     /// ```
     pub async fn next_page(&mut self) -> Result<Option<Vec<T>>, ClientError> {
+        if let Some(link) = self.looped.take() {
+            return Err(ClientError::Decode(format!(
+                "the list's `next` link points back to a page already read ({link}): stopped \
+                 there rather than loop; the list may be incomplete"
+            )));
+        }
         let Some(url) = self.next.clone() else {
             return Ok(None);
         };
@@ -77,10 +90,18 @@ impl<T: DeserializeOwned> Pages<T> {
             .get_all(reqwest::header::LINK)
             .iter()
             .filter_map(|v| v.to_str().ok());
-        self.next = match next_link(links) {
+        let next = match next_link(links) {
             Some(link) => Some(self.client.same_origin(&link)?),
             None => None,
         };
+        self.read.insert(url);
+        match next {
+            Some(link) if self.read.contains(&link) => {
+                self.next = None;
+                self.looped = Some(link);
+            }
+            next => self.next = next,
+        }
         Ok(Some(items))
     }
 }

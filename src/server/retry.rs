@@ -7,6 +7,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// plus random jitter, honouring `Retry-After`. Every try sends the **same** request, with the
 /// same `Idempotency-Key`, so a retried POST never creates a second session or refund.
 ///
+/// **A 5xx from Fintoc to a POST is not retried.** Fintoc stores the first answer to an
+/// idempotency key — status and body, a 4xx or 5xx included — and replays it to every request
+/// with that key while it keeps it (at least 24 h;
+/// <https://docs.fintoc.com/api/fintoc-api/idempotent-requests>): the same key asked again would
+/// get the same 5xx back. So a 5xx carrying Fintoc's error object is returned at once to a POST
+/// (every POST carries a key); what to do is the caller's: look up whether the thing was made
+/// (a refund: [`list_refunds`](super::FintocClient::list_refunds)), then ask again with a
+/// **new** key — for a refund, Fintoc refusing to refund more than was paid is the backstop. A
+/// 5xx without Fintoc's error object (a proxy's 502 page) may never have reached Fintoc and is
+/// retried with the same key (harmless: at worst Fintoc replays its answer), as are network
+/// errors and 429s. GETs carry no key: their 5xx are retried.
+///
 /// The default is Fintoc's advice (<https://docs.fintoc.com/guides/home/api-rate-limits>):
 /// after the first try, up to 5 retries, waiting 1, 2, 4, 8 and 16 s plus up to 1 s of jitter.
 /// A `Retry-After` longer than the wait is waited instead, unless it is longer than

@@ -19,8 +19,9 @@
 //!   to `paid` (which only one can do): fulfilled exactly once;
 //! - `refunds.payment_intent_id` is the primary key, written in the transaction that records the
 //!   payment the shop cannot keep: one refund per payment intent, however many deliveries and
-//!   instances; a request to Fintoc is made by whoever holds the row's lease (`claimed_until`),
-//!   always with the payment's deterministic idempotency key (see [`crate::refunds`]);
+//!   instances; a request to Fintoc is made by whoever holds the row's lease (`claimed_until`,
+//!   on the database's clock, released only by the holder of its `claim_token`), with the
+//!   payment's deterministic idempotency key, renewed only after a 5xx (see [`crate::refunds`]);
 //! - the unique partial index `one_pending_order_per_cart` (`orders (cart_id) WHERE status =
 //!   'pending'`) allows one open order — so one payable session — per cart, even when two
 //!   instances receive the same cart's checkout at once, and a new order is only inserted when
@@ -58,7 +59,9 @@ pub struct Order {
     pub checkout_session_id: Option<String>,
     pub failure_reason: Option<String>,
     /// Why a person must look at this order (for the three statuses above), or at one of its
-    /// refunds (one that failed or could not be made).
+    /// refunds (one that failed or could not be made). For the shop's staff (its log, its
+    /// database): never in `GET /api/orders/{id}`, which anyone holding the order id can read.
+    #[serde(skip_serializing)]
     pub review_reason: Option<String>,
     /// The payment intent that paid it (`paid` orders).
     pub payment_intent_id: Option<String>,
@@ -119,6 +122,12 @@ pub struct ClaimedRefund {
     pub reason: String,
     /// Requests made, this one included.
     pub attempts: u32,
+    /// How many times the idempotency key was renewed (`0`: the payment's deterministic key;
+    /// see [`crate::refunds::key`]).
+    pub key_version: u32,
+    /// This claim's own token: the lease is released only by its holder (another instance
+    /// may have taken the row after this lease ran out).
+    pub token: String,
 }
 
 /// What a refund's new status did (see [`Db::record_refund`]).
@@ -173,6 +182,10 @@ pub struct Payment<'a> {
 pub enum Effect<'a> {
     /// Nothing to change (a payment not final yet, an event about something else).
     None,
+    /// The customer finished, the payment is not final yet (`intent`): the order keeps waiting,
+    /// and remembers its payment intent, so that a later `payment_intent.*` event without the
+    /// order in its metadata still finds it ([`OrderRef::Intent`]).
+    Pending { intent: &'a str },
     /// The payment succeeded; `stated` is every (amount, currency) the event gives for it (the
     /// session's and the payment intent's). Fulfilled only when they all match the order and
     /// it is open; otherwise `payment` is refunded.
@@ -302,12 +315,15 @@ CREATE TABLE IF NOT EXISTS refunds (
     claimed_until BIGINT,
     created_at BIGINT NOT NULL,
     created_ns BIGINT NOT NULL DEFAULT 0,
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    key_version BIGINT NOT NULL DEFAULT 0,
+    attention TEXT,
+    claim_token TEXT
 );
 ";
 
 /// Columns added after the first release (table, column, how): added in place to older files.
-const ADDED_COLUMNS: [(&str, &str, &str); 7] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 10] = [
     (
         "orders",
         "cart_id",
@@ -342,6 +358,21 @@ const ADDED_COLUMNS: [(&str, &str, &str); 7] = [
         "orders",
         "payment_intent_id",
         "ALTER TABLE orders ADD COLUMN payment_intent_id TEXT",
+    ),
+    (
+        "refunds",
+        "key_version",
+        "ALTER TABLE refunds ADD COLUMN key_version BIGINT NOT NULL DEFAULT 0",
+    ),
+    (
+        "refunds",
+        "attention",
+        "ALTER TABLE refunds ADD COLUMN attention TEXT",
+    ),
+    (
+        "refunds",
+        "claim_token",
+        "ALTER TABLE refunds ADD COLUMN claim_token TEXT",
     ),
 ];
 
@@ -721,8 +752,21 @@ impl Db {
         self.refund_rows("", None).await
     }
 
+    /// The database's clock, in Unix seconds: the one clock every instance's leases are read
+    /// with (the instances' own clocks may disagree).
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn now(&self) -> Result<i64, DbError> {
+        let query = match self.backend {
+            Backend::Sqlite => "SELECT CAST(strftime('%s', 'now') AS INTEGER)",
+            Backend::Postgres => "SELECT CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)",
+        };
+        sqlx::query_scalar(query).fetch_one(&self.pool).await
+    }
+
     /// The payment intents whose refund must still be asked for (`requesting`, no lease held
-    /// at `now`), oldest first.
+    /// at `now`, the database's clock in the retrier: [`Db::now`]), oldest first.
     ///
     /// # Errors
     /// A database error.
@@ -737,27 +781,31 @@ impl Db {
         .await
     }
 
-    /// Takes the lease on the refund of `payment_intent` until `until` (Unix seconds): `Some`
-    /// when it is still to be asked for and nobody else holds a lease at `now` — then, and
-    /// only then, this instance asks Fintoc. Counts the attempt.
+    /// Takes the lease on the refund of `payment_intent` for `lease_secs` seconds of the
+    /// database's clock ([`Db::now`]), with a new token: `Some` when it is still to be asked
+    /// for and nobody else holds a lease — then, and only then, this instance asks Fintoc.
+    /// Counts the attempt.
     ///
     /// # Errors
     /// A database error.
     pub async fn claim_refund(
         &self,
         payment_intent: &str,
-        now: i64,
-        until: i64,
+        lease_secs: i64,
     ) -> Result<Option<ClaimedRefund>, DbError> {
+        let now = self.now().await?;
+        let token = uuid::Uuid::new_v4().simple().to_string();
         sqlx::query(
-            "UPDATE refunds SET claimed_until = $2, attempts = attempts + 1, updated_at = $3
+            "UPDATE refunds SET claimed_until = $2, attempts = attempts + 1, updated_at = $3,
+                 claim_token = $4
              WHERE payment_intent_id = $1 AND status = 'requesting'
                  AND (claimed_until IS NULL OR claimed_until < $3)
-             RETURNING order_id, reason, attempts",
+             RETURNING order_id, reason, attempts, key_version",
         )
         .bind(payment_intent)
-        .bind(until)
+        .bind(now.saturating_add(lease_secs))
         .bind(now)
+        .bind(&token)
         .fetch_optional(&self.pool)
         .await?
         .map(|row| {
@@ -766,6 +814,8 @@ impl Db {
                 order_id: row.try_get("order_id")?,
                 reason: row.try_get("reason")?,
                 attempts: u32::try_from(row.try_get::<i64, _>("attempts")?).unwrap_or(0),
+                key_version: u32::try_from(row.try_get::<i64, _>("key_version")?).unwrap_or(0),
+                token: token.clone(),
             })
         })
         .transpose()
@@ -780,6 +830,7 @@ impl Db {
         &self,
         payment_intent: &str,
         refund: &Refund,
+        token: &str,
     ) -> Result<Option<RefundChange>, DbError> {
         let mut tx = self.begin().await?;
         let change = set_refund_status(
@@ -795,39 +846,88 @@ impl Db {
         )
         .await?;
         sqlx::query(
-            "UPDATE refunds SET claimed_until = NULL, error = NULL WHERE payment_intent_id = $1",
+            "UPDATE refunds SET claimed_until = NULL, claim_token = NULL, error = NULL
+             WHERE payment_intent_id = $1 AND claim_token = $2",
         )
         .bind(payment_intent)
+        .bind(token)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(change)
     }
 
-    /// The refund request of `payment_intent` failed on the way (`error`: a network error, a
-    /// 5xx): the lease is released, to be asked again with the same idempotency key.
+    /// The outcome of the refund request of `payment_intent` is not known (`error`: a network
+    /// error, a 409, a 5xx, an answer that could not be read): the lease is released, to be
+    /// looked up then asked again — with the same idempotency key, or, when `new_key` (Fintoc
+    /// answered a 5xx, which it replays for that key), with the next one — not before `wait`
+    /// (zero: at once) on the database's clock. Only by the lease's holder (`token`).
     ///
     /// # Errors
     /// A database error.
     pub async fn refund_retry_later(
         &self,
         payment_intent: &str,
+        token: &str,
         error: &str,
+        new_key: bool,
+        wait: std::time::Duration,
     ) -> Result<(), DbError> {
+        // Not asked again before `wait` has passed (on the database's clock): the lease is
+        // kept as a "not before", with no holder.
+        let not_before = i64::try_from(wait.as_secs())
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.now().await?);
         sqlx::query(
-            "UPDATE refunds SET claimed_until = NULL, error = $2, updated_at = $3
-             WHERE payment_intent_id = $1 AND status = 'requesting'",
+            "UPDATE refunds SET claimed_until = $6, claim_token = NULL, error = $2,
+                 updated_at = $3, key_version = key_version + $4
+             WHERE payment_intent_id = $1 AND status = 'requesting' AND claim_token = $5",
         )
         .bind(payment_intent)
         .bind(error)
         .bind(unix_now())
+        .bind(i64::from(new_key))
+        .bind(token)
+        .bind(if wait.is_zero() {
+            None
+        } else {
+            Some(not_before)
+        })
         .execute(&self.pool)
         .await
         .map(drop)
     }
 
-    /// Fintoc refused the refund of `payment_intent` (`error`), or the shop gave up asking: it
-    /// is `not_created` and its order says a person must refund it by hand.
+    /// Flags the refund of `payment_intent`, still `requesting`, for a person (`text` on its
+    /// order) unless it is flagged already: the shop keeps asking. `true` when flagged now.
+    ///
+    /// # Errors
+    /// A database error.
+    pub async fn refund_needs_a_person(
+        &self,
+        payment_intent: &str,
+        text: &str,
+    ) -> Result<bool, DbError> {
+        let mut tx = self.begin().await?;
+        let order_id: Option<String> = sqlx::query_scalar(
+            "UPDATE refunds SET attention = $2
+             WHERE payment_intent_id = $1 AND status = 'requesting' AND attention IS NULL
+             RETURNING order_id",
+        )
+        .bind(payment_intent)
+        .bind(text)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(order_id) = order_id else {
+            return Ok(false);
+        };
+        add_attention(&mut tx, &order_id, payment_intent, text, unix_now()).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Fintoc refused the refund of `payment_intent` (`error`, a validation error: nothing was
+    /// made): it is `not_created` and its order says a person must refund it by hand.
     ///
     /// # Errors
     /// A database error.
@@ -835,6 +935,7 @@ impl Db {
         &self,
         payment_intent: &str,
         error: &str,
+        token: &str,
     ) -> Result<Option<RefundChange>, DbError> {
         let mut tx = self.begin().await?;
         let change = set_refund_status(
@@ -849,10 +950,14 @@ impl Db {
             },
         )
         .await?;
-        sqlx::query("UPDATE refunds SET claimed_until = NULL WHERE payment_intent_id = $1")
-            .bind(payment_intent)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE refunds SET claimed_until = NULL, claim_token = NULL
+             WHERE payment_intent_id = $1 AND claim_token = $2",
+        )
+        .bind(payment_intent)
+        .bind(token)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(change)
     }
@@ -994,10 +1099,15 @@ impl Db {
                  WHERE checkout_session_id = $1
                  ORDER BY created_at, created_ns LIMIT 1",
             ),
+            OrderRef::Intent(_) => Some(
+                "SELECT id, status, amount, currency, payment_intent_id FROM orders
+                 WHERE payment_intent_id = $1
+                 ORDER BY created_at, created_ns LIMIT 1",
+            ),
             OrderRef::None => None,
         };
         let value = match order_ref {
-            OrderRef::Id(v) | OrderRef::Session(v) => v,
+            OrderRef::Id(v) | OrderRef::Session(v) | OrderRef::Intent(v) => v,
             OrderRef::None => "",
         };
         let mut order = match select {
@@ -1034,6 +1144,16 @@ impl Db {
                 .bind(&order_id)
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let (Effect::Pending { intent }, Some(id)) = (effect, &order_id) {
+            sqlx::query(
+                "UPDATE orders SET payment_intent_id = COALESCE(payment_intent_id, $2)
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(intent)
+            .execute(&mut *tx)
+            .await?;
         }
         let unhandled = match effect {
             Effect::Unreadable { reason, data, .. } => Some((reason.to_owned(), data)),
@@ -1232,7 +1352,8 @@ async fn set_refund_status(
     let t = unix_now();
     for _ in 0..8 {
         let Some(row) = sqlx::query(
-            "SELECT order_id, status, refund_id FROM refunds WHERE payment_intent_id = $1",
+            "SELECT order_id, status, refund_id, attention, amount, currency FROM refunds
+             WHERE payment_intent_id = $1",
         )
         .bind(payment_intent)
         .fetch_optional(&mut **tx)
@@ -1242,9 +1363,24 @@ async fn set_refund_status(
         };
         let order_id: String = row.try_get("order_id")?;
         let current: String = row.try_get("status")?;
-        let refund_id = row
-            .try_get::<Option<String>, _>("refund_id")?
-            .or(update.refund_id.map(str::to_owned));
+        let attention: Option<String> = row.try_get("attention")?;
+        let known_id = row.try_get::<Option<String>, _>("refund_id")?;
+        // The first refund Fintoc reports for the payment (ours, or one made in the dashboard
+        // and adopted): does it give back all that was paid? (`amount` is what was paid until
+        // then; Fintoc's amount replaces it.)
+        let paid = amount(&row, "amount")?;
+        let short = match (&known_id, update.refund_id, update.amount) {
+            (None, Some(id), Some(refunded)) if refunded < paid => {
+                let currency: String = row.try_get("currency")?;
+                Some(format!(
+                    "the refund {id} of payment {payment_intent} gives back {refunded} of the \
+                     {paid} {currency} paid: give back the rest by hand in Fintoc's dashboard \
+                     (check its refunds first)"
+                ))
+            }
+            _ => None,
+        };
+        let refund_id = known_id.or(update.refund_id.map(str::to_owned));
         let Some(next) = merge_status(&current, update.status) else {
             // Not further along: only an id it did not have yet, and Fintoc's amount.
             sqlx::query(
@@ -1256,6 +1392,10 @@ async fn set_refund_status(
             .bind(update.amount.map(|a| i64::try_from(a).unwrap_or(i64::MAX)))
             .execute(&mut **tx)
             .await?;
+            if let Some(text) = &short {
+                add_attention(tx, &order_id, payment_intent, text, t).await?;
+                eprintln!("ATTENTION: order {order_id}: {text}");
+            }
             return Ok(Some(RefundChange {
                 order_id,
                 payment_intent_id: payment_intent.to_owned(),
@@ -1284,6 +1424,21 @@ async fn set_refund_status(
             continue;
         }
         let flagged = FLAGGED_REFUND_STATUSES.contains(&next);
+        // A flag put while the shop had no refund from Fintoc (`requesting`, `not_created`).
+        let earlier_flag =
+            attention.filter(|_| matches!(current.as_str(), REQUESTING | NOT_CREATED));
+        if let (Some(earlier), false) = (&earlier_flag, flagged) {
+            // Flagged earlier (Fintoc's answer was taken for a refusal, or the shop had stopped
+            // hearing from it), and Fintoc now reports the refund: the note to refund by hand no
+            // longer applies — left in place, a person would give the money back twice.
+            let now_says = format!(
+                "the automatic refund {} of payment {payment_intent} was made after all \
+                 (status {next}): the earlier note to refund it by hand no longer applies",
+                refund_id.as_deref().unwrap_or("(no id)")
+            );
+            clear_attention(tx, &order_id, payment_intent, earlier, &now_says, t).await?;
+            eprintln!("refund of payment {payment_intent} (order {order_id}): {now_says}");
+        }
         if flagged {
             let what = match (&refund_id, next) {
                 (_, NOT_CREATED) => format!(
@@ -1299,20 +1454,15 @@ async fn set_refund_status(
                         .unwrap_or_default()
                 ),
             };
-            // Said after what the order already says (why it is refunded).
-            sqlx::query(
-                "UPDATE orders SET updated_at = $3, review_reason = CASE
-                     WHEN review_reason IS NULL THEN $2 ELSE review_reason || '; ' || $2 END
-                 WHERE id = $1",
-            )
-            .bind(&order_id)
-            .bind(format!(
+            let text = format!(
                 "{what}: the money was not given back; refund it by hand in Fintoc's \
                      dashboard (check its refunds first)"
-            ))
-            .bind(t)
-            .execute(&mut **tx)
-            .await?;
+            );
+            add_attention(tx, &order_id, payment_intent, &text, t).await?;
+        }
+        if let (Some(text), false) = (&short, flagged) {
+            add_attention(tx, &order_id, payment_intent, text, t).await?;
+            eprintln!("ATTENTION: order {order_id}: {text}");
         }
         return Ok(Some(RefundChange {
             order_id,
@@ -1323,6 +1473,59 @@ async fn set_refund_status(
         }));
     }
     Ok(None)
+}
+
+/// Says `text` on the order (after what it already says: why it is refunded) and keeps it on
+/// the refund row, so that it can be taken back ([`clear_attention`]).
+async fn add_attention(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    order_id: &str,
+    payment_intent: &str,
+    text: &str,
+    t: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE orders SET updated_at = $3, review_reason = CASE
+             WHEN review_reason IS NULL THEN $2 ELSE review_reason || '; ' || $2 END
+         WHERE id = $1",
+    )
+    .bind(order_id)
+    .bind(text)
+    .bind(t)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE refunds SET attention = $2 WHERE payment_intent_id = $1")
+        .bind(payment_intent)
+        .bind(text)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Replaces the refund's earlier `ATTENTION` text (`earlier`) on its order with `now_says`.
+async fn clear_attention(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    order_id: &str,
+    payment_intent: &str,
+    earlier: &str,
+    now_says: &str,
+    t: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE orders SET updated_at = $4, review_reason = REPLACE(review_reason, $2, $3)
+         WHERE id = $1",
+    )
+    .bind(order_id)
+    .bind(earlier)
+    .bind(now_says)
+    .bind(t)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE refunds SET attention = NULL WHERE payment_intent_id = $1")
+        .bind(payment_intent)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// The `unhandled_events` reason of a refund the shop did not ask for.
@@ -1475,6 +1678,9 @@ pub enum OrderRef<'a> {
     Id(&'a str),
     /// The checkout session id stored with the order.
     Session(&'a str),
+    /// The payment intent stored with the order (when it was paid, or when its session
+    /// finished with the payment still under way: [`Effect::Pending`]).
+    Intent(&'a str),
     /// Nothing to go on.
     None,
 }

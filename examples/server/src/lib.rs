@@ -48,9 +48,36 @@ pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, 
     mutex.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Largest request body accepted (a cart is a few hundred bytes; webhooks a few kB): the
-/// router's limit, and the webhook extractor's ([`WebhookSecrets::max_body_bytes`]).
+/// Largest request body the shop's own routes accept (a cart is a few hundred bytes). Not the
+/// webhook's: a signed event is never refused for its size below the crate's cap
+/// ([`fintoc_wasm::server::DEFAULT_MAX_BODY_BYTES`], 256 KiB), which its extractor enforces.
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// `https://localhost`, `https://127.0.0.1` or `https://[::1]` (with a port or a path, or not):
+/// where `FINTOC_API_BASE` may point with a live key.
+fn https_loopback(url: &str) -> bool {
+    ["https://localhost", "https://127.0.0.1", "https://[::1]"]
+        .iter()
+        .any(|host| {
+            url.strip_prefix(host)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/']))
+        })
+}
+
+/// The client for `FINTOC_API_BASE` (`api_base`), when set: refused with a live secret key,
+/// unless it is an https:// loopback address.
+fn api_client(fintoc: FintocClient, api_base: Option<&str>) -> Result<FintocClient, String> {
+    match api_base {
+        Some(api) if fintoc.is_live() && !https_loopback(api) => Err(
+            "FINTOC_API_BASE is set with a live secret key (sk_live_…): refused, a live key is \
+             only sent to Fintoc (or to an https:// loopback address); use a test key \
+             (sk_test_…) with a test double, or unset FINTOC_API_BASE"
+                .to_owned(),
+        ),
+        Some(api) => Ok(fintoc.with_base_url(api)),
+        None => Ok(fintoc),
+    }
+}
 
 /// The previous webhook secret, accepted beside `FINTOC_WEBHOOK_SECRET` while it is rotated.
 pub const PREVIOUS_WEBHOOK_SECRET: &str = "FINTOC_WEBHOOK_SECRET_PREVIOUS";
@@ -174,13 +201,19 @@ pub struct AppState {
     pub public_key: String,
     pub script_url: String,
     /// What `POST /webhooks/fintoc` verifies with: the endpoint's secret, and the previous one
-    /// while it is rotated ([`PREVIOUS_WEBHOOK_SECRET`]); bodies up to [`BODY_LIMIT`].
+    /// while it is rotated ([`PREVIOUS_WEBHOOK_SECRET`]); bodies up to the crate's
+    /// [`fintoc_wasm::server::DEFAULT_MAX_BODY_BYTES`].
     pub webhook_secrets: WebhookSecrets,
     /// Where the shopper's browser reaches this server (for success/cancel URLs).
     pub public_url: String,
     /// How the shops take payment (see [`Settings::checkout_mode`]).
     pub checkout_mode: fintoc_wasm::CheckoutMode,
     pub sandbox: Option<Arc<sandbox::Sandbox>>,
+    /// The first wait before a refund with no answer is asked again; it doubles with every
+    /// request, up to [`refunds::MAX_BACKOFF`] ([`refunds::backoff`]). The retrier's interval
+    /// ([`Settings::refund_retry_interval`]); zero without a retrier (asked whenever
+    /// [`refunds::retry_pending`] runs).
+    pub refund_backoff: Duration,
 }
 
 /// The router's state: the shared [`AppState`]. The handlers take `State<Arc<AppState>>`, the
@@ -215,7 +248,9 @@ pub struct Settings {
     /// `DATABASE_URL` (`postgres://…`): PostgreSQL, which several instances can share.
     pub database_url: Option<String>,
     /// `FINTOC_API_BASE`: live mode against another Fintoc API base (a test double, as the
-    /// multi-instance test and `scripts/load` use); `https://api.fintoc.com` when unset.
+    /// multi-instance test and `scripts/load` use); `https://api.fintoc.com` when unset. Only
+    /// with a test secret key (`sk_test_…`), or an `https://` loopback address: a live key is
+    /// never sent anywhere else.
     pub api_base: Option<String>,
     pub static_dir: PathBuf,
     /// More static folders, by path prefix: the plain-JS shop (`/www` → `www/`), the npm
@@ -302,9 +337,7 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
     };
     // The errors name the variable, never its value.
     let secrets = |current: &str, name: &str| {
-        let secrets = WebhookSecrets::new(current)
-            .map_err(|e| format!("{name}: {e}"))?
-            .max_body_bytes(BODY_LIMIT);
+        let secrets = WebhookSecrets::new(current).map_err(|e| format!("{name}: {e}"))?;
         match &settings.webhook_secret_previous {
             Some(previous) => secrets
                 .and(previous.as_str())
@@ -320,10 +353,7 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
             let fintoc = FintocClient::new(secret_key).map_err(|e| e.to_string())?;
             AppState {
                 db,
-                fintoc: match &settings.api_base {
-                    Some(api) => fintoc.with_base_url(api),
-                    None => fintoc,
-                },
+                fintoc: api_client(fintoc, settings.api_base.as_deref())?,
                 mode: Mode::Live,
                 public_key,
                 script_url: fintoc_wasm::load::DEFAULT_SCRIPT_URL.to_owned(),
@@ -331,6 +361,7 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
                 public_url: base.to_owned(),
                 checkout_mode: settings.checkout_mode,
                 sandbox: None,
+                refund_backoff: settings.refund_retry_interval.unwrap_or_default(),
             }
         }
         Mode::Sandbox => {
@@ -362,6 +393,7 @@ pub async fn state(settings: &Settings, base: &str) -> Result<Arc<AppState>, Str
                 public_url: base.to_owned(),
                 checkout_mode: settings.checkout_mode,
                 sandbox: Some(sandbox),
+                refund_backoff: settings.refund_retry_interval.unwrap_or_default(),
             }
         }
     };

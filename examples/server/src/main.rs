@@ -6,7 +6,8 @@
 //! - `PORT` (default 8080), `HOST` (default 127.0.0.1)
 //! - `DATABASE_URL` (`postgres://…`): keep orders in PostgreSQL (several instances may share it);
 //!   otherwise SQLite in `DATABASE_PATH` (default `fintoc-demo.sqlite`, created on first run)
-//! - `FINTOC_API_BASE`: live mode against another Fintoc API base (a test double); leave unset
+//! - `FINTOC_API_BASE`: live mode against another Fintoc API base (a test double, with a
+//!   `sk_test_` key; a live key only with an `https://` loopback address); leave unset
 //! - `STATIC_DIR` (default `examples/yew-checkout/dist`)
 //! - `PUBLIC_URL`: where browsers reach this server; required in live mode (`https://…`: Fintoc's
 //!   success/cancel URLs), `http://HOST:PORT` by default in the sandbox

@@ -245,8 +245,10 @@ pub struct RefundRequest {
     /// `resource_id`.
     pub payment_intent: String,
     /// `created` (a new refund), `replayed` (the first answer for its key), `refused` (a 4xx),
-    /// `failed` (an injected 5xx, nothing done: [`Sandbox::fail_next_refund_requests`]), `lost`
-    /// (the refund made, its answer lost: [`Sandbox::lose_next_refund_answers`]).
+    /// `failed` (an injected 503, nothing done, stored for its key like Fintoc stores every
+    /// first answer: [`Sandbox::fail_next_refund_requests`]), `lost`
+    /// (the refund made, its answer lost: [`Sandbox::lose_next_refund_answers`]), `garbled`
+    /// (the refund made, its answer unreadable: [`Sandbox::garble_next_refund_answers`]).
     pub outcome: &'static str,
 }
 
@@ -266,6 +268,7 @@ pub struct Sandbox {
     refund_requests: Mutex<Vec<RefundRequest>>,
     fail_refund_requests: AtomicU32,
     lose_refund_answers: AtomicU32,
+    garble_refund_answers: AtomicU32,
     sessions_made: AtomicU64,
     http: reqwest::Client,
     lifetime: Duration,
@@ -417,6 +420,7 @@ impl Sandbox {
             refund_requests: Mutex::new(Vec::new()),
             fail_refund_requests: AtomicU32::new(0),
             lose_refund_answers: AtomicU32::new(0),
+            garble_refund_answers: AtomicU32::new(0),
             sessions_made: AtomicU64::new(0),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
@@ -495,7 +499,8 @@ impl Sandbox {
         lock(&self.refund_requests).clone()
     }
 
-    /// The next `n` refund requests get a 503 and change nothing (Fintoc unavailable).
+    /// The next `n` refund requests with a new idempotency key get a 503 and change nothing
+    /// (Fintoc unavailable); like every first answer, the 503 is replayed for that key.
     pub fn fail_next_refund_requests(&self, n: u32) {
         self.fail_refund_requests.store(n, Ordering::SeqCst);
     }
@@ -504,6 +509,12 @@ impl Sandbox {
     /// been lost on the way (a crash, a timeout): the same key asked again gets the refund.
     pub fn lose_next_refund_answers(&self, n: u32) {
         self.lose_refund_answers.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` refund requests make their refund, then answer 201 with a body the client
+    /// cannot read (a proxy that mangled it, an API change): the refund exists all the same.
+    pub fn garble_next_refund_answers(&self, n: u32) {
+        self.garble_refund_answers.store(n, Ordering::SeqCst);
     }
 
     pub fn secret_key(&self) -> String {
@@ -1105,18 +1116,23 @@ async fn create_refund(
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok()
     };
-    if take(&sandbox.fail_refund_requests) {
-        note("failed");
-        return fintoc_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "api_error",
-            "service_unavailable",
-            "The sandbox plays Fintoc being unavailable; try again.",
-            None,
-        );
-    }
     let mut made = None;
+    let mut failed = false;
+    // Like Fintoc, the store keeps the key's first answer, a 5xx included: the same key asked
+    // again gets the same 503 back (https://docs.fintoc.com/api/fintoc-api/idempotent-requests).
     let (status, body, replayed) = sandbox.idempotent(&headers, &request, || {
+        if take(&sandbox.fail_refund_requests) {
+            failed = true;
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                error_body(
+                    "api_error",
+                    "service_unavailable",
+                    "The sandbox plays Fintoc being unavailable; try again.",
+                    None,
+                ),
+            );
+        }
         match new_refund(&sandbox, &request) {
             Ok(refund) => {
                 let answer = refund.to_json();
@@ -1130,6 +1146,7 @@ async fn create_refund(
         settle(&sandbox, refund);
     }
     let outcome = match (replayed, status.is_success()) {
+        _ if failed => "failed",
         (true, _) => "replayed",
         (false, true) => "created",
         (false, false) => "refused",
@@ -1143,6 +1160,10 @@ async fn create_refund(
             "The sandbox plays an answer lost on the way (the refund was made).",
             None,
         );
+    }
+    if outcome == "created" && take(&sandbox.garble_refund_answers) {
+        note("garbled");
+        return (status, Json(json!({ "object": "refund" }))).into_response();
     }
     note(outcome);
     (status, Json(body)).into_response()

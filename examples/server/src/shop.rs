@@ -132,7 +132,9 @@ pub enum Reuse {
     Expire,
     /// Expired, or finished without a payment: a new order and session.
     Replace,
-    /// Finished with a payment that succeeded or may still succeed: do not start another.
+    /// Finished with a payment that succeeded or may still succeed, or open and being paid
+    /// (`in_progress`, a payment intent under way, a status this shop does not know) but not
+    /// reusable: do not start another, and do not expire it.
     PaymentUnderway,
 }
 
@@ -165,9 +167,29 @@ pub fn decide(
         && token_expires_at.is_some_and(|t| t - now >= REUSE_MARGIN.as_secs() as i64)
     {
         Reuse::Reuse
+    } else if payment_underway(session) {
+        // The shopper may be paying right now: expiring the session could cut a payment in
+        // half (money taken, session gone). Its outcome arrives as a webhook.
+        Reuse::PaymentUnderway
     } else {
         Reuse::Expire
     }
+}
+
+/// An open session someone may be paying: `in_progress` (or a status this shop does not know),
+/// or with a payment intent that is not settled unpaid.
+fn payment_underway(session: &CheckoutSession) -> bool {
+    let session_underway = !matches!(session.status, CheckoutSessionStatus::Created);
+    let intent_underway = session.payment_intent().is_some_and(|pi| {
+        !matches!(
+            pi.status,
+            PaymentIntentStatus::Created
+                | PaymentIntentStatus::Failed
+                | PaymentIntentStatus::Rejected
+                | PaymentIntentStatus::Expired
+        )
+    });
+    session_underway || intent_underway
 }
 
 /// When a new session's token stops being usable (Unix seconds): [`TOKEN_LIFETIME`] after it
@@ -766,6 +788,49 @@ mod tests {
                 true,
                 plenty,
                 Reuse::Reuse,
+            ),
+            // Review finding: these were expired, possibly in the middle of a payment.
+            (
+                "in the widget, cart changed",
+                session("in_progress", true, None),
+                false,
+                plenty,
+                Reuse::PaymentUnderway,
+            ),
+            (
+                "in the widget, token about to go",
+                session("in_progress", true, None),
+                true,
+                Some(now + margin - 1),
+                Reuse::PaymentUnderway,
+            ),
+            (
+                "open, its payment in progress",
+                session("created", true, Some("in_progress")),
+                false,
+                plenty,
+                Reuse::PaymentUnderway,
+            ),
+            (
+                "open, its payment pending",
+                session("created", false, Some("pending")),
+                true,
+                plenty,
+                Reuse::PaymentUnderway,
+            ),
+            (
+                "a status we do not know, cart changed",
+                session("paused", true, None),
+                false,
+                plenty,
+                Reuse::PaymentUnderway,
+            ),
+            (
+                "open, its payment failed: a new one may start",
+                session("created", true, Some("failed")),
+                false,
+                plenty,
+                Reuse::Expire,
             ),
             (
                 "expired",

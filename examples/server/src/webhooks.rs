@@ -2,7 +2,7 @@
 //! keep.
 //!
 //! The crate's extractor (`fintoc_wasm::server::axum::FintocWebhook`) reads the raw body (at most
-//! [`crate::BODY_LIMIT`]) and verifies `Fintoc-Signature` against the app's
+//! the crate's default, [`fintoc_wasm::server::DEFAULT_MAX_BODY_BYTES`]) and verifies `Fintoc-Signature` against the app's
 //! [`WebhookSecrets`](fintoc_wasm::server::WebhookSecrets) — the current secret and, while it is
 //! rotated, the previous one — before anything reads the body; it refuses the rest itself: 400
 //! `missing_signature` / `malformed_signature`, 401 `invalid_signature` / `stale_signature`, 413
@@ -67,23 +67,30 @@ pub async fn receive(State(state): State<Arc<AppState>>, webhook: FintocWebhook)
     let order_ref = match (&metadata_order, &session_id) {
         (Some(id), _) => OrderRef::Id(id),
         (None, Some(s)) => OrderRef::Session(s),
-        (None, None) => OrderRef::None,
+        (None, None) => match intent_id(&event.data) {
+            Some(pi) => OrderRef::Intent(pi),
+            None => OrderRef::None,
+        },
     };
 
     // Every amount the event states for the payment: all must match the order's.
     let stated: Vec<(u64, &str)> = match &event.data {
-        EventData::CheckoutSessionFinished(cs) => std::iter::once((cs.amount, cs.currency.code()))
-            .chain(
-                cs.payment_intent()
-                    .map(|pi| (pi.amount, pi.currency.code())),
-            )
-            .collect(),
+        EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
+            std::iter::once((cs.amount, cs.currency.code()))
+                .chain(
+                    cs.payment_intent()
+                        .map(|pi| (pi.amount, pi.currency.code())),
+                )
+                .collect()
+        }
         EventData::PaymentIntent(pi) => vec![(pi.amount, pi.currency.code())],
         _ => Vec::new(),
     };
     // The payment itself (what would be refunded).
     let intent = match &event.data {
-        EventData::CheckoutSessionFinished(cs) => cs.payment_intent(),
+        EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
+            cs.payment_intent()
+        }
         EventData::PaymentIntent(pi) => Some(pi),
         _ => None,
     };
@@ -119,7 +126,10 @@ pub async fn receive(State(state): State<Arc<AppState>>, webhook: FintocWebhook)
                 payment,
             },
             (Finished::Expired, _) => Effect::Expired,
-            (Finished::Pending, _) => Effect::None,
+            (Finished::Pending, Some(payment)) => Effect::Pending {
+                intent: payment.intent,
+            },
+            (Finished::Pending, None) => Effect::None,
             (Finished::Failed(reason), _) => {
                 failure = reason;
                 Effect::Failed { reason: &failure }
@@ -144,6 +154,19 @@ pub async fn receive(State(state): State<Arc<AppState>>, webhook: FintocWebhook)
             Effect::Failed { reason: &failure }
         }
         (_, Some(PaymentOutcome::Expired), _) => Effect::Expired,
+        // A payment status nobody here knows: maybe money received, certainly not "pending" —
+        // kept for a person (like an event that cannot be read), never consumed in silence.
+        (_, Some(PaymentOutcome::Unknown { status }), _) => {
+            unread = format!(
+                "payment intent {} in status `{status}`, which this shop does not know",
+                intent.map_or("(no id)", |pi| pi.id.as_str())
+            );
+            Effect::Unreadable {
+                reason: &unread,
+                data: event_data,
+                may_be_payment: true,
+            }
+        }
         _ => Effect::None,
     };
     let paid = matches!(effect, Effect::Paid { .. });
@@ -276,6 +299,17 @@ fn not_recorded() -> Response {
         "unreadable_event",
         "the signed body could not be recorded",
     )
+}
+
+/// The payment intent an event is about (its own, or its session's).
+fn intent_id(data: &EventData) -> Option<&str> {
+    match data {
+        EventData::PaymentIntent(pi) => Some(&pi.id),
+        EventData::CheckoutSessionFinished(cs) | EventData::CheckoutSessionExpired(cs) => {
+            cs.payment_intent().map(|pi| pi.id.as_str())
+        }
+        _ => None,
+    }
 }
 
 /// What a `checkout_session.finished` says, read from its payment intent.

@@ -82,6 +82,8 @@ async fn run() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x2323_2026_u64);
+    // First thing: shown with the output of a failure or a timeout, whatever happens next.
+    println!("multi_instance: seed {seed} (replay with FINTOC_FUZZ_SEED={seed})");
     let mut rng = Rng(seed);
     let name = format!("fintoc_multi_{}", uuid::Uuid::new_v4().simple());
     let url = postgres_database(&name).await;

@@ -17,7 +17,8 @@
 //!   a refund (one row per payment intent);
 //! - Fintoc (the sandbox) made at most one refund per payment intent, and was never asked for one
 //!   again once it had answered: every request but a payment's last was a 5xx or a lost answer,
-//!   all with the payment's one idempotency key; a refund the shop recorded is the one Fintoc
+//!   with the payment's idempotency key, renewed (`…:full:2`, …) only after a 5xx, which Fintoc
+//!   replays for its key; a refund the shop recorded is the one Fintoc
 //!   made, and its status only moves forward; a refund still being asked for is one whose last
 //!   request failed; a refund that failed or could not be made flags its order for a person;
 //! - no cart has two sessions that can be paid;
@@ -31,7 +32,8 @@
 //! `FINTOC_FUZZ_SEQUENCES=5000 FINTOC_FUZZ_SEED=123 cargo test -p fintoc-demo-server --release
 //! --test sequences -- --nocapture` (`FINTOC_FUZZ_STEPS` sets the steps per sequence). A failure
 //! prints the sequence's seed and its last steps: replay it with `FINTOC_FUZZ_SEQUENCES=1
-//! FINTOC_FUZZ_SEED=<seed>`.
+//! FINTOC_FUZZ_SEED=<seed>`. The whole run has one deadline, `FINTOC_FUZZ_DEADLINE_SECS`
+//! (default 300; raise it for a long run), besides each step's.
 
 mod common;
 
@@ -636,14 +638,26 @@ impl Sequence {
                 .push(request);
         }
         for (intent, requests) in &asked {
-            let key = format!("fintoc-wasm:refund:{intent}:full");
-            if let Some(other) = requests
-                .iter()
-                .find(|r| r.idempotency_key.as_deref() != Some(key.as_str()))
-            {
-                return Err(format!(
-                    "payment {intent} was refunded with another key: {other:?}"
-                ));
+            // The payment's key, then `…:full:2`, `…:full:3`: a new key only after Fintoc
+            // answered the previous one with a 5xx (which it replays for that key).
+            let base = format!("fintoc-wasm:refund:{intent}:full");
+            let mut version = 0u32;
+            let mut previous: Option<&str> = None;
+            for r in requests {
+                let key_of = |v: u32| match v {
+                    0 => base.clone(),
+                    v => format!("{base}:{}", v + 1),
+                };
+                let renewed = matches!(previous, Some("failed" | "lost"))
+                    && r.idempotency_key.as_deref() == Some(key_of(version + 1).as_str());
+                if renewed {
+                    version += 1;
+                } else if r.idempotency_key.as_deref() != Some(key_of(version).as_str()) {
+                    return Err(format!(
+                        "payment {intent} was refunded with another key: {r:?} in {requests:?}"
+                    ));
+                }
+                previous = Some(r.outcome);
             }
             let answered_then_asked = requests
                 .iter()
@@ -841,6 +855,10 @@ async fn random_deliveries_and_checkouts_keep_every_money_rule() {
     let steps = env_number("FINTOC_FUZZ_STEPS", 60) as usize;
     let seed = env_number("FINTOC_FUZZ_SEED", 0x5eed_2026_1203);
     let started = Instant::now();
+    // One deadline for the whole run (CI: 5 minutes for what takes under a minute; a long run by
+    // hand sets its own), on top of each step's.
+    let deadline = started + Duration::from_secs(env_number("FINTOC_FUZZ_DEADLINE_SECS", 300));
+    let within = |limit: Duration| limit.min(deadline.saturating_duration_since(Instant::now()));
     let (mut total_steps, mut deliveries, mut checkouts) = (0, 0, 0);
     let (mut refunds, mut flagged, mut faults, mut retries) = (0, 0, 0, 0);
     for i in 0..sequences {
@@ -849,18 +867,26 @@ async fn random_deliveries_and_checkouts_keep_every_money_rule() {
         let (_dir, mut sequence) = Sequence::new(&mut rng).await;
         let mut result = Ok(());
         for _ in 0..steps {
-            result = tokio::time::timeout(Duration::from_secs(20), sequence.step(&mut rng))
+            result = tokio::time::timeout(within(Duration::from_secs(20)), sequence.step(&mut rng))
                 .await
-                .unwrap_or_else(|_| Err("a step took over 20 s".into()));
+                .unwrap_or_else(|_| {
+                    Err("a step took over 20 s, or the run's deadline (FINTOC_FUZZ_DEADLINE_SECS) passed".into())
+                });
             total_steps += 1;
             if result.is_err() {
                 break;
             }
         }
         if result.is_ok() {
-            result = tokio::time::timeout(Duration::from_secs(60), sequence.drain(&mut rng))
-                .await
-                .unwrap_or_else(|_| Err("delivering the rest took over 60 s".into()));
+            result =
+                tokio::time::timeout(within(Duration::from_secs(60)), sequence.drain(&mut rng))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(
+                            "delivering the rest took over 60 s, or the run's deadline passed"
+                                .into(),
+                        )
+                    });
         }
         if let Err(e) = result {
             let tail = sequence.log.len().saturating_sub(40);
