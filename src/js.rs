@@ -543,8 +543,10 @@ fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
 
 /// The page's callbacks (`onSuccess`, …), called with no borrow held; what they throw is
 /// ignored (it is the page's).
-#[derive(Default)]
 struct JsCallbacks {
+    /// Cleared by `destroy()`: no page callback is called after it, not even the rest of the
+    /// moment it was called in (`onSuccess` right after `onStateChange('succeeded')`).
+    alive: core::cell::Cell<bool>,
     on_success: Option<js_sys::Function>,
     on_exit: Option<js_sys::Function>,
     on_event: Option<js_sys::Function>,
@@ -554,6 +556,7 @@ struct JsCallbacks {
 
 fn js_callbacks(options: &JsValue) -> Result<JsCallbacks, JsValue> {
     Ok(JsCallbacks {
+        alive: core::cell::Cell::new(true),
         on_success: function(options, "onSuccess")?,
         on_exit: function(options, "onExit")?,
         on_event: function(options, "onEvent")?,
@@ -562,14 +565,19 @@ fn js_callbacks(options: &JsValue) -> Result<JsCallbacks, JsValue> {
     })
 }
 
-/// Calls the page's `f`, if any, with `args`.
-fn call_page(f: &Option<js_sys::Function>, args: &[&JsValue]) {
-    if let Some(f) = f {
-        let _ = match args {
-            [a] => f.call1(&JsValue::UNDEFINED, a),
-            [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
-            _ => f.call0(&JsValue::UNDEFINED),
-        };
+impl JsCallbacks {
+    /// Calls the page's `f` (one of these), if any, with `args` — never after `destroy()`.
+    fn call(&self, f: &Option<js_sys::Function>, args: &[&JsValue]) {
+        if !self.alive.get() {
+            return;
+        }
+        if let Some(f) = f {
+            let _ = match args {
+                [a] => f.call1(&JsValue::UNDEFINED, a),
+                [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
+                _ => f.call0(&JsValue::UNDEFINED),
+            };
+        }
     }
 }
 
@@ -579,11 +587,11 @@ struct JsReport(Rc<JsCallbacks>);
 
 impl Report for JsReport {
     fn state(&self, state: &CheckoutState) {
-        call_page(&self.0.on_state, &[&state.name().into()]);
+        self.0.call(&self.0.on_state, &[&state.name().into()]);
     }
 
     fn error(&self, error: &FintocError) {
-        call_page(&self.0.on_error, &[&to_js(error)]);
+        self.0.call(&self.0.on_error, &[&to_js(error)]);
     }
 
     fn console(&self) -> bool {
@@ -624,6 +632,8 @@ impl Drop for Listener {
 
 struct Live {
     binding: Binding,
+    /// The page's callbacks, silenced by `destroy()`.
+    page: Rc<JsCallbacks>,
     listeners: Vec<Listener>,
     button: Option<web_sys::HtmlElement>,
     prefetch_on_hover: bool,
@@ -703,28 +713,29 @@ pub fn create_checkout(
     let callbacks = Callbacks::new()
         .on_success({
             let page = page.clone();
-            move |p| call_page(&page.on_success, &[p.raw()])
+            move |p| page.call(&page.on_success, &[p.raw()])
         })
         .on_exit({
             let page = page.clone();
-            move |p| call_page(&page.on_exit, &[p.raw()])
+            move |p| page.call(&page.on_exit, &[p.raw()])
         })
         .on_event({
             let page = page.clone();
-            move |e| call_page(&page.on_event, &[&e.kind.as_str().into(), e.metadata.raw()])
+            move |e| page.call(&page.on_event, &[&e.kind.as_str().into(), e.metadata.raw()])
         });
     let binding = Binding::new(
         CheckoutConfig::new(widget, session)
             .load_options(load)
             .mode(mode),
         callbacks,
-        JsReport(page),
+        JsReport(page.clone()),
     );
     let id = next_handle();
     let handle: JsValue = JsCheckout {
         id,
         live: Rc::new(RefCell::new(Some(Live {
             binding,
+            page,
             listeners: Vec::new(),
             button: None,
             prefetch_on_hover,
@@ -796,6 +807,9 @@ impl JsCheckout {
         let keep = browser::handle(self.id);
         Ok(promise(Box::pin(async move {
             let _alive = keep;
+            // The checkout outlives a `destroy()` called inside one of its callbacks until this
+            // run has heard how it ended (dropping it mid-callback would silence the run).
+            let _checkout = checkout;
             match run.outcome().await {
                 Ok(outcome) => Ok(outcome_js(outcome)),
                 Err(e) => Err(to_js(&e)),
@@ -864,6 +878,7 @@ impl JsCheckout {
                             // cancels it before anything is fetched.
                             let run = checkout.start_run();
                             wasm_bindgen_futures::spawn_local(async move {
+                                let _checkout = checkout; // see `open`
                                 let _ = run.outcome().await;
                             });
                         }
@@ -908,6 +923,7 @@ impl JsCheckout {
     pub fn destroy(&self) {
         let live = self.live.borrow_mut().take();
         if let Some(live) = live {
+            live.page.alive.set(false);
             drop(live.listeners);
             if let Some(button) = &live.button {
                 browser::unpin_handle(button);

@@ -758,3 +758,53 @@ fn unknown_options_are_refused_naming_the_key_and_the_intended_one() {
         }
     }
 }
+
+// Review of issue 18, finding 1: `destroy()` called from inside a callback silences every
+// callback after it, even those of the same moment: `onSuccess` after `onStateChange('succeeded')`,
+// `onExit` after `'exited'`, `onError` after `'failed'`.
+#[wasm_bindgen_test]
+async fn destroy_inside_a_callback_silences_the_callbacks_after_it() {
+    let sandbox = Sandbox::install().unwrap();
+    let token = "{ token: 'cs_js_sec_inside' }";
+    let throws = "async () => { throw new Error('no cart'); }";
+    for (end, session) in [("succeeded", token), ("exited", token), ("failed", throws)] {
+        js("window.__inside = [];");
+        let c = checkout(&format!(
+            "{{ publicKey: 'pk_test_js', session: {session},
+               onStateChange(s) {{
+                 window.__inside.push('state:' + s);
+                 if (s === '{end}') window.__insideHandle.destroy();
+               }},
+               onSuccess() {{ window.__inside.push('success'); }},
+               onExit() {{ window.__inside.push('exit'); }},
+               onEvent(name) {{ window.__inside.push('event:' + name); }},
+               onError(e) {{ window.__inside.push('error:' + e.code); }} }}"
+        ));
+        js_sys::Reflect::set(&js("window"), &"__insideHandle".into(), &c).unwrap();
+        let opened = call(&c, "open", &[]).unwrap();
+        if end != "failed" {
+            assert!(until(5_000, || widget_open(&sandbox)).await, "{end}");
+            if end == "succeeded" {
+                sandbox.succeed().unwrap();
+            } else {
+                sandbox.exit().unwrap();
+            }
+        }
+        let opened: js_sys::Promise = opened.dyn_into().unwrap();
+        let what = format!("open() with destroy() in onStateChange('{end}')");
+        let _ = within(3_000, &what, JsFuture::from(opened)).await;
+        sleep(100).await;
+        let seen: Vec<String> = js_sys::Array::from(&js("window.__inside"))
+            .iter()
+            .filter_map(|s| s.as_string())
+            .collect();
+        assert_eq!(
+            seen.last().map(String::as_str),
+            Some(format!("state:{end}").as_str()),
+            "nothing after the destroy() in onStateChange('{end}'): {seen:?}"
+        );
+        assert_eq!(sandbox.iframe_count(), 0, "{end}: no widget left");
+        assert_eq!(code(&call(&c, "open", &[]).unwrap_err()), "destroyed");
+    }
+    js("delete window.__insideHandle;");
+}
