@@ -839,10 +839,11 @@ impl JsCheckout {
     /// Clicks on `button` open the widget; with `prefetchOnHover` (default), the pointer
     /// entering it or focus prepares (not while it is disabled). Replaces an earlier attached
     /// button. The button keeps the checkout alive until `destroy()` (or until the button itself
-    /// is gone), whether or not the page keeps this handle.
+    /// is gone), whether or not the page keeps this handle. One checkout per button.
     ///
     /// # Errors
-    /// `invalid_option` when `button` is not an element; `destroyed` after `destroy()`.
+    /// `invalid_option` when `button` is not an element or another checkout is attached to it
+    /// (`destroy()` that one first, or attach it elsewhere); `destroyed` after `destroy()`.
     pub fn attach(
         &self,
         #[wasm_bindgen(unchecked_param_type = "HTMLElement")] button: JsValue,
@@ -851,6 +852,14 @@ impl JsCheckout {
         let button: web_sys::HtmlElement = button
             .dyn_into()
             .map_err(|_| invalid("attach(button)", "an HTML element"))?;
+        if browser::pinned_by_other(&button, self.id) {
+            // Two checkouts on one button: one click would start both.
+            return Err(invalid(
+                "attach(button)",
+                "a button no other checkout is attached to: call destroy() on the checkout \
+                 attached to it first (or attach that one to another button)",
+            ));
+        }
         let prefetch = self
             .live
             .borrow()
@@ -910,7 +919,7 @@ impl JsCheckout {
         if let Some((old_listeners, old_button)) = old {
             drop(old_listeners);
             if let Some(old_button) = old_button {
-                browser::unpin_handle(&old_button);
+                browser::unpin_handle(&old_button, self.id);
             }
         }
         browser::pin_handle(&button, self.id);
@@ -926,7 +935,7 @@ impl JsCheckout {
             live.page.alive.set(false);
             drop(live.listeners);
             if let Some(button) = &live.button {
-                browser::unpin_handle(button);
+                browser::unpin_handle(button, self.id);
             }
             // Dropping the binding unsubscribes first (destroying is not a state change the
             // page must hear about), then cancels the checkout — unless a pending `open()`

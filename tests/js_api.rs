@@ -808,3 +808,68 @@ async fn destroy_inside_a_callback_silences_the_callbacks_after_it() {
     }
     js("delete window.__insideHandle;");
 }
+
+// Review of issue 18, finding 2: a button another live checkout holds is refused by `attach()`
+// (the other is neither unpinned nor doubled: one click opens one widget), and destroying one
+// checkout never releases a button another holds.
+#[wasm_bindgen_test]
+async fn a_button_another_checkout_holds_is_refused_and_stays_pinned() {
+    let sandbox = Sandbox::install().unwrap();
+    expose();
+    let button: web_sys::HtmlElement = document()
+        .create_element("button")
+        .unwrap()
+        .unchecked_into();
+    button.set_id("shared");
+    document().body().unwrap().append_child(&button).unwrap();
+    let a = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_a' } }");
+    let b = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_b' } }");
+    call(&a, "attach", &[&button]).unwrap();
+    let refused = call(&b, "attach", &[&button]).expect_err("a button A holds");
+    assert_eq!(code(&refused), "invalid_option");
+    let message = get(&refused, "message").as_string().unwrap();
+    assert!(message.contains("destroy()"), "{message}");
+    button.click();
+    assert!(until(3_000, || widget_open(&sandbox)).await);
+    sleep(200).await;
+    assert_eq!(sandbox.create_count(), 1, "one click, one checkout");
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some("cs_js_sec_a")
+    );
+    sandbox.exit().unwrap();
+    // A's destroy() releases the button; B can take it, and B's destroy() releases it.
+    call(&a, "destroy", &[]).unwrap();
+    assert!(get(&button, "__fintocCheckout").is_undefined(), "released");
+    call(&b, "attach", &[&button]).unwrap();
+    call(&b, "destroy", &[]).unwrap();
+    assert!(get(&button, "__fintocCheckout").is_undefined());
+
+    // A checkout that moved to another button released this one; destroying it later leaves
+    // the checkout holding the button now pinned, with no reference from the page (the
+    // collector runs).
+    js("(() => {
+          const b = document.getElementById('shared');
+          const first = window.__fintocCreate({ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_c' } });
+          first.attach(b);
+          first.attach(document.createElement('button'));
+          window.__fintocCreate({ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_d' } }).attach(b);
+          first.destroy();
+        })()");
+    assert!(
+        !get(&button, "__fintocCheckout").is_undefined(),
+        "still pinned"
+    );
+    force_gc().await;
+    let before = sandbox.create_count();
+    button.click();
+    assert!(
+        until(3_000, || sandbox.create_count() == before + 1).await,
+        "the click still opens the checkout that holds the button"
+    );
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some("cs_js_sec_d")
+    );
+    button.remove();
+}
