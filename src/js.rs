@@ -764,12 +764,14 @@ impl JsCheckout {
         Ok(self.checkout()?.redirect_url())
     }
 
-    /// Loads the script and gets the session token ahead of the click. Resolves when the widget
-    /// is ready (at once if it already is).
+    /// Loads the script and gets the session token ahead of the click. Resolves (with nothing)
+    /// when the widget is ready (at once if it already is), and also when `destroy()` or
+    /// `reset()` cancels the preparation first (`state` is then `idle`): a hover prefetch
+    /// nobody awaits is never an unhandled rejection for that.
     ///
     /// # Errors
-    /// Rejects with the failure's `Error` (with `code`), or `cancelled` when the checkout is
-    /// cancelled or destroyed meanwhile; throws `destroyed` after `destroy()`.
+    /// Rejects with the failure's `Error` (with `code`), which `onError` gets too; throws
+    /// `destroyed` after `destroy()`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn prepare(&self) -> Result<js_sys::Promise, JsValue> {
         let checkout = self.checkout()?;
@@ -783,10 +785,7 @@ impl JsCheckout {
                 .await;
             match state {
                 CheckoutState::Failed(e) => Err(to_js(&e)),
-                CheckoutState::Idle => Err(js_error(
-                    "cancelled",
-                    "the checkout was cancelled or destroyed before it was ready",
-                )),
+                // Ready, or cancelled (`Idle`) by `destroy()`/`reset()`.
                 _ => Ok(JsValue::UNDEFINED),
             }
         })))

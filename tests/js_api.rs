@@ -873,3 +873,47 @@ async fn a_button_another_checkout_holds_is_refused_and_stays_pinned() {
     );
     button.remove();
 }
+
+// Review of issue 18, finding 4: a `prepare()` cancelled by `destroy()` or `reset()` resolves
+// (with nothing, like a completed one; `state` says `idle`): a fire-and-forget hover prefetch
+// is never an unhandled rejection.
+#[wasm_bindgen_test]
+async fn a_cancelled_prepare_resolves_and_is_never_an_unhandled_rejection() {
+    let _sandbox = Sandbox::install().unwrap();
+    js("window.__unhandled = [];
+        window.addEventListener('unhandledrejection', (e) => {
+          window.__unhandled.push(String((e.reason && e.reason.code) || e.reason));
+        });");
+    for end in ["destroy", "reset"] {
+        let id = unique_id("prepcancel");
+        let c = checkout(&format!(
+            "{{ publicKey: 'pk_test_js', session: {{ endpoint: '{}' }} }}",
+            session_url(&id, "&delay=300")
+        ));
+        js_sys::Reflect::set(&js("window"), &"__prep".into(), &c).unwrap();
+        // Fire and forget, as a hover handler would; and one the page awaits.
+        js("window.__prep.prepare();");
+        let awaited = call(&c, "prepare", &[]).unwrap();
+        call(&c, end, &[]).unwrap();
+        let result = settle_within(2_000, awaited).await.expect(end);
+        assert!(result.is_undefined(), "{end}: {result:?}");
+        if end == "reset" {
+            assert_eq!(get(&c, "state").as_string().as_deref(), Some("idle"));
+        }
+        sleep(200).await;
+        assert_eq!(
+            js_sys::Array::from(&js("window.__unhandled")).length(),
+            0,
+            "{end}: {:?}",
+            js("window.__unhandled")
+        );
+        if end == "reset" {
+            // A prepare() that completes resolves too, with the checkout ready.
+            let ready = settle(call(&c, "prepare", &[]).unwrap()).await.unwrap();
+            assert!(ready.is_undefined());
+            assert_eq!(get(&c, "state").as_string().as_deref(), Some("ready"));
+            call(&c, "destroy", &[]).unwrap();
+        }
+    }
+    js("delete window.__prep;");
+}
