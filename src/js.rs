@@ -643,7 +643,9 @@ struct Live {
 ///
 /// Lifetime: a pending `open()`/`prepare()` and an attached button keep the checkout working
 /// even if the page drops its reference (the garbage collector never cancels a payment);
-/// `destroy()` — or `using` / `[Symbol.dispose]()` — stops everything at once.
+/// `destroy()` — or `using` / `[Symbol.dispose]()` — stops everything at once. A checkout with
+/// an attached button lives until `destroy()`, even after the button left the page (its
+/// listeners hold the button): destroy it when the button goes.
 #[wasm_bindgen(js_name = Checkout)]
 pub struct JsCheckout {
     id: u32,
@@ -837,8 +839,10 @@ impl JsCheckout {
 
     /// Clicks on `button` open the widget; with `prefetchOnHover` (default), the pointer
     /// entering it or focus prepares (not while it is disabled). Replaces an earlier attached
-    /// button. The button keeps the checkout alive until `destroy()` (or until the button itself
-    /// is gone), whether or not the page keeps this handle. One checkout per button.
+    /// button. The button keeps the checkout alive until `destroy()`, whether or not the page
+    /// keeps this handle — also once the button has left the page: call `destroy()` when you
+    /// remove the button (your framework's cleanup), or both stay in memory. One checkout per
+    /// button.
     ///
     /// # Errors
     /// `invalid_option` when `button` is not an element or another checkout is attached to it
