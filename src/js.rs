@@ -2,15 +2,15 @@
 //! to npm as `fintoc-wasm` by `wasm-pack` (`scripts/build-npm`).
 //!
 //! ```js
-//! import init, { createCheckout } from 'fintoc-wasm';
-//! await init();
+//! import { createCheckout } from 'fintoc-wasm';   // initialises itself
 //! const checkout = createCheckout({
 //!   publicKey: 'pk_test_…',
 //!   session: { endpoint: '/api/checkout', method: 'POST', body: { items } },
 //!   onStateChange(state) { button.setAttribute('aria-busy', String(state === 'opening')); },
 //! });
 //! checkout.attach(button);                 // click opens; hover/focus prepares
-//! const outcome = await checkout.open();   // { status: 'succeeded' | 'exited' | 'cancelled', … }
+//! const outcome = await checkout.open();
+//! // { status: 'succeeded' | 'exited' | 'hidden' | 'cancelled' | 'redirected', payload? }
 //! checkout.destroy();
 //! ```
 //!
@@ -754,16 +754,22 @@ impl JsCheckout {
         checkout_in(&self.live)
     }
 
-    /// The current state.
+    /// The current state (`idle` after `destroy()`).
     #[wasm_bindgen(getter, unchecked_return_type = "CheckoutState")]
-    pub fn state(&self) -> Result<String, JsValue> {
-        Ok(self.checkout()?.state().name().to_owned())
+    pub fn state(&self) -> String {
+        let state = self
+            .live
+            .borrow()
+            .as_ref()
+            .map(|l| l.binding.checkout().state());
+        state.unwrap_or(CheckoutState::Idle).name().to_owned()
     }
 
-    /// Fintoc's hosted page for the current session, if the session had a safe one.
+    /// Fintoc's hosted page for the current session, if the session had a safe one (none
+    /// after `destroy()`).
     #[wasm_bindgen(getter, js_name = redirectUrl)]
-    pub fn redirect_url(&self) -> Result<Option<String>, JsValue> {
-        Ok(self.checkout()?.redirect_url())
+    pub fn redirect_url(&self) -> Option<String> {
+        self.checkout().ok()?.redirect_url()
     }
 
     /// Loads the script and gets the session token ahead of the click. Resolves (with nothing)
@@ -929,9 +935,10 @@ impl JsCheckout {
         Ok(())
     }
 
-    /// Stops everything now: no widget left, a pending `open()` resolves `cancelled`, no
-    /// callback later, the attached button released. Any later call throws an `Error` with code
-    /// `destroyed`. `using` / `[Symbol.dispose]()` call it too.
+    /// Stops everything now: no widget left, a pending `open()` resolves `cancelled` (a pending
+    /// `prepare()` resolves), no callback later — even when called from inside one — the
+    /// attached button released. Any later method call throws an `Error` with code `destroyed`
+    /// (`state` reads `idle`). `using` / `[Symbol.dispose]()` call it too.
     pub fn destroy(&self) {
         let live = self.live.borrow_mut().take();
         if let Some(live) = live {
