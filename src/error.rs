@@ -492,6 +492,153 @@ fn redact(word: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The codes `FintocError::code` can return, read from its source (and `OptionsError`'s):
+    /// every string literal between `pub fn code(&self)` and `impl SessionError`.
+    fn codes_in_source() -> std::collections::BTreeSet<&'static str> {
+        let source = include_str!("error.rs");
+        let body = source
+            .split_once("pub fn code(&self)")
+            .and_then(|(_, rest)| rest.split_once("\nimpl SessionError {"))
+            .map(|(body, _)| body)
+            .expect("FintocError::code, then OptionsError's, before `impl SessionError`");
+        // Attributes (`#[cfg(feature = "js")]`) are not codes.
+        body.lines()
+            .filter(|line| !line.trim_start().starts_with("#["))
+            .flat_map(|line| line.split('"').skip(1).step_by(2))
+            .collect()
+    }
+
+    /// One value of every variant, and its code.
+    fn every_variant() -> Vec<FintocError> {
+        let text = String::new;
+        let all: Vec<FintocError> = vec![
+            LoadError::NotInBrowser.into(),
+            LoadError::InvalidUrl {
+                url: text(),
+                reason: text(),
+            }
+            .into(),
+            LoadError::Network { url: text() }.into(),
+            LoadError::Timeout {
+                url: text(),
+                after_ms: 1,
+            }
+            .into(),
+            LoadError::CspBlocked {
+                url: text(),
+                directive: text(),
+            }
+            .into(),
+            LoadError::GlobalMissing { url: text() }.into(),
+            OptionsError::SecretKey.into(),
+            OptionsError::InvalidPublicKey { shown: text() }.into(),
+            OptionsError::EmptySessionToken.into(),
+            OptionsError::SessionTokenWhitespace.into(),
+            OptionsError::InvalidWidgetToken.into(),
+            OptionsError::MissingToken { product: text() }.into(),
+            OptionsError::ConflictingTokens.into(),
+            OptionsError::ReservedOption { name: text() }.into(),
+            OptionsError::EmptyOptionName.into(),
+            OptionsError::Invalid {
+                option: text(),
+                expected: "",
+            }
+            .into(),
+            SessionError::NotInBrowser.into(),
+            SessionError::InvalidRequest { message: text() }.into(),
+            SessionError::Network {
+                url: text(),
+                message: text(),
+            }
+            .into(),
+            SessionError::Status {
+                status: 500,
+                body_excerpt: text(),
+            }
+            .into(),
+            SessionError::NotJson {
+                body_excerpt: text(),
+            }
+            .into(),
+            SessionError::MissingToken {
+                body_excerpt: text(),
+            }
+            .into(),
+            SessionError::Timeout { after_ms: 1 }.into(),
+            SessionError::Expired.into(),
+            SessionError::Token(OptionsError::SecretKey).into(),
+            SessionError::NoRedirectUrl.into(),
+            SessionError::Custom { message: text() }.into(),
+            WidgetError::Create { message: text() }.into(),
+            WidgetError::Call {
+                method: text(),
+                message: text(),
+            }
+            .into(),
+            WidgetError::MethodMissing { method: text() }.into(),
+            WidgetError::AlreadySucceeded.into(),
+            WidgetError::Destroyed.into(),
+        ];
+        #[cfg(feature = "js")]
+        let all = {
+            let mut all = all;
+            all.push(
+                OptionsError::Unknown {
+                    option: text(),
+                    suggestion: Suggestion(None),
+                }
+                .into(),
+            );
+            all
+        };
+        all
+    }
+
+    /// The `FintocErrorCode` union of the npm package's `.d.ts` (the TYPES section of src/js.rs)
+    /// is exactly the codes Rust emits plus the JS-only ones: a code added on one side only
+    /// fails here.
+    #[test]
+    fn the_typescript_error_codes_are_the_ones_emitted() {
+        use std::collections::BTreeSet;
+        let emitted: BTreeSet<&str> = every_variant().iter().map(FintocError::code).collect();
+        assert_eq!(
+            emitted,
+            codes_in_source(),
+            "every code in FintocError::code has a variant in every_variant() (add the new one)"
+        );
+        // Thrown by JS-side code only: `destroyed` (src/js.rs, after destroy()), `cancelled`
+        // (npm/react, an unmounted checkout), `not_initialized` (npm/init.js),
+        // `wasm_load_failed` (npm/index.js).
+        const JS_ONLY: [&str; 4] = [
+            "destroyed",
+            "cancelled",
+            "not_initialized",
+            "wasm_load_failed",
+        ];
+        let union = include_str!("js.rs")
+            .split_once("export type FintocErrorCode =")
+            .and_then(|(_, rest)| rest.split_once(';'))
+            .map(|(union, _)| union)
+            .expect("`export type FintocErrorCode = …;` in src/js.rs");
+        let typed: BTreeSet<&str> = union
+            .split('|')
+            .map(str::trim)
+            .filter(|member| !member.is_empty())
+            .map(|member| {
+                member
+                    .strip_prefix('\'')
+                    .and_then(|m| m.strip_suffix('\''))
+                    .unwrap_or_else(|| panic!("not a string literal type: {member}"))
+            })
+            .collect();
+        let expected: BTreeSet<&str> = emitted.iter().copied().chain(JS_ONLY).collect();
+        assert_eq!(
+            typed, expected,
+            "FintocErrorCode in src/js.rs vs the codes emitted"
+        );
+        assert!(emitted.is_disjoint(&JS_ONLY.into_iter().collect()));
+    }
+
     /// The cases `excerpt` in src/browser/page.js is tested against too (node --test, and in the
     /// browser by tests/session.rs).
     #[test]

@@ -2,15 +2,15 @@
 //! to npm as `fintoc-wasm` by `wasm-pack` (`scripts/build-npm`).
 //!
 //! ```js
-//! import init, { createCheckout } from 'fintoc-wasm';
-//! await init();
+//! import { createCheckout } from 'fintoc-wasm';   // initialises itself
 //! const checkout = createCheckout({
 //!   publicKey: 'pk_test_…',
 //!   session: { endpoint: '/api/checkout', method: 'POST', body: { items } },
 //!   onStateChange(state) { button.setAttribute('aria-busy', String(state === 'opening')); },
 //! });
 //! checkout.attach(button);                 // click opens; hover/focus prepares
-//! const outcome = await checkout.open();   // { status: 'succeeded' | 'exited' | 'cancelled', … }
+//! const outcome = await checkout.open();
+//! // { status: 'succeeded' | 'exited' | 'hidden' | 'cancelled' | 'redirected', payload? }
 //! checkout.destroy();
 //! ```
 //!
@@ -544,8 +544,10 @@ fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
 
 /// The page's callbacks (`onSuccess`, …), called with no borrow held; what they throw is
 /// ignored (it is the page's).
-#[derive(Default)]
 struct JsCallbacks {
+    /// Cleared by `destroy()`: no page callback is called after it, not even the rest of the
+    /// moment it was called in (`onSuccess` right after `onStateChange('succeeded')`).
+    alive: core::cell::Cell<bool>,
     on_success: Option<js_sys::Function>,
     on_exit: Option<js_sys::Function>,
     on_event: Option<js_sys::Function>,
@@ -555,6 +557,7 @@ struct JsCallbacks {
 
 fn js_callbacks(options: &JsValue) -> Result<JsCallbacks, JsValue> {
     Ok(JsCallbacks {
+        alive: core::cell::Cell::new(true),
         on_success: function(options, "onSuccess")?,
         on_exit: function(options, "onExit")?,
         on_event: function(options, "onEvent")?,
@@ -563,14 +566,19 @@ fn js_callbacks(options: &JsValue) -> Result<JsCallbacks, JsValue> {
     })
 }
 
-/// Calls the page's `f`, if any, with `args`.
-fn call_page(f: &Option<js_sys::Function>, args: &[&JsValue]) {
-    if let Some(f) = f {
-        let _ = match args {
-            [a] => f.call1(&JsValue::UNDEFINED, a),
-            [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
-            _ => f.call0(&JsValue::UNDEFINED),
-        };
+impl JsCallbacks {
+    /// Calls the page's `f` (one of these), if any, with `args` — never after `destroy()`.
+    fn call(&self, f: &Option<js_sys::Function>, args: &[&JsValue]) {
+        if !self.alive.get() {
+            return;
+        }
+        if let Some(f) = f {
+            let _ = match args {
+                [a] => f.call1(&JsValue::UNDEFINED, a),
+                [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
+                _ => f.call0(&JsValue::UNDEFINED),
+            };
+        }
     }
 }
 
@@ -580,11 +588,11 @@ struct JsReport(Rc<JsCallbacks>);
 
 impl Report for JsReport {
     fn state(&self, state: &CheckoutState) {
-        call_page(&self.0.on_state, &[&state.name().into()]);
+        self.0.call(&self.0.on_state, &[&state.name().into()]);
     }
 
     fn error(&self, error: &FintocError) {
-        call_page(&self.0.on_error, &[&to_js(error)]);
+        self.0.call(&self.0.on_error, &[&to_js(error)]);
     }
 
     fn console(&self) -> bool {
@@ -625,6 +633,8 @@ impl Drop for Listener {
 
 struct Live {
     binding: Binding,
+    /// The page's callbacks, silenced by `destroy()`.
+    page: Rc<JsCallbacks>,
     listeners: Vec<Listener>,
     button: Option<web_sys::HtmlElement>,
     prefetch_on_hover: bool,
@@ -634,7 +644,9 @@ struct Live {
 ///
 /// Lifetime: a pending `open()`/`prepare()` and an attached button keep the checkout working
 /// even if the page drops its reference (the garbage collector never cancels a payment);
-/// `destroy()` — or `using` / `[Symbol.dispose]()` — stops everything at once.
+/// `destroy()` — or `using` / `[Symbol.dispose]()` — stops everything at once. A checkout with
+/// an attached button lives until `destroy()`, even after the button left the page (its
+/// listeners hold the button): destroy it when the button goes.
 #[wasm_bindgen(js_name = Checkout)]
 pub struct JsCheckout {
     id: u32,
@@ -704,28 +716,29 @@ pub fn create_checkout(
     let callbacks = Callbacks::new()
         .on_success({
             let page = page.clone();
-            move |p| call_page(&page.on_success, &[p.raw()])
+            move |p| page.call(&page.on_success, &[p.raw()])
         })
         .on_exit({
             let page = page.clone();
-            move |p| call_page(&page.on_exit, &[p.raw()])
+            move |p| page.call(&page.on_exit, &[p.raw()])
         })
         .on_event({
             let page = page.clone();
-            move |e| call_page(&page.on_event, &[&e.kind.as_str().into(), e.metadata.raw()])
+            move |e| page.call(&page.on_event, &[&e.kind.as_str().into(), e.metadata.raw()])
         });
     let binding = Binding::new(
         CheckoutConfig::new(widget, session)
             .load_options(load)
             .mode(mode),
         callbacks,
-        JsReport(page),
+        JsReport(page.clone()),
     );
     let id = next_handle();
     let handle: JsValue = JsCheckout {
         id,
         live: Rc::new(RefCell::new(Some(Live {
             binding,
+            page,
             listeners: Vec::new(),
             button: None,
             prefetch_on_hover,
@@ -742,24 +755,32 @@ impl JsCheckout {
         checkout_in(&self.live)
     }
 
-    /// The current state.
+    /// The current state (`idle` after `destroy()`).
     #[wasm_bindgen(getter, unchecked_return_type = "CheckoutState")]
-    pub fn state(&self) -> Result<String, JsValue> {
-        Ok(self.checkout()?.state().name().to_owned())
+    pub fn state(&self) -> String {
+        let state = self
+            .live
+            .borrow()
+            .as_ref()
+            .map(|l| l.binding.checkout().state());
+        state.unwrap_or(CheckoutState::Idle).name().to_owned()
     }
 
-    /// Fintoc's hosted page for the current session, if the session had a safe one.
+    /// Fintoc's hosted page for the current session, if the session had a safe one (none
+    /// after `destroy()`).
     #[wasm_bindgen(getter, js_name = redirectUrl)]
-    pub fn redirect_url(&self) -> Result<Option<String>, JsValue> {
-        Ok(self.checkout()?.redirect_url())
+    pub fn redirect_url(&self) -> Option<String> {
+        self.checkout().ok()?.redirect_url()
     }
 
-    /// Loads the script and gets the session token ahead of the click. Resolves when the widget
-    /// is ready (at once if it already is).
+    /// Loads the script and gets the session token ahead of the click. Resolves (with nothing)
+    /// when the widget is ready (at once if it already is), and also when `destroy()` or
+    /// `reset()` cancels the preparation first (`state` is then `idle`): a hover prefetch
+    /// nobody awaits is never an unhandled rejection for that.
     ///
     /// # Errors
-    /// Rejects with the failure's `Error` (with `code`), or `cancelled` when the checkout is
-    /// cancelled or destroyed meanwhile; throws `destroyed` after `destroy()`.
+    /// Rejects with the failure's `Error` (with `code`), which `onError` gets too; throws
+    /// `destroyed` after `destroy()`.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn prepare(&self) -> Result<js_sys::Promise, JsValue> {
         let checkout = self.checkout()?;
@@ -773,10 +794,7 @@ impl JsCheckout {
                 .await;
             match state {
                 CheckoutState::Failed(e) => Err(to_js(&e)),
-                CheckoutState::Idle => Err(js_error(
-                    "cancelled",
-                    "the checkout was cancelled or destroyed before it was ready",
-                )),
+                // Ready, or cancelled (`Idle`) by `destroy()`/`reset()`.
                 _ => Ok(JsValue::UNDEFINED),
             }
         })))
@@ -797,6 +815,9 @@ impl JsCheckout {
         let keep = browser::handle(self.id);
         Ok(promise(Box::pin(async move {
             let _alive = keep;
+            // The checkout outlives a `destroy()` called inside one of its callbacks until this
+            // run has heard how it ended (dropping it mid-callback would silence the run).
+            let _checkout = checkout;
             match run.outcome().await {
                 Ok(outcome) => Ok(outcome_js(outcome)),
                 Err(e) => Err(to_js(&e)),
@@ -825,11 +846,14 @@ impl JsCheckout {
 
     /// Clicks on `button` open the widget; with `prefetchOnHover` (default), the pointer
     /// entering it or focus prepares (not while it is disabled). Replaces an earlier attached
-    /// button. The button keeps the checkout alive until `destroy()` (or until the button itself
-    /// is gone), whether or not the page keeps this handle.
+    /// button. The button keeps the checkout alive until `destroy()`, whether or not the page
+    /// keeps this handle — also once the button has left the page: call `destroy()` when you
+    /// remove the button (your framework's cleanup), or both stay in memory. One checkout per
+    /// button.
     ///
     /// # Errors
-    /// `invalid_option` when `button` is not an element; `destroyed` after `destroy()`.
+    /// `invalid_option` when `button` is not an element or another checkout is attached to it
+    /// (`destroy()` that one first, or attach it elsewhere); `destroyed` after `destroy()`.
     pub fn attach(
         &self,
         #[wasm_bindgen(unchecked_param_type = "HTMLElement")] button: JsValue,
@@ -838,6 +862,14 @@ impl JsCheckout {
         let button: web_sys::HtmlElement = button
             .dyn_into()
             .map_err(|_| invalid("attach(button)", "an HTML element"))?;
+        if browser::pinned_by_other(&button, self.id) {
+            // Two checkouts on one button: one click would start both.
+            return Err(invalid(
+                "attach(button)",
+                "a button no other checkout is attached to: call destroy() on the checkout \
+                 attached to it first (or attach that one to another button)",
+            ));
+        }
         let prefetch = self
             .live
             .borrow()
@@ -865,6 +897,7 @@ impl JsCheckout {
                             // cancels it before anything is fetched.
                             let run = checkout.start_run();
                             wasm_bindgen_futures::spawn_local(async move {
+                                let _checkout = checkout; // see `open`
                                 let _ = run.outcome().await;
                             });
                         }
@@ -896,22 +929,24 @@ impl JsCheckout {
         if let Some((old_listeners, old_button)) = old {
             drop(old_listeners);
             if let Some(old_button) = old_button {
-                browser::unpin_handle(&old_button);
+                browser::unpin_handle(&old_button, self.id);
             }
         }
         browser::pin_handle(&button, self.id);
         Ok(())
     }
 
-    /// Stops everything now: no widget left, a pending `open()` resolves `cancelled`, no
-    /// callback later, the attached button released. Any later call throws an `Error` with code
-    /// `destroyed`. `using` / `[Symbol.dispose]()` call it too.
+    /// Stops everything now: no widget left, a pending `open()` resolves `cancelled` (a pending
+    /// `prepare()` resolves), no callback later — even when called from inside one — the
+    /// attached button released. Any later method call throws an `Error` with code `destroyed`
+    /// (`state` reads `idle`). `using` / `[Symbol.dispose]()` call it too.
     pub fn destroy(&self) {
         let live = self.live.borrow_mut().take();
         if let Some(live) = live {
+            live.page.alive.set(false);
             drop(live.listeners);
             if let Some(button) = &live.button {
-                browser::unpin_handle(button);
+                browser::unpin_handle(button, self.id);
             }
             // Dropping the binding unsubscribes first (destroying is not a state change the
             // page must hear about), then cancels the checkout — unless a pending `open()`

@@ -316,7 +316,9 @@ async fn destroy_cancels_a_pending_open_quietly_and_any_later_call_is_a_clear_er
             .unwrap()
             .contains("createCheckout"));
     }
-    assert!(js_sys::Reflect::get(&c, &"state".into()).is_err());
+    // The getters answer quietly after destroy(): nothing runs, no session.
+    assert_eq!(get(&c, "state").as_string().as_deref(), Some("idle"));
+    assert!(get(&c, "redirectUrl").is_undefined());
     call(&c, "destroy", &[]).unwrap(); // twice is fine
 }
 
@@ -757,4 +759,163 @@ fn unknown_options_are_refused_naming_the_key_and_the_intended_one() {
             assert!(message.contains("did you mean `deadlineMs`"), "{message}");
         }
     }
+}
+
+// Review of issue 18, finding 1: `destroy()` called from inside a callback silences every
+// callback after it, even those of the same moment: `onSuccess` after `onStateChange('succeeded')`,
+// `onExit` after `'exited'`, `onError` after `'failed'`.
+#[wasm_bindgen_test]
+async fn destroy_inside_a_callback_silences_the_callbacks_after_it() {
+    let sandbox = Sandbox::install().unwrap();
+    let token = "{ token: 'cs_js_sec_inside' }";
+    let throws = "async () => { throw new Error('no cart'); }";
+    for (end, session) in [("succeeded", token), ("exited", token), ("failed", throws)] {
+        js("window.__inside = [];");
+        let c = checkout(&format!(
+            "{{ publicKey: 'pk_test_js', session: {session},
+               onStateChange(s) {{
+                 window.__inside.push('state:' + s);
+                 if (s === '{end}') window.__insideHandle.destroy();
+               }},
+               onSuccess() {{ window.__inside.push('success'); }},
+               onExit() {{ window.__inside.push('exit'); }},
+               onEvent(name) {{ window.__inside.push('event:' + name); }},
+               onError(e) {{ window.__inside.push('error:' + e.code); }} }}"
+        ));
+        js_sys::Reflect::set(&js("window"), &"__insideHandle".into(), &c).unwrap();
+        let opened = call(&c, "open", &[]).unwrap();
+        if end != "failed" {
+            assert!(until(5_000, || widget_open(&sandbox)).await, "{end}");
+            if end == "succeeded" {
+                sandbox.succeed().unwrap();
+            } else {
+                sandbox.exit().unwrap();
+            }
+        }
+        let opened: js_sys::Promise = opened.dyn_into().unwrap();
+        let what = format!("open() with destroy() in onStateChange('{end}')");
+        let _ = within(3_000, &what, JsFuture::from(opened)).await;
+        sleep(100).await;
+        let seen: Vec<String> = js_sys::Array::from(&js("window.__inside"))
+            .iter()
+            .filter_map(|s| s.as_string())
+            .collect();
+        assert_eq!(
+            seen.last().map(String::as_str),
+            Some(format!("state:{end}").as_str()),
+            "nothing after the destroy() in onStateChange('{end}'): {seen:?}"
+        );
+        assert_eq!(sandbox.iframe_count(), 0, "{end}: no widget left");
+        assert_eq!(code(&call(&c, "open", &[]).unwrap_err()), "destroyed");
+    }
+    js("delete window.__insideHandle;");
+}
+
+// Review of issue 18, finding 2: a button another live checkout holds is refused by `attach()`
+// (the other is neither unpinned nor doubled: one click opens one widget), and destroying one
+// checkout never releases a button another holds.
+#[wasm_bindgen_test]
+async fn a_button_another_checkout_holds_is_refused_and_stays_pinned() {
+    let sandbox = Sandbox::install().unwrap();
+    expose();
+    let button: web_sys::HtmlElement = document()
+        .create_element("button")
+        .unwrap()
+        .unchecked_into();
+    button.set_id("shared");
+    document().body().unwrap().append_child(&button).unwrap();
+    let a = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_a' } }");
+    let b = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_b' } }");
+    call(&a, "attach", &[&button]).unwrap();
+    let refused = call(&b, "attach", &[&button]).expect_err("a button A holds");
+    assert_eq!(code(&refused), "invalid_option");
+    let message = get(&refused, "message").as_string().unwrap();
+    assert!(message.contains("destroy()"), "{message}");
+    button.click();
+    assert!(until(3_000, || widget_open(&sandbox)).await);
+    sleep(200).await;
+    assert_eq!(sandbox.create_count(), 1, "one click, one checkout");
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some("cs_js_sec_a")
+    );
+    sandbox.exit().unwrap();
+    // A's destroy() releases the button; B can take it, and B's destroy() releases it.
+    call(&a, "destroy", &[]).unwrap();
+    assert!(get(&button, "__fintocCheckout").is_undefined(), "released");
+    call(&b, "attach", &[&button]).unwrap();
+    call(&b, "destroy", &[]).unwrap();
+    assert!(get(&button, "__fintocCheckout").is_undefined());
+
+    // A checkout that moved to another button released this one; destroying it later leaves
+    // the checkout holding the button now pinned, with no reference from the page (the
+    // collector runs).
+    js("(() => {
+          const b = document.getElementById('shared');
+          const first = window.__fintocCreate({ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_c' } });
+          first.attach(b);
+          first.attach(document.createElement('button'));
+          window.__fintocCreate({ publicKey: 'pk_test_js', session: { token: 'cs_js_sec_d' } }).attach(b);
+          first.destroy();
+        })()");
+    assert!(
+        !get(&button, "__fintocCheckout").is_undefined(),
+        "still pinned"
+    );
+    force_gc().await;
+    let before = sandbox.create_count();
+    button.click();
+    assert!(
+        until(3_000, || sandbox.create_count() == before + 1).await,
+        "the click still opens the checkout that holds the button"
+    );
+    assert_eq!(
+        sandbox.last_options().unwrap().session_token.as_deref(),
+        Some("cs_js_sec_d")
+    );
+    button.remove();
+}
+
+// Review of issue 18, finding 4: a `prepare()` cancelled by `destroy()` or `reset()` resolves
+// (with nothing, like a completed one; `state` says `idle`): a fire-and-forget hover prefetch
+// is never an unhandled rejection.
+#[wasm_bindgen_test]
+async fn a_cancelled_prepare_resolves_and_is_never_an_unhandled_rejection() {
+    let _sandbox = Sandbox::install().unwrap();
+    js("window.__unhandled = [];
+        window.addEventListener('unhandledrejection', (e) => {
+          window.__unhandled.push(String((e.reason && e.reason.code) || e.reason));
+        });");
+    for end in ["destroy", "reset"] {
+        let id = unique_id("prepcancel");
+        let c = checkout(&format!(
+            "{{ publicKey: 'pk_test_js', session: {{ endpoint: '{}' }} }}",
+            session_url(&id, "&delay=300")
+        ));
+        js_sys::Reflect::set(&js("window"), &"__prep".into(), &c).unwrap();
+        // Fire and forget, as a hover handler would; and one the page awaits.
+        js("window.__prep.prepare();");
+        let awaited = call(&c, "prepare", &[]).unwrap();
+        call(&c, end, &[]).unwrap();
+        let result = settle_within(2_000, awaited).await.expect(end);
+        assert!(result.is_undefined(), "{end}: {result:?}");
+        if end == "reset" {
+            assert_eq!(get(&c, "state").as_string().as_deref(), Some("idle"));
+        }
+        sleep(200).await;
+        assert_eq!(
+            js_sys::Array::from(&js("window.__unhandled")).length(),
+            0,
+            "{end}: {:?}",
+            js("window.__unhandled")
+        );
+        if end == "reset" {
+            // A prepare() that completes resolves too, with the checkout ready.
+            let ready = settle(call(&c, "prepare", &[]).unwrap()).await.unwrap();
+            assert!(ready.is_undefined());
+            assert_eq!(get(&c, "state").as_string().as_deref(), Some("ready"));
+            call(&c, "destroy", &[]).unwrap();
+        }
+    }
+    js("delete window.__prep;");
 }

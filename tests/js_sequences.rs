@@ -9,15 +9,19 @@
 //! - after `destroy()`: no widget, no iframe, no callback and no new session request for it;
 //! - every `open()` promise settles once its checkout is in a state where the shopper is not
 //!   paying (anything but `opening`/`open`), every `prepare()` promise once it is not preparing;
-//! - at most one session request per preparation cycle (a move into `preparing`/`opening`);
+//! - at most one session request per preparation cycle (a move into `preparing`/`opening`),
+//!   counted per cycle for every kind of session (a function's calls, an endpoint's requests);
 //! - at most one live widget per checkout, and one iframe per live widget;
 //! - states only move along the documented transitions, and `state` is the last one reported.
 //!
 //! CI runs a fixed seed, bounded. A longer run by hand (the values are read at compile time):
 //! `FINTOC_FUZZ_SEQUENCES=400 FINTOC_FUZZ_SEED=12345 scripts/test --browser` (or only this
-//! file: `cargo test --target wasm32-unknown-unknown --features testing,js --test js_sequences`).
+//! file: `cargo test --target wasm32-unknown-unknown --features testing,js --test js_sequences`),
+//! with `WASM_BINDGEN_TEST_TIMEOUT` above about 1.3 s per sequence (the default 180 s covers
+//! about 130): 300 sequences of 30 steps took 377 s here.
 //! A failure prints the seed of its sequence and the steps that led to it: replay it with
-//! `FINTOC_FUZZ_SEED=<seed> FINTOC_FUZZ_SEQUENCES=1`.
+//! `FINTOC_FUZZ_SEED=<seed> FINTOC_FUZZ_SEQUENCES=1` (every step draws the same number of random
+//! values whatever the page's state, so a replay makes the same choices).
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -69,6 +73,40 @@ impl Rng {
     }
 }
 
+/// Every random value one step may use, drawn before the step looks at the page: how many a
+/// step consumes depends on the page (no open widget, two live checkouts), how many it draws
+/// does not, so a replay from a seed makes the same choices.
+struct Draws {
+    values: [u64; Draws::PER_STEP],
+    used: usize,
+}
+
+impl Draws {
+    const PER_STEP: usize = 8;
+
+    fn new(rng: &mut Rng) -> Self {
+        Draws {
+            values: std::array::from_fn(|_| rng.next()),
+            used: 0,
+        }
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        assert!(
+            self.used < Self::PER_STEP,
+            "a step draws at most {} values",
+            Self::PER_STEP
+        );
+        let value = self.values[self.used];
+        self.used += 1;
+        value % n.max(1)
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+}
+
 /// The page side: every checkout's callbacks log into `__seq.log[id]`, its session function
 /// counts its calls and follows `__seq.plan[id]`, every promise the test makes is tracked, and
 /// every error the page sees is kept.
@@ -79,6 +117,17 @@ const PAGE: &str = r#"
   window.addEventListener('error', (e) => seq.errors.push('error: ' + e.message));
   window.addEventListener('unhandledrejection', (e) =>
     seq.errors.push('unhandled rejection: ' + String((e.reason && e.reason.message) || e.reason)));
+  // Every session request, in its checkout's log: an endpoint's (fetched by the page's
+  // `fetch`, looked up at call time) and a function's (below).
+  const fetch = window.fetch;
+  window.fetch = function (input, init) {
+    try {
+      const url = new URL(String((input && input.url) || input), location.href);
+      const id = url.pathname === '/session' && url.searchParams.get('id');
+      if (id && seq.log[id]) seq.log[id].push('request');
+    } catch (_) {}
+    return fetch.apply(this, arguments);
+  };
   const original = console.error;
   console.error = function (...args) {
     seq.errors.push('console.error: ' + args.map(String).join(' '));
@@ -101,6 +150,7 @@ const PAGE: &str = r#"
     else
       o.session = async () => {
         const n = (seq.calls[id] = (seq.calls[id] || 0) + 1);
+        log.push('request');
         const plan = seq.plan[id] || { fail: false, delay: 0 };
         if (plan.delay) await new Promise((r) => setTimeout(r, plan.delay));
         if (plan.fail) throw new Error('no cart for ' + id);
@@ -134,8 +184,8 @@ struct Made {
     /// The page's reference (`None` once dropped or destroyed).
     handle: Option<JsValue>,
     button: Option<web_sys::HtmlElement>,
-    /// After `destroy()`: (callback log length, session calls) then — nothing may grow.
-    destroyed: Option<(u32, u32)>,
+    /// After `destroy()`: (callbacks, session requests) then — nothing may grow.
+    destroyed: Option<(usize, usize)>,
     /// Dropped by the page (the collector may have freed it; its callbacks then stop).
     dropped: bool,
 }
@@ -214,8 +264,11 @@ fn states_of(id: &str) -> Vec<String> {
         .collect()
 }
 
-fn calls_of(id: &str) -> u32 {
-    get(&get(&seq(), "calls"), id).as_f64().unwrap_or(0.0) as u32
+/// (callbacks, session requests) in `id`'s log so far.
+fn counts_of(id: &str) -> (usize, usize) {
+    let log = log_of(id);
+    let requests = log.iter().filter(|e| *e == "request").count();
+    (log.len() - requests, requests)
 }
 
 fn settled(pid: u32) -> Option<String> {
@@ -240,12 +293,9 @@ impl World {
             .collect()
     }
 
-    fn pick_live(&mut self) -> Option<usize> {
+    fn pick_live(&self, d: &mut Draws) -> Option<usize> {
         let live = self.live();
-        if live.is_empty() {
-            return None;
-        }
-        let i = self.rng.below(live.len() as u64) as usize;
+        let i = d.below(live.len() as u64) as usize;
         live.get(i).copied()
     }
 
@@ -262,11 +312,14 @@ impl World {
     }
 
     async fn step(&mut self) {
-        let roll = self.rng.below(100);
+        let mut d = Draws::new(&mut self.rng);
+        // Drawn first, used last: the same values whichever branch runs.
+        let (pause, pause_ms) = (d.chance(50), d.below(60) as u32);
+        let roll = d.below(100);
         match roll {
-            0..=9 => self.create(),
+            0..=9 => self.create(&mut d),
             10..=24 => {
-                if let Some(i) = self.pick_live() {
+                if let Some(i) = self.pick_live(&mut d) {
                     self.trace.push(format!("open #{i}"));
                     let h = self.made[i].handle.clone().unwrap();
                     match call(&h, "open", &[]) {
@@ -276,29 +329,29 @@ impl World {
                 }
             }
             25..=32 => {
-                if let Some(i) = self.pick_live() {
+                if let Some(i) = self.pick_live(&mut d) {
                     self.trace.push(format!("prepare #{i}"));
                     let h = self.made[i].handle.clone().unwrap();
                     let p = call(&h, "prepare", &[]).expect("prepare() returns a promise");
                     self.track(i, false, p);
                 }
             }
-            33..=38 => self.simple("hide"),
-            39..=42 => self.simple("reset"),
+            33..=38 => self.simple("hide", &mut d),
+            39..=42 => self.simple("reset", &mut d),
             43..=48 => {
-                if let Some(i) = self.pick_live() {
+                if let Some(i) = self.pick_live(&mut d) {
                     self.trace.push(format!("destroy #{i}"));
                     let h = self.made[i].handle.take().unwrap();
                     call(&h, "destroy", &[]).expect("destroy");
                     let id = self.made[i].id.clone();
-                    self.made[i].destroyed = Some((log_of(&id).len() as u32, calls_of(&id)));
+                    self.made[i].destroyed = Some(counts_of(&id));
                     if let Some(b) = self.made[i].button.take() {
                         b.remove();
                     }
                 }
             }
             49..=54 => {
-                if let Some(i) = self.pick_live() {
+                if let Some(i) = self.pick_live(&mut d) {
                     let h = self.made[i].handle.clone().unwrap();
                     let again = self.made[i].button.is_some();
                     let button = self.made[i].button.clone().unwrap_or_else(|| {
@@ -321,10 +374,10 @@ impl World {
                 let with_button: Vec<usize> = (0..self.made.len())
                     .filter(|&i| self.made[i].button.is_some())
                     .collect();
-                if !with_button.is_empty() {
-                    let i = with_button[self.rng.below(with_button.len() as u64) as usize];
+                let (pick, click) = (d.below(with_button.len() as u64) as usize, d.chance(60));
+                if let Some(&i) = with_button.get(pick) {
                     let button = self.made[i].button.clone().unwrap();
-                    if self.rng.chance(60) {
+                    if click {
                         self.trace.push(format!("click #{i}'s button"));
                         button.click();
                     } else {
@@ -336,22 +389,21 @@ impl World {
                 }
             }
             62..=65 => {
-                if let Some(i) = self.pick_live() {
+                if let Some(i) = self.pick_live(&mut d) {
                     self.trace.push(format!("drop #{i} and collect"));
                     self.made[i].handle = None;
                     self.made[i].dropped = true;
                     force_gc().await;
                 }
             }
-            66..=79 => self.shopper(),
+            66..=79 => self.shopper(&mut d),
             80..=85 => {
                 let candidates: Vec<usize> = (0..self.made.len())
                     .filter(|&i| self.made[i].kind == Kind::Function)
                     .collect();
-                if !candidates.is_empty() {
-                    let i = candidates[self.rng.below(candidates.len() as u64) as usize];
-                    let fail = self.rng.chance(30);
-                    let delay = [0, 0, 40, 150][self.rng.below(4) as usize];
+                let pick = d.below(candidates.len() as u64) as usize;
+                let (fail, delay) = (d.chance(30), [0, 0, 40, 150][d.below(4) as usize]);
+                if let Some(&i) = candidates.get(pick) {
                     self.trace
                         .push(format!("#{i}'s next sessions: fail={fail} delay={delay}"));
                     js(&format!(
@@ -361,18 +413,19 @@ impl World {
                 }
             }
             _ => {
-                let ms = [0, 10, 50, 120, 300][self.rng.below(5) as usize];
+                let ms = [0, 10, 50, 120, 300][d.below(5) as usize];
                 self.trace.push(format!("wait {ms} ms"));
                 sleep(ms).await;
             }
         }
         // Time for what the step started, sometimes none at all.
-        if self.rng.chance(50) {
-            sleep(self.rng.below(60) as u32).await;
+        if pause {
+            sleep(pause_ms).await;
         }
     }
 
-    fn create(&mut self) {
+    fn create(&mut self, d: &mut Draws) {
+        let (kind, mode, prefetch, query) = (d.below(10), d.below(10), d.chance(70), d.below(6));
         if self.live().len() >= 2 {
             return;
         }
@@ -382,18 +435,17 @@ impl World {
             self.seq_no,
             (js_sys::Date::now() as u64) % 100_000
         );
-        let kind = match self.rng.below(10) {
+        let kind = match kind {
             0..=5 => Kind::Function,
             6..=8 => Kind::Endpoint,
             _ => Kind::Token,
         };
-        let mode = match self.rng.below(10) {
+        let mode = match mode {
             0..=7 => "widget",
             8 => "widget_or_redirect",
             _ => "redirect",
         };
-        let prefetch = self.rng.chance(70);
-        let query = match self.rng.below(6) {
+        let query = match query {
             0 => "&status=500",
             1 => "&delay=150",
             _ => "",
@@ -430,8 +482,8 @@ impl World {
         });
     }
 
-    fn simple(&mut self, method: &str) {
-        if let Some(i) = self.pick_live() {
+    fn simple(&mut self, method: &str, d: &mut Draws) {
+        if let Some(i) = self.pick_live(d) {
             self.trace.push(format!("{method} #{i}"));
             let h = self.made[i].handle.clone().unwrap();
             call(&h, method, &[]).unwrap_or_else(|e| panic!("{method}() threw {e:?}"));
@@ -439,7 +491,8 @@ impl World {
     }
 
     /// The shopper acts on one of the open widgets (whichever checkout it belongs to).
-    fn shopper(&mut self) {
+    fn shopper(&mut self, d: &mut Draws) {
+        let (pick, action) = (d.below(u64::from(u32::MAX)) as usize, d.below(4));
         let open: Vec<u32> = self
             .sandbox
             .widgets()
@@ -450,8 +503,8 @@ impl World {
         if open.is_empty() {
             return;
         }
-        let widget = open[self.rng.below(open.len() as u64) as usize];
-        let (what, script) = match self.rng.below(4) {
+        let widget = open[pick % open.len()];
+        let (what, script) = match action {
             0 => ("pays", format!("window.FintocSandbox.succeed({widget})")),
             1 => (
                 "is rejected by the bank",
@@ -502,39 +555,52 @@ impl World {
                 return Err(format!("#{i} has {mine} live widgets"));
             }
             let log = log_of(&made.id);
-            if let Some((len, calls)) = made.destroyed {
+            if let Some((callbacks, requests)) = made.destroyed {
                 if mine != 0 {
                     return Err(format!("#{i} was destroyed but its widget lives"));
                 }
-                if log.len() as u32 != len {
+                let (now_callbacks, now_requests) = counts_of(&made.id);
+                if now_callbacks != callbacks {
                     return Err(format!(
-                        "#{i} was destroyed but its callbacks went on: {:?}",
-                        log.get(len as usize..)
+                        "#{i} was destroyed but its callbacks went on: {log:?} ({callbacks} before)"
                     ));
                 }
-                if calls_of(&made.id) != calls {
-                    return Err(format!("#{i} asked for a session after destroy()"));
+                if now_requests != requests {
+                    return Err(format!("#{i} asked for a session after destroy(): {log:?}"));
                 }
             }
-            let states = states_of(&made.id);
+            // States and session requests in the order they happened: each request belongs to
+            // the preparation cycle it started in, and a cycle has at most one.
             let mut before = "idle";
-            let mut cycles = 0;
-            for s in &states {
-                if !allowed(before, s) {
-                    return Err(format!("#{i} moved {before} -> {s}: {states:?}"));
+            let (mut in_cycle, mut cycles) = (0, 0);
+            for entry in &log {
+                if entry == "request" {
+                    if !matches!(before, "preparing" | "opening") {
+                        return Err(format!(
+                            "#{i} asked for a session outside a preparation: {log:?}"
+                        ));
+                    }
+                    in_cycle += 1;
+                    if in_cycle > 1 {
+                        return Err(format!(
+                            "#{i}: {in_cycle} session requests in preparation cycle {cycles}: {log:?}"
+                        ));
+                    }
+                    continue;
                 }
-                if matches!(s.as_str(), "preparing" | "opening")
+                let Some(s) = entry.strip_prefix("state:") else {
+                    continue;
+                };
+                if !allowed(before, s) {
+                    return Err(format!("#{i} moved {before} -> {s}: {log:?}"));
+                }
+                if matches!(s, "preparing" | "opening")
                     && !matches!(before, "preparing" | "opening")
                 {
                     cycles += 1;
+                    in_cycle = 0;
                 }
                 before = s;
-            }
-            if made.kind == Kind::Function && calls_of(&made.id) > cycles {
-                return Err(format!(
-                    "#{i}: {} session requests for {cycles} preparations: {states:?}",
-                    calls_of(&made.id)
-                ));
             }
             if let Some(h) = &made.handle {
                 let state = get(h, "state").as_string().unwrap_or_default();
@@ -582,7 +648,7 @@ impl World {
             let h = self.made[i].handle.take().unwrap();
             call(&h, "destroy", &[]).expect("destroy");
             let id = self.made[i].id.clone();
-            self.made[i].destroyed = Some((log_of(&id).len() as u32, calls_of(&id)));
+            self.made[i].destroyed = Some(counts_of(&id));
         }
         for made in &mut self.made {
             if let Some(b) = made.button.take() {
@@ -651,6 +717,8 @@ async fn random_sequences_of_the_js_api_keep_every_invariant() {
     js(PAGE);
     let started = js_sys::Date::now();
     let mut steps_run = 0;
+    // Session requests seen, by kind of session: the per-cycle check read them all.
+    let (mut by_function, mut by_endpoint) = (0, 0);
     for n in 0..SEQUENCES {
         let seed = SEED.wrapping_add(n);
         let sandbox = Sandbox::install().unwrap();
@@ -687,13 +755,26 @@ async fn random_sequences_of_the_js_api_keep_every_invariant() {
                 world.trace[tail..].join("\n  ")
             );
         }
+        for made in &world.made {
+            let requests = counts_of(&made.id).1;
+            match made.kind {
+                Kind::Function => by_function += requests,
+                Kind::Endpoint => by_endpoint += requests,
+                Kind::Token => assert_eq!(requests, 0, "a token session asks for nothing"),
+            }
+        }
         // Every log entry of this sequence is checked: clear the page's books.
         js("window.__seq.log = {}; window.__seq.calls = {}; window.__seq.plan = {}; window.__seq.settled = {};");
         drop(world);
     }
+    assert!(
+        by_function > 0 && by_endpoint > 0,
+        "the sequences asked for sessions through functions and endpoints"
+    );
     web_sys::console::log_1(
         &format!(
-            "js_sequences: {SEQUENCES} sequences, {steps_run} steps, seeds {SEED}..{}, {} ms",
+            "js_sequences: {SEQUENCES} sequences, {steps_run} steps, seeds {SEED}..{}, \
+             {by_function} function and {by_endpoint} endpoint session requests, {} ms",
             SEED.wrapping_add(SEQUENCES),
             js_sys::Date::now() - started
         )

@@ -30,6 +30,14 @@ export function pinHandle(button, id) {
   button.__fintocCheckout = handle(id);
 }
 
-export function unpinHandle(button) {
-  delete button.__fintocCheckout;
+// Only the checkout `id` pins: releasing a button another checkout holds would leave that one
+// to the collector.
+export function unpinHandle(button, id) {
+  if (button.__fintocCheckout === handle(id)) delete button.__fintocCheckout;
+}
+
+// Whether another checkout than `id` holds `button`.
+export function pinnedByOther(button, id) {
+  var pinned = button.__fintocCheckout;
+  return pinned !== undefined && pinned !== handle(id);
 }

@@ -128,8 +128,13 @@ extern "C" {
     #[wasm_bindgen(js_name = pinHandle)]
     pub(crate) fn pin_handle(button: &web_sys::HtmlElement, id: u32);
 
+    /// `button` no longer keeps handle `id` alive (another handle's pin is left alone).
     #[wasm_bindgen(js_name = unpinHandle)]
-    pub(crate) fn unpin_handle(button: &web_sys::HtmlElement);
+    pub(crate) fn unpin_handle(button: &web_sys::HtmlElement, id: u32);
+
+    /// Whether another handle than `id` is pinned to `button`.
+    #[wasm_bindgen(js_name = pinnedByOther)]
+    pub(crate) fn pinned_by_other(button: &web_sys::HtmlElement, id: u32) -> bool;
 }
 
 /// Where a script requested at `url` really loads from: `url` itself, unless a test harness
