@@ -321,17 +321,7 @@ mod tests {
 
     #[test]
     fn the_state_class_is_the_root_class_and_the_state_name() {
-        let states = [
-            CheckoutState::Idle,
-            CheckoutState::Preparing,
-            CheckoutState::Opening,
-            CheckoutState::Ready,
-            CheckoutState::Open,
-            CheckoutState::Succeeded,
-            CheckoutState::Exited,
-            CheckoutState::Failed(LoadError::NotInBrowser.into()),
-        ];
-        for state in states {
+        for state in super::vocab::states() {
             let v = view(&state, None, Locale::Es.labels());
             assert_eq!(v.modifier, format!("{}--{}", class::ROOT, state.name()));
         }

@@ -91,7 +91,9 @@ fn label_name(text: &str) -> String {
     found.into_iter().next().unwrap_or_default()
 }
 
-fn states() -> Vec<CheckoutState> {
+/// Every state, one of each (the match below does not compile until a new one is listed); the
+/// ui tests use it too.
+pub(super) fn states() -> Vec<CheckoutState> {
     let all = vec![
         CheckoutState::Idle,
         CheckoutState::Preparing,
