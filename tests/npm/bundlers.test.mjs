@@ -2,27 +2,17 @@
 // each page is served by the demo server in sandbox mode and paid in headless Chromium — click →
 // the widget → pay → `succeeded` — with no console error.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { browser, demoServer, page, payInWidget, widgets } from './harness.mjs';
+import { page, payInWidget, shopAndBrowser, widgets } from './harness.mjs';
 
-let server;
-let chrome;
-before(async () => {
-  server = await demoServer(join(import.meta.dirname, 'dist'));
-  chrome = await browser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const env = shopAndBrowser();
 
 for (const bundler of ['vite', 'webpack']) {
   test(`a ${bundler} production build of a page on the package pays`, async () => {
-    const watched = await page(chrome.context);
+    const watched = await page(env.chrome.context);
     const { page: p, problems } = watched;
-    await p.goto(`${server.base}/${bundler}/`);
+    await p.goto(`${env.server.base}/${bundler}/`);
     const started = Date.now();
     await p.locator('#pay:not([disabled])').click();
     await payInWidget(p);
@@ -35,9 +25,9 @@ for (const bundler of ['vite', 'webpack']) {
   });
 
   test(`a ${bundler} page whose wasm cannot load still runs, and createCheckout says why`, async () => {
-    const { page: p, problems } = await page(chrome.context);
+    const { page: p, problems } = await page(env.chrome.context);
     await p.route('**/*.wasm', (route) => route.fulfill({ status: 404, body: 'not here' }));
-    await p.goto(`${server.base}/${bundler}/`);
+    await p.goto(`${env.server.base}/${bundler}/`);
     await p.locator('body[data-error]').waitFor({ state: 'attached' });
     assert.equal(await p.getAttribute('body', 'data-module'), 'running', 'importing the package did not reject');
     assert.equal(await p.getAttribute('body', 'data-error'), 'wasm_load_failed');

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 
 import { chromium } from 'playwright-core';
 
@@ -69,6 +70,24 @@ export async function demoServer(staticDir, extraEnv = {}) {
       rmSync(data, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For a test file: the demo server serving the built pages (dist/ next to this file) and one
+ * Chromium, started before its tests and stopped after them. Read `.server` and `.chrome` inside
+ * the tests.
+ */
+export function shopAndBrowser() {
+  const env = { server: undefined, chrome: undefined };
+  before(async () => {
+    env.server = await demoServer(join(import.meta.dirname, 'dist'));
+    env.chrome = await browser();
+  });
+  after(async () => {
+    await env.chrome?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 /** One headless Chromium for a test file, with a fresh profile. */

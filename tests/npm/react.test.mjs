@@ -4,28 +4,18 @@
 // page made, and the widget iframes in it. React's development build prints its warnings
 // (act(), keys, updates on unmounted components, …) to the console: none may appear.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import { DEADLINE, WIDGET, browser, closeWidget, demoServer, page, payInWidget, widgets } from './harness.mjs';
+import { DEADLINE, WIDGET, closeWidget, page, payInWidget, shopAndBrowser, widgets } from './harness.mjs';
 
-let server;
-let chrome;
-before(async () => {
-  server = await demoServer(join(import.meta.dirname, 'dist'));
-  chrome = await browser();
-});
-after(async () => {
-  await chrome?.close();
-  await server?.stop();
-});
+const env = shopAndBrowser();
 
 const ROOT = '.fintoc-checkout';
 const BUTTON = '.fintoc-checkout__button';
 
 async function open(query = '') {
-  const watched = await page(chrome.context);
-  await watched.page.goto(`${server.base}/strict/${query}`);
+  const watched = await page(env.chrome.context);
+  await watched.page.goto(`${env.server.base}/strict/${query}`);
   await watched.page.locator(`${BUTTON}:not([disabled])`).waitFor();
   // StrictMode really is on: the page's own mount effect ran twice.
   assert.equal(await watched.page.evaluate(() => window.seen.effects), 2, 'a development build in StrictMode');
@@ -142,9 +132,9 @@ test('unmount while preparing opens nothing and calls nothing', async () => {
 });
 
 test('open() in a mount effect under StrictMode (open, destroy, open in one tick): one session request, one widget', async () => {
-  const w = await page(chrome.context);
+  const w = await page(env.chrome.context);
   const p = w.page;
-  await p.goto(`${server.base}/strict/?open=mount`);
+  await p.goto(`${env.server.base}/strict/?open=mount`);
   await p.locator('#opens-on-mount[data-state="open"]').waitFor({ state: 'attached' });
   await quiet(1_000);
   assert.equal(await p.evaluate(() => window.seen.effects), 2, 'a development build in StrictMode');
@@ -195,8 +185,8 @@ test('a blocked script: the friendly text, retry, and the hosted page; a secret 
   assert.equal(w.problems.filter((m) => m.startsWith('HTTP 404')).length, 2, 'one load per click');
   await p.close();
 
-  const k = await page(chrome.context);
-  await k.page.goto(`${server.base}/strict/?key=sk_test_oops`);
+  const k = await page(env.chrome.context);
+  await k.page.goto(`${env.server.base}/strict/?key=sk_test_oops`);
   await until(k.page, 'failed');
   assert.match(await k.page.locator('.fintoc-checkout__error-message').textContent(), /no está bien configurado/);
   assert.equal(await k.page.locator('.fintoc-checkout__retry').count(), 0, 'retrying cannot help');
