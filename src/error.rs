@@ -173,51 +173,6 @@ pub enum OptionsError {
     /// An extra option has an empty name.
     #[error("an extra option needs a non-empty name")]
     EmptyOptionName,
-    /// An option has a value of the wrong type or outside its allowed values (from JS, say).
-    #[error("option `{option}` must be {expected}")]
-    Invalid {
-        /// The option's name.
-        option: String,
-        /// What it must be.
-        expected: &'static str,
-    },
-    /// An option name the crate does not know (from JS: a misspelled `onSuccess` would
-    /// otherwise never be called). Only the JS API (feature `js`) reads options by name.
-    #[cfg(feature = "js")]
-    #[error(
-        "unknown option `{option}`{suggestion}: check its spelling (names are case-sensitive)"
-    )]
-    Unknown {
-        /// The option's name, as given (with its parent, e.g. `session.url`).
-        option: String,
-        /// The known option it is closest to.
-        suggestion: Suggestion,
-    },
-}
-
-/// The known option an unknown one is closest to, if any: displayed as "; did you mean `x`?".
-#[cfg(feature = "js")]
-///
-/// ```
-/// use fintoc_wasm::error::Suggestion;
-/// assert_eq!(Suggestion(Some("onSuccess")).to_string(), "; did you mean `onSuccess`?");
-/// assert_eq!(Suggestion(None).to_string(), "");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Suggestion(pub Option<&'static str>);
-
-#[cfg(feature = "js")]
-impl core::fmt::Display for Suggestion {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self.0 {
-            Some(name) => {
-                f.write_str("; did you mean `")?;
-                f.write_str(name)?;
-                f.write_str("`?")
-            }
-            None => Ok(()),
-        }
-    }
 }
 
 /// Why the session token could not be obtained from the merchant backend.
@@ -370,11 +325,7 @@ impl OptionsError {
             OptionsError::InvalidWidgetToken => "invalid_widget_token",
             OptionsError::MissingToken { .. } => "missing_token",
             OptionsError::ConflictingTokens => "conflicting_tokens",
-            OptionsError::ReservedOption { .. }
-            | OptionsError::EmptyOptionName
-            | OptionsError::Invalid { .. } => "invalid_option",
-            #[cfg(feature = "js")]
-            OptionsError::Unknown { .. } => "invalid_option",
+            OptionsError::ReservedOption { .. } | OptionsError::EmptyOptionName => "invalid_option",
         }
     }
 }
@@ -539,11 +490,6 @@ mod tests {
             OptionsError::ConflictingTokens.into(),
             OptionsError::ReservedOption { name: text() }.into(),
             OptionsError::EmptyOptionName.into(),
-            OptionsError::Invalid {
-                option: text(),
-                expected: "",
-            }
-            .into(),
             SessionError::NotInBrowser.into(),
             SessionError::InvalidRequest { message: text() }.into(),
             SessionError::Network {
@@ -579,22 +525,10 @@ mod tests {
             WidgetError::AlreadySucceeded.into(),
             WidgetError::Destroyed.into(),
         ];
-        #[cfg(feature = "js")]
-        let all = {
-            let mut all = all;
-            all.push(
-                OptionsError::Unknown {
-                    option: text(),
-                    suggestion: Suggestion(None),
-                }
-                .into(),
-            );
-            all
-        };
         all
     }
 
-    /// The `FintocErrorCode` union of the npm package's `.d.ts` (the TYPES section of src/js.rs)
+    /// The `FintocErrorCode` union of the npm package's `.d.ts` (src/js/types.d.ts)
     /// is exactly the codes Rust emits plus the JS-only ones: a code added on one side only
     /// fails here.
     #[test]
@@ -606,7 +540,7 @@ mod tests {
             codes_in_source(),
             "every code in FintocError::code has a variant in every_variant() (add the new one)"
         );
-        // Thrown by JS-side code only: `destroyed` (src/js.rs, after destroy()), `cancelled`
+        // Thrown by JS-side code only: `destroyed` (src/js/checkout.rs, after destroy()), `cancelled`
         // (npm/react, an unmounted checkout), `not_initialized` (npm/init.js),
         // `wasm_load_failed` (npm/index.js).
         const JS_ONLY: [&str; 4] = [
@@ -615,11 +549,11 @@ mod tests {
             "not_initialized",
             "wasm_load_failed",
         ];
-        let union = include_str!("js.rs")
+        let union = include_str!("js/types.d.ts")
             .split_once("export type FintocErrorCode =")
             .and_then(|(_, rest)| rest.split_once(';'))
             .map(|(union, _)| union)
-            .expect("`export type FintocErrorCode = …;` in src/js.rs");
+            .expect("`export type FintocErrorCode = …;` in src/js/types.d.ts");
         let typed: BTreeSet<&str> = union
             .split('|')
             .map(str::trim)
@@ -634,7 +568,7 @@ mod tests {
         let expected: BTreeSet<&str> = emitted.iter().copied().chain(JS_ONLY).collect();
         assert_eq!(
             typed, expected,
-            "FintocErrorCode in src/js.rs vs the codes emitted"
+            "FintocErrorCode in src/js/types.d.ts vs the codes emitted"
         );
         assert!(emitted.is_disjoint(&JS_ONLY.into_iter().collect()));
     }
@@ -659,7 +593,7 @@ mod tests {
 
     #[test]
     fn messages_with_values_read_as_sentences() {
-        let cases: [(FintocError, &str); 6] = [
+        let cases: [(FintocError, &str); 5] = [
             (
                 LoadError::Timeout { url: "https://js.fintoc.com/v1/".into(), after_ms: 15_000 }.into(),
                 "Fintoc.js did not load from https://js.fintoc.com/v1/ within 15000 ms; the network \
@@ -679,10 +613,6 @@ mod tests {
                 SessionError::Token(OptionsError::EmptySessionToken).into(),
                 "the session source returned an invalid token: the session token is empty: pass \
                  the `session_token` of a Checkout Session created by your backend",
-            ),
-            (
-                OptionsError::Invalid { option: "country".into(), expected: "\"cl\" or \"mx\"" }.into(),
-                "option `country` must be \"cl\" or \"mx\"",
             ),
             (
                 WidgetError::Call { method: "open".into(), message: "boom".into() }.into(),

@@ -2,7 +2,7 @@
 //! goes through [`window`] first, so native builds — SSR, the `server` feature, unit tests — get
 //! a typed `NotInBrowser` error instead of a wasm-bindgen panic), and the bindings to the page
 //! side in `src/browser/page.js` (loading Fintoc.js, fetching and reading the session, calls on JS
-//! objects, navigation) and `src/browser/handles.js` (the JS API's handles). With feature `testing`, one slot of
+//! objects, navigation). With feature `testing`, one slot of
 //! [`overrides`] is where a test harness changes what the page does; nothing else here knows
 //! about tests.
 
@@ -110,31 +110,6 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     pub(crate) fn abort(this: &PendingFetch);
-}
-
-// src/browser/handles.js: the JS API's handles (feature `js` only: no other bundle gets it).
-#[cfg(feature = "js")]
-#[wasm_bindgen(module = "/src/browser/handles.js")]
-extern "C" {
-    /// Remembers a JS `Checkout` handle weakly, and makes `[Symbol.dispose]` destroy it.
-    #[wasm_bindgen(js_name = registerHandle)]
-    pub(crate) fn register_handle(id: u32, handle: &JsValue);
-
-    /// The handle (a strong reference), while it lives.
-    #[wasm_bindgen(js_name = handle)]
-    pub(crate) fn handle(id: u32) -> JsValue;
-
-    /// `button` keeps the handle alive.
-    #[wasm_bindgen(js_name = pinHandle)]
-    pub(crate) fn pin_handle(button: &web_sys::HtmlElement, id: u32);
-
-    /// `button` no longer keeps handle `id` alive (another handle's pin is left alone).
-    #[wasm_bindgen(js_name = unpinHandle)]
-    pub(crate) fn unpin_handle(button: &web_sys::HtmlElement, id: u32);
-
-    /// Whether another handle than `id` is pinned to `button`.
-    #[wasm_bindgen(js_name = pinnedByOther)]
-    pub(crate) fn pinned_by_other(button: &web_sys::HtmlElement, id: u32) -> bool;
 }
 
 /// Where a script requested at `url` really loads from: `url` itself, unless a test harness

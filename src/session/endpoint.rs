@@ -24,7 +24,8 @@ pub enum HttpMethod {
 }
 
 impl HttpMethod {
-    fn as_str(self) -> &'static str {
+    /// The method's name, as fetch and the JS API's `method` option spell it.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",
@@ -44,6 +45,17 @@ pub enum CredentialsMode {
     SameOrigin,
     /// Send cookies cross-origin too (the endpoint must allow credentials in CORS).
     Include,
+}
+
+impl CredentialsMode {
+    /// fetch's name for it, which the JS API's `credentials` option takes too.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CredentialsMode::Omit => "omit",
+            CredentialsMode::SameOrigin => "same-origin",
+            CredentialsMode::Include => "include",
+        }
+    }
 }
 
 /// The merchant backend route that creates a Checkout Session and returns it (or
@@ -197,11 +209,7 @@ impl SessionEndpoint {
             self.method.as_str(),
             headers,
             body,
-            match self.credentials {
-                CredentialsMode::Omit => "omit",
-                CredentialsMode::SameOrigin => "same-origin",
-                CredentialsMode::Include => "include",
-            },
+            self.credentials.as_str(),
             after_ms,
         );
         // Dropping this future (a cancelled checkout) aborts the request.

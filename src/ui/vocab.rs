@@ -144,7 +144,7 @@ fn errors() -> Vec<FintocError> {
         },
     ];
     #[allow(unused_mut)]
-    let mut options = vec![
+    let options = vec![
         OptionsError::SecretKey,
         OptionsError::InvalidPublicKey { shown: s() },
         OptionsError::EmptySessionToken,
@@ -154,16 +154,7 @@ fn errors() -> Vec<FintocError> {
         OptionsError::ConflictingTokens,
         OptionsError::ReservedOption { name: s() },
         OptionsError::EmptyOptionName,
-        OptionsError::Invalid {
-            option: s(),
-            expected: "",
-        },
     ];
-    #[cfg(feature = "js")]
-    options.push(OptionsError::Unknown {
-        option: s(),
-        suggestion: crate::error::Suggestion(None),
-    });
     let session = [
         SessionError::NotInBrowser,
         SessionError::InvalidRequest { message: s() },
@@ -214,10 +205,7 @@ fn errors() -> Vec<FintocError> {
             | OptionsError::MissingToken { .. }
             | OptionsError::ConflictingTokens
             | OptionsError::ReservedOption { .. }
-            | OptionsError::EmptyOptionName
-            | OptionsError::Invalid { .. } => {}
-            #[cfg(feature = "js")]
-            OptionsError::Unknown { .. } => {}
+            | OptionsError::EmptyOptionName => {}
         }
     }
     for e in &session {

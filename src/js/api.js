@@ -1,0 +1,253 @@
+// The JS API's own JavaScript (src/js/mod.rs; feature `js` only: no other bundle gets it):
+//   1. the options of createCheckout() and confirmOrder(), checked here and handed to the wasm as
+//      plain values: a JS object is read most cheaply in JS, and the texts of what is wrong with
+//      it live here only (issue 20: this moved 12 kB of option reading out of the wasm);
+//   2. the handles' lifetime.
+
+// --- 1. Options ---------------------------------------------------------------------------
+// The names each option accepts: what `as_str` of the Rust value says (src/js/options.rs tests
+// these lists against it) and what the .d.ts (src/js/types.d.ts) spells out.
+export const PRODUCTS = ['payments', 'movements', 'subscriptions', 'invoices'];
+export const COUNTRIES = ['cl', 'mx'];
+export const HOLDER_TYPES = ['individual', 'business'];
+export const MODES = ['widget', 'redirect', 'widget_or_redirect'];
+export const METHODS = ['GET', 'POST', 'PUT'];
+export const CREDENTIALS = ['omit', 'same-origin', 'include'];
+// The option names each object may have (a misspelled `onSuccess` would otherwise never be
+// called); the .d.ts documents the same names.
+const CHECKOUT = ['publicKey', 'session', 'product', 'country', 'holderType', 'institutionId',
+  'username', 'mode', 'scriptUrl', 'nonce', 'timeoutMs', 'prefetchOnHover', 'onSuccess', 'onExit',
+  'onEvent', 'onError', 'onStateChange'];
+const SESSION = ['endpoint', 'method', 'body', 'headers', 'credentials', 'timeoutMs', 'token'];
+const USERNAME = ['value', 'editable'];
+const CONFIRM = ['url', 'deadlineMs', 'read', 'onStageChange'];
+const URL_TEXT = 'an http(s) URL, absolute or relative to the page';
+const MS_TEXT = 'a number of milliseconds (1 or more)';
+
+// An Error with `code`, as every failure reaches JS.
+export function codedError(code, message) {
+  const error = new Error(message);
+  error.code = code;
+  return error;
+}
+
+function invalid(option, expected) {
+  return codedError('invalid_option', 'option `' + option + '` must be ' + expected);
+}
+
+// Field `name` of `o`, undefined when missing or null. A throwing getter is the page's error.
+function get(o, name) {
+  const v = o[name];
+  return v === null ? undefined : v;
+}
+
+function typed(o, name, type, expected, label) {
+  const v = get(o, name);
+  if (v !== undefined && typeof v !== type) throw invalid(label || name, expected);
+  return v;
+}
+
+function ms(o, name, label) {
+  const v = get(o, name);
+  if (v !== undefined && !(typeof v === 'number' && isFinite(v) && v >= 1)) throw invalid(label || name, MS_TEXT);
+  return v;
+}
+
+function oneOf(o, name, names, label) {
+  const v = get(o, name);
+  if (v !== undefined && names.indexOf(v) < 0) {
+    throw invalid(label || name, names.map(function (n) { return "'" + n + "'"; }).join(', ').replace(/, ([^,]*)$/, ' or $1'));
+  }
+  return v;
+}
+
+// An http(s) URL, absolute or relative to the page (without a page, server rendering, as an
+// https page would resolve it): a typo is refused by createCheckout, not at the first payment.
+function url(o, name, label) {
+  const v = typed(o, name, 'string', URL_TEXT, label);
+  if (v === undefined) return v;
+  let protocol;
+  try {
+    protocol = new URL(v, typeof location === 'object' ? location.href : 'https://ssr.invalid/').protocol;
+  } catch (_) {}
+  // Blank: nothing but what a URL parser strips from both ends (spaces, C0 controls).
+  if ((protocol !== 'http:' && protocol !== 'https:') || !/[^\0- ]/.test(v)) throw invalid(label || name, URL_TEXT);
+  return v;
+}
+
+// The known name `key` most likely meant: the same but for case, one that starts with it or
+// that it starts with (`prefetch`, `onStateChanged`), or one at most two edits away.
+function closest(key, known) {
+  const lower = key.toLowerCase();
+  const by = function (f) { return known.find(function (k) { return f(k.toLowerCase()); }); };
+  return by(function (k) { return k === lower; }) ||
+    (lower.length >= 4 ? by(function (k) { return k.startsWith(lower) || lower.startsWith(k); }) : undefined) ||
+    by(function (k) { return edits(k, lower) <= 2; });
+}
+
+// Levenshtein distance (option names are short).
+function edits(a, b) {
+  let row = Array.from({ length: b.length + 1 }, function (_, j) { return j; });
+  for (let i = 0; i < a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i + 1;
+    for (let j = 0; j < b.length; j++) {
+      const above = row[j + 1];
+      row[j + 1] = Math.min(diagonal + (a[i] === b[j] ? 0 : 1), above + 1, row[j] + 1);
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+// Refuses any own string key of `o` not in `known`, naming the closest known one. Symbol keys
+// (`Symbol.dispose` on a reused object, say) are not options.
+function known(o, parent, names) {
+  Reflect.ownKeys(o).forEach(function (key) {
+    if (typeof key === 'string' && names.indexOf(key) < 0) {
+      const near = closest(key, names);
+      throw codedError('invalid_option', 'unknown option `' + parent + key + '`' +
+        (near ? '; did you mean `' + near + '`?' : '') + ': check its spelling (names are case-sensitive)');
+    }
+  });
+}
+
+function object(o, label, expected) {
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw invalid(label, expected);
+}
+
+function callbacks(o, names) {
+  const out = {};
+  names.forEach(function (name) { out[name] = typed(o, name, 'function', 'a function'); });
+  return out;
+}
+
+// `options.session`: an endpoint, a token, or an async function.
+function session(o) {
+  const expected = '{ endpoint, method?, body?, headers?, credentials?, timeoutMs? }, { token }, or an async function';
+  const s = get(o, 'session');
+  if (typeof s === 'function') return { fn: s };
+  if (typeof s !== 'object' || s === undefined) throw invalid('session', expected);
+  known(s, 'session.', SESSION);
+  const token = typed(s, 'token', 'string', 'a string', 'session.token');
+  if (token !== undefined) {
+    if (get(s, 'endpoint') !== undefined) throw invalid('session', 'either { token } or { endpoint, … }, not both');
+    return { token: token };
+  }
+  const endpoint = url(s, 'endpoint', 'session.endpoint');
+  if (endpoint === undefined) throw invalid('session', expected);
+  let body = get(s, 'body');
+  if (body !== undefined) {
+    try { body = JSON.stringify(body); } catch (_) { body = undefined; }
+    if (typeof body !== 'string') throw invalid('session.body', 'a value JSON.stringify can write');
+  }
+  const headers = [];
+  const h = get(s, 'headers');
+  if (h !== undefined) {
+    object(h, 'session.headers', 'an object of string values');
+    Reflect.ownKeys(h).forEach(function (name) {
+      const value = h[name];
+      if (typeof name !== 'string' || typeof value !== 'string') throw invalid('session.headers', 'an object of string values');
+      headers.push(name, value);
+    });
+  }
+  return {
+    endpoint: endpoint,
+    method: oneOf(s, 'method', METHODS, 'session.method'),
+    body: body,
+    headers: headers,
+    credentials: oneOf(s, 'credentials', CREDENTIALS, 'session.credentials'),
+    timeoutMs: ms(s, 'timeoutMs', 'session.timeoutMs'),
+  };
+}
+
+// createCheckout's options, checked (throws an Error with code `invalid_option`), as plain
+// values: strings, numbers, booleans, functions; `session` one of { fn }, { token } or
+// { endpoint, method, body (JSON text), headers ([name, value, …]), credentials, timeoutMs }.
+// What only the wasm knows (key formats, token shapes) it checks itself.
+export function checkoutOptions(o) {
+  object(o, 'options', 'an object');
+  known(o, '', CHECKOUT);
+  const publicKey = typed(o, 'publicKey', 'string', 'a string (pk_test_… or pk_live_…)');
+  if (publicKey === undefined) throw invalid('publicKey', 'a string (pk_test_… or pk_live_…)');
+  const out = callbacks(o, ['onSuccess', 'onExit', 'onEvent', 'onError', 'onStateChange']);
+  out.publicKey = publicKey;
+  out.product = oneOf(o, 'product', PRODUCTS);
+  out.country = oneOf(o, 'country', COUNTRIES);
+  out.holderType = oneOf(o, 'holderType', HOLDER_TYPES);
+  out.institutionId = typed(o, 'institutionId', 'string', 'a string');
+  const username = get(o, 'username');
+  if (typeof username === 'string') {
+    out.username = username;
+  } else if (username !== undefined) {
+    const expected = 'a string or { value: string, editable?: boolean }';
+    object(username, 'username', expected);
+    known(username, 'username.', USERNAME);
+    out.username = typed(username, 'value', 'string', expected, 'username');
+    if (out.username === undefined) throw invalid('username', expected);
+    out.editable = typed(username, 'editable', 'boolean', 'true or false', 'username.editable');
+  }
+  out.mode = oneOf(o, 'mode', MODES);
+  out.scriptUrl = url(o, 'scriptUrl');
+  out.nonce = typed(o, 'nonce', 'string', 'a string');
+  out.timeoutMs = ms(o, 'timeoutMs');
+  out.prefetchOnHover = typed(o, 'prefetchOnHover', 'boolean', 'true or false') !== false;
+  out.session = session(o);
+  return out;
+}
+
+// confirmOrder's options, checked as createCheckout's are.
+export function confirmOptions(o) {
+  object(o, 'options', 'an object');
+  known(o, '', CONFIRM);
+  const out = callbacks(o, ['read', 'onStageChange']);
+  out.url = url(o, 'url');
+  if (out.url === undefined) throw invalid('url', URL_TEXT);
+  out.deadlineMs = ms(o, 'deadlineMs');
+  return out;
+}
+
+// --- 2. Handles ----------------------------------------------------------------------------
+// The JS side of a `Checkout` handle's lifetime (see src/js/checkout.rs). The garbage collector must
+// never cancel a payment: a pending open()/prepare() and an attached button keep the handle
+// reachable; `using` / [Symbol.dispose]() destroys it (the handle itself then only answers
+// with a clear `destroyed` error, and the collector frees it).
+const handles = new Map(); // id -> WeakRef(handle): no strong reference from here
+const registry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry(function (id) { handles.delete(id); })
+  : null;
+
+export function registerHandle(id, handle) {
+  handles.set(id, typeof WeakRef === 'function' ? new WeakRef(handle) : { deref: function () { return handle; } });
+  if (registry) registry.register(handle, id);
+  if (typeof Symbol.dispose === 'symbol') {
+    Object.defineProperty(handle, Symbol.dispose, {
+      value: function () {
+        handle.destroy();
+      }
+    });
+  }
+}
+
+// The handle itself (strong), for whoever must keep it alive; undefined once collected.
+export function handle(id) {
+  var ref = handles.get(id);
+  return ref ? ref.deref() : undefined;
+}
+
+// An attached button keeps its checkout alive (like any listener keeps its closure).
+export function pinHandle(button, id) {
+  button.__fintocCheckout = handle(id);
+}
+
+// Only the checkout `id` pins: releasing a button another checkout holds would leave that one
+// to the collector.
+export function unpinHandle(button, id) {
+  if (button.__fintocCheckout === handle(id)) delete button.__fintocCheckout;
+}
+
+// Whether another checkout than `id` holds `button`.
+export function pinnedByOther(button, id) {
+  var pinned = button.__fintocCheckout;
+  return pinned !== undefined && pinned !== handle(id);
+}

@@ -1,0 +1,409 @@
+//! `createCheckout(options)` and its `Checkout` handle.
+
+use crate::prelude::*;
+use alloc::rc::Rc;
+use core::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{api, js_error, next_handle, promise, to_js};
+use crate::adapter::{Binding, Report};
+use crate::checkout::{Checkout, CheckoutState, Outcome};
+use crate::error::FintocError;
+use crate::widget::Callbacks;
+
+/// The page's callbacks (`onSuccess`, …), called with no borrow held; what they throw is
+/// ignored (it is the page's).
+struct JsCallbacks {
+    /// Cleared by `destroy()`: no page callback is called after it, not even the rest of the
+    /// moment it was called in (`onSuccess` right after `onStateChange('succeeded')`).
+    alive: core::cell::Cell<bool>,
+    on_success: Option<js_sys::Function>,
+    on_exit: Option<js_sys::Function>,
+    on_event: Option<js_sys::Function>,
+    on_error: Option<js_sys::Function>,
+    on_state: Option<js_sys::Function>,
+}
+
+fn js_callbacks(options: &JsValue) -> JsCallbacks {
+    let f = |name: &str| {
+        js_sys::Reflect::get(options, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.dyn_into::<js_sys::Function>().ok())
+    };
+    JsCallbacks {
+        alive: core::cell::Cell::new(true),
+        on_success: f("onSuccess"),
+        on_exit: f("onExit"),
+        on_event: f("onEvent"),
+        on_error: f("onError"),
+        on_state: f("onStateChange"),
+    }
+}
+
+impl JsCallbacks {
+    /// Calls the page's `f` (one of these), if any, with `args` — never after `destroy()`.
+    fn call(&self, f: &Option<js_sys::Function>, args: &[&JsValue]) {
+        if !self.alive.get() {
+            return;
+        }
+        if let Some(f) = f {
+            let _ = match args {
+                [a] => f.call1(&JsValue::UNDEFINED, a),
+                [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
+                _ => f.call0(&JsValue::UNDEFINED),
+            };
+        }
+    }
+}
+
+/// The JS API's side of [`Report`]: `onStateChange` and `onError` (no console: the page
+/// decides what to log).
+struct JsReport(Rc<JsCallbacks>);
+
+impl Report for JsReport {
+    fn state(&self, state: &CheckoutState) {
+        self.0.call(&self.0.on_state, &[&state.name().into()]);
+    }
+
+    fn error(&self, error: &FintocError) {
+        self.0.call(&self.0.on_error, &[&to_js(error)]);
+    }
+
+    fn console(&self) -> bool {
+        false
+    }
+}
+
+fn outcome_js(outcome: Outcome) -> JsValue {
+    let object = js_sys::Object::new();
+    let (status, payload) = match outcome {
+        Outcome::Succeeded(p) => ("succeeded", Some(p)),
+        Outcome::Exited(p) => ("exited", Some(p)),
+        Outcome::Cancelled => ("cancelled", None),
+        Outcome::Redirected => ("redirected", None),
+        Outcome::Hidden => ("hidden", None),
+    };
+    let _ = js_sys::Reflect::set(&object, &"status".into(), &status.into());
+    if let Some(payload) = payload {
+        let _ = js_sys::Reflect::set(&object, &"payload".into(), payload.raw());
+    }
+    object.into()
+}
+
+/// A listener on the attached button, removed when dropped.
+struct Listener {
+    target: web_sys::EventTarget,
+    event: &'static str,
+    closure: Closure<dyn Fn()>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.event, self.closure.as_ref().unchecked_ref());
+    }
+}
+
+struct Live {
+    binding: Binding,
+    /// The page's callbacks, silenced by `destroy()`.
+    page: Rc<JsCallbacks>,
+    listeners: Vec<Listener>,
+    button: Option<web_sys::HtmlElement>,
+    prefetch_on_hover: bool,
+}
+
+/// A checkout from JavaScript, made by `createCheckout(options)`.
+///
+/// Lifetime: a pending `open()`/`prepare()` and an attached button keep the checkout working
+/// even if the page drops its reference (the garbage collector never cancels a payment);
+/// `destroy()` — or `using` / `[Symbol.dispose]()` — stops everything at once. A checkout with
+/// an attached button lives until `destroy()`, even after the button left the page (its
+/// listeners hold the button): destroy it when the button goes.
+#[wasm_bindgen(js_name = Checkout)]
+pub struct JsCheckout {
+    id: u32,
+    live: LiveSlot,
+}
+
+/// The live checkout (`None` once destroyed). Listeners on the attached button hold it weakly
+/// (no reference cycle): the button holds the JS handle instead, which owns this.
+type LiveSlot = Rc<RefCell<Option<Live>>>;
+
+fn checkout_in(live: &RefCell<Option<Live>>) -> Result<Rc<Checkout>, JsValue> {
+    live.borrow()
+        .as_ref()
+        .map(|live| live.binding.checkout().clone())
+        .ok_or_else(|| {
+            js_error(
+                "destroyed",
+                "this checkout was destroyed; create a new one with createCheckout()",
+            )
+        })
+}
+
+/// Creates a checkout. Nothing is loaded or fetched until `prepare()`, `open()` or an attached
+/// button's hover/click.
+///
+/// # Errors
+/// An `Error` with a `code` for invalid options (`secret_key`, `invalid_public_key`,
+/// `invalid_option`, …), thrown synchronously.
+#[wasm_bindgen(js_name = createCheckout, unchecked_return_type = "Checkout")]
+pub fn create_checkout(
+    #[wasm_bindgen(unchecked_param_type = "CheckoutOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let options = super::options::checkout_options(&options)?;
+    let page = Rc::new(js_callbacks(&options.callbacks));
+    let callbacks = Callbacks::new()
+        .on_success({
+            let page = page.clone();
+            move |p| page.call(&page.on_success, &[p.raw()])
+        })
+        .on_exit({
+            let page = page.clone();
+            move |p| page.call(&page.on_exit, &[p.raw()])
+        })
+        .on_event({
+            let page = page.clone();
+            move |e| page.call(&page.on_event, &[&e.kind.as_str().into(), e.metadata.raw()])
+        });
+    let binding = Binding::new(options.config, callbacks, JsReport(page.clone()));
+    let id = next_handle();
+    let handle: JsValue = JsCheckout {
+        id,
+        live: Rc::new(RefCell::new(Some(Live {
+            binding,
+            page,
+            listeners: Vec::new(),
+            button: None,
+            prefetch_on_hover: options.prefetch_on_hover,
+        }))),
+    }
+    .into();
+    api::register_handle(id, &handle);
+    Ok(handle)
+}
+
+#[wasm_bindgen(js_class = Checkout)]
+impl JsCheckout {
+    fn checkout(&self) -> Result<Rc<Checkout>, JsValue> {
+        checkout_in(&self.live)
+    }
+
+    /// The current state (`idle` after `destroy()`).
+    #[wasm_bindgen(getter, unchecked_return_type = "CheckoutState")]
+    pub fn state(&self) -> String {
+        let state = self
+            .live
+            .borrow()
+            .as_ref()
+            .map(|l| l.binding.checkout().state());
+        state.unwrap_or(CheckoutState::Idle).name().to_owned()
+    }
+
+    /// Fintoc's hosted page for the current session, if the session had a safe one (none
+    /// after `destroy()`).
+    #[wasm_bindgen(getter, js_name = redirectUrl)]
+    pub fn redirect_url(&self) -> Option<String> {
+        self.checkout().ok()?.redirect_url()
+    }
+
+    /// Loads the script and gets the session token ahead of the click. Resolves (with nothing)
+    /// when the widget is ready (at once if it already is), and also when `destroy()` or
+    /// `reset()` cancels the preparation first (`state` is then `idle`): a hover prefetch
+    /// nobody awaits is never an unhandled rejection for that.
+    ///
+    /// # Errors
+    /// Rejects with the failure's `Error` (with `code`), which `onError` gets too; throws
+    /// `destroyed` after `destroy()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn prepare(&self) -> Result<js_sys::Promise, JsValue> {
+        let checkout = self.checkout()?;
+        checkout.prepare();
+        // The JS handle stays reachable (never collected, so never destroyed) until this settles.
+        let keep = api::handle(self.id);
+        Ok(promise(Box::pin(async move {
+            let _alive = keep;
+            let state = checkout
+                .wait_for(|s| !matches!(s, CheckoutState::Preparing | CheckoutState::Opening))
+                .await;
+            match state {
+                CheckoutState::Failed(e) => Err(to_js(&e)),
+                // Ready, or cancelled (`Idle`) by `destroy()`/`reset()`.
+                _ => Ok(JsValue::UNDEFINED),
+            }
+        })))
+    }
+
+    /// Opens the widget (preparing first if needed) and resolves when the shopper is done.
+    ///
+    /// # Errors
+    /// Rejects with the failure's `Error` (with `code`), `already_succeeded` after a success
+    /// (call `reset()` first); throws `destroyed` after `destroy()`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Outcome>")]
+    pub fn open(&self) -> Result<js_sys::Promise, JsValue> {
+        let checkout = self.checkout()?;
+        // Started now, not when the promise's future is first polled: a `destroy()` in the same
+        // tick (React StrictMode's effect, cleanup, effect) then finds it and cancels it.
+        let run = checkout.start_run();
+        // The JS handle stays reachable (never collected mid-payment) until the shopper is done.
+        let keep = api::handle(self.id);
+        Ok(promise(Box::pin(async move {
+            let _alive = keep;
+            // The checkout outlives a `destroy()` called inside one of its callbacks until this
+            // run has heard how it ended (dropping it mid-callback would silence the run).
+            let _checkout = checkout;
+            match run.outcome().await {
+                Ok(outcome) => Ok(outcome_js(outcome)),
+                Err(e) => Err(to_js(&e)),
+            }
+        })))
+    }
+
+    /// Hides the open widget; `open()` shows it again.
+    ///
+    /// # Errors
+    /// `destroyed` after `destroy()`.
+    pub fn hide(&self) -> Result<(), JsValue> {
+        self.checkout()?.hide();
+        Ok(())
+    }
+
+    /// Forgets the session (after a success, to take another payment; after the webhook said
+    /// the payment failed, to let the shopper try again).
+    ///
+    /// # Errors
+    /// `destroyed` after `destroy()`.
+    pub fn reset(&self) -> Result<(), JsValue> {
+        self.checkout()?.reset();
+        Ok(())
+    }
+
+    /// Clicks on `button` open the widget; with `prefetchOnHover` (default), the pointer
+    /// entering it or focus prepares (not while it is disabled). Replaces an earlier attached
+    /// button. The button keeps the checkout alive until `destroy()`, whether or not the page
+    /// keeps this handle — also once the button has left the page: call `destroy()` when you
+    /// remove the button (your framework's cleanup), or both stay in memory. One checkout per
+    /// button.
+    ///
+    /// # Errors
+    /// `invalid_option` when `button` is not an element or another checkout is attached to it
+    /// (`destroy()` that one first, or attach it elsewhere); `destroyed` after `destroy()`.
+    pub fn attach(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "HTMLElement")] button: JsValue,
+    ) -> Result<(), JsValue> {
+        self.checkout()?;
+        let button: web_sys::HtmlElement = button.dyn_into().map_err(|_| {
+            js_error(
+                "invalid_option",
+                "option `attach(button)` must be an HTML element",
+            )
+        })?;
+        if api::pinned_by_other(&button, self.id) {
+            // Two checkouts on one button: one click would start both.
+            return Err(js_error(
+                "invalid_option",
+                "option `attach(button)` must be a button no other checkout is attached to: \
+                 call destroy() on the checkout attached to it first (or attach that one to \
+                 another button)",
+            ));
+        }
+        let prefetch = self
+            .live
+            .borrow()
+            .as_ref()
+            .is_some_and(|live| live.prefetch_on_hover);
+        let mut events: Vec<&'static str> = vec!["click"];
+        if prefetch {
+            events.extend(["pointerenter", "focus"]);
+        }
+        let weak = Rc::downgrade(&self.live);
+        let listeners: Vec<Listener> = events
+            .into_iter()
+            .map(|event| {
+                let (weak, element) = (weak.clone(), button.clone());
+                let closure = Closure::<dyn Fn()>::new(move || {
+                    let Some(checkout) = weak.upgrade().and_then(|live| checkout_in(&live).ok())
+                    else {
+                        return;
+                    };
+                    if event == "click" {
+                        // After a success the click does nothing until `reset()`; the outcome
+                        // of a run reaches the page through the callbacks.
+                        if checkout.state() != CheckoutState::Succeeded {
+                            // Started now (see `open`): a `destroy()` right after the click
+                            // cancels it before anything is fetched.
+                            let run = checkout.start_run();
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let _checkout = checkout; // see `open`
+                                let _ = run.outcome().await;
+                            });
+                        }
+                    } else if !element.has_attribute("disabled")
+                        && element.get_attribute("aria-disabled").as_deref() != Some("true")
+                    {
+                        checkout.prepare();
+                    }
+                });
+                let target: web_sys::EventTarget = button.clone().into();
+                let _ = target
+                    .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
+                Listener {
+                    target,
+                    event,
+                    closure,
+                }
+            })
+            .collect();
+        // The old listeners are removed, and the old button unpinned (JS calls), after the
+        // borrow ends; the new button is pinned last, so re-attaching the same button leaves
+        // it pinned.
+        let old = self.live.borrow_mut().as_mut().map(|live| {
+            (
+                core::mem::replace(&mut live.listeners, listeners),
+                live.button.replace(button.clone()),
+            )
+        });
+        if let Some((old_listeners, old_button)) = old {
+            drop(old_listeners);
+            if let Some(old_button) = old_button {
+                api::unpin_handle(&old_button, self.id);
+            }
+        }
+        api::pin_handle(&button, self.id);
+        Ok(())
+    }
+
+    /// Stops everything now: no widget left, a pending `open()` resolves `cancelled` (a pending
+    /// `prepare()` resolves), no callback later — even when called from inside one — the
+    /// attached button released. Any later method call throws an `Error` with code `destroyed`
+    /// (`state` reads `idle`). `using` / `[Symbol.dispose]()` call it too.
+    pub fn destroy(&self) {
+        let live = self.live.borrow_mut().take();
+        if let Some(live) = live {
+            live.page.alive.set(false);
+            drop(live.listeners);
+            if let Some(button) = &live.button {
+                api::unpin_handle(button, self.id);
+            }
+            // Dropping the binding unsubscribes first (destroying is not a state change the
+            // page must hear about), then cancels the checkout — unless a pending `open()`
+            // holds it: cancelled here, so that run ends `cancelled` at once.
+            let checkout = live.binding.checkout().clone();
+            drop(live.binding);
+            checkout.cancel();
+        }
+    }
+}
+
+impl Drop for JsCheckout {
+    /// What `free()` does (directly, through `using`, or when the garbage collector finds the
+    /// handle unreachable, which cannot happen while a payment is pending or a button attached).
+    fn drop(&mut self) {
+        self.destroy();
+    }
+}

@@ -1,0 +1,105 @@
+//! The JavaScript API (feature `js`): the only `#[wasm_bindgen]` exports of the crate, published
+//! to npm as `fintoc-wasm` (`scripts/build-npm`).
+//!
+//! ```js
+//! import { createCheckout } from 'fintoc-wasm';   // initialises itself
+//! const checkout = createCheckout({
+//!   publicKey: 'pk_test_…',
+//!   session: { endpoint: '/api/checkout', method: 'POST', body: { items } },
+//!   onStateChange(state) { button.setAttribute('aria-busy', String(state === 'opening')); },
+//! });
+//! checkout.attach(button);                 // click opens; hover/focus prepares
+//! const outcome = await checkout.open();
+//! // { status: 'succeeded' | 'exited' | 'hidden' | 'cancelled' | 'redirected', payload? }
+//! checkout.destroy();
+//! ```
+//!
+//! Every error reaching JS is an `Error` with a stable `code` ([`FintocError::code`], plus
+//! `invalid_option` for options of the wrong type and `destroyed` after `destroy()`). Invalid
+//! options are refused synchronously by `createCheckout`. The `.d.ts` types every option,
+//! payload, state and code.
+//!
+//! Where to find what:
+//! - `types.d.ts`: the TypeScript declarations, appended to the generated `.d.ts`;
+//! - `api.js`: the JS side — the options checked and handed over as plain values (a JS object is
+//!   read most cheaply in JS; the `invalid_option` texts live there), and the handles' lifetime;
+//! - `options.rs`: those values turned into the core's configuration;
+//! - `checkout.rs`: `createCheckout` and the `Checkout` handle (callbacks, `attach`);
+//! - `confirm.rs`: `confirmOrder` and the `Confirmation` handle.
+
+use crate::prelude::*;
+
+use wasm_bindgen::prelude::*;
+
+use crate::error::FintocError;
+
+mod checkout;
+mod confirm;
+mod options;
+
+pub use checkout::{create_checkout, JsCheckout};
+pub use confirm::{confirm_order, JsConfirmation};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = include_str!("types.d.ts");
+
+/// src/js/api.js, part 2: the handles' lifetime.
+mod api {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen(module = "/src/js/api.js")]
+    extern "C" {
+        /// An `Error` with `code` set: what every failure looks like from JS.
+        #[wasm_bindgen(js_name = codedError)]
+        pub(super) fn coded_error(code: &str, message: &str) -> JsValue;
+
+        /// Remembers a JS `Checkout` handle weakly, and makes `[Symbol.dispose]` destroy it.
+        #[wasm_bindgen(js_name = registerHandle)]
+        pub(super) fn register_handle(id: u32, handle: &JsValue);
+
+        /// The handle (a strong reference), while it lives.
+        #[wasm_bindgen(js_name = handle)]
+        pub(super) fn handle(id: u32) -> JsValue;
+
+        /// `button` keeps the handle alive.
+        #[wasm_bindgen(js_name = pinHandle)]
+        pub(super) fn pin_handle(button: &web_sys::HtmlElement, id: u32);
+
+        /// `button` no longer keeps handle `id` alive (another handle's pin is left alone).
+        #[wasm_bindgen(js_name = unpinHandle)]
+        pub(super) fn unpin_handle(button: &web_sys::HtmlElement, id: u32);
+
+        /// Whether another handle than `id` is pinned to `button`.
+        #[wasm_bindgen(js_name = pinnedByOther)]
+        pub(super) fn pinned_by_other(button: &web_sys::HtmlElement, id: u32) -> bool;
+    }
+}
+
+/// A JS `Error` with `code` set.
+fn js_error(code: &str, message: &str) -> JsValue {
+    api::coded_error(code, message)
+}
+
+fn to_js(error: &FintocError) -> JsValue {
+    js_error(error.code(), &error.to_string())
+}
+
+/// The last handle given out (an atomic only to be a plain `static` without std: the package's
+/// target is single-threaded, where it compiles to a load and a store).
+static NEXT_HANDLE: core::sync::atomic::AtomicU32 = core::sync::atomic::AtomicU32::new(0);
+
+/// The promise of every async export: one `future_to_promise` for all of them (a boxed
+/// future, so its machinery is in the package once rather than once per export).
+fn promise(
+    future: core::pin::Pin<Box<dyn core::future::Future<Output = Result<JsValue, JsValue>>>>,
+) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(future)
+}
+
+/// A new id for a JS handle (`api::register_handle`), for checkouts and confirmations alike.
+fn next_handle() -> u32 {
+    // `fetch_add` wraps on overflow and returns the previous value.
+    NEXT_HANDLE
+        .fetch_add(1, core::sync::atomic::Ordering::Relaxed)
+        .wrapping_add(1)
+}

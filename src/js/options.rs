@@ -1,0 +1,341 @@
+//! `createCheckout`'s and `confirmOrder`'s options, as `src/js/api.js` hands them over: checked
+//! there (types, names, URLs, unknown keys: `invalid_option`, with the texts), turned here into
+//! the core's configuration. What only Rust knows — a key's or token's format, the widget
+//! options' rules — the core checks, with its own codes.
+
+use crate::prelude::*;
+use core::time::Duration;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::{js_error, to_js};
+use crate::checkout::{CheckoutConfig, CheckoutMode};
+use crate::confirm::{Confirm, Verdict};
+use crate::error::SessionError;
+use crate::load::LoadOptions;
+use crate::session::{
+    parse_session_response, CredentialsMode, HttpMethod, SessionEndpoint, SessionResponse,
+    SessionSource, SessionToken,
+};
+use crate::widget::{Country, HolderType, Product, Username, WidgetOptions};
+
+#[wasm_bindgen(module = "/src/js/api.js")]
+extern "C" {
+    /// The options checked, as plain values (`api.js` says which).
+    #[wasm_bindgen(catch, js_name = checkoutOptions)]
+    fn checked_checkout_options(options: &JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(catch, js_name = confirmOptions)]
+    fn checked_confirm_options(options: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The values each named option takes, in Rust: `api.js` accepts the names their `as_str`
+/// gives (a test compares its lists with these).
+const PRODUCTS: &[Product] = &[
+    Product::Payments,
+    Product::Movements,
+    Product::Subscriptions,
+    Product::Invoices,
+];
+const COUNTRIES: &[Country] = &[Country::Cl, Country::Mx];
+const HOLDER_TYPES: &[HolderType] = &[HolderType::Individual, HolderType::Business];
+const MODES: &[CheckoutMode] = &[
+    CheckoutMode::Widget,
+    CheckoutMode::Redirect,
+    CheckoutMode::WidgetOrRedirect,
+];
+const METHODS: &[HttpMethod] = &[HttpMethod::Get, HttpMethod::Post, HttpMethod::Put];
+const CREDENTIALS: &[CredentialsMode] = &[
+    CredentialsMode::Omit,
+    CredentialsMode::SameOrigin,
+    CredentialsMode::Include,
+];
+
+/// Field `name` of a checked options object (`None`: absent).
+fn get(object: &JsValue, name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(object, &JsValue::from_str(name))
+        .ok()
+        .filter(|v| !v.is_undefined())
+}
+
+fn text(object: &JsValue, name: &str) -> Option<String> {
+    get(object, name).and_then(|v| v.as_string())
+}
+
+fn function(object: &JsValue, name: &str) -> Option<js_sys::Function> {
+    get(object, name).and_then(|v| v.dyn_into().ok())
+}
+
+fn millis(object: &JsValue, name: &str) -> Option<Duration> {
+    get(object, name)
+        .and_then(|v| v.as_f64())
+        .map(|ms| Duration::from_millis(ms as u64))
+}
+
+/// The value of `all` that `api.js` accepted by its name. A name it accepted that Rust does not
+/// know can only come from a JS glue and a wasm of different builds.
+fn named<T: Clone>(
+    object: &JsValue,
+    name: &str,
+    all: &[T],
+    as_str: impl Fn(&T) -> &str,
+) -> Result<Option<T>, JsValue> {
+    let Some(given) = text(object, name) else {
+        return Ok(None);
+    };
+    match all.iter().find(|v| as_str(v) == given) {
+        Some(v) => Ok(Some(v.clone())),
+        None => {
+            let mut message = String::from("option `");
+            message.push_str(name);
+            message.push_str(
+                "` has a value this wasm does not know: the package's JS and wasm come from \
+                 different builds (install the package again)",
+            );
+            Err(js_error("invalid_option", &message))
+        }
+    }
+}
+
+/// What `createCheckout` was given, ready for the core.
+pub(super) struct CheckoutOptions {
+    pub(super) config: CheckoutConfig,
+    pub(super) prefetch_on_hover: bool,
+    /// The checked options object (its callbacks: `onSuccess`, …).
+    pub(super) callbacks: JsValue,
+}
+
+/// Reads `createCheckout`'s options.
+///
+/// # Errors
+/// `invalid_option` from `api.js`; the core's own codes (`secret_key`, `invalid_public_key`,
+/// `invalid_session_token`, …).
+pub(super) fn checkout_options(options: &JsValue) -> Result<CheckoutOptions, JsValue> {
+    let o = checked_checkout_options(options)?;
+    let widget = widget_options(&o)?;
+    let session = session_source(&o)?;
+    let mut load = LoadOptions::new();
+    if let Some(url) = text(&o, "scriptUrl") {
+        load = load.url(url);
+    }
+    if let Some(nonce) = text(&o, "nonce") {
+        load = load.nonce(nonce);
+    }
+    if let Some(timeout) = millis(&o, "timeoutMs") {
+        load = load.timeout(timeout);
+    }
+    let mode = named(&o, "mode", MODES, |m| m.as_str())?.unwrap_or_default();
+    Ok(CheckoutOptions {
+        config: CheckoutConfig::new(widget, session)
+            .load_options(load)
+            .mode(mode),
+        prefetch_on_hover: get(&o, "prefetchOnHover").and_then(|v| v.as_bool()) != Some(false),
+        callbacks: o,
+    })
+}
+
+fn widget_options(o: &JsValue) -> Result<WidgetOptions, JsValue> {
+    let mut builder = WidgetOptions::builder(text(o, "publicKey").unwrap_or_default().as_str());
+    if let Some(product) = named(o, "product", PRODUCTS, Product::as_str)? {
+        builder = builder.product(product);
+    }
+    if let Some(country) = named(o, "country", COUNTRIES, |c| c.as_str())? {
+        builder = builder.country(country);
+    }
+    if let Some(holder) = named(o, "holderType", HOLDER_TYPES, |h| h.as_str())? {
+        builder = builder.holder_type(holder);
+    }
+    if let Some(id) = text(o, "institutionId") {
+        builder = builder.institution_id(id);
+    }
+    if let Some(value) = text(o, "username") {
+        let username = Username::new(value);
+        builder = builder.username(match get(o, "editable").and_then(|e| e.as_bool()) {
+            Some(editable) => username.editable(editable),
+            None => username,
+        });
+    }
+    builder.build().map_err(|e| to_js(&e.into()))
+}
+
+/// `options.session`: `{ fn }`, `{ token }` or `{ endpoint, … }`.
+fn session_source(o: &JsValue) -> Result<SessionSource, JsValue> {
+    let session = get(o, "session").unwrap_or(JsValue::UNDEFINED);
+    if let Some(f) = function(&session, "fn") {
+        return Ok(SessionSource::from_fn("js", move || {
+            let called = f.call0(&JsValue::UNDEFINED);
+            async move { session_reply(called).await }
+        }));
+    }
+    if let Some(token) = text(&session, "token") {
+        return SessionToken::new(token)
+            .map(SessionSource::from)
+            .map_err(|e| to_js(&e.into()));
+    }
+    let mut endpoint = SessionEndpoint::new(text(&session, "endpoint").unwrap_or_default());
+    if let Some(method) = named(&session, "method", METHODS, |m| m.as_str())? {
+        endpoint = endpoint.method(method);
+    }
+    if let Some(json) = text(&session, "body") {
+        endpoint = endpoint.json_text(json);
+    }
+    if let Some(headers) = get(&session, "headers") {
+        let headers: js_sys::Array = headers.unchecked_into();
+        let mut pairs = headers.iter();
+        while let (Some(name), Some(value)) = (pairs.next(), pairs.next()) {
+            if let (Some(name), Some(value)) = (name.as_string(), value.as_string()) {
+                endpoint = endpoint.header(name, value);
+            }
+        }
+    }
+    if let Some(credentials) = named(&session, "credentials", CREDENTIALS, |c| c.as_str())? {
+        endpoint = endpoint.credentials(credentials);
+    }
+    if let Some(timeout) = millis(&session, "timeoutMs") {
+        endpoint = endpoint.timeout(timeout);
+    }
+    Ok(endpoint.into())
+}
+
+/// What the shop's session function resolved with: a token string or `{ sessionToken, … }`.
+async fn session_reply(called: Result<JsValue, JsValue>) -> Result<SessionResponse, SessionError> {
+    use crate::browser;
+    let reply = match called {
+        Ok(value) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&value))
+            .await
+            .map_err(|e| SessionError::custom(browser::js_message(&e)))?,
+        Err(e) => return Err(SessionError::custom(browser::js_message(&e))),
+    };
+    if let Some(token) = reply.as_string() {
+        return Ok(SessionToken::new(token)?.into());
+    }
+    let json = js_sys::JSON::stringify(&reply)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    parse_session_response(&json, browser::now_ms())
+}
+
+/// What `confirmOrder` was given.
+pub(super) struct ConfirmOptions {
+    pub(super) confirm: Confirm,
+    pub(super) on_stage: Option<js_sys::Function>,
+}
+
+/// Reads `confirmOrder`'s options.
+///
+/// # Errors
+/// `invalid_option` from `api.js`.
+pub(super) fn confirm_options(options: &JsValue) -> Result<ConfirmOptions, JsValue> {
+    let o = checked_confirm_options(options)?;
+    let mut confirm = Confirm::order(text(&o, "url").unwrap_or_default());
+    if let Some(deadline) = millis(&o, "deadlineMs") {
+        confirm = confirm.deadline(deadline);
+    }
+    if let Some(read) = function(&o, "read") {
+        confirm = confirm.read(move |order| {
+            let said = read.call1(&JsValue::UNDEFINED, order.raw()).ok();
+            match said.and_then(|s| s.as_string()).as_deref() {
+                Some("confirmed") => Verdict::Confirmed,
+                Some("not_paid") => Verdict::NotPaid(None),
+                _ => Verdict::Pending,
+            }
+        });
+    }
+    Ok(ConfirmOptions {
+        confirm,
+        on_stage: function(&o, "onStageChange"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `export const NAME = ['a', 'b'];` of src/js/api.js.
+    fn js_list(name: &str) -> Vec<String> {
+        let source = include_str!("api.js");
+        let start = format!("export const {name} = [");
+        let (_, rest) = source
+            .split_once(&start)
+            .unwrap_or_else(|| panic!("`{start}` in src/js/api.js"));
+        let (list, _) = rest.split_once("];").expect("the list's end");
+        list.split(',')
+            .map(|item| item.trim().trim_matches('\'').to_owned())
+            .collect()
+    }
+
+    /// What api.js accepts for each named option is exactly what Rust reads: a name added on
+    /// one side only fails here.
+    #[test]
+    fn the_js_reader_accepts_exactly_the_rust_names() {
+        fn names<T>(all: &[T], as_str: impl Fn(&T) -> &str) -> Vec<String> {
+            all.iter().map(|v| as_str(v).to_owned()).collect()
+        }
+        assert_eq!(js_list("PRODUCTS"), names(PRODUCTS, Product::as_str));
+        assert_eq!(js_list("COUNTRIES"), names(COUNTRIES, |c| c.as_str()));
+        assert_eq!(js_list("HOLDER_TYPES"), names(HOLDER_TYPES, |h| h.as_str()));
+        assert_eq!(js_list("MODES"), names(MODES, |m| m.as_str()));
+        assert_eq!(js_list("METHODS"), names(METHODS, |m| m.as_str()));
+        assert_eq!(js_list("CREDENTIALS"), names(CREDENTIALS, |c| c.as_str()));
+    }
+
+    /// Fails to compile when a variant is added without being listed above (and so in api.js).
+    #[allow(dead_code)]
+    fn every_variant_is_listed(
+        p: Product,
+        c: Country,
+        h: HolderType,
+        m: CheckoutMode,
+        x: HttpMethod,
+        k: CredentialsMode,
+    ) {
+        use CheckoutMode as M;
+        use CredentialsMode as K;
+        match p {
+            Product::Payments | Product::Movements | Product::Subscriptions | Product::Invoices => {
+            }
+            Product::Other(_) => {} // passed through from Rust only
+        }
+        match c {
+            Country::Cl | Country::Mx => {}
+        }
+        match h {
+            HolderType::Individual | HolderType::Business => {}
+        }
+        match m {
+            M::Widget | M::Redirect | M::WidgetOrRedirect => {}
+        }
+        match x {
+            HttpMethod::Get | HttpMethod::Post | HttpMethod::Put => {}
+        }
+        match k {
+            K::Omit | K::SameOrigin | K::Include => {}
+        }
+    }
+
+    /// The `.d.ts` spells the same names as api.js.
+    #[test]
+    fn the_typescript_unions_match_the_js_reader() {
+        let types = include_str!("types.d.ts");
+        for (list, option) in [
+            ("PRODUCTS", "product?:"),
+            ("COUNTRIES", "country?:"),
+            ("HOLDER_TYPES", "holderType?:"),
+            ("METHODS", "method?:"),
+            ("CREDENTIALS", "credentials?:"),
+            ("MODES", "export type CheckoutMode ="),
+        ] {
+            let (_, rest) = types
+                .split_once(option)
+                .unwrap_or_else(|| panic!("`{option}` in src/js/types.d.ts"));
+            let (union, _) = rest.split_once(';').expect("the union's end");
+            let typed: Vec<String> = union
+                .split('|')
+                .map(|m| m.trim().trim_matches('\'').to_owned())
+                .collect();
+            assert_eq!(typed, js_list(list), "{option}");
+        }
+    }
+}
