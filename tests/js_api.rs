@@ -434,6 +434,68 @@ async fn an_attached_button_prepares_on_hover_opens_on_click_and_is_released_by_
     button.remove();
 }
 
+/// The page keeps neither handle: the checkout whose button left the page is collected with it;
+/// the one whose button is still there is not, and its button still pays. (The attachment
+/// lived in the wasm until destroy() before, which kept a removed button and its checkout.)
+#[wasm_bindgen_test]
+async fn a_button_gone_from_the_page_takes_its_checkout_with_it_a_button_on_it_keeps_it() {
+    let sandbox = Sandbox::install().unwrap();
+    for name in ["__gcGone", "__gcKept"] {
+        let c = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_gc_sec_1' } }");
+        js_sys::Reflect::set(&js_sys::global(), &name.into(), &c).unwrap();
+    } // (the test's own references are dropped here)
+    js("(function () {
+        window.__gcFreed = [];
+        const registry = new FinalizationRegistry(function (name) { window.__gcFreed.push(name); });
+        for (const name of ['__gcGone', '__gcKept']) {
+            const button = document.createElement('button');
+            button.id = name;
+            document.body.appendChild(button);
+            window[name].attach(button);
+            registry.register(window[name], name);
+            delete window[name];
+        }
+        window.__gcRegistry = registry;
+        document.getElementById('__gcGone').remove();
+    })()");
+    let mut freed = Vec::new();
+    for _ in 0..100 {
+        js("window.gc()");
+        sleep(50).await;
+        freed = js_sys::Array::from(&js("window.__gcFreed"))
+            .iter()
+            .filter_map(|n| n.as_string())
+            .collect::<Vec<_>>();
+        if !freed.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(
+        freed,
+        ["__gcGone"],
+        "only the checkout of the removed button is collected"
+    );
+    for _ in 0..5 {
+        js("window.gc()");
+        sleep(20).await;
+    }
+    let kept: web_sys::HtmlElement = document()
+        .get_element_by_id("__gcKept")
+        .unwrap()
+        .unchecked_into();
+    kept.click();
+    assert!(
+        until(3_000, || widget_open(&sandbox)).await,
+        "the button still on the page opens its checkout"
+    );
+    js("window.__gcFreed.length === 1 || (() => { throw new Error('collected') })()");
+    get(&kept, "__fintocCheckout")
+        .dyn_into::<js_sys::Object>()
+        .map(|c| call(&c, "destroy", &[]).unwrap())
+        .unwrap();
+    kept.remove();
+}
+
 #[wasm_bindgen_test]
 async fn a_disabled_attached_button_prepares_nothing_on_hover() {
     let _sandbox = Sandbox::install().unwrap();

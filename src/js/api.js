@@ -235,19 +235,55 @@ export function handle(id) {
   return ref ? ref.deref() : undefined;
 }
 
-// An attached button keeps its checkout alive (like any listener keeps its closure).
-export function pinHandle(button, id) {
-  button.__fintocCheckout = handle(id);
+// --- 3. attach(button) ---------------------------------------------------------------------
+// A click opens (nothing after a success until reset()); with prefetchOnHover, the pointer
+// entering the button or focus prepares (not while it is disabled). The button holds its
+// checkout (`__fintocCheckout`, and the listeners), so a checkout lives as long as its button
+// does, whether or not the page keeps the handle; nothing here holds either strongly (a WeakMap
+// keyed by the handle), so a button gone from the page and its checkout are collected together.
+// What they start settles quietly: failures reach onError, outcomes the callbacks.
+const attached = new WeakMap(); // handle -> { button, events: [[type, listener], …] }
+
+function quietly(promise) {
+  promise.then(undefined, function () {});
 }
 
-// Only the checkout `id` pins: releasing a button another checkout holds would leave that one
-// to the collector.
-export function unpinHandle(button, id) {
-  if (button.__fintocCheckout === handle(id)) delete button.__fintocCheckout;
+export function attachButton(checkout, button, prefetch) {
+  if (typeof HTMLElement !== 'function' || !(button instanceof HTMLElement)) {
+    throw invalid('attach(button)', 'an HTML element');
+  }
+  const holder = button.__fintocCheckout;
+  if (holder !== undefined && holder !== checkout) {
+    // Two checkouts on one button: one click would start both.
+    throw invalid('attach(button)', 'a button no other checkout is attached to: call destroy() on the ' +
+      'checkout attached to it first (or attach that one to another button)');
+  }
+  detachButton(checkout);
+  const events = [['click', function () {
+    try {
+      if (checkout.state !== 'succeeded') quietly(checkout.open());
+    } catch (_) {} // destroyed by another listener of this click
+  }]];
+  if (prefetch) {
+    const prepare = function () {
+      try {
+        if (!button.hasAttribute('disabled') && button.getAttribute('aria-disabled') !== 'true') {
+          quietly(checkout.prepare());
+        }
+      } catch (_) {} // destroyed by another listener
+    };
+    events.push(['pointerenter', prepare], ['focus', prepare]);
+  }
+  events.forEach(function (e) { button.addEventListener(e[0], e[1]); });
+  attached.set(checkout, { button: button, events: events });
+  button.__fintocCheckout = checkout;
 }
 
-// Whether another checkout than `id` holds `button`.
-export function pinnedByOther(button, id) {
-  var pinned = button.__fintocCheckout;
-  return pinned !== undefined && pinned !== handle(id);
+// Removes the checkout's listeners and releases its button (destroy(), or attach() elsewhere).
+export function detachButton(checkout) {
+  const a = checkout && attached.get(checkout);
+  if (!a) return;
+  attached.delete(checkout);
+  a.events.forEach(function (e) { a.button.removeEventListener(e[0], e[1]); });
+  if (a.button.__fintocCheckout === checkout) delete a.button.__fintocCheckout;
 }

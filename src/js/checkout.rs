@@ -92,27 +92,10 @@ fn outcome_js(outcome: Outcome) -> JsValue {
     object.into()
 }
 
-/// A listener on the attached button, removed when dropped.
-struct Listener {
-    target: web_sys::EventTarget,
-    event: &'static str,
-    closure: Closure<dyn Fn()>,
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self
-            .target
-            .remove_event_listener_with_callback(self.event, self.closure.as_ref().unchecked_ref());
-    }
-}
-
 struct Live {
     binding: Binding,
     /// The page's callbacks, silenced by `destroy()`.
     page: Rc<JsCallbacks>,
-    listeners: Vec<Listener>,
-    button: Option<web_sys::HtmlElement>,
     prefetch_on_hover: bool,
 }
 
@@ -121,16 +104,14 @@ struct Live {
 /// Lifetime: a pending `open()`/`prepare()` and an attached button keep the checkout working
 /// even if the page drops its reference (the garbage collector never cancels a payment);
 /// `destroy()` — or `using` / `[Symbol.dispose]()` — stops everything at once. A checkout with
-/// an attached button lives until `destroy()`, even after the button left the page (its
-/// listeners hold the button): destroy it when the button goes.
+/// an attached button lives as long as the button does (`src/js/api.js`).
 #[wasm_bindgen(js_name = Checkout)]
 pub struct JsCheckout {
     id: u32,
     live: LiveSlot,
 }
 
-/// The live checkout (`None` once destroyed). Listeners on the attached button hold it weakly
-/// (no reference cycle): the button holds the JS handle instead, which owns this.
+/// The live checkout (`None` once destroyed).
 type LiveSlot = Rc<RefCell<Option<Live>>>;
 
 fn checkout_in(live: &RefCell<Option<Live>>) -> Result<Rc<Checkout>, JsValue> {
@@ -177,8 +158,6 @@ pub fn create_checkout(
         live: Rc::new(RefCell::new(Some(Live {
             binding,
             page,
-            listeners: Vec::new(),
-            button: None,
             prefetch_on_hover: options.prefetch_on_hover,
         }))),
     }
@@ -284,10 +263,9 @@ impl JsCheckout {
 
     /// Clicks on `button` open the widget; with `prefetchOnHover` (default), the pointer
     /// entering it or focus prepares (not while it is disabled). Replaces an earlier attached
-    /// button. The button keeps the checkout alive until `destroy()`, whether or not the page
-    /// keeps this handle — also once the button has left the page: call `destroy()` when you
-    /// remove the button (your framework's cleanup), or both stay in memory. One checkout per
-    /// button.
+    /// button. The button keeps the checkout alive as long as the button lives, whether or not
+    /// the page keeps this handle; a button gone from the page takes its checkout with it when
+    /// the page keeps neither (`destroy()` stops it at once). One checkout per button.
     ///
     /// # Errors
     /// `invalid_option` when `button` is not an element or another checkout is attached to it
@@ -297,85 +275,12 @@ impl JsCheckout {
         #[wasm_bindgen(unchecked_param_type = "HTMLElement")] button: JsValue,
     ) -> Result<(), JsValue> {
         self.checkout()?;
-        let button: web_sys::HtmlElement = button.dyn_into().map_err(|_| {
-            js_error(
-                "invalid_option",
-                "option `attach(button)` must be an HTML element",
-            )
-        })?;
-        if api::pinned_by_other(&button, self.id) {
-            // Two checkouts on one button: one click would start both.
-            return Err(js_error(
-                "invalid_option",
-                "option `attach(button)` must be a button no other checkout is attached to: \
-                 call destroy() on the checkout attached to it first (or attach that one to \
-                 another button)",
-            ));
-        }
         let prefetch = self
             .live
             .borrow()
             .as_ref()
             .is_some_and(|live| live.prefetch_on_hover);
-        let mut events: Vec<&'static str> = vec!["click"];
-        if prefetch {
-            events.extend(["pointerenter", "focus"]);
-        }
-        let weak = Rc::downgrade(&self.live);
-        let listeners: Vec<Listener> = events
-            .into_iter()
-            .map(|event| {
-                let (weak, element) = (weak.clone(), button.clone());
-                let closure = Closure::<dyn Fn()>::new(move || {
-                    let Some(checkout) = weak.upgrade().and_then(|live| checkout_in(&live).ok())
-                    else {
-                        return;
-                    };
-                    if event == "click" {
-                        // After a success the click does nothing until `reset()`; the outcome
-                        // of a run reaches the page through the callbacks.
-                        if checkout.state() != CheckoutState::Succeeded {
-                            // Started now (see `open`): a `destroy()` right after the click
-                            // cancels it before anything is fetched.
-                            let run = checkout.start_run();
-                            wasm_bindgen_futures::spawn_local(async move {
-                                let _checkout = checkout; // see `open`
-                                let _ = run.outcome().await;
-                            });
-                        }
-                    } else if !element.has_attribute("disabled")
-                        && element.get_attribute("aria-disabled").as_deref() != Some("true")
-                    {
-                        checkout.prepare();
-                    }
-                });
-                let target: web_sys::EventTarget = button.clone().into();
-                let _ = target
-                    .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-                Listener {
-                    target,
-                    event,
-                    closure,
-                }
-            })
-            .collect();
-        // The old listeners are removed, and the old button unpinned (JS calls), after the
-        // borrow ends; the new button is pinned last, so re-attaching the same button leaves
-        // it pinned.
-        let old = self.live.borrow_mut().as_mut().map(|live| {
-            (
-                core::mem::replace(&mut live.listeners, listeners),
-                live.button.replace(button.clone()),
-            )
-        });
-        if let Some((old_listeners, old_button)) = old {
-            drop(old_listeners);
-            if let Some(old_button) = old_button {
-                api::unpin_handle(&old_button, self.id);
-            }
-        }
-        api::pin_handle(&button, self.id);
-        Ok(())
+        api::attach_button(&api::handle(self.id), &button, prefetch)
     }
 
     /// Stops everything now: no widget left, a pending `open()` resolves `cancelled` (a pending
@@ -386,10 +291,8 @@ impl JsCheckout {
         let live = self.live.borrow_mut().take();
         if let Some(live) = live {
             live.page.alive.set(false);
-            drop(live.listeners);
-            if let Some(button) = &live.button {
-                api::unpin_handle(button, self.id);
-            }
+            // (Undefined when the collector freed the handle: its button went with it.)
+            api::detach_button(&api::handle(self.id));
             // Dropping the binding unsubscribes first (destroying is not a state change the
             // page must hear about), then cancels the checkout — unless a pending `open()`
             // holds it: cancelled here, so that run ends `cancelled` at once.

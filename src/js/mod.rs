@@ -43,7 +43,7 @@ pub use confirm::{confirm_order, JsConfirmation};
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("types.d.ts");
 
-/// src/js/api.js, part 2: the handles' lifetime.
+/// src/js/api.js, parts 2 and 3: the handles' lifetime, attached buttons.
 mod api {
     use wasm_bindgen::prelude::*;
 
@@ -61,17 +61,17 @@ mod api {
         #[wasm_bindgen(js_name = handle)]
         pub(super) fn handle(id: u32) -> JsValue;
 
-        /// `button` keeps the handle alive.
-        #[wasm_bindgen(js_name = pinHandle)]
-        pub(super) fn pin_handle(button: &web_sys::HtmlElement, id: u32);
+        /// What an attached button does (src/js/api.js, part 3).
+        #[wasm_bindgen(catch, js_name = attachButton)]
+        pub(super) fn attach_button(
+            checkout: &JsValue,
+            button: &JsValue,
+            prefetch: bool,
+        ) -> Result<(), JsValue>;
 
-        /// `button` no longer keeps handle `id` alive (another handle's pin is left alone).
-        #[wasm_bindgen(js_name = unpinHandle)]
-        pub(super) fn unpin_handle(button: &web_sys::HtmlElement, id: u32);
-
-        /// Whether another handle than `id` is pinned to `button`.
-        #[wasm_bindgen(js_name = pinnedByOther)]
-        pub(super) fn pinned_by_other(button: &web_sys::HtmlElement, id: u32) -> bool;
+        /// Removes the attached button's listeners and releases it.
+        #[wasm_bindgen(js_name = detachButton)]
+        pub(super) fn detach_button(checkout: &JsValue);
     }
 }
 
