@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Short names for the npm package's wasm imports and exports (issue 20: about 1.5 kB gz).
 
-    scripts/minify-wasm-names.py pkg/fintoc_wasm_bg.wasm pkg/fintoc_wasm.js
+    scripts/minify-wasm-names.py pkg/fintoc_wasm_bg.wasm pkg/fintoc_wasm.js pkg/fintoc_wasm.d.ts
 
 wasm-bindgen names each import of its glue `__wbg_<name>_<16 hex digits>` and each closure shim
 `wasm_bindgen__convert__closures_____invoke__h<16 hex digits>`: about 100 hashed names, each
@@ -10,7 +10,8 @@ renames them in both, consistently:
   - the imports the wasm takes from its own glue (module `./<name>_bg.js`; the glue defines them as
     `NAME: function(` keys of one object) — never those from snippets (src/browser/*.js), whose
     names are their JS exports;
-  - every export the glue calls (as `wasm.NAME`); the others keep their names.
+  - every export the glue calls (as `wasm.NAME`); the others keep their names. The `.d.ts`
+    types them as the members of `InitOutput` (what `init()` resolves with): renamed there too.
 It runs on the unminified glue (before terser, which renames `wasm`). It fails, changing nothing,
 when the glue does not have exactly the shape it rewrites: an import not defined once as a key,
 an old name left after the rewrite, an export not called as `wasm.NAME`.
@@ -104,9 +105,10 @@ def short_names():
             yield s
 
 
-def main(wasm_path, glue_path):
+def main(wasm_path, glue_path, types_path):
     data = open(wasm_path, "rb").read()
     glue = open(glue_path).read()
+    types = open(types_path).read()
     own_module = re.compile(r"^\./[A-Za-z0-9_-]+_bg\.js$")
     names = short_names()
     imports, exports = {}, {}
@@ -151,19 +153,23 @@ def main(wasm_path, glue_path):
             sys.exit(f"minify-wasm-names: import {old} is defined {n} times in {glue_path}, not once")
     for old, short in exports.items():
         glue = re.sub(r"\bwasm\." + re.escape(old) + r"\b", f"wasm.{short}", glue)
+        types = re.sub(r"(?m)^(\s+readonly )" + re.escape(old) + r":", rf"\g<1>{short}:", types)
     for old in imports:
         if re.search(r"\b" + re.escape(old) + r"\b", glue):
             sys.exit(f"minify-wasm-names: {old} is still named in {glue_path} after the rewrite")
     for old in exports:
         if re.search(r"\bwasm\." + re.escape(old) + r"\b", glue):
             sys.exit(f"minify-wasm-names: wasm.{old} is still called in {glue_path} after the rewrite")
+        if re.search(r"(?m)^\s+readonly " + re.escape(old) + r":", types):
+            sys.exit(f"minify-wasm-names: {old} is still typed in {types_path} after the rewrite")
 
     open(wasm_path, "wb").write(out)
     open(glue_path, "w").write(glue)
+    open(types_path, "w").write(types)
     print(f"minify-wasm-names: {len(imports)} imports and {len(exports)} exports renamed")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) != 4:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], sys.argv[3])
