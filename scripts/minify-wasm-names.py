@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Short names for the npm package's wasm imports and exports (issue 20: about 1.5 kB gz).
+"""Short names for the npm package's wasm imports and exports (issue 20: −2.9 kB gz, measured).
 
-    scripts/minify-wasm-names.py pkg/fintoc_wasm_bg.wasm pkg/fintoc_wasm.js pkg/fintoc_wasm.d.ts
+    scripts/minify-wasm-names.py pkg/fintoc_wasm_bg.wasm pkg/fintoc_wasm.js [pkg/fintoc_wasm.d.ts]
 
 wasm-bindgen names each import of its glue `__wbg_<name>_<16 hex digits>` and each closure shim
 `wasm_bindgen__convert__closures_____invoke__h<16 hex digits>`: about 100 hashed names, each
@@ -63,17 +63,27 @@ def skip_limits(data, i):
     return i
 
 
+def skip_valtype(data, i):
+    """A value or reference type: one byte, or (typed function references, GC) 0x63/0x64 and a
+    heap type (a signed LEB128)."""
+    byte = data[i]
+    i += 1
+    if byte in (0x63, 0x64):
+        _, i = read_leb(data, i)
+    return i
+
+
 def skip_import_desc(data, i):
     kind = data[i]
     i += 1
     if kind == 0:  # function: type index
         _, i = read_leb(data, i)
     elif kind == 1:  # table: reftype, limits
-        i = skip_limits(data, i + 1)
+        i = skip_limits(data, skip_valtype(data, i))
     elif kind == 2:  # memory: limits
         i = skip_limits(data, i)
     elif kind == 3:  # global: valtype, mutability
-        i += 2
+        i = skip_valtype(data, i) + 1
     elif kind == 4:  # tag: attribute, type index
         _, i = read_leb(data, i + 1)
     else:
@@ -86,8 +96,12 @@ JS_WORDS = set(keyword.kwlist) | {
     "this", "true", "void", "with", "await", "break", "catch", "class", "const", "false", "super",
     "throw", "while", "yield", "delete", "export", "import", "public", "return", "static", "switch",
     "typeof", "default", "extends", "finally", "package", "private", "continue", "debugger",
-    "function", "arguments", "interface", "protected", "implements", "instanceof", "memory",
+    "function", "arguments", "interface", "protected", "implements", "instanceof",
 }
+
+# Exports whose name others may rely on: `init()` resolves with the exports, and `memory` is the
+# one a page might read.
+KEEP = {"memory"}
 
 
 def short_names():
@@ -107,8 +121,12 @@ def short_names():
 
 def main(wasm_path, glue_path, types_path):
     data = open(wasm_path, "rb").read()
-    glue = open(glue_path).read()
-    types = open(types_path).read()
+    glue = open(glue_path, encoding="utf-8", newline="").read()
+    types = open(types_path, encoding="utf-8", newline="").read() if types_path else ""
+    init_output = re.search(r"(?ms)^export interface InitOutput \{$.*?^\}$", types)
+    if types_path and not init_output:
+        sys.exit(f"minify-wasm-names: no `export interface InitOutput {{ … }}` in {types_path}")
+    init_types = init_output.group(0) if init_output else ""
     own_module = re.compile(r"^\./[A-Za-z0-9_-]+_bg\.js$")
     names = short_names()
     imports, exports = {}, {}
@@ -138,7 +156,7 @@ def main(wasm_path, glue_path, types_path):
                 kind = data[j]
                 idx, j = read_leb(data, j + 1)
                 # An export the glue never calls (e.g. `__abort_handler`) keeps its name.
-                if re.search(r"\bwasm\." + re.escape(field) + r"\b", glue):
+                if field not in KEEP and re.search(r"\bwasm\." + re.escape(field) + r"\b", glue):
                     field = exports.setdefault(field, next(names))
                 new += name_bytes(field) + bytes([kind]) + leb(idx)
             out += bytes([sid]) + leb(len(new)) + new
@@ -153,23 +171,32 @@ def main(wasm_path, glue_path, types_path):
             sys.exit(f"minify-wasm-names: import {old} is defined {n} times in {glue_path}, not once")
     for old, short in exports.items():
         glue = re.sub(r"\bwasm\." + re.escape(old) + r"\b", f"wasm.{short}", glue)
-        types = re.sub(r"(?m)^(\s+readonly )" + re.escape(old) + r":", rf"\g<1>{short}:", types)
+        init_types = re.sub(
+            r"(?m)^(\s+readonly )" + re.escape(old) + r":", rf"\g<1>{short}:", init_types
+        )
     for old in imports:
         if re.search(r"\b" + re.escape(old) + r"\b", glue):
             sys.exit(f"minify-wasm-names: {old} is still named in {glue_path} after the rewrite")
     for old in exports:
-        if re.search(r"\bwasm\." + re.escape(old) + r"\b", glue):
-            sys.exit(f"minify-wasm-names: wasm.{old} is still called in {glue_path} after the rewrite")
-        if re.search(r"(?m)^\s+readonly " + re.escape(old) + r":", types):
+        # What may still name it: the glue's own shim of the same name, a plain identifier
+        # (`function OLD(`, `OLD(…)`, passed as a value). Reached as a property or a string
+        # (`wasm.OLD`, `exports.OLD`, `['OLD']`), the export would be missing: refuse.
+        for m in re.finditer(r"\b" + re.escape(old) + r"\b", glue):
+            if glue[max(0, m.start() - 1) : m.start()] in (".", "'", '"', "["):
+                sys.exit(f"minify-wasm-names: {old} is still reached in {glue_path} after the rewrite")
+        if re.search(r"(?m)^\s+readonly " + re.escape(old) + r":", init_types):
             sys.exit(f"minify-wasm-names: {old} is still typed in {types_path} after the rewrite")
+    if init_output:
+        types = types.replace(init_output.group(0), init_types)
 
     open(wasm_path, "wb").write(out)
-    open(glue_path, "w").write(glue)
-    open(types_path, "w").write(types)
+    open(glue_path, "w", encoding="utf-8", newline="").write(glue)
+    if types_path:
+        open(types_path, "w", encoding="utf-8", newline="").write(types)
     print(f"minify-wasm-names: {len(imports)} imports and {len(exports)} exports renamed")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2], sys.argv[3])
+    main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else None)

@@ -285,6 +285,69 @@ async fn an_endpoint_session_and_a_function_session_both_work() {
         .contains("GraphQL: no cart"));
 }
 
+/// Every option given a value other than its default reaches where it acts: the widget's
+/// options, the script tag, the session request, the button. (The options are checked in JS and
+/// read back by the wasm by name: a name one side spells differently would be lost silently.)
+#[wasm_bindgen_test]
+async fn every_option_reaches_where_it_acts() {
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("allopts");
+    let c = checkout(&format!(
+        "{{ publicKey: 'pk_test_all', product: 'payments', country: 'mx', holderType: 'business',
+           institutionId: 'mx_bank', username: {{ value: '12345678-9', editable: false }},
+           mode: 'widget', scriptUrl: 'https://js.fintoc.com/v1/?all={id}', nonce: 'n0nce-all',
+           timeoutMs: 7000, prefetchOnHover: false,
+           session: {{ endpoint: '{}', method: 'PUT', body: {{ a: 1 }}, headers: {{ 'X-Test': 'all' }},
+                      credentials: 'include', timeoutMs: 9000 }} }}",
+        session_url(&id, "")
+    ));
+    let button: web_sys::HtmlElement = document()
+        .create_element("button")
+        .unwrap()
+        .unchecked_into();
+    document().body().unwrap().append_child(&button).unwrap();
+    call(&c, "attach", &[&button]).unwrap();
+    button
+        .dispatch_event(&web_sys::Event::new("pointerenter").unwrap())
+        .unwrap();
+    sleep(300).await;
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        0,
+        "prefetchOnHover: false prepares nothing on hover"
+    );
+    button.click();
+    assert!(
+        until(5_000, || widget_open(&sandbox)).await,
+        "a click opens"
+    );
+    let options = sandbox.last_options().unwrap();
+    assert_eq!(options.public_key.as_deref(), Some("pk_test_all"));
+    assert_eq!(options.product.as_deref(), Some("payments"));
+    assert_eq!(options.country.as_deref(), Some("mx"));
+    assert_eq!(options.holder_type.as_deref(), Some("business"));
+    assert_eq!(options.institution_id.as_deref(), Some("mx_bank"));
+    let username = get(options.raw(), "username");
+    assert_eq!(
+        get(&username, "value").as_string().as_deref(),
+        Some("12345678-9")
+    );
+    assert_eq!(get(&username, "editable").as_bool(), Some(false));
+    // (The sandbox routes every load to itself: the tag is the one the crate injected.)
+    let tag = document()
+        .query_selector("script[data-fintoc-wasm]")
+        .unwrap()
+        .expect("the injected script tag");
+    assert_eq!(tag.get_attribute("nonce").as_deref(), Some("n0nce-all"));
+    let log = server_log(&id).await;
+    let detail = log[0].detail.clone().unwrap();
+    assert_eq!(detail["method"], "PUT");
+    assert_eq!(detail["x-test"], "all");
+    assert_eq!(detail["body"], r#"{"a":1}"#);
+    call(&c, "destroy", &[]).unwrap();
+    button.remove();
+}
+
 #[wasm_bindgen_test]
 async fn destroy_cancels_a_pending_open_quietly_and_any_later_call_is_a_clear_error() {
     let sandbox = Sandbox::install().unwrap();
@@ -434,53 +497,55 @@ async fn an_attached_button_prepares_on_hover_opens_on_click_and_is_released_by_
     button.remove();
 }
 
-/// The page keeps neither handle: the checkout whose button left the page is collected with it;
-/// the one whose button is still there is not, and its button still pays. (The attachment
-/// lived in the wasm until destroy() before, which kept a removed button and its checkout.)
+/// The page keeps no handle. The checkout whose button left the page is collected with it —
+/// also one whose callbacks and session function refer to that button; the one whose button is
+/// still there is not, and its button still pays. (The attachment lived in the wasm until
+/// destroy() before, and the callbacks still did after that: neither was ever collected.)
 #[wasm_bindgen_test]
 async fn a_button_gone_from_the_page_takes_its_checkout_with_it_a_button_on_it_keeps_it() {
     let sandbox = Sandbox::install().unwrap();
-    for name in ["__gcGone", "__gcKept"] {
-        let c = checkout("{ publicKey: 'pk_test_js', session: { token: 'cs_gc_sec_1' } }");
-        js_sys::Reflect::set(&js_sys::global(), &name.into(), &c).unwrap();
-    } // (the test's own references are dropped here)
+    expose();
     js("(function () {
         window.__gcFreed = [];
         const registry = new FinalizationRegistry(function (name) { window.__gcFreed.push(name); });
-        for (const name of ['__gcGone', '__gcKept']) {
+        for (const name of ['gone', 'goneWithCallbacks', 'kept']) {
             const button = document.createElement('button');
-            button.id = name;
+            button.id = '__gc_' + name;
             document.body.appendChild(button);
-            window[name].attach(button);
-            registry.register(window[name], name);
-            delete window[name];
+            const c = window.__fintocCreate(name === 'goneWithCallbacks' ? {
+                publicKey: 'pk_test_js',
+                session: async function () { button.dataset.asked = '1'; return 'cs_gc_sec_1'; },
+                onStateChange: function (state) { button.setAttribute('aria-busy', String(state === 'opening')); },
+                onError: function () { button.textContent = 'retry'; },
+            } : { publicKey: 'pk_test_js', session: { token: 'cs_gc_sec_1' } });
+            c.attach(button);
+            registry.register(c, name);
         }
         window.__gcRegistry = registry;
-        document.getElementById('__gcGone').remove();
+        document.getElementById('__gc_gone').remove();
+        document.getElementById('__gc_goneWithCallbacks').remove();
     })()");
-    let mut freed = Vec::new();
-    for _ in 0..100 {
-        js("window.gc()");
-        sleep(50).await;
-        freed = js_sys::Array::from(&js("window.__gcFreed"))
+    let freed = || {
+        let mut freed: Vec<String> = js_sys::Array::from(&js("window.__gcFreed"))
             .iter()
             .filter_map(|n| n.as_string())
-            .collect::<Vec<_>>();
-        if !freed.is_empty() {
+            .collect();
+        freed.sort();
+        freed
+    };
+    for _ in 0..100 {
+        force_gc().await;
+        if freed().len() >= 2 {
             break;
         }
     }
     assert_eq!(
-        freed,
-        ["__gcGone"],
-        "only the checkout of the removed button is collected"
+        freed(),
+        ["gone", "goneWithCallbacks"],
+        "only the checkouts of the removed buttons are collected"
     );
-    for _ in 0..5 {
-        js("window.gc()");
-        sleep(20).await;
-    }
     let kept: web_sys::HtmlElement = document()
-        .get_element_by_id("__gcKept")
+        .get_element_by_id("__gc_kept")
         .unwrap()
         .unchecked_into();
     kept.click();
@@ -488,12 +553,47 @@ async fn a_button_gone_from_the_page_takes_its_checkout_with_it_a_button_on_it_k
         until(3_000, || widget_open(&sandbox)).await,
         "the button still on the page opens its checkout"
     );
-    js("window.__gcFreed.length === 1 || (() => { throw new Error('collected') })()");
-    get(&kept, "__fintocCheckout")
-        .dyn_into::<js_sys::Object>()
-        .map(|c| call(&c, "destroy", &[]).unwrap())
-        .unwrap();
+    force_gc().await;
+    assert_eq!(freed().len(), 2, "the kept checkout is not collected");
+    call(&get(&kept, "__fintocCheckout"), "destroy", &[]).unwrap();
     kept.remove();
+}
+
+/// A payment started by a click goes on when its button leaves the page and the page keeps
+/// nothing, through a collection: the shopper pays, `onSuccess` is called.
+#[wasm_bindgen_test]
+async fn a_click_started_payment_survives_its_button_leaving_and_a_collection() {
+    let sandbox = Sandbox::install().unwrap();
+    expose();
+    js("(function () {
+        window.__clickPaid = 0;
+        const button = document.createElement('button');
+        document.body.appendChild(button);
+        const c = window.__fintocCreate({
+            publicKey: 'pk_test_js',
+            session: { token: 'cs_click_sec_1' },
+            onSuccess: function () { window.__clickPaid += 1; },
+        });
+        c.attach(button);
+        button.click();
+        button.remove();
+    })()");
+    assert!(
+        until(5_000, || widget_open(&sandbox)).await,
+        "the widget opened"
+    );
+    force_gc().await;
+    force_gc().await;
+    assert_eq!(
+        sandbox.widgets()[0].state,
+        "open",
+        "still open after a collection"
+    );
+    sandbox.succeed().unwrap();
+    assert!(
+        until(3_000, || js("window.__clickPaid").as_f64() == Some(1.0)).await,
+        "onSuccess was called once"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -6,7 +6,7 @@
 //   3. the session request, and reading its JSON (src/session/response.rs decides).
 // One module, not one per section: every module is one more request before a page can start,
 // and the test runner's page server stalled on about one page load in five with six modules.
-// (The JS API's handles live in handles.js: only `js` builds reference it.)
+// (The JS API's own JS lives in src/js/api.js: only `js` builds reference it.)
 
 // ---------------------------------------------------------------------------------------------
 // 1. The page

@@ -7,12 +7,12 @@
 // --- 1. Options ---------------------------------------------------------------------------
 // The names each option accepts: what `as_str` of the Rust value says (src/js/options.rs tests
 // these lists against it) and what the .d.ts (src/js/types.d.ts) spells out.
-export const PRODUCTS = ['payments', 'movements', 'subscriptions', 'invoices'];
-export const COUNTRIES = ['cl', 'mx'];
-export const HOLDER_TYPES = ['individual', 'business'];
-export const MODES = ['widget', 'redirect', 'widget_or_redirect'];
-export const METHODS = ['GET', 'POST', 'PUT'];
-export const CREDENTIALS = ['omit', 'same-origin', 'include'];
+const PRODUCTS = ['payments', 'movements', 'subscriptions', 'invoices'];
+const COUNTRIES = ['cl', 'mx'];
+const HOLDER_TYPES = ['individual', 'business'];
+const MODES = ['widget', 'redirect', 'widget_or_redirect'];
+const METHODS = ['GET', 'POST', 'PUT'];
+const CREDENTIALS = ['omit', 'same-origin', 'include'];
 // The option names each object may have (a misspelled `onSuccess` would otherwise never be
 // called); the .d.ts documents the same names.
 const CHECKOUT = ['publicKey', 'session', 'product', 'country', 'holderType', 'institutionId',
@@ -66,9 +66,12 @@ function oneOf(o, name, names, label) {
 function url(o, name, label) {
   const v = typed(o, name, 'string', URL_TEXT, label);
   if (v === undefined) return v;
-  let protocol;
+  let base = 'https://ssr.invalid/', protocol;
   try {
-    protocol = new URL(v, typeof location === 'object' ? location.href : 'https://ssr.invalid/').protocol;
+    base = window.location.href; // (no window: server rendering, a worker)
+  } catch (_) {}
+  try {
+    protocol = new URL(v, base).protocol;
   } catch (_) {}
   // Blank: nothing but what a URL parser strips from both ends (spaces, C0 controls).
   if ((protocol !== 'http:' && protocol !== 'https:') || !/[^\0- ]/.test(v)) throw invalid(label || name, URL_TEXT);
@@ -116,8 +119,13 @@ function object(o, label, expected) {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw invalid(label, expected);
 }
 
+// What the wasm reads by name: without a prototype, so nothing set on Object.prototype is read.
+function plain() {
+  return Object.create(null);
+}
+
 function callbacks(o, names) {
-  const out = {};
+  const out = plain();
   names.forEach(function (name) { out[name] = typed(o, name, 'function', 'a function'); });
   return out;
 }
@@ -126,13 +134,18 @@ function callbacks(o, names) {
 function session(o) {
   const expected = '{ endpoint, method?, body?, headers?, credentials?, timeoutMs? }, { token }, or an async function';
   const s = get(o, 'session');
-  if (typeof s === 'function') return { fn: s };
+  const out = plain();
+  if (typeof s === 'function') {
+    out.fn = s;
+    return out;
+  }
   if (typeof s !== 'object' || s === undefined) throw invalid('session', expected);
   known(s, 'session.', SESSION);
   const token = typed(s, 'token', 'string', 'a string', 'session.token');
   if (token !== undefined) {
     if (get(s, 'endpoint') !== undefined) throw invalid('session', 'either { token } or { endpoint, … }, not both');
-    return { token: token };
+    out.token = token;
+    return out;
   }
   const endpoint = url(s, 'endpoint', 'session.endpoint');
   if (endpoint === undefined) throw invalid('session', expected);
@@ -151,13 +164,27 @@ function session(o) {
       headers.push(name, value);
     });
   }
-  return {
-    endpoint: endpoint,
-    method: oneOf(s, 'method', METHODS, 'session.method'),
-    body: body,
-    headers: headers,
-    credentials: oneOf(s, 'credentials', CREDENTIALS, 'session.credentials'),
-    timeoutMs: ms(s, 'timeoutMs', 'session.timeoutMs'),
+  out.endpoint = endpoint;
+  out.method = oneOf(s, 'method', METHODS, 'session.method');
+  out.body = body;
+  out.headers = headers;
+  out.credentials = oneOf(s, 'credentials', CREDENTIALS, 'session.credentials');
+  out.timeoutMs = ms(s, 'timeoutMs', 'session.timeoutMs');
+  return out;
+}
+
+// What the page's own code threw while its options were read (a getter, a Proxy): an Error
+// with a code too, as everything createCheckout and confirmOrder throw.
+function reading(read) {
+  return function (o) {
+    try {
+      return read(o);
+    } catch (e) {
+      if (e && e.code === 'invalid_option') throw e;
+      const error = codedError('invalid_option', 'reading the options threw: ' + String(e && e.message || e));
+      error.cause = e;
+      throw error;
+    }
   };
 }
 
@@ -165,7 +192,7 @@ function session(o) {
 // values: strings, numbers, booleans, functions; `session` one of { fn }, { token } or
 // { endpoint, method, body (JSON text), headers ([name, value, …]), credentials, timeoutMs }.
 // What only the wasm knows (key formats, token shapes) it checks itself.
-export function checkoutOptions(o) {
+export const checkoutOptions = reading(function (o) {
   object(o, 'options', 'an object');
   known(o, '', CHECKOUT);
   const publicKey = typed(o, 'publicKey', 'string', 'a string (pk_test_… or pk_live_…)');
@@ -194,10 +221,10 @@ export function checkoutOptions(o) {
   out.prefetchOnHover = typed(o, 'prefetchOnHover', 'boolean', 'true or false') !== false;
   out.session = session(o);
   return out;
-}
+});
 
 // confirmOrder's options, checked as createCheckout's are.
-export function confirmOptions(o) {
+export const confirmOptions = reading(function (o) {
   object(o, 'options', 'an object');
   known(o, '', CONFIRM);
   const out = callbacks(o, ['read', 'onStageChange']);
@@ -205,7 +232,7 @@ export function confirmOptions(o) {
   if (out.url === undefined) throw invalid('url', URL_TEXT);
   out.deadlineMs = ms(o, 'deadlineMs');
   return out;
-}
+});
 
 // --- 2. Handles ----------------------------------------------------------------------------
 // The JS side of a `Checkout` handle's lifetime (see src/js/checkout.rs). The garbage collector must
@@ -217,7 +244,13 @@ const registry = typeof FinalizationRegistry === 'function'
   ? new FinalizationRegistry(function (id) { handles.delete(id); })
   : null;
 
-export function registerHandle(id, handle) {
+// The page's callbacks and session function, by handle (its checked options): kept here, where
+// the collector sees them, not in the wasm, whose references it cannot see through (a callback
+// that refers to the attached button would otherwise keep the button and its checkout forever).
+const pageCode = new WeakMap();
+
+export function registerHandle(id, handle, options) {
+  if (options) pageCode.set(handle, options);
   handles.set(id, typeof WeakRef === 'function' ? new WeakRef(handle) : { deref: function () { return handle; } });
   if (registry) registry.register(handle, id);
   if (typeof Symbol.dispose === 'symbol') {
@@ -233,6 +266,25 @@ export function registerHandle(id, handle) {
 export function handle(id) {
   var ref = handles.get(id);
   return ref ? ref.deref() : undefined;
+}
+
+// Calls handle `id`'s callback `name` (`onEvent` gets the metadata too), if the page gave one;
+// what it throws is the page's.
+export function callBack(id, name, a, b) {
+  const h = handle(id);
+  const f = h && pageCode.has(h) ? pageCode.get(h)[name] : undefined;
+  if (typeof f !== 'function') return;
+  try {
+    if (name === 'onEvent') f(a, b); else f(a);
+  } catch (_) {}
+}
+
+// Calls handle `id`'s session function; a collected handle has no session to ask for.
+export function callSession(id) {
+  const h = handle(id);
+  const options = h && pageCode.get(h);
+  if (!options || !options.session.fn) throw codedError('destroyed', 'this checkout was destroyed');
+  return options.session.fn();
 }
 
 // --- 3. attach(button) ---------------------------------------------------------------------

@@ -5,7 +5,6 @@ use alloc::rc::Rc;
 use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::{api, js_error, next_handle, promise, to_js};
 use crate::adapter::{Binding, Report};
@@ -14,46 +13,22 @@ use crate::error::FintocError;
 use crate::widget::Callbacks;
 
 /// The page's callbacks (`onSuccess`, …), called with no borrow held; what they throw is
-/// ignored (it is the page's).
+/// ignored (it is the page's). They stay in JS (`api.js` keeps them by handle), where the
+/// collector sees them: one that refers to the attached button does not pin the button.
 struct JsCallbacks {
     /// Cleared by `destroy()`: no page callback is called after it, not even the rest of the
     /// moment it was called in (`onSuccess` right after `onStateChange('succeeded')`).
     alive: core::cell::Cell<bool>,
-    on_success: Option<js_sys::Function>,
-    on_exit: Option<js_sys::Function>,
-    on_event: Option<js_sys::Function>,
-    on_error: Option<js_sys::Function>,
-    on_state: Option<js_sys::Function>,
-}
-
-fn js_callbacks(options: &JsValue) -> JsCallbacks {
-    let f = |name: &str| {
-        js_sys::Reflect::get(options, &JsValue::from_str(name))
-            .ok()
-            .and_then(|v| v.dyn_into::<js_sys::Function>().ok())
-    };
-    JsCallbacks {
-        alive: core::cell::Cell::new(true),
-        on_success: f("onSuccess"),
-        on_exit: f("onExit"),
-        on_event: f("onEvent"),
-        on_error: f("onError"),
-        on_state: f("onStateChange"),
-    }
+    /// The handle whose callbacks these are.
+    id: u32,
 }
 
 impl JsCallbacks {
-    /// Calls the page's `f` (one of these), if any, with `args` — never after `destroy()`.
-    fn call(&self, f: &Option<js_sys::Function>, args: &[&JsValue]) {
-        if !self.alive.get() {
-            return;
-        }
-        if let Some(f) = f {
-            let _ = match args {
-                [a] => f.call1(&JsValue::UNDEFINED, a),
-                [a, b] => f.call2(&JsValue::UNDEFINED, a, b),
-                _ => f.call0(&JsValue::UNDEFINED),
-            };
+    /// Calls the page's callback `name`, if it gave one, with `a` (and `b`: `onEvent`'s
+    /// metadata) — never after `destroy()`.
+    fn call(&self, name: &str, a: &JsValue, b: &JsValue) {
+        if self.alive.get() {
+            api::call_back(self.id, name, a, b);
         }
     }
 }
@@ -64,11 +39,12 @@ struct JsReport(Rc<JsCallbacks>);
 
 impl Report for JsReport {
     fn state(&self, state: &CheckoutState) {
-        self.0.call(&self.0.on_state, &[&state.name().into()]);
+        self.0
+            .call("onStateChange", &state.name().into(), &JsValue::UNDEFINED);
     }
 
     fn error(&self, error: &FintocError) {
-        self.0.call(&self.0.on_error, &[&to_js(error)]);
+        self.0.call("onError", &to_js(error), &JsValue::UNDEFINED);
     }
 
     fn console(&self) -> bool {
@@ -136,23 +112,27 @@ fn checkout_in(live: &RefCell<Option<Live>>) -> Result<Rc<Checkout>, JsValue> {
 pub fn create_checkout(
     #[wasm_bindgen(unchecked_param_type = "CheckoutOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let options = super::options::checkout_options(&options)?;
-    let page = Rc::new(js_callbacks(&options.callbacks));
+    let id = next_handle();
+    let options = super::options::checkout_options(&options, id)?;
+    let page = Rc::new(JsCallbacks {
+        alive: core::cell::Cell::new(true),
+        id,
+    });
+    let none = JsValue::UNDEFINED;
     let callbacks = Callbacks::new()
         .on_success({
-            let page = page.clone();
-            move |p| page.call(&page.on_success, &[p.raw()])
+            let (page, none) = (page.clone(), none.clone());
+            move |p| page.call("onSuccess", p.raw(), &none)
         })
         .on_exit({
-            let page = page.clone();
-            move |p| page.call(&page.on_exit, &[p.raw()])
+            let (page, none) = (page.clone(), none);
+            move |p| page.call("onExit", p.raw(), &none)
         })
         .on_event({
             let page = page.clone();
-            move |e| page.call(&page.on_event, &[&e.kind.as_str().into(), e.metadata.raw()])
+            move |e| page.call("onEvent", &e.kind.as_str().into(), e.metadata.raw())
         });
     let binding = Binding::new(options.config, callbacks, JsReport(page.clone()));
-    let id = next_handle();
     let handle: JsValue = JsCheckout {
         id,
         live: Rc::new(RefCell::new(Some(Live {
@@ -162,7 +142,7 @@ pub fn create_checkout(
         }))),
     }
     .into();
-    api::register_handle(id, &handle);
+    api::register_handle(id, &handle, &options.checked);
     Ok(handle)
 }
 

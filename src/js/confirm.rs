@@ -78,7 +78,7 @@ pub fn confirm_order(
         cancel,
     }
     .into();
-    api::register_handle(id, &handle);
+    api::register_handle(id, &handle, &JsValue::UNDEFINED);
     Ok(handle)
 }
 

@@ -53,9 +53,18 @@ mod api {
         #[wasm_bindgen(js_name = codedError)]
         pub(super) fn coded_error(code: &str, message: &str) -> JsValue;
 
-        /// Remembers a JS `Checkout` handle weakly, and makes `[Symbol.dispose]` destroy it.
+        /// Remembers a JS handle weakly (with its checked options: the callbacks and the
+        /// session function, kept by the handle), and makes `[Symbol.dispose]` destroy it.
         #[wasm_bindgen(js_name = registerHandle)]
-        pub(super) fn register_handle(id: u32, handle: &JsValue);
+        pub(super) fn register_handle(id: u32, handle: &JsValue, options: &JsValue);
+
+        /// Calls handle `id`'s callback `name`, if it has one (what it throws is ignored).
+        #[wasm_bindgen(js_name = callBack)]
+        pub(super) fn call_back(id: u32, name: &str, a: &JsValue, b: &JsValue);
+
+        /// Calls handle `id`'s session function (its result, or what it threw).
+        #[wasm_bindgen(catch, js_name = callSession)]
+        pub(super) fn call_session(id: u32) -> Result<JsValue, JsValue>;
 
         /// The handle (a strong reference), while it lives.
         #[wasm_bindgen(js_name = handle)]

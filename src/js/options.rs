@@ -102,19 +102,21 @@ fn named<T: Clone>(
 pub(super) struct CheckoutOptions {
     pub(super) config: CheckoutConfig,
     pub(super) prefetch_on_hover: bool,
-    /// The checked options object (its callbacks: `onSuccess`, …).
-    pub(super) callbacks: JsValue,
+    /// The checked options object: `api.js` keeps it by handle, for its callbacks (`onSuccess`,
+    /// …) and session function.
+    pub(super) checked: JsValue,
 }
 
-/// Reads `createCheckout`'s options.
+/// Reads `createCheckout`'s options, for the handle `id` (whose session function `api.js`
+/// keeps).
 ///
 /// # Errors
 /// `invalid_option` from `api.js`; the core's own codes (`secret_key`, `invalid_public_key`,
 /// `invalid_session_token`, …).
-pub(super) fn checkout_options(options: &JsValue) -> Result<CheckoutOptions, JsValue> {
+pub(super) fn checkout_options(options: &JsValue, id: u32) -> Result<CheckoutOptions, JsValue> {
     let o = checked_checkout_options(options)?;
     let widget = widget_options(&o)?;
-    let session = session_source(&o)?;
+    let session = session_source(&o, id)?;
     let mut load = LoadOptions::new();
     if let Some(url) = text(&o, "scriptUrl") {
         load = load.url(url);
@@ -131,7 +133,7 @@ pub(super) fn checkout_options(options: &JsValue) -> Result<CheckoutOptions, JsV
             .load_options(load)
             .mode(mode),
         prefetch_on_hover: get(&o, "prefetchOnHover").and_then(|v| v.as_bool()) != Some(false),
-        callbacks: o,
+        checked: o,
     })
 }
 
@@ -159,12 +161,13 @@ fn widget_options(o: &JsValue) -> Result<WidgetOptions, JsValue> {
     builder.build().map_err(|e| to_js(&e.into()))
 }
 
-/// `options.session`: `{ fn }`, `{ token }` or `{ endpoint, … }`.
-fn session_source(o: &JsValue) -> Result<SessionSource, JsValue> {
+/// `options.session`: `{ fn }`, `{ token }` or `{ endpoint, … }`. The function stays in JS
+/// (`api.js` keeps it by handle `id`), where the collector sees what it refers to.
+fn session_source(o: &JsValue, id: u32) -> Result<SessionSource, JsValue> {
     let session = get(o, "session").unwrap_or(JsValue::UNDEFINED);
-    if let Some(f) = function(&session, "fn") {
+    if function(&session, "fn").is_some() {
         return Ok(SessionSource::from_fn("js", move || {
-            let called = f.call0(&JsValue::UNDEFINED);
+            let called = super::api::call_session(id);
             async move { session_reply(called).await }
         }));
     }
@@ -253,10 +256,10 @@ pub(super) fn confirm_options(options: &JsValue) -> Result<ConfirmOptions, JsVal
 mod tests {
     use super::*;
 
-    /// `export const NAME = ['a', 'b'];` of src/js/api.js.
+    /// `const NAME = ['a', 'b'];` of src/js/api.js.
     fn js_list(name: &str) -> Vec<String> {
         let source = include_str!("api.js");
-        let start = format!("export const {name} = [");
+        let start = format!("const {name} = [");
         let (_, rest) = source
             .split_once(&start)
             .unwrap_or_else(|| panic!("`{start}` in src/js/api.js"));
@@ -279,6 +282,74 @@ mod tests {
         assert_eq!(js_list("MODES"), names(MODES, |m| m.as_str()));
         assert_eq!(js_list("METHODS"), names(METHODS, |m| m.as_str()));
         assert_eq!(js_list("CREDENTIALS"), names(CREDENTIALS, |c| c.as_str()));
+    }
+
+    /// The members of the TypeScript object types in `source` at brace depth `depth` (outside
+    /// parentheses and comments): `name: …`, `name?: …`, `name(…)`, `name?(…)`.
+    fn ts_members(source: &str, depth: usize) -> Vec<String> {
+        let mut text = String::new();
+        let mut rest = source;
+        while let Some((before, after)) = rest.split_once("/*") {
+            text.push_str(before);
+            rest = after.split_once("*/").map_or("", |(_, after)| after);
+        }
+        text.push_str(rest);
+        let (mut braces, mut parens, mut members) = (0usize, 0usize, Vec::new());
+        let mut word = String::new();
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_alphanumeric() || c == '_' {
+                word.push(c);
+                continue;
+            }
+            let next = if c == '?' {
+                chars.peek().copied()
+            } else {
+                Some(c)
+            };
+            if !word.is_empty() && braces == depth && parens == 0 && matches!(next, Some(':' | '('))
+            {
+                members.push(std::mem::take(&mut word));
+            }
+            word.clear();
+            match c {
+                '{' => braces += 1,
+                '}' => braces = braces.saturating_sub(1),
+                '(' => parens += 1,
+                ')' => parens = parens.saturating_sub(1),
+                _ => {}
+            }
+        }
+        members.sort();
+        members
+    }
+
+    fn sorted(mut names: Vec<String>) -> Vec<String> {
+        names.sort();
+        names
+    }
+
+    /// The option names api.js accepts are the members the `.d.ts` documents: an option added
+    /// to one only would be refused as unknown, or never typed.
+    #[test]
+    fn the_js_readers_option_names_are_the_typed_ones() {
+        let types = include_str!("types.d.ts");
+        let between = |start: &str, end: &str| {
+            let (_, rest) = types.split_once(start).unwrap_or_else(|| panic!("{start}"));
+            rest.split_once(end)
+                .map_or(rest, |(block, _)| block)
+                .to_owned()
+        };
+        let checkout = between("export interface CheckoutOptions", "\n}");
+        let confirm = between("export interface ConfirmOptions", "\n}");
+        let session = between(
+            "export type SessionOption =",
+            "export interface CheckoutOptions",
+        );
+        assert_eq!(ts_members(&checkout, 1), sorted(js_list("CHECKOUT")));
+        assert_eq!(ts_members(&checkout, 2), sorted(js_list("USERNAME")));
+        assert_eq!(ts_members(&confirm, 1), sorted(js_list("CONFIRM")));
+        assert_eq!(ts_members(&session, 1), sorted(js_list("SESSION")));
     }
 
     /// Fails to compile when a variant is added without being listed above (and so in api.js).

@@ -143,7 +143,6 @@ fn errors() -> Vec<FintocError> {
             directive: s(),
         },
     ];
-    #[allow(unused_mut)]
     let options = vec![
         OptionsError::SecretKey,
         OptionsError::InvalidPublicKey { shown: s() },
