@@ -187,6 +187,15 @@ fn every_bad_option_is_refused_synchronously_with_a_code() {
             format!("{{ publicKey: 'pk_test_a', {t}, mode: 'hosted' }}"),
             "invalid_option",
         ),
+        // The page's own code throwing while its options are read: still an Error with a code.
+        (
+            format!("{{ get publicKey() {{ throw new Error('getter'); }}, {t} }}"),
+            "invalid_option",
+        ),
+        (
+            format!("new Proxy({{ publicKey: 'pk_test_a', {t} }}, {{ ownKeys() {{ throw 7; }} }})"),
+            "invalid_option",
+        ),
     ];
     for (options, expected) in cases {
         assert_eq!(refused(&options), expected, "{options}");
