@@ -51,7 +51,7 @@ pub const fn number(value: Option<&str>, default: u64) -> u64 {
 
 pub const SEED: u64 = number(option_env!("FINTOC_FUZZ_SEED"), 0x5eed_00a0);
 pub const SEQUENCES: u64 = number(option_env!("FINTOC_FUZZ_SEQUENCES"), 8);
-pub const STEPS: u64 = number(option_env!("FINTOC_FUZZ_STEPS"), 24);
+pub const STEPS: u64 = number(option_env!("FINTOC_FUZZ_STEPS"), 30);
 
 /// SplitMix64: small, seeded, the same on every machine.
 pub struct Rng(pub u64);
@@ -297,6 +297,8 @@ pub struct World<U: Ui> {
     trace: Vec<String>,
     seq_no: u64,
     pub requests: usize,
+    /// What the sequence exercised (steps, and what the page saw), for the coverage check.
+    pub seen: std::collections::BTreeMap<&'static str, u32>,
 }
 
 impl<U: Ui> World<U> {
@@ -316,7 +318,12 @@ impl<U: Ui> World<U> {
             trace: Vec::new(),
             seq_no,
             requests: 0,
+            seen: Default::default(),
         }
+    }
+
+    fn saw(&mut self, what: &'static str) {
+        *self.seen.entry(what).or_default() += 1;
     }
 
     fn current(&self) -> Option<&Mount> {
@@ -352,6 +359,10 @@ impl<U: Ui> World<U> {
         });
         push(&props.mount, if key_valid(props.key) { "valid" } else { "invalid" });
         self.trace.push(format!("mount {} ({})", props.mount, props.describe()));
+        self.saw("mount");
+        if !key_valid(props.key) {
+            self.saw("invalid key");
+        }
         self.auto_identity = None;
         self.note_auto_open(&props);
         self.before_step = 0;
@@ -368,6 +379,7 @@ impl<U: Ui> World<U> {
         let identity = (props.key, props.session);
         if self.auto_identity != Some(identity) {
             self.auto_identity = Some(identity);
+            self.saw("auto-open identity");
             self.may_open += 1;
         }
     }
@@ -387,6 +399,7 @@ impl<U: Ui> World<U> {
             return;
         };
         self.trace.push(format!("unmount {name}"));
+        self.saw("unmount");
         self.ui.unmount();
         let len = log_of(&name).len();
         if let Some(m) = self.mounts.last_mut() {
@@ -413,7 +426,7 @@ impl<U: Ui> World<U> {
         let mounted = self.current().is_some();
         match roll {
             // Mount (or, when mounted, remount with the same props).
-            0..=11 => {
+            0..=5 | 6..=29 if !mounted || roll <= 5 => {
                 let name = format!("q{}n{}", self.seq_no, self.mounts.len());
                 let fresh = self.random_props(&mut d, &name);
                 match self.props.clone() {
@@ -429,7 +442,7 @@ impl<U: Ui> World<U> {
                     None => self.mount(fresh),
                 }
             }
-            12..=29 if mounted => {
+            6..=21 => {
                 let Some(mut props) = self.props.clone() else {
                     return;
                 };
@@ -442,38 +455,46 @@ impl<U: Ui> World<U> {
                     _ => props.auto_open = value % 2 == 0,
                 }
                 self.trace.push(format!("props: {}", props.describe()));
+                self.saw("prop change");
+                if !key_valid(props.key) {
+                    self.saw("invalid key");
+                }
                 self.update(props);
             }
-            30..=36 if mounted => {
+            22..=29 => {
                 if let Some(props) = self.props.clone() {
                     self.trace.push("re-render with the same props".into());
+                    self.saw("same props");
                     self.update(props);
                 }
             }
-            37..=51 => {
+            30..=47 => {
                 let click = d.chance(75);
                 if let Some(b) = self.button(fintoc_wasm::ui::class::BUTTON) {
                     if click {
                         if !b.has_attribute("disabled") {
                             self.trace.push("click".into());
+                            self.saw("click");
                             self.may_open += 1;
                             b.click();
                         }
                     } else {
                         self.trace.push("hover".into());
+                        self.saw("hover");
                         let _ = b.dispatch_event(&web_sys::Event::new("pointerenter").unwrap());
                     }
                 }
             }
-            52..=56 => {
+            48..=53 => {
                 if let Some(b) = self.button(fintoc_wasm::ui::class::RETRY) {
                     self.trace.push("retry".into());
+                    self.saw("retry");
                     self.may_open += 1;
                     b.click();
                 }
             }
-            57..=74 => self.shopper(&mut d),
-            75..=81 if mounted => self.unmount(),
+            54..=75 => self.shopper(&mut d),
+            76..=80 => self.unmount(),
             _ => {
                 let ms = [0, 10, 50, 120, 250][d.below(5) as usize];
                 self.trace.push(format!("wait {ms} ms"));
@@ -511,6 +532,7 @@ impl<U: Ui> World<U> {
             ),
         };
         self.trace.push(format!("shopper {what} in widget {widget}"));
+        self.saw("shopper");
         js(&script);
     }
 
@@ -612,11 +634,24 @@ impl<U: Ui> World<U> {
         // Whatever was in flight has time to (not) call back.
         sleep(200).await;
         self.check()?;
-        self.requests += self
-            .mounts
-            .iter()
-            .map(|m| log_of(&m.name).iter().filter(|e| *e == "request").count())
-            .sum::<usize>();
+        for m in &self.mounts {
+            for entry in log_of(&m.name) {
+                let what = match entry.split(':').take(2).collect::<Vec<_>>().as_slice() {
+                    ["request"] => "session request",
+                    ["success"] => "on_success",
+                    ["exit"] => "on_exit",
+                    ["error", "secret_key" | "public_key" | "invalid_public_key"] => {
+                        "on_error (configuration)"
+                    }
+                    ["error", _] => "on_error (other)",
+                    ["state", "open"] => "widget open",
+                    ["state", "redirecting"] => "redirecting",
+                    _ => continue,
+                };
+                *self.seen.entry(what).or_default() += 1;
+            }
+        }
+        self.requests += self.seen.get("session request").copied().unwrap_or(0) as usize;
         js("window.__aseq.log = {}");
         Ok(())
     }
@@ -704,6 +739,7 @@ pub async fn settle() {
 pub async fn run<U: Ui>(name: &str, make: impl Fn() -> U) {
     let started = js_sys::Date::now();
     let (mut steps_run, mut requests) = (0, 0);
+    let mut seen = std::collections::BTreeMap::<&'static str, u32>::new();
     for n in 0..SEQUENCES {
         let seed = SEED.wrapping_add(n);
         let mut world = World::new(seed, n, make());
@@ -723,11 +759,42 @@ pub async fn run<U: Ui>(name: &str, make: impl Fn() -> U) {
             panic!("{name}: {}", world.failure(seed, &failure));
         }
         requests += world.requests;
+        for (what, n) in &world.seen {
+            *seen.entry(what).or_default() += n;
+        }
     }
-    assert!(requests > 0, "the sequences asked the endpoint for sessions");
+    // The invariants held over sequences that did each of these (a seed that exercised less
+    // would be a weaker test: change the defaults, not the invariants).
+    let wanted = [
+        "mount",
+        "unmount",
+        "prop change",
+        "same props",
+        "click",
+        "hover",
+        "retry",
+        "shopper",
+        "auto-open identity",
+        "invalid key",
+        "session request",
+        "widget open",
+        "on_success",
+        "on_exit",
+        "on_error (configuration)",
+        "on_error (other)",
+        "redirecting",
+    ];
+    let missing: Vec<&str> = wanted
+        .into_iter()
+        .filter(|w| !seen.contains_key(w))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{name}: the sequences never exercised {missing:?} (saw {seen:?})"
+    );
     web_sys::console::log_1(
         &format!(
-            "{name}: {SEQUENCES} sequences, {steps_run} steps, seeds {SEED}..{}, {requests} session requests, {} ms",
+            "{name}: {SEQUENCES} sequences, {steps_run} steps, seeds {SEED}..{}, {requests} session requests, {seen:?}, {} ms",
             SEED.wrapping_add(SEQUENCES),
             js_sys::Date::now() - started
         )
