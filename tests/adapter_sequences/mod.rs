@@ -17,7 +17,8 @@
 //!   `failed` state; the same error never reported twice in a row unless the configuration was
 //!   valid in between (once per distinct error);
 //! - auto-open opens at most once per identity (public key and session source): a step that
-//!   neither clicks nor brings a new auto-open identity starts no opening;
+//!   neither clicks nor brings a new auto-open identity opens nothing (no move into `opening`,
+//!   no prepared or closed widget shown again);
 //! - the state the component shows (`data-state`) is a documented one, and the last one reported.
 //!
 //! CI runs a fixed seed, bounded; a longer run by hand (read at compile time, like
@@ -290,7 +291,7 @@ pub struct World<U: Ui> {
     /// The identity auto-open last opened for in the current mount (key, session), as
     /// `adapter::AutoOpen` is documented: forgotten when auto-open is off or the key invalid.
     auto_identity: Option<(usize, usize)>,
-    /// Openings this step may start: a click, or a new auto-open identity.
+    /// Opens this step may start: a click, a retry, or a new auto-open identity.
     may_open: u32,
     /// The log length of the current mount before this step.
     before_step: usize,
@@ -590,16 +591,10 @@ impl<U: Ui> World<U> {
             return Ok(());
         };
         let log = log_of(&current.name);
-        // Moves into opening this step: each one a click's or a new auto-open identity's.
-        let openings = log
-            .get(self.before_step..)
-            .unwrap_or_default()
-            .iter()
-            .filter(|e| *e == "state:opening")
-            .count();
-        if openings as u32 > self.may_open {
+        let openings = opens_from(&log, self.before_step);
+        if openings > self.may_open {
             return Err(format!(
-                "{openings} openings in a step that may start {} (auto-open once per identity, or a click): {log:?}",
+                "{openings} opens in a step that may start {} (auto-open once per identity, or a click): {log:?}",
                 self.may_open
             ));
         }
@@ -664,6 +659,31 @@ impl<U: Ui> World<U> {
             self.trace.get(tail..).unwrap_or_default().join("\n  ")
         )
     }
+}
+
+/// The opens in `log` from entry `from` on — each a click's, a retry's or a new auto-open
+/// identity's: a move into `opening`, or into `open`/`redirecting` that no `opening` led to (a
+/// prepared or closed widget shown again); `ready` on the way from `opening` is the same open.
+fn opens_from(log: &[String], from: usize) -> u32 {
+    let (mut opens, mut under_way) = (0, false);
+    for (i, entry) in log.iter().enumerate() {
+        let Some(state) = entry.strip_prefix("state:") else {
+            continue;
+        };
+        let new = match state {
+            "opening" => !std::mem::replace(&mut under_way, true),
+            "open" | "redirecting" => !std::mem::replace(&mut under_way, false),
+            "ready" => false,
+            _ => {
+                under_way = false;
+                false
+            }
+        };
+        if new && i >= from {
+            opens += 1;
+        }
+    }
+    opens
 }
 
 /// One mount's log, in order: transitions, session requests per cycle, errors.
