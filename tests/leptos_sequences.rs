@@ -6,9 +6,9 @@
 //! --features testing,leptos --test leptos_sequences` (read at compile time).
 #![cfg(target_arch = "wasm32")]
 
-mod common;
 #[path = "adapter_sequences/mod.rs"]
 mod adapter_sequences;
+mod common;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -5,9 +5,9 @@
 //! wasm32-unknown-unknown --features testing,yew --test yew_sequences` (read at compile time).
 #![cfg(target_arch = "wasm32")]
 
-mod common;
 #[path = "adapter_sequences/mod.rs"]
 mod adapter_sequences;
+mod common;
 
 use adapter_sequences::{error_entry, push, run, state_entry, Props, Ui};
 use common::*;
@@ -38,7 +38,10 @@ fn yew_props(p: &Props) -> FintocCheckoutProps {
         on_error: Callback::from(move |error: FintocError| error_entry(&e, &error)),
         on_success: Callback::from(move |_: Payload| push(&ok, "success")),
         on_exit: Callback::from(move |_: Payload| push(&x, "exit")),
-        on_event: Callback::from(move |event: WidgetEvent| push(&ev, &format!("event:{:?}", event.kind))),
+        on_event: Callback::from(move |event: WidgetEvent| push(
+            &ev,
+            &format!("event:{:?}", event.kind)
+        )),
     })
 }
 

@@ -138,14 +138,10 @@ impl Props {
         let id = format!("{}x{}", self.mount, self.session);
         match self.session {
             0 => SessionSource::endpoint(session_url(&id, &format!("&m={}", self.mount))),
-            1 => SessionSource::endpoint(session_url(
-                &id,
-                &format!("&delay=150&m={}", self.mount),
-            )),
-            2 => SessionSource::endpoint(session_url(
-                &id,
-                &format!("&status=500&m={}", self.mount),
-            )),
+            1 => SessionSource::endpoint(session_url(&id, &format!("&delay=150&m={}", self.mount))),
+            2 => {
+                SessionSource::endpoint(session_url(&id, &format!("&status=500&m={}", self.mount)))
+            }
             _ => match SessionToken::new(format!("cs_{id}_sec_0")) {
                 Ok(token) => token.into(),
                 Err(e) => panic!("a valid test token: {e}"),
@@ -358,8 +354,16 @@ impl<U: Ui> World<U> {
             name: props.mount.clone(),
             unmounted: None,
         });
-        push(&props.mount, if key_valid(props.key) { "valid" } else { "invalid" });
-        self.trace.push(format!("mount {} ({})", props.mount, props.describe()));
+        push(
+            &props.mount,
+            if key_valid(props.key) {
+                "valid"
+            } else {
+                "invalid"
+            },
+        );
+        self.trace
+            .push(format!("mount {} ({})", props.mount, props.describe()));
         self.saw("mount");
         if !key_valid(props.key) {
             self.saw("invalid key");
@@ -389,7 +393,14 @@ impl<U: Ui> World<U> {
         let Some(mount) = self.current().map(|m| m.name.clone()) else {
             return;
         };
-        push(&mount, if key_valid(props.key) { "valid" } else { "invalid" });
+        push(
+            &mount,
+            if key_valid(props.key) {
+                "valid"
+            } else {
+                "invalid"
+            },
+        );
         self.note_auto_open(&props);
         self.ui.update(&props);
         self.props = Some(props);
@@ -427,7 +438,7 @@ impl<U: Ui> World<U> {
         let mounted = self.current().is_some();
         match roll {
             // Mount (or, when mounted, remount with the same props).
-            0..=5 | 6..=29 if !mounted || roll <= 5 => {
+            0..=29 if !mounted || roll <= 5 => {
                 let name = format!("q{}n{}", self.seq_no, self.mounts.len());
                 let fresh = self.random_props(&mut d, &name);
                 match self.props.clone() {
@@ -435,10 +446,7 @@ impl<U: Ui> World<U> {
                         self.unmount();
                         settle().await;
                         self.check_unmounted();
-                        self.mount(Props {
-                            mount: name,
-                            ..old
-                        });
+                        self.mount(Props { mount: name, ..old });
                     }
                     None => self.mount(fresh),
                 }
@@ -532,7 +540,8 @@ impl<U: Ui> World<U> {
                 format!("window.FintocSandbox.emit('payment_in_progress', {{}}, {widget})"),
             ),
         };
-        self.trace.push(format!("shopper {what} in widget {widget}"));
+        self.trace
+            .push(format!("shopper {what} in widget {widget}"));
         self.saw("shopper");
         js(&script);
     }
@@ -610,7 +619,9 @@ impl<U: Ui> World<U> {
             .and_then(|r| r.get_attribute("data-state"))
             .unwrap_or_default();
         if !STATES.contains(&shown.as_str()) {
-            return Err(format!("the component shows `{shown}`, not a documented state"));
+            return Err(format!(
+                "the component shows `{shown}`, not a documented state"
+            ));
         }
         if shown != last {
             return Err(format!(
