@@ -41,7 +41,7 @@ pub(crate) fn format_ms(ms: i64) -> String {
 
 /// Unix milliseconds of `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` (`t` or a space for `T`, `z`
 /// for `Z`, surrounding ASCII whitespace ignored, digits past the milliseconds dropped); `None`
-/// for anything else. Never panics.
+/// for anything else, a day its month lacks included (`2026-02-31`, `2100-02-29`). Never panics.
 pub(crate) fn parse_ms(s: &str) -> Option<i64> {
     let b = s.trim_ascii().as_bytes();
     let at = |i: usize| b.get(i).copied();
@@ -103,6 +103,10 @@ pub(crate) fn parse_ms(s: &str) -> Option<i64> {
         _ => return None,
     };
     let days = days_from_civil(year, month, day);
+    // A day its month lacks (02-31, 2025-02-29) would count on into the next month: refused.
+    if civil_from_days(days) != (year, month, day) {
+        return None;
+    }
     let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
     Some(secs * 1000 + millis)
 }
@@ -118,10 +122,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-#[cfg_attr(
-    not(all(feature = "server", not(target_arch = "wasm32"))),
-    allow(dead_code)
-)]
 /// The date of a day since 1970-01-01 (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;

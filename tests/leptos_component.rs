@@ -382,6 +382,36 @@ async fn auto_open_opens_once_per_identity_and_never_reopens_a_closed_widget() {
     .await;
 }
 
+/// Found by `leptos_sequences`: `on_state` heard `failed` for a secret key, the key signal was
+/// fixed and the component showed the pay button again (idle), but `on_state` never said so.
+#[wasm_bindgen_test]
+async fn fixing_an_invalid_key_reports_the_state_shown_again() {
+    let _sandbox = Sandbox::install().unwrap();
+    let el = root();
+    let rec = Seen::default();
+    let owner = Owner::new();
+    let key = owner.with(|| RwSignal::new("sk_test_oops".to_owned()));
+    let states = rec.clone();
+    let _mounted = leptos::mount::mount_to(el.clone(), move || {
+        view! {
+            <FintocCheckout
+                public_key=key
+                session=endpoint("/never")
+                on_state=move |s: CheckoutState| states.push(s.name()) />
+        }
+    });
+    sleep(50).await;
+    assert_eq!(rec.take(), ["failed"]);
+    key.set("pk_test_leptos".to_owned());
+    sleep(50).await;
+    let shown = el
+        .first_element_child()
+        .and_then(|r| r.get_attribute("data-state"));
+    assert_eq!(shown.as_deref(), Some("idle"));
+    assert_eq!(rec.take(), ["idle"], "the state shown, reported");
+    el.remove();
+}
+
 #[wasm_bindgen_test]
 async fn a_secret_key_renders_the_configuration_error_once_and_never_loads() {
     let _sandbox = Sandbox::install().unwrap();

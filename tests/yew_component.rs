@@ -459,6 +459,33 @@ async fn the_error_state_explains_offers_the_hosted_page_and_retry_works() {
     );
 }
 
+/// Found by `yew_sequences`: the shop's `on_state` heard `failed` for a secret key, then the key
+/// was fixed and the component showed the pay button again (idle), but `on_state` never said so:
+/// a shop mirroring the state stayed on "failed".
+#[wasm_bindgen_test]
+async fn fixing_an_invalid_key_reports_the_state_shown_again() {
+    use yew::html::IntoPropValue;
+    let _sandbox = Sandbox::install().unwrap();
+    let rec = Recorder::default();
+    let with_key = |key: &str| {
+        let mut p = base_props(SessionSource::endpoint(session_url("fixed", "")));
+        p.public_key = key.into_prop_value();
+        p.on_state = Some(states(&rec));
+        p
+    };
+    let mut app = Mounted::<FintocCheckout>::new(with_key("sk_test_oops"));
+    until(1000, || rec.len() > 0).await;
+    assert_eq!(rec.take(), ["Failed"]);
+    app.update(with_key("pk_test_yew"));
+    until(1000, || rec.len() > 0).await;
+    let shown = app
+        .root
+        .first_element_child()
+        .and_then(|r| r.get_attribute("data-state"));
+    assert_eq!(shown.as_deref(), Some("idle"));
+    assert_eq!(rec.take(), ["Idle"], "the state shown, reported");
+}
+
 #[wasm_bindgen_test]
 async fn a_secret_key_renders_a_configuration_error_and_never_loads() {
     let sandbox = Sandbox::install().unwrap();

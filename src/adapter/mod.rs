@@ -6,7 +6,7 @@
 //!   every state change — redraw, each new session once, the state, and a failure (console in
 //!   debug builds, then the shop's error callback);
 //! - [`InvalidConfig`]: an invalid configuration is a `Failed` state, reported once per
-//!   distinct error;
+//!   distinct error, and the state shown again once it is fixed;
 //! - [`AutoOpen`]: auto-open once per identity (public key and session source), never again
 //!   for a widget the shopper closed;
 //! - [`Preload`]: the script preloads once per script URL (load options), not in redirect
@@ -22,4 +22,4 @@ mod policy;
 pub(crate) use binding::tell;
 pub(crate) use binding::{Binding, Report};
 #[cfg(any(feature = "yew", feature = "leptos"))]
-pub(crate) use policy::{AutoOpen, InvalidConfig, Preload};
+pub(crate) use policy::{AutoOpen, ConfigNews, InvalidConfig, Preload};

@@ -6,27 +6,35 @@ use crate::error::OptionsError;
 use crate::load::LoadOptions;
 
 /// An invalid configuration (a secret key, a malformed public key) is a `Failed` state the shop
-/// hears about once per distinct error, not on every render.
+/// hears about once per distinct error, not on every render; once fixed, the shop hears the
+/// state shown again (its `on_state` said `failed` last).
 #[derive(Default)]
 pub(crate) struct InvalidConfig(Option<OptionsError>);
 
+/// What a new configuration means for the shop's `on_state` / `on_error`
+/// ([`InvalidConfig::record`]).
+pub(crate) enum ConfigNews {
+    /// Nothing to tell: as valid as before, or the invalid one told last.
+    None,
+    /// A new error: tell `Failed` with it.
+    Invalid(OptionsError),
+    /// Valid after an invalid one: tell the checkout's state (what the component shows again).
+    Fixed,
+}
+
 impl InvalidConfig {
-    /// Records how building the configuration went; returns the error when it is news (not the
-    /// one recorded last) — the adapter then tells it with [`tell`](super::tell), with no
-    /// borrow of its own held. A valid configuration makes a later error news again.
-    pub(crate) fn record(
-        &mut self,
-        built: &Result<CheckoutConfig, OptionsError>,
-    ) -> Option<OptionsError> {
+    /// Records how building the configuration went, and what the adapter tells the shop — with
+    /// [`tell`](super::tell), with no borrow of its own held, before the checkout acts on the
+    /// configuration (whose own states follow). A valid configuration makes a later error news
+    /// again.
+    pub(crate) fn record(&mut self, built: &Result<CheckoutConfig, OptionsError>) -> ConfigNews {
         match built {
-            Ok(_) => {
-                self.0 = None;
-                None
-            }
-            Err(error) if self.0.as_ref() == Some(error) => None,
+            Ok(_) if self.0.take().is_some() => ConfigNews::Fixed,
+            Ok(_) => ConfigNews::None,
+            Err(error) if self.0.as_ref() == Some(error) => ConfigNews::None,
             Err(error) => {
                 self.0 = Some(error.clone());
-                self.0.clone()
+                ConfigNews::Invalid(error.clone())
             }
         }
     }

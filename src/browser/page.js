@@ -369,20 +369,20 @@ export function excerpt(text, max) {
 }
 
 // `YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM)` (RFC 3339; `t` or a space for `T`, `z` for `Z`) in
-// Unix milliseconds, or undefined. Stricter than Date.parse, which guesses at other shapes and
-// reads a time without an offset as local time.
+// Unix milliseconds, or undefined (a day its month lacks rolls into another: refused). Stricter
+// than Date.parse, which guesses at other shapes and reads a time without an offset as local time.
 var TIME = /^[\t\n\f\r ]*(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[Zz]|([+-])(\d\d):(\d\d))[\t\n\f\r ]*$/;
 
 export function rfc3339(s) {
   var m = TIME.exec(s);
   if (!m) return undefined;
-  var month = +m[2], day = +m[3], hour = +m[4], minute = +m[5], second = +m[6];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  var month = +m[2], hour = +m[4], minute = +m[5], second = +m[6];
+  var t = new Date(0);
+  t.setUTCFullYear(+m[1], month - 1, +m[3]);
+  if (t.getUTCMonth() != month - 1 || hour > 23 || minute > 59 || second > 60) {
     return undefined;
   }
   var offset = m[8] ? (m[8] === '-' ? -1 : 1) * (+m[9] * 60 + +m[10]) : 0;
-  var t = new Date(0);
-  t.setUTCFullYear(+m[1], month - 1, day);
   t.setUTCHours(hour, minute - offset, second, m[7] ? +(m[7] + '00').slice(0, 3) : 0);
   return t.getTime();
 }

@@ -4,7 +4,7 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 
-use crate::adapter::{tell, AutoOpen, Binding, InvalidConfig, Preload, Report};
+use crate::adapter::{tell, AutoOpen, Binding, ConfigNews, InvalidConfig, Preload, Report};
 use crate::checkout::{Checkout, CheckoutConfig, CheckoutMode, CheckoutState};
 use crate::error::{FintocError, OptionsError};
 use crate::load::LoadOptions;
@@ -315,7 +315,7 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
                 drop(old);
                 let _ = auto.borrow_mut().due(false, None);
                 changed.notify();
-                if let Some(error) = news {
+                if let ConfigNews::Invalid(error) = news {
                     tell(&report, &CheckoutState::Failed(error.into()));
                 }
                 return;
@@ -343,6 +343,11 @@ pub fn use_fintoc_checkout(options: FintocCheckoutOptions) -> UseFintocCheckout 
                 }
                 None => return, // disposed
             };
+        // Fixed after an invalid one: the shop hears the state shown again (its `on_state`
+        // said `failed` last), before the states this configuration brings.
+        if let ConfigNews::Fixed = news {
+            tell(&report, &checkout.state());
+        }
         let preload = preloaded.borrow_mut().due(report.options.preload, &config);
         if preload {
             checkout.preload();

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::config::{FintocCheckoutConfig, HookCallbacks};
-use crate::adapter::{tell, AutoOpen, Binding, InvalidConfig, Preload, Report};
+use crate::adapter::{tell, AutoOpen, Binding, ConfigNews, InvalidConfig, Preload, Report};
 use crate::checkout::{Checkout, CheckoutState};
 use crate::error::FintocError;
 use crate::session::SessionResponse;
@@ -227,7 +227,8 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
 
     // One effect for what follows a config (each Yew effect costs about 0.6 kB of wasm): a new
     // config (same identity keeps the widget; another key or session replaces it), an invalid
-    // one (the checkout stops; `adapter::InvalidConfig` tells it once), preloading
+    // one (the checkout stops; `adapter::InvalidConfig` tells it once, and the state shown again
+    // once fixed), preloading
     // (`adapter::Preload`: once per script) and auto-open (`adapter::AutoOpen`: once per
     // identity; a `from_fn` closure rebuilt by a render compares equal, so it reopens nothing).
     {
@@ -248,6 +249,11 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
                         auto.due(*auto_open, ok),
                     )
                 };
+                // A fixed configuration shows the checkout's state again: the shop hears it
+                // before the states the new configuration brings.
+                if let (ConfigNews::Fixed, Some(checkout)) = (&news, &checkout) {
+                    tell(&report, &checkout.state());
+                }
                 if let Some(checkout) = checkout {
                     match built {
                         Ok(config) => {
@@ -262,7 +268,7 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
                         Err(_) => checkout.reset(),
                     }
                 }
-                if let Some(error) = news {
+                if let ConfigNews::Invalid(error) = news {
                     tell(&report, &CheckoutState::Failed(error.into()));
                 }
             },

@@ -50,7 +50,8 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -357,6 +358,46 @@ fn missing(what: &str, id: &str) -> Response {
         &format!("No such {what}: {id}"),
         Some("id"),
     )
+}
+
+/// A request to the sandbox's API that carries the secret key (bare, as Fintoc's docs show, or
+/// as `Bearer <key>`): its headers. Without the key the route answers Fintoc's
+/// `authentication_error` / `invalid_api_key` (401) and runs nothing. An axum extractor: put it
+/// after the route's `Path`/`Query`, so a malformed path or query is refused first, as before.
+struct Authorized(HeaderMap);
+
+impl FromRequestParts<Arc<Sandbox>> for Authorized {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        sandbox: &Arc<Sandbox>,
+    ) -> Result<Self, Response> {
+        sandbox.authorized(&parts.headers)?;
+        Ok(Authorized(parts.headers.clone()))
+    }
+}
+
+/// An [`Authorized`] request and its JSON body (`{}` when empty); an unreadable body answers
+/// `invalid_body`, one that is not JSON `invalid_json` (400), after the key is checked. The
+/// handler's last argument (it reads the body).
+struct AuthorizedJson {
+    headers: HeaderMap,
+    request: Value,
+}
+
+impl FromRequest<Arc<Sandbox>> for AuthorizedJson {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, sandbox: &Arc<Sandbox>) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let Authorized(headers) = Authorized::from_request_parts(&mut parts, sandbox).await?;
+        let body = Bytes::from_request(Request::from_parts(parts, body), sandbox).await;
+        Ok(AuthorizedJson {
+            headers,
+            request: json_request(body)?,
+        })
+    }
 }
 
 /// A request body as JSON (`{}` when empty).
@@ -734,39 +775,30 @@ async fn script() -> Response {
 
 async fn create_session_v1(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AuthorizedJson { headers, request }: AuthorizedJson,
 ) -> Response {
-    create_session(sandbox, headers, body, Shape::V1, Shape::of).await
+    create_session(&sandbox, &headers, &request, Shape::V1, Shape::of)
 }
 
 async fn create_session_v2(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AuthorizedJson { headers, request }: AuthorizedJson,
 ) -> Response {
-    create_session(sandbox, headers, body, Shape::V2, |_| Shape::V2).await
+    create_session(&sandbox, &headers, &request, Shape::V2, |_| Shape::V2)
 }
 
 /// `POST /v1/checkout_sessions` (`body_shape` V1) or `/v2/checkout_sessions` (V2), answered in
 /// the shape `answer_shape` picks from the headers.
-async fn create_session(
-    sandbox: Arc<Sandbox>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+fn create_session(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    request: &Value,
     body_shape: Shape,
     answer_shape: fn(&HeaderMap) -> Shape,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
-    let request = match json_request(body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
-    let shape = answer_shape(&headers);
-    let (status, body, _) = sandbox.idempotent(&headers, &request, || {
-        match new_session(&sandbox, &request, body_shape, shape) {
+    let shape = answer_shape(headers);
+    let (status, body, _) = sandbox.idempotent(headers, request, || {
+        match new_session(sandbox, request, body_shape, shape) {
             Ok(session) => (StatusCode::CREATED, session),
             Err((code, message, param)) => (
                 StatusCode::BAD_REQUEST,
@@ -964,24 +996,21 @@ fn line_items_total(items: &Value) -> Result<u64, Invalid> {
 
 async fn get_session(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    Authorized(headers): Authorized,
 ) -> Response {
-    read_session(&sandbox, &headers, &id, Shape::of(&headers))
+    read_session(&sandbox, &id, Shape::of(&headers))
 }
 
 async fn get_session_v2(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: Authorized,
 ) -> Response {
-    read_session(&sandbox, &headers, &id, Shape::V2)
+    read_session(&sandbox, &id, Shape::V2)
 }
 
-fn read_session(sandbox: &Sandbox, headers: &HeaderMap, id: &str, shape: Shape) -> Response {
-    if let Err(r) = sandbox.authorized(headers) {
-        return r;
-    }
+fn read_session(sandbox: &Sandbox, id: &str, shape: Shape) -> Response {
     match lock(&sandbox.sessions).get(id) {
         Some(s) => Json(s.to_json(shape)).into_response(),
         None => missing("checkout session", id),
@@ -1001,12 +1030,9 @@ fn sessions_newest_first(sandbox: &Sandbox, shape: Shape) -> Vec<(String, Value)
 /// `GET /v1/checkout_sessions?page=N`.
 async fn list_sessions_v1(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
     Query(query): Query<ListQuery>,
+    Authorized(headers): Authorized,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
     let items: Vec<Value> = sessions_newest_first(&sandbox, Shape::of(&headers))
         .into_iter()
         .map(|(_, json)| json)
@@ -1031,12 +1057,9 @@ fn numbered_page(sandbox: &Sandbox, path: &str, items: &[Value], query: &ListQue
 /// `GET /v2/checkout_sessions?starting_after=cs_…`.
 async fn list_sessions_v2(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
     Query(query): Query<ListQuery>,
+    _: Authorized,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
     let all = sessions_newest_first(&sandbox, Shape::V2);
     let start = match &query.starting_after {
         None => 0,
@@ -1059,12 +1082,9 @@ async fn list_sessions_v2(
 
 async fn expire_session(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    Authorized(headers): Authorized,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
     let (expired, webhook) = {
         let mut sessions = lock(&sandbox.sessions);
         let Some(session) = sessions.get_mut(&id) else {
@@ -1090,16 +1110,8 @@ async fn expire_session(
 /// `POST /v1/refunds`.
 async fn create_refund(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AuthorizedJson { headers, request }: AuthorizedJson,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
-    let request = match json_request(body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
     let payment_intent = request["resource_id"]
         .as_str()
         .unwrap_or_default()
@@ -1309,12 +1321,9 @@ fn give_back(sandbox: &Sandbox, intent: &str, amount: u64) {
 
 async fn get_refund(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: Authorized,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
     match lock(&sandbox.refunds).iter().find(|r| r.id == id) {
         Some(refund) => Json(refund.to_json()).into_response(),
         None => missing("refund", &id),
@@ -1324,12 +1333,9 @@ async fn get_refund(
 /// `GET /v1/refunds?page=N`, newest first.
 async fn list_refunds(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
     Query(query): Query<ListQuery>,
+    _: Authorized,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
     let items: Vec<Value> = lock(&sandbox.refunds)
         .iter()
         .rev()
@@ -1341,12 +1347,9 @@ async fn list_refunds(
 /// `POST /v1/refunds/{id}/cancel`: only before it was paid back.
 async fn cancel_refund(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
+    _: Authorized,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
     let canceled = {
         let mut refunds = lock(&sandbox.refunds);
         let Some(refund) = refunds.iter_mut().find(|r| r.id == id) else {
@@ -1370,16 +1373,8 @@ async fn cancel_refund(
 /// `POST /v1/events/trigger {type, overrides}`.
 async fn trigger(
     State(sandbox): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    AuthorizedJson { request, .. }: AuthorizedJson,
 ) -> Response {
-    if let Err(r) = sandbox.authorized(&headers) {
-        return r;
-    }
-    let request = match json_request(body) {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
     let Some(event_type) = request["type"].as_str() else {
         return invalid(
             "missing_parameter",

@@ -539,6 +539,83 @@ async fn sandbox_sessions_expire_with_a_webhook() {
     assert_eq!(status, Some(json!("expired")));
 }
 
+/// Every route of the sandbox's API refuses a request without the secret key, or with another,
+/// in Fintoc's error shape, byte for byte; a body route refuses a body that is not JSON; and a
+/// malformed query is refused before the key is looked at (as axum's `Query` does).
+#[tokio::test]
+async fn every_sandbox_api_route_refuses_a_missing_key_and_a_bad_body_in_fintocs_shape() {
+    let (_dir, server) = start_fresh().await;
+    let sandbox = server.state.sandbox.clone().unwrap();
+    const UNAUTHORIZED: &str = r#"{"error":{"code":"invalid_api_key","doc_url":"https://docs.fintoc.com/reference/errors","message":"Invalid API Key provided (send the secret key in the Authorization header).","param":null,"type":"authentication_error"}}"#;
+    const NOT_JSON: &str = r#"{"error":{"code":"invalid_json","doc_url":"https://docs.fintoc.com/reference/errors","message":"The request body is not JSON.","param":null,"type":"invalid_request_error"}}"#;
+    // (method, path, reads a JSON body)
+    let routes = [
+        ("POST", "/sandbox/api/v1/checkout_sessions", true),
+        ("GET", "/sandbox/api/v1/checkout_sessions", false),
+        ("GET", "/sandbox/api/v1/checkout_sessions/cs_nope", false),
+        (
+            "POST",
+            "/sandbox/api/v1/checkout_sessions/cs_nope/expire",
+            false,
+        ),
+        ("POST", "/sandbox/api/v2/checkout_sessions", true),
+        ("GET", "/sandbox/api/v2/checkout_sessions", false),
+        ("GET", "/sandbox/api/v2/checkout_sessions/cs_nope", false),
+        ("POST", "/sandbox/api/v1/refunds", true),
+        ("GET", "/sandbox/api/v1/refunds", false),
+        ("GET", "/sandbox/api/v1/refunds/re_nope", false),
+        ("POST", "/sandbox/api/v1/refunds/re_nope/cancel", false),
+        ("POST", "/sandbox/api/v1/events/trigger", true),
+    ];
+    let request = |method: &str, path: &str| {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        http().request(method, server.url(path))
+    };
+    let answer = |response: reqwest::Response| async move {
+        let status = response.status().as_u16();
+        let json = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json");
+        (status, json, response.text().await.unwrap())
+    };
+    for (method, path, body) in routes {
+        let bare = request(method, path).body("items=espresso");
+        let wrong = request(method, path)
+            .header("Authorization", "Bearer sk_test_not_the_sandbox_key")
+            .body("{}");
+        for (what, r) in [("no key", bare), ("another key", wrong)] {
+            let got = answer(r.send().await.unwrap()).await;
+            assert_eq!(
+                got,
+                (401, true, UNAUTHORIZED.to_owned()),
+                "{method} {path}, {what}"
+            );
+        }
+        if body {
+            let not_json = request(method, path)
+                .header("Authorization", format!("Bearer {}", sandbox.secret_key()))
+                .body("items=espresso");
+            let got = answer(not_json.send().await.unwrap()).await;
+            assert_eq!(
+                got,
+                (400, true, NOT_JSON.to_owned()),
+                "{method} {path}, not JSON"
+            );
+        }
+    }
+    for path in [
+        "/sandbox/api/v1/checkout_sessions?page=abc",
+        "/sandbox/api/v1/refunds?per_page=-1",
+    ] {
+        let got = answer(request("GET", path).send().await.unwrap()).await;
+        assert_eq!(
+            got.0, 400,
+            "{path}: the query, refused before the key: {got:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_sandbox_api_behaves_like_fintocs() {
     let (_dir, server) = start_fresh().await;
