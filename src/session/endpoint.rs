@@ -24,12 +24,21 @@ pub enum HttpMethod {
 }
 
 impl HttpMethod {
-    fn as_str(self) -> &'static str {
+    /// The method's name, as `fetch` and the JS API's `session.method` spell it.
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",
             HttpMethod::Put => "PUT",
         }
+    }
+
+    /// The method [`as_str`](Self::as_str) spells `name`, if any.
+    #[cfg_attr(not(test), allow(dead_code))] // for the JS API's option parsing, and the .d.ts test
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        [HttpMethod::Get, HttpMethod::Post, HttpMethod::Put]
+            .into_iter()
+            .find(|m| m.as_str() == name)
     }
 }
 
@@ -44,6 +53,29 @@ pub enum CredentialsMode {
     SameOrigin,
     /// Send cookies cross-origin too (the endpoint must allow credentials in CORS).
     Include,
+}
+
+impl CredentialsMode {
+    /// The mode's name, as `fetch` and the JS API's `session.credentials` spell it.
+    pub(crate) fn as_str(&self) -> &'static str {
+        match self {
+            CredentialsMode::Omit => "omit",
+            CredentialsMode::SameOrigin => "same-origin",
+            CredentialsMode::Include => "include",
+        }
+    }
+
+    /// The mode [`as_str`](Self::as_str) spells `name`, if any.
+    #[cfg_attr(not(test), allow(dead_code))] // for the JS API's option parsing, and the .d.ts test
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        [
+            CredentialsMode::Omit,
+            CredentialsMode::SameOrigin,
+            CredentialsMode::Include,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == name)
+    }
 }
 
 /// The merchant backend route that creates a Checkout Session and returns it (or
@@ -197,11 +229,7 @@ impl SessionEndpoint {
             self.method.as_str(),
             headers,
             body,
-            match self.credentials {
-                CredentialsMode::Omit => "omit",
-                CredentialsMode::SameOrigin => "same-origin",
-                CredentialsMode::Include => "include",
-            },
+            self.credentials.as_str(),
             after_ms,
         );
         // Dropping this future (a cancelled checkout) aborts the request.

@@ -20,12 +20,11 @@ use wasm_bindgen::JsValue;
 
 mod events;
 mod options;
+mod values;
 
 pub use events::{EventKind, Payload, WidgetEvent};
-pub use options::{
-    Country, HolderType, OptionValue, Product, PublicKey, Username, WidgetOptions,
-    WidgetOptionsBuilder, WidgetToken,
-};
+pub use options::{WidgetOptions, WidgetOptionsBuilder};
+pub use values::{Country, HolderType, OptionValue, Product, PublicKey, Username, WidgetToken};
 
 use crate::browser;
 use crate::error::{FintocError, WidgetError};
