@@ -451,11 +451,11 @@ impl fmt::Display for ExcerptSuffix<'_> {
 /// browser this is `excerpt` in `src/browser/page.js` (text work is a fraction of the bytes in JS);
 /// natively the code below. `tests/data/session-fields.json` holds the cases both must agree on.
 pub(crate) fn excerpt(body: &str, max: usize) -> String {
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    #[cfg(fintoc_web)]
     {
         crate::browser::excerpt(body, u32::try_from(max).unwrap_or(u32::MAX))
     }
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    #[cfg(not(fintoc_web))]
     {
         let words: Vec<String> = body.split_ascii_whitespace().map(redact).collect();
         let out = words.join(" ");
@@ -468,7 +468,7 @@ pub(crate) fn excerpt(body: &str, max: usize) -> String {
 
 /// `word` with every run of token characters (ASCII letters, digits, `_`, `-`) that looks like a
 /// token or a secret key replaced by `[redacted]`.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(not(fintoc_web))]
 fn redact(word: &str) -> String {
     let (mut out, mut run) = (String::new(), String::new());
     // A trailing space (never inside a word) ends the last run.

@@ -105,7 +105,7 @@ pub mod sandbox;
 pub mod session;
 mod task;
 // RFC 3339 (the session reader off the browser, and the server side).
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(not(fintoc_web))]
 mod time;
 pub mod ui;
 pub mod widget;

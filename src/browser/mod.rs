@@ -83,7 +83,7 @@ extern "C" {
 extern "C" {
     /// A response body's first `max` characters for an error message, tokens and secret keys
     /// redacted (see `crate::error::excerpt`).
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    #[cfg(fintoc_web)]
     pub(crate) fn excerpt(text: &str, max: u32) -> String;
 
     /// `[token, expiresInSeconds, expiresAtMs, redirectUrl]` of a session endpoint's JSON, or
@@ -185,7 +185,7 @@ pub(crate) fn is_blank(s: &str) -> bool {
 }
 
 /// True when compiled for the browser target (`wasm32-unknown-unknown`).
-pub(crate) const IS_BROWSER_TARGET: bool = cfg!(all(target_arch = "wasm32", target_os = "unknown"));
+pub(crate) const IS_BROWSER_TARGET: bool = cfg!(fintoc_web);
 
 /// The page's `window`, or `None` off-browser (native build, Node, a worker).
 pub(crate) fn window() -> Option<web_sys::Window> {
