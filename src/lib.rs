@@ -96,6 +96,7 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 #[cfg(any(feature = "yew", feature = "leptos", feature = "js"))]
 mod adapter;
 mod browser;
+mod cell;
 pub mod checkout;
 pub mod confirm;
 pub mod error;

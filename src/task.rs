@@ -2,24 +2,12 @@
 //! of its bundle): a value set once and awaited by any number of waiters, and a wrapper that
 //! drops a future when cancelled.
 
+use crate::cell::borrow_mut;
 use crate::prelude::*;
 use alloc::rc::Rc;
 use core::cell::{Cell, RefCell};
 use core::future::{poll_fn, Future};
 use core::task::{Poll, Waker};
-
-/// `cell.borrow()`, from one place: `RefCell`'s borrow is `#[track_caller]`, so every call
-/// site would carry its own panic location in the bundle; through this helper there is one.
-#[inline(never)]
-pub(crate) fn read<T>(cell: &RefCell<T>) -> core::cell::Ref<'_, T> {
-    cell.borrow()
-}
-
-/// `cell.borrow_mut()`, from one place (see [`read`]).
-#[inline(never)]
-pub(crate) fn write<T>(cell: &RefCell<T>) -> core::cell::RefMut<'_, T> {
-    cell.borrow_mut()
-}
 
 /// A value set once, awaited by any number of waiters (a one-shot broadcast).
 pub(crate) struct Shared<T>(Rc<RefCell<SharedState<T>>>);
@@ -46,7 +34,7 @@ impl<T: Clone> Shared<T> {
     /// Sets the value (the first call wins) and wakes every waiter.
     pub(crate) fn set(&self, value: T) {
         let wakers = {
-            let mut state = write(&self.0);
+            let mut state = borrow_mut(&self.0);
             if state.value.is_some() {
                 return;
             }
@@ -62,7 +50,7 @@ impl<T: Clone> Shared<T> {
     pub(crate) fn wait(&self) -> impl Future<Output = T> {
         let this = self.clone();
         poll_fn(move |cx| {
-            let mut state = write(&this.0);
+            let mut state = borrow_mut(&this.0);
             match &state.value {
                 Some(value) => Poll::Ready(value.clone()),
                 None => {
@@ -88,7 +76,7 @@ struct CancelState {
 impl Cancel {
     pub(crate) fn cancel(&self) {
         self.0.cancelled.set(true);
-        let waker = write(&self.0.waker).take();
+        let waker = borrow_mut(&self.0.waker).take();
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -110,7 +98,7 @@ pub(crate) fn cancellable<F: Future>(
             if state.cancelled.get() {
                 return Poll::Ready(None);
             }
-            *write(&state.waker) = Some(cx.waker().clone());
+            *borrow_mut(&state.waker) = Some(cx.waker().clone());
             future.as_mut().poll(cx).map(Some)
         })
         .await

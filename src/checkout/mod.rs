@@ -37,10 +37,11 @@ pub use observers::Subscription;
 pub use return_url::{ReturnUrl, Returned};
 pub use state::{CheckoutState, Outcome};
 
+use crate::cell::{borrow, borrow_mut};
 use crate::error::FintocError;
 use crate::load;
 use crate::session::{SessionResponse, SessionToken};
-use crate::task::{read, write, Shared};
+use crate::task::Shared;
 use crate::widget::Callbacks;
 use observers::Subscriber;
 use phase::Phase;
@@ -115,7 +116,7 @@ impl Checkout {
 
     /// The current state.
     pub fn state(&self) -> CheckoutState {
-        read(&self.inner.phase).state()
+        borrow(&self.inner.phase).state()
     }
 
     /// Calls `f` on every state change until the returned [`Subscription`] is dropped.
@@ -165,7 +166,7 @@ impl Checkout {
     /// `destroy()` in one tick) ends the run as `Cancelled` with nothing started.
     pub(crate) fn start_run(&self) -> Run {
         let result: Shared<Result<Outcome, FintocError>> = Shared::new();
-        let early = match &*read(&self.inner.phase) {
+        let early = match &*borrow(&self.inner.phase) {
             Phase::Succeeded { .. } => {
                 Some(Err(crate::error::WidgetError::AlreadySucceeded.into()))
             }
@@ -213,7 +214,7 @@ impl Checkout {
     /// Replaces the user callbacks without recreating the widget (the widget always calls the
     /// current ones).
     pub fn set_callbacks(&self, callbacks: Callbacks) {
-        *write(&self.inner.callbacks) = callbacks;
+        *borrow_mut(&self.inner.callbacks) = callbacks;
     }
 
     /// Updates the configuration. Another public key or session source (another
@@ -224,16 +225,16 @@ impl Checkout {
     /// next widget.
     pub fn set_config(&self, config: CheckoutConfig) {
         let (same, options) = {
-            let current = read(&self.inner.config);
+            let current = borrow(&self.inner.config);
             (
                 current.same_identity(&config),
                 current.options() == config.options()
                     && current.checkout_mode() == config.checkout_mode(),
             )
         };
-        *write(&self.inner.config) = Rc::new(config);
+        *borrow_mut(&self.inner.config) = Rc::new(config);
         let prepared = matches!(
-            &*read(&self.inner.phase),
+            &*borrow(&self.inner.phase),
             Phase::Ready(_) | Phase::Exited { .. } | Phase::Prepared
         );
         if !same {
@@ -249,22 +250,22 @@ impl Checkout {
     /// adapter may call it while rendering.
     #[cfg_attr(not(feature = "yew"), allow(dead_code))]
     pub(crate) fn refresh_config(&self, config: CheckoutConfig) -> bool {
-        let same = read(&self.inner.config).same_identity(&config);
+        let same = borrow(&self.inner.config).same_identity(&config);
         if same {
-            *write(&self.inner.config) = Rc::new(config);
+            *borrow_mut(&self.inner.config) = Rc::new(config);
         }
         same
     }
 
     /// The current configuration.
     pub fn config(&self) -> CheckoutConfig {
-        (**read(&self.inner.config)).clone()
+        (**borrow(&self.inner.config)).clone()
     }
 
     /// Starts loading the script (no session request). Off-browser, and in redirect mode
     /// (nothing to load), it does nothing.
     pub fn preload(&self) {
-        let config = read(&self.inner.config).clone();
+        let config = borrow(&self.inner.config).clone();
         if config.checkout_mode() != CheckoutMode::Redirect {
             load::preload(config.load());
         }
@@ -313,28 +314,30 @@ impl Checkout {
     /// Fintoc's hosted checkout page for the current session, when the session response had a
     /// safe one: the fallback to offer when the widget cannot load.
     pub fn redirect_url(&self) -> Option<String> {
-        read(&self.inner.session)
+        borrow(&self.inner.session)
             .as_ref()
             .and_then(|s| s.redirect_url.clone())
     }
 
     /// The current session token, if one was obtained.
     pub fn session_token(&self) -> Option<SessionToken> {
-        read(&self.inner.session).as_ref().map(|s| s.token.clone())
+        borrow(&self.inner.session)
+            .as_ref()
+            .map(|s| s.token.clone())
     }
 
     /// The whole session response the token came from, e.g. to read your backend's own fields
     /// (an order id) with [`SessionResponse::get`].
     pub fn session(&self) -> Option<SessionResponse> {
-        read(&self.inner.session).clone()
+        borrow(&self.inner.session).clone()
     }
 }
 
 impl Drop for Checkout {
     fn drop(&mut self) {
-        write(&self.inner.subscribers).clear();
+        borrow_mut(&self.inner.subscribers).clear();
         // Dropped outside the borrow: destroying the widget calls into JS.
-        let phase = core::mem::replace(&mut *write(&self.inner.phase), Phase::Idle);
+        let phase = core::mem::replace(&mut *borrow_mut(&self.inner.phase), Phase::Idle);
         drop(phase);
     }
 }

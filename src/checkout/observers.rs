@@ -6,7 +6,7 @@ use alloc::rc::{Rc, Weak};
 use core::fmt;
 
 use super::{Checkout, CheckoutState, Inner, Outcome};
-use crate::task::{read, write};
+use crate::cell::{borrow, borrow_mut};
 
 /// A subscriber hears each state with the outcome it carries (`Succeeded`/`Exited` only), so
 /// `run()` never reads an outcome from a phase that has moved on since.
@@ -29,7 +29,7 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.upgrade() {
-            write(&inner.subscribers).retain(|(id, _)| *id != self.id);
+            borrow_mut(&inner.subscribers).retain(|(id, _)| *id != self.id);
         }
     }
 }
@@ -47,7 +47,7 @@ impl Checkout {
         f: impl Fn(&CheckoutState, Option<&Outcome>) + 'static,
     ) -> Subscription {
         let id = self.inner.next();
-        write(&self.inner.subscribers).push((id, Rc::new(f)));
+        borrow_mut(&self.inner.subscribers).push((id, Rc::new(f)));
         Subscription {
             inner: Rc::downgrade(&self.inner),
             id,
@@ -71,7 +71,7 @@ impl Inner {
             // is not called, and one added meanwhile waits for the next state.
             let (mut after, last) = (0, self.next_id.get());
             loop {
-                let next = read(&self.subscribers)
+                let next = borrow(&self.subscribers)
                     .iter()
                     .find(|(id, _)| *id > after && *id <= last)
                     .map(|(id, f)| (*id, f.clone()));
@@ -82,7 +82,7 @@ impl Inner {
             if !self.deferred.replace(false) {
                 break;
             }
-            let phase = read(&self.phase);
+            let phase = borrow(&self.phase);
             (state, outcome) = (phase.state(), phase.outcome());
         }
         self.publishing.set(false);

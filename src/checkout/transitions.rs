@@ -7,10 +7,11 @@ use alloc::rc::Rc;
 use super::phase::{Phase, Preparing};
 use super::{CheckoutMode, CheckoutState, Inner};
 use crate::browser;
+use crate::cell::{borrow, borrow_mut};
 use crate::error::{FintocError, LoadError, SessionError};
 use crate::load::{self, Fintoc};
 use crate::session::SessionResponse;
-use crate::task::{cancellable, read, write};
+use crate::task::cancellable;
 use crate::widget::{Callbacks, Payload, Widget, WidgetEvent};
 
 enum Arrival {
@@ -24,7 +25,7 @@ impl Inner {
     pub(super) fn set_phase(&self, phase: Phase) {
         self.epoch.set(self.epoch.get() + 1);
         let (old, changed, after, outcome) = {
-            let mut current = write(&self.phase);
+            let mut current = borrow_mut(&self.phase);
             // What a subscriber can see: the state's name (an error is always news).
             let changed = match (&*current, &phase) {
                 (_, Phase::Failed(_)) => true,
@@ -48,7 +49,7 @@ impl Inner {
     /// The last session, if its token is still fresh.
     fn fresh_session(&self) -> Option<SessionResponse> {
         self.has_fresh_session()
-            .then(|| read(&self.session).clone())
+            .then(|| borrow(&self.session).clone())
             .flatten()
     }
 
@@ -56,14 +57,14 @@ impl Inner {
     /// before any borrow.
     fn has_fresh_session(&self) -> bool {
         let now = browser::now_ms();
-        read(&self.session)
+        borrow(&self.session)
             .as_ref()
             .is_some_and(|s| !s.token.is_stale_at(now))
     }
 
     pub(super) fn prepare(self: &Rc<Self>) {
         let fresh = self.has_fresh_session();
-        let start = match &*read(&self.phase) {
+        let start = match &*borrow(&self.phase) {
             Phase::Idle | Phase::Failed(_) => true,
             Phase::Ready(_) | Phase::Exited { .. } | Phase::Prepared => !fresh,
             Phase::Preparing(_)
@@ -79,7 +80,7 @@ impl Inner {
     pub(super) fn open(self: &Rc<Self>) {
         let fresh = self.has_fresh_session();
         let widget = {
-            let mut phase = write(&self.phase);
+            let mut phase = borrow_mut(&self.phase);
             match &mut *phase {
                 // A customer mid-payment keeps their widget, whatever its token's age.
                 Phase::Open(_) | Phase::Succeeded { .. } | Phase::Redirecting { .. } => return,
@@ -111,7 +112,7 @@ impl Inner {
 
     pub(super) fn hide(&self) {
         let widget = {
-            let mut phase = write(&self.phase);
+            let mut phase = borrow_mut(&self.phase);
             match &mut *phase {
                 Phase::Open(w) => w.clone(),
                 Phase::Preparing(p) => {
@@ -137,9 +138,9 @@ impl Inner {
     }
 
     pub(super) fn stop(&self, forget_session: bool) {
-        let succeeded = matches!(&*read(&self.phase), Phase::Succeeded { .. });
+        let succeeded = matches!(&*borrow(&self.phase), Phase::Succeeded { .. });
         if forget_session || succeeded {
-            *write(&self.session) = None;
+            *borrow_mut(&self.session) = None;
         }
         self.set_phase(Phase::Idle);
     }
@@ -150,12 +151,12 @@ impl Inner {
             return;
         }
         let id = self.next();
-        let config = read(&self.config).clone();
+        let config = borrow(&self.config).clone();
         let (source, load) = (config.session().clone(), config.load().clone());
         // Redirect mode, or the hosted page already chosen for this session (`Prepared`: its
         // script was blocked in `WidgetOrRedirect`).
         let redirect = config.checkout_mode() == CheckoutMode::Redirect
-            || matches!(&*read(&self.phase), Phase::Prepared);
+            || matches!(&*borrow(&self.phase), Phase::Prepared);
         let fresh = self.fresh_session();
         if let (true, Some(session)) = (redirect, &fresh) {
             // The hosted page needs nothing but the session, and it is here.
@@ -201,7 +202,7 @@ impl Inner {
 
     fn arrived(self: &Rc<Self>, id: u64, arrival: Arrival) {
         let done = {
-            let mut phase = write(&self.phase);
+            let mut phase = borrow_mut(&self.phase);
             let Phase::Preparing(p) = &mut *phase else {
                 return;
             };
@@ -244,8 +245,8 @@ impl Inner {
         loaded: Option<Result<Fintoc, LoadError>>,
         session: SessionResponse,
     ) {
-        *write(&self.session) = Some(session.clone());
-        let want_open = matches!(&*read(&self.phase), Phase::Preparing(p) if p.want_open);
+        *borrow_mut(&self.session) = Some(session.clone());
+        let want_open = matches!(&*borrow(&self.phase), Phase::Preparing(p) if p.want_open);
         let fintoc = match loaded {
             Some(Ok(fintoc)) => fintoc,
             None => return self.hosted(want_open, &session),
@@ -253,7 +254,7 @@ impl Inner {
             // leaves it ready to go (the click then goes at once, no error shown before it).
             Some(Err(_))
                 if session.redirect_url.is_some()
-                    && read(&self.config).checkout_mode() == CheckoutMode::WidgetOrRedirect =>
+                    && borrow(&self.config).checkout_mode() == CheckoutMode::WidgetOrRedirect =>
             {
                 return self.hosted(want_open, &session)
             }
@@ -262,7 +263,7 @@ impl Inner {
         // No borrow is held while the JS object is built nor while `Fintoc.create` runs (a
         // page's setter on `Object.prototype`, or a callback fired inside `create`, may call back
         // into the checkout).
-        let config = read(&self.config).clone();
+        let config = borrow(&self.config).clone();
         let created = config
             .options()
             .to_js_with(Some(&session.token))
@@ -270,7 +271,7 @@ impl Inner {
             .and_then(|object| fintoc.create_from(object, self.widget_callbacks()));
         // A callback Fintoc fired synchronously inside `create` may have cancelled, reset or
         // dropped the checkout: then the new widget belongs to nobody and is destroyed here.
-        let want_open = match &*read(&self.phase) {
+        let want_open = match &*borrow(&self.phase) {
             Phase::Preparing(p) if p.id == id => Some(p.want_open),
             _ => None,
         };
@@ -284,7 +285,7 @@ impl Inner {
                 self.set_phase(Phase::Ready(widget.clone()));
                 // Unless a subscriber told of `Ready` cancelled, hid or replaced it meanwhile.
                 let still =
-                    matches!(&*read(&self.phase), Phase::Ready(w) if Rc::ptr_eq(w, &widget));
+                    matches!(&*borrow(&self.phase), Phase::Ready(w) if Rc::ptr_eq(w, &widget));
                 if want_open && still {
                     self.show(widget);
                 }
@@ -316,13 +317,13 @@ impl Inner {
         let weak = Rc::downgrade(self);
         let back = browser::BackListener::new(browser::REDIRECT_STALL_MS, move || {
             if let Some(inner) = weak.upgrade() {
-                if matches!(&*read(&inner.phase), Phase::Redirecting { .. }) {
+                if matches!(&*borrow(&inner.phase), Phase::Redirecting { .. }) {
                     inner.set_phase(Phase::Idle);
                 }
             }
         });
         self.set_phase(Phase::Redirecting { _back: back });
-        if matches!(&*read(&self.phase), Phase::Redirecting { .. }) {
+        if matches!(&*borrow(&self.phase), Phase::Redirecting { .. }) {
             browser::navigate(&url);
         }
     }
@@ -330,7 +331,7 @@ impl Inner {
     /// The widget refused to be created or shown: its token is not tried again (Fintoc may
     /// have refused it), whatever retries the checkout next.
     fn widget_failed(&self, error: FintocError) {
-        *write(&self.session) = None;
+        *borrow_mut(&self.session) = None;
         self.set_phase(Phase::Failed(error));
     }
 
@@ -340,12 +341,12 @@ impl Inner {
         let before = self.epoch.get();
         match widget.open() {
             Ok(()) => {
-                if self.epoch.get() == before && read(&self.phase).holds(&widget) {
+                if self.epoch.get() == before && borrow(&self.phase).holds(&widget) {
                     self.set_phase(Phase::Open(widget));
                 }
             }
             Err(e) => {
-                if read(&self.phase).holds(&widget) {
+                if borrow(&self.phase).holds(&widget) {
                     self.widget_failed(e.into());
                 }
             }
@@ -359,12 +360,12 @@ impl Inner {
             let weak = weak.clone();
             move |payload: Payload| {
                 if let Some(inner) = weak.upgrade() {
-                    let widget = read(&inner.phase).widget();
+                    let widget = borrow(&inner.phase).widget();
                     inner.set_phase(Phase::Succeeded {
                         widget,
                         payload: payload.clone(),
                     });
-                    let callbacks = read(&inner.callbacks).clone();
+                    let callbacks = borrow(&inner.callbacks).clone();
                     callbacks.success(payload);
                 }
             }
@@ -373,7 +374,7 @@ impl Inner {
             let weak = weak.clone();
             move |payload: Payload| {
                 if let Some(inner) = weak.upgrade() {
-                    let phase = match &*read(&inner.phase) {
+                    let phase = match &*borrow(&inner.phase) {
                         Phase::Ready(_) | Phase::Open(_) | Phase::Exited { .. } => Some(true),
                         // The widget closing after a success is not the shopper leaving: the
                         // shop's `on_exit` is not told (it would undo "confirming your payment").
@@ -382,13 +383,13 @@ impl Inner {
                     };
                     let Some(moves) = phase else { return };
                     if moves {
-                        let widget = read(&inner.phase).widget();
+                        let widget = borrow(&inner.phase).widget();
                         inner.set_phase(Phase::Exited {
                             widget,
                             payload: payload.clone(),
                         });
                     }
-                    let callbacks = read(&inner.callbacks).clone();
+                    let callbacks = borrow(&inner.callbacks).clone();
                     callbacks.exit(payload);
                 }
             }
@@ -398,9 +399,9 @@ impl Inner {
                 // A payment created or refused: this session is spent. The widget stays (its
                 // own screen says what happened); the next `open()` gets a new session.
                 if event.kind.ends_session() {
-                    *write(&inner.session) = None;
+                    *borrow_mut(&inner.session) = None;
                 }
-                let callbacks = read(&inner.callbacks).clone();
+                let callbacks = borrow(&inner.callbacks).clone();
                 callbacks.event(event);
             }
         };
