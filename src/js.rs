@@ -531,13 +531,13 @@ fn widget_options(options: &JsValue) -> Result<WidgetOptions, JsValue> {
 fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
     let mut load = LoadOptions::new();
     if let Some(url) = url(options, "scriptUrl", "scriptUrl")? {
-        load = load.url(url);
+        load = load.with_url(url);
     }
     if let Some(nonce) = string(options, "nonce", "a string")? {
-        load = load.nonce(nonce);
+        load = load.with_nonce(nonce);
     }
     if let Some(timeout) = millis(options, "timeoutMs")? {
-        load = load.timeout(timeout);
+        load = load.with_timeout(timeout);
     }
     Ok(load)
 }
@@ -728,8 +728,8 @@ pub fn create_checkout(
         });
     let binding = Binding::new(
         CheckoutConfig::new(widget, session)
-            .load_options(load)
-            .mode(mode),
+            .with_load(load)
+            .with_mode(mode),
         callbacks,
         JsReport(page.clone()),
     );

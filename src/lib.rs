@@ -96,7 +96,6 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 #[cfg(any(feature = "yew", feature = "leptos", feature = "js"))]
 mod adapter;
 mod browser;
-mod cell;
 pub mod checkout;
 pub mod confirm;
 pub mod error;
@@ -105,6 +104,7 @@ pub mod money;
 pub mod sandbox;
 pub mod session;
 mod task;
+use task::cell;
 // RFC 3339 (the session reader off the browser, and the server side).
 #[cfg(not(fintoc_web))]
 mod time;

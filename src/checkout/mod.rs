@@ -228,8 +228,7 @@ impl Checkout {
             let current = borrow(&self.inner.config);
             (
                 current.same_identity(&config),
-                current.options() == config.options()
-                    && current.checkout_mode() == config.checkout_mode(),
+                current.options() == config.options() && current.mode() == config.mode(),
             )
         };
         *borrow_mut(&self.inner.config) = Rc::new(config);
@@ -266,7 +265,7 @@ impl Checkout {
     /// (nothing to load), it does nothing.
     pub fn preload(&self) {
         let config = borrow(&self.inner.config).clone();
-        if config.checkout_mode() != CheckoutMode::Redirect {
+        if config.mode() != CheckoutMode::Redirect {
             load::preload(config.load());
         }
     }

@@ -155,7 +155,7 @@ impl Inner {
         let (source, load) = (config.session().clone(), config.load().clone());
         // Redirect mode, or the hosted page already chosen for this session (`Prepared`: its
         // script was blocked in `WidgetOrRedirect`).
-        let redirect = config.checkout_mode() == CheckoutMode::Redirect
+        let redirect = config.mode() == CheckoutMode::Redirect
             || matches!(&*borrow(&self.phase), Phase::Prepared);
         let fresh = self.fresh_session();
         if let (true, Some(session)) = (redirect, &fresh) {
@@ -254,7 +254,7 @@ impl Inner {
             // leaves it ready to go (the click then goes at once, no error shown before it).
             Some(Err(_))
                 if session.redirect_url.is_some()
-                    && borrow(&self.config).checkout_mode() == CheckoutMode::WidgetOrRedirect =>
+                    && borrow(&self.config).mode() == CheckoutMode::WidgetOrRedirect =>
             {
                 return self.hosted(want_open, &session)
             }
