@@ -41,9 +41,8 @@ const RESERVED: &[&str] = &[
 ///     .session_token("cs_li5531onlFDi235_sec_a1b2c3")
 ///     .country(Country::Cl)
 ///     .build()?;
-/// let pairs = options.to_pairs();
-/// assert_eq!(pairs[0].0, "publicKey");
-/// assert!(pairs.iter().any(|(k, _)| k == "sessionToken"));
+/// assert_eq!(options.public_key().as_str(), "pk_test_abc");
+/// assert!(options.session_token().is_some());
 /// # Ok::<(), fintoc_wasm::error::OptionsError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -120,7 +119,7 @@ impl WidgetOptions {
     ///
     /// # Errors
     /// [`OptionsError::MissingToken`] when `payments`/`subscriptions` has neither token.
-    pub fn check_complete(&self) -> Result<(), OptionsError> {
+    pub(crate) fn check_complete(&self) -> Result<(), OptionsError> {
         if self.fields.product.needs_token()
             && self.fields.session_token.is_none()
             && self.fields.widget_token.is_none()
@@ -133,7 +132,8 @@ impl WidgetOptions {
     }
 
     /// The options as `(camelCase name, value)` pairs, in the order they are sent.
-    pub fn to_pairs(&self) -> Vec<(String, OptionValue)> {
+    #[cfg(test)]
+    pub(crate) fn to_pairs(&self) -> Vec<(String, OptionValue)> {
         let mut pairs = Vec::new();
         self.each(None, &mut |name, value| {
             pairs.push((name.to_owned(), value.to_owned()));
@@ -146,7 +146,7 @@ impl WidgetOptions {
     /// # Errors
     /// [`LoadError::NotInBrowser`](crate::error::LoadError::NotInBrowser) in a native build (server-side
     /// rendering, tests), where no JS object can exist.
-    pub fn to_js(&self) -> Result<js_sys::Object, crate::error::LoadError> {
+    pub(crate) fn to_js(&self) -> Result<js_sys::Object, crate::error::LoadError> {
         self.to_js_with(None)
     }
 
@@ -206,6 +206,7 @@ enum Sent<'a> {
 }
 
 impl Sent<'_> {
+    #[cfg(test)]
     fn to_owned(&self) -> OptionValue {
         match self {
             Sent::Text(s) => OptionValue::String((*s).to_owned()),
