@@ -2,7 +2,8 @@
 //!
 //! Take [Fintoc](https://fintoc.com) bank payments from Rust compiled to WebAssembly.
 //!
-//! The payment flow has three parts, and this crate covers the browser side of it:
+//! The payment flow has three parts. This crate covers the browser side of it, and with the
+//! `server` feature the backend's two (creating the session, verifying the webhook):
 //! 1. your **backend** creates a Checkout Session with its secret key and returns the
 //!    `session_token` ([`SessionEndpoint`] fetches it, or [`SessionSource::from_fn`] runs your
 //!    own code);
@@ -43,7 +44,9 @@
 //! - [`confirm`]: polling your order endpoint until the webhook-confirmed status arrives;
 //! - [`error`]: [`FintocError`] and the per-step errors; [`money`]: [`Amount`] and [`Currency`];
 //! - [`ui`]: what UI adapters share (texts, class names, state → view);
-//! - [`sandbox`]: the offline stand-in for Fintoc.js.
+//! - [`sandbox`]: the offline stand-in for Fintoc.js;
+//! - behind features (below): `server` (the backend), `js` (the npm package's API), `yew` and
+//!   `leptos` (components), `testing` (a fake Fintoc for your tests).
 //!
 //! ## Features
 //! - `std` (default): the standard library. Without it the crate is `no_std` + `alloc`, which is

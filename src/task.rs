@@ -1,6 +1,6 @@
 //! Two tiny async primitives, so the core needs no futures-util combinators (they were a fifth
 //! of its bundle): a value set once and awaited by any number of waiters, and a wrapper that
-//! drops a future when cancelled.
+//! drops a future when cancelled. Also home of [`cell`], the crate's `RefCell` borrow helpers.
 
 use crate::prelude::*;
 use alloc::rc::Rc;
