@@ -88,10 +88,9 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-// The npm package is a whole application, so it may pick the allocator: talc is a few kB
-// smaller than the standard dlmalloc and just as suitable for a page's few allocations. Only
-// `scripts/build-npm` sets `--cfg fintoc_npm`: no Cargo feature (which any crate in a shop's
-// graph could enable) replaces a Rust shop's allocator.
+// The npm package is a whole application, so it may pick the allocator: talc (size:
+// docs/size.md, "The npm package's build"). Only `scripts/build-npm` sets `--cfg fintoc_npm`: no
+// Cargo feature (which any crate in a shop's graph could enable) replaces a Rust shop's allocator.
 #[cfg(all(fintoc_npm, target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

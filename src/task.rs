@@ -1,5 +1,5 @@
-//! Two tiny async primitives, so the core needs no futures-util combinators (they were a fifth
-//! of its bundle): a value set once and awaited by any number of waiters, and a wrapper that
+//! Two tiny async primitives, so the core needs no futures-util combinators (size:
+//! docs/size.md): a value set once and awaited by any number of waiters, and a wrapper that
 //! drops a future when cancelled. Also home of [`cell`], the crate's `RefCell` borrow helpers.
 
 use crate::prelude::*;
@@ -10,11 +10,9 @@ use core::task::{Poll, Waker};
 
 use cell::borrow_mut;
 
-/// `RefCell` borrows, from one place, for the whole crate (reached as `crate::cell`):
-/// `RefCell::borrow` and `borrow_mut` are `#[track_caller]`, so every call site would carry its
-/// own panic location in the bundle; through these two helpers there is one each. Written in
-/// this file rather than `src/cell.rs`: a file of their own adds its path to the bundle as one
-/// more panic location (+20 B gzipped on the core probe; see docs/size.md).
+/// `RefCell` borrows, from one place, for the whole crate (reached as `crate::cell`): one panic
+/// location each instead of one per call site, and in this file rather than one of their own
+/// (size: docs/size.md, "Panic locations").
 ///
 /// Never hold what they return across a call into JS: the page may call back into the crate.
 pub(crate) mod cell {

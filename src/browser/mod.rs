@@ -14,9 +14,8 @@ use wasm_bindgen::{JsCast, JsValue};
 #[cfg(feature = "testing")]
 pub(crate) mod overrides;
 
-// The page side lives in JavaScript where doing it through web-sys would cost a binding per
-// call in every bundle (src/browser/page.js, one section per concern; the decisions stay in Rust;
-// why one module and not one per section: its header).
+// The page side lives in JavaScript, src/browser/page.js; the decisions stay in Rust (size:
+// docs/size.md, "Page work in JavaScript").
 
 // src/browser/page.js, section 1: the window, calls on JS objects, timers, leaving for the hosted
 // page.
@@ -304,7 +303,7 @@ pub(crate) fn method(obj: &JsValue, name: &str) -> Option<js_sys::Function> {
 /// Fintoc's hosted page) while it is kept; dropping it stops listening.
 pub(crate) struct BackListener {
     listener: Option<JsValue>,
-    // The widget callbacks' signature: one closure shim in the bundle for both.
+    // The widget callbacks' signature: one closure shim (size: docs/size.md).
     _back: Closure<dyn Fn(JsValue)>,
 }
 

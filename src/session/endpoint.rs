@@ -158,8 +158,7 @@ impl SessionEndpoint {
     /// Sends `body` as JSON (`Content-Type: application/json`). A value that cannot be
     /// serialized makes [`fetch`](Self::fetch) fail with [`SessionError::InvalidRequest`].
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
-        // The error's text is dropped on purpose: formatting serde_json errors would pull all of
-        // serde_json's messages into every wasm bundle for a case derived types never hit.
+        // The error's text is dropped on purpose (size: docs/size.md, "No serde … on browser paths").
         self.body = Some(serde_json::to_string(body).map_err(drop));
         self
     }
