@@ -41,10 +41,10 @@ async fn click_to_open(scenario: Scenario) -> f64 {
             WidgetOptions::builder("pk_test_bench").build().unwrap(),
             SessionSource::endpoint(session_url(&id, &format!("&delay={DELAY_MS}"))),
         )
-        .load_options(
+        .with_load(
             LoadOptions::new()
-                .url(script_url(&id, DELAY_MS))
-                .timeout(Duration::from_secs(10)),
+                .with_url(script_url(&id, DELAY_MS))
+                .with_timeout(Duration::from_secs(10)),
         ),
         Callbacks::new(),
     );

@@ -82,7 +82,7 @@ pub enum LoadError {
     /// The script did not finish loading within the configured timeout.
     #[error(
         "Fintoc.js did not load from {url} within {after_ms} ms; the network may be slow: retry, or \
-         raise `LoadOptions::timeout`"
+         raise `LoadOptions::with_timeout`"
     )]
     Timeout {
         /// The script URL.
@@ -402,11 +402,11 @@ impl fmt::Display for ExcerptSuffix<'_> {
 /// browser this is `excerpt` in `src/browser/page.js` (text work is a fraction of the bytes in JS);
 /// natively the code below. `tests/data/session-fields.json` holds the cases both must agree on.
 pub(crate) fn excerpt(body: &str, max: usize) -> String {
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    #[cfg(fintoc_web)]
     {
         crate::browser::excerpt(body, u32::try_from(max).unwrap_or(u32::MAX))
     }
-    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    #[cfg(not(fintoc_web))]
     {
         let words: Vec<String> = body.split_ascii_whitespace().map(redact).collect();
         let out = words.join(" ");
@@ -419,7 +419,7 @@ pub(crate) fn excerpt(body: &str, max: usize) -> String {
 
 /// `word` with every run of token characters (ASCII letters, digits, `_`, `-`) that looks like a
 /// token or a secret key replaced by `[redacted]`.
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(not(fintoc_web))]
 fn redact(word: &str) -> String {
     let (mut out, mut run) = (String::new(), String::new());
     // A trailing space (never inside a word) ends the last run.
@@ -597,7 +597,7 @@ mod tests {
             (
                 LoadError::Timeout { url: "https://js.fintoc.com/v1/".into(), after_ms: 15_000 }.into(),
                 "Fintoc.js did not load from https://js.fintoc.com/v1/ within 15000 ms; the network \
-                 may be slow: retry, or raise `LoadOptions::timeout`",
+                 may be slow: retry, or raise `LoadOptions::with_timeout`",
             ),
             (
                 SessionError::NotJson { body_excerpt: "<html>".into() }.into(),

@@ -2,7 +2,8 @@
 //!
 //! Take [Fintoc](https://fintoc.com) bank payments from Rust compiled to WebAssembly.
 //!
-//! The payment flow has three parts, and this crate covers the browser side of it:
+//! The payment flow has three parts. This crate covers the browser side of it, and with the
+//! `server` feature the backend's two (creating the session, verifying the webhook):
 //! 1. your **backend** creates a Checkout Session with its secret key and returns the
 //!    `session_token` ([`SessionEndpoint`] fetches it, or [`SessionSource::from_fn`] runs your
 //!    own code);
@@ -43,7 +44,9 @@
 //! - [`confirm`]: polling your order endpoint until the webhook-confirmed status arrives;
 //! - [`error`]: [`FintocError`] and the per-step errors; [`money`]: [`Amount`] and [`Currency`];
 //! - [`ui`]: what UI adapters share (texts, class names, state → view);
-//! - [`sandbox`]: the offline stand-in for Fintoc.js.
+//! - [`sandbox`]: the offline stand-in for Fintoc.js;
+//! - behind features (below): `server` (the backend), `js` (the npm package's API), `yew` and
+//!   `leptos` (components), `testing` (a fake Fintoc for your tests).
 //!
 //! ## Features
 //! - `std` (default): the standard library. Without it the crate is `no_std` + `alloc`, which is
@@ -85,10 +88,9 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-// The npm package is a whole application, so it may pick the allocator: talc is a few kB
-// smaller than the standard dlmalloc and just as suitable for a page's few allocations. Only
-// `scripts/build-npm` sets `--cfg fintoc_npm`: no Cargo feature (which any crate in a shop's
-// graph could enable) replaces a Rust shop's allocator.
+// The npm package is a whole application, so it may pick the allocator: talc (size:
+// docs/size.md, "The npm package's build"). Only `scripts/build-npm` sets `--cfg fintoc_npm`: no
+// Cargo feature (which any crate in a shop's graph could enable) replaces a Rust shop's allocator.
 #[cfg(all(fintoc_npm, target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
@@ -104,8 +106,9 @@ pub mod money;
 pub mod sandbox;
 pub mod session;
 mod task;
+use task::cell;
 // RFC 3339 (the session reader off the browser, and the server side).
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(not(fintoc_web))]
 mod time;
 pub mod ui;
 pub mod widget;

@@ -23,7 +23,7 @@
 //! use fintoc_wasm::load::{load_fintoc_with, LoadOptions};
 //!
 //! # async fn run() -> Result<(), fintoc_wasm::error::LoadError> {
-//! let fintoc = load_fintoc_with(&LoadOptions::new().nonce("r4nd0m")).await?;
+//! let fintoc = load_fintoc_with(&LoadOptions::new().with_nonce("r4nd0m")).await?;
 //! # Ok(()) }
 //! ```
 
@@ -51,13 +51,13 @@ pub const DEFAULT_LOAD_TIMEOUT: Duration = Duration::from_secs(15);
 /// use fintoc_wasm::LoadOptions;
 ///
 /// let options = LoadOptions::new()
-///     .url("/sandbox/fintoc.js")
-///     .nonce("r4nd0m")
-///     .timeout(Duration::from_secs(8));
-/// assert_eq!(options.script_url(), "/sandbox/fintoc.js");
-/// assert_eq!(options.csp_nonce(), Some("r4nd0m"));
-/// assert_eq!(options.load_timeout(), Duration::from_secs(8));
-/// assert_eq!(LoadOptions::default().script_url(), "https://js.fintoc.com/v1/");
+///     .with_url("/sandbox/fintoc.js")
+///     .with_nonce("r4nd0m")
+///     .with_timeout(Duration::from_secs(8));
+/// assert_eq!(options.url(), "/sandbox/fintoc.js");
+/// assert_eq!(options.nonce(), Some("r4nd0m"));
+/// assert_eq!(options.timeout(), Duration::from_secs(8));
+/// assert_eq!(LoadOptions::default().url(), "https://js.fintoc.com/v1/");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct LoadOptions {
@@ -83,36 +83,36 @@ impl LoadOptions {
     }
 
     /// Loads the script from `url` instead (relative URLs resolve against the page).
-    pub fn url(mut self, url: impl Into<String>) -> Self {
+    pub fn with_url(mut self, url: impl Into<String>) -> Self {
         self.url = url.into();
         self
     }
 
     /// Sets the `nonce` attribute on the injected `<script>`, for pages whose
     /// Content-Security-Policy allows scripts by nonce.
-    pub fn nonce(mut self, nonce: impl Into<String>) -> Self {
+    pub fn with_nonce(mut self, nonce: impl Into<String>) -> Self {
         self.nonce = Some(nonce.into());
         self
     }
 
     /// How long to wait for the script and its `window.Fintoc` (default 15 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// The script URL.
-    pub fn script_url(&self) -> &str {
+    pub fn url(&self) -> &str {
         &self.url
     }
 
     /// The CSP nonce, if any.
-    pub fn csp_nonce(&self) -> Option<&str> {
+    pub fn nonce(&self) -> Option<&str> {
         self.nonce.as_deref()
     }
 
     /// The load timeout.
-    pub fn load_timeout(&self) -> Duration {
+    pub fn timeout(&self) -> Duration {
         self.timeout
     }
 }
@@ -173,7 +173,7 @@ pub async fn load_fintoc_with(options: &LoadOptions) -> Result<Fintoc, LoadError
 /// nothing. Errors surface at the next [`load_fintoc`].
 ///
 /// ```no_run
-/// fintoc_wasm::load::preload(&fintoc_wasm::LoadOptions::new().nonce("r4nd0m"));
+/// fintoc_wasm::load::preload(&fintoc_wasm::LoadOptions::new().with_nonce("r4nd0m"));
 /// ```
 pub fn preload(options: &LoadOptions) {
     let _ = start(options);
@@ -268,9 +268,9 @@ mod tests {
     #[test]
     fn defaults_are_the_real_fintoc() {
         let o = LoadOptions::default();
-        assert_eq!(o.script_url(), "https://js.fintoc.com/v1/");
-        assert_eq!(o.load_timeout(), Duration::from_secs(15));
-        assert_eq!(o.csp_nonce(), None);
+        assert_eq!(o.url(), "https://js.fintoc.com/v1/");
+        assert_eq!(o.timeout(), Duration::from_secs(15));
+        assert_eq!(o.nonce(), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Two tiny async primitives, so the core needs no futures-util combinators (they were a fifth
-//! of its bundle): a value set once and awaited by any number of waiters, and a wrapper that
-//! drops a future when cancelled.
+//! Two tiny async primitives, so the core needs no futures-util combinators (size:
+//! docs/size.md): a value set once and awaited by any number of waiters, and a wrapper that
+//! drops a future when cancelled. Also home of [`cell`], the crate's `RefCell` borrow helpers.
 
 use crate::prelude::*;
 use alloc::rc::Rc;
@@ -8,17 +8,27 @@ use core::cell::{Cell, RefCell};
 use core::future::{poll_fn, Future};
 use core::task::{Poll, Waker};
 
-/// `cell.borrow()`, from one place: `RefCell`'s borrow is `#[track_caller]`, so every call
-/// site would carry its own panic location in the bundle; through this helper there is one.
-#[inline(never)]
-pub(crate) fn read<T>(cell: &RefCell<T>) -> core::cell::Ref<'_, T> {
-    cell.borrow()
-}
+use cell::borrow_mut;
 
-/// `cell.borrow_mut()`, from one place (see [`read`]).
-#[inline(never)]
-pub(crate) fn write<T>(cell: &RefCell<T>) -> core::cell::RefMut<'_, T> {
-    cell.borrow_mut()
+/// `RefCell` borrows, from one place, for the whole crate (reached as `crate::cell`): one panic
+/// location each instead of one per call site, and in this file rather than one of their own
+/// (size: docs/size.md, "Panic locations").
+///
+/// Never hold what they return across a call into JS: the page may call back into the crate.
+pub(crate) mod cell {
+    use core::cell::{Ref, RefCell, RefMut};
+
+    /// `cell.borrow()`, from one place.
+    #[inline(never)]
+    pub(crate) fn borrow<T>(cell: &RefCell<T>) -> Ref<'_, T> {
+        cell.borrow()
+    }
+
+    /// `cell.borrow_mut()`, from one place (see [`borrow`]).
+    #[inline(never)]
+    pub(crate) fn borrow_mut<T>(cell: &RefCell<T>) -> RefMut<'_, T> {
+        cell.borrow_mut()
+    }
 }
 
 /// A value set once, awaited by any number of waiters (a one-shot broadcast).
@@ -46,7 +56,7 @@ impl<T: Clone> Shared<T> {
     /// Sets the value (the first call wins) and wakes every waiter.
     pub(crate) fn set(&self, value: T) {
         let wakers = {
-            let mut state = write(&self.0);
+            let mut state = borrow_mut(&self.0);
             if state.value.is_some() {
                 return;
             }
@@ -62,7 +72,7 @@ impl<T: Clone> Shared<T> {
     pub(crate) fn wait(&self) -> impl Future<Output = T> {
         let this = self.clone();
         poll_fn(move |cx| {
-            let mut state = write(&this.0);
+            let mut state = borrow_mut(&this.0);
             match &state.value {
                 Some(value) => Poll::Ready(value.clone()),
                 None => {
@@ -88,7 +98,7 @@ struct CancelState {
 impl Cancel {
     pub(crate) fn cancel(&self) {
         self.0.cancelled.set(true);
-        let waker = write(&self.0.waker).take();
+        let waker = borrow_mut(&self.0.waker).take();
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -110,7 +120,7 @@ pub(crate) fn cancellable<F: Future>(
             if state.cancelled.get() {
                 return Poll::Ready(None);
             }
-            *write(&state.waker) = Some(cx.waker().clone());
+            *borrow_mut(&state.waker) = Some(cx.waker().clone());
             future.as_mut().poll(cx).map(Some)
         })
         .await

@@ -90,7 +90,7 @@ impl Sandbox {
     /// Load options pointing at the sandbox (not needed while installed: every load is
     /// rerouted anyway).
     pub fn load_options(&self) -> LoadOptions {
-        LoadOptions::new().url(self.url.clone())
+        LoadOptions::new().with_url(self.url.clone())
     }
 
     /// Makes the next Fintoc.js load fail (once), after clearing the page's Fintoc state so

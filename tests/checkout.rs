@@ -46,8 +46,8 @@ fn callbacks(rec: &Recorder) -> Callbacks {
 /// Sandbox script served by the fixture server (so its timing is controlled and logged).
 fn served_sandbox(id: &str, delay_ms: u32) -> LoadOptions {
     LoadOptions::new()
-        .url(script_url(id, delay_ms))
-        .timeout(Duration::from_secs(10))
+        .with_url(script_url(id, delay_ms))
+        .with_timeout(Duration::from_secs(10))
 }
 
 /// The control object of a sandbox loaded without the `Sandbox` harness.
@@ -107,7 +107,7 @@ async fn the_token_request_starts_before_the_script_has_loaded() {
     let id = unique_id("order");
     let checkout = Checkout::new(
         CheckoutConfig::new(options(), SessionSource::endpoint(session_url(&id, "")))
-            .load_options(served_sandbox(&id, 500)),
+            .with_load(served_sandbox(&id, 500)),
         Callbacks::new(),
     );
     checkout.prepare();
@@ -132,7 +132,7 @@ async fn concurrent_prepare_and_double_open_make_one_request_and_one_widget() {
             options(),
             SessionSource::endpoint(session_url(&id, "&delay=200")),
         )
-        .load_options(served_sandbox(&id, 100)),
+        .with_load(served_sandbox(&id, 100)),
         callbacks(&rec),
     );
     let _s = record_states(&checkout, &rec);
@@ -159,7 +159,7 @@ async fn cancel_while_preparing_creates_no_widget_and_fires_nothing() {
             options(),
             SessionSource::endpoint(session_url(&id, "&delay=800")),
         )
-        .load_options(served_sandbox(&id, 150)),
+        .with_load(served_sandbox(&id, 150)),
         callbacks(&rec),
     );
     let _s = record_states(&checkout, &rec);
@@ -184,7 +184,7 @@ async fn dropping_while_preparing_creates_no_widget_and_fires_nothing() {
             options(),
             SessionSource::endpoint(session_url(&id, "&delay=1000")),
         )
-        .load_options(served_sandbox(&id, 800)),
+        .with_load(served_sandbox(&id, 800)),
         callbacks(&rec),
     );
     let s = record_states(&checkout, &rec);
@@ -709,7 +709,7 @@ async fn a_failed_session_is_told_at_once_not_after_the_script() {
             options(),
             SessionSource::endpoint(session_url(&id, "&status=500")),
         )
-        .load_options(served_sandbox(&id, 1_500)),
+        .with_load(served_sandbox(&id, 1_500)),
         Callbacks::new(),
     );
     let started = js_sys::Date::now();
@@ -816,7 +816,7 @@ async fn dropping_the_run_future_cancels_the_checkout() {
             options(),
             SessionSource::endpoint(session_url(&id, "&delay=600")),
         )
-        .load_options(served_sandbox(&id, 100)),
+        .with_load(served_sandbox(&id, 100)),
         callbacks(&rec),
     );
     {
@@ -933,7 +933,7 @@ async fn cancel_or_drop_while_preparing_stops_the_session_request() {
             }
         });
         let checkout = Checkout::new(
-            CheckoutConfig::new(options(), source).load_options(served_sandbox(&id, 0)),
+            CheckoutConfig::new(options(), source).with_load(served_sandbox(&id, 0)),
             Callbacks::new(),
         );
         checkout.open();
@@ -1053,7 +1053,7 @@ fn redirect_checkout(
     rec: &Recorder,
 ) -> (Checkout, fintoc_wasm::checkout::Subscription) {
     let checkout = Checkout::new(
-        CheckoutConfig::new(options(), SessionSource::endpoint(session)).mode(mode),
+        CheckoutConfig::new(options(), SessionSource::endpoint(session)).with_mode(mode),
         Callbacks::new(),
     );
     let s = record_states(&checkout, rec);

@@ -43,7 +43,7 @@ async fn a_script_the_pages_policy_refuses_is_csp_blocked_with_the_directive_to_
     let error = within(
         5_000,
         "the blocked load",
-        load_fintoc_with(&LoadOptions::new().url(url.clone())),
+        load_fintoc_with(&LoadOptions::new().with_url(url.clone())),
     )
     .await
     .expect_err("the policy blocks the script");
@@ -73,7 +73,7 @@ async fn a_checkout_on_such_a_page_offers_the_hosted_page_and_no_retry() {
     let token = SessionToken::new("cs_csp_sec_1").unwrap();
     let checkout = Checkout::new(
         CheckoutConfig::new(options, SessionSource::token(token))
-            .load_options(LoadOptions::new().url(script_url(&id, 0))),
+            .with_load(LoadOptions::new().with_url(script_url(&id, 0))),
         Callbacks::new(),
     );
     checkout.open();

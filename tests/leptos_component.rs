@@ -127,8 +127,8 @@ async fn unmount_while_preparing_opens_nothing_and_calls_nothing() {
     let el = root();
     let url = session_url(&id, "&delay=600");
     let load = fintoc_wasm::LoadOptions::new()
-        .url(script_url(&id, 600))
-        .timeout(std::time::Duration::from_secs(10));
+        .with_url(script_url(&id, 600))
+        .with_timeout(std::time::Duration::from_secs(10));
     let (states, successes) = (rec.clone(), rec.clone());
     let mounted = leptos::mount::mount_to(el.clone(), move || {
         view! {

@@ -16,7 +16,9 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn options(url: &str) -> LoadOptions {
-    LoadOptions::new().url(url).timeout(Duration::from_secs(10))
+    LoadOptions::new()
+        .with_url(url)
+        .with_timeout(Duration::from_secs(10))
 }
 
 #[wasm_bindgen_test]
@@ -160,7 +162,7 @@ async fn a_script_that_defines_no_global_is_global_missing() {
     let id = unique_id("noglobal");
     let url = format!("{}/script?id={id}&kind=noglobal", server());
     // The loader waits for the global up to the timeout before calling it missing.
-    let err = load_fintoc_with(&options(&url).timeout(Duration::from_millis(1500)))
+    let err = load_fintoc_with(&options(&url).with_timeout(Duration::from_millis(1500)))
         .await
         .unwrap_err();
     assert!(matches!(err, LoadError::GlobalMissing { .. }), "{err:?}");
@@ -175,7 +177,7 @@ async fn a_slow_script_times_out_and_a_later_load_retries() {
     // `noglobal`: when it finally arrives (the browser still runs a removed tag's script), it
     // must not define window.Fintoc under the later tests in this page.
     let url = format!("{}/script?id={id}&delay=3000&kind=noglobal", server());
-    let err = load_fintoc_with(&options(&url).timeout(Duration::from_millis(200)))
+    let err = load_fintoc_with(&options(&url).with_timeout(Duration::from_millis(200)))
         .await
         .unwrap_err();
     assert_eq!(
@@ -199,11 +201,11 @@ async fn a_caller_joining_a_load_is_told_the_timeout_that_ran() {
     let id = unique_id("joined");
     let url = format!("{}/script?id={id}&delay=3000&kind=noglobal", server());
     // A preload with a short timeout, then a caller with a long one: they share the first load.
-    preload(&options(&url).timeout(Duration::from_millis(200)));
+    preload(&options(&url).with_timeout(Duration::from_millis(200)));
     let err = within(
         5_000,
         "the joined load",
-        load_fintoc_with(&options(&url).timeout(Duration::from_secs(60))),
+        load_fintoc_with(&options(&url).with_timeout(Duration::from_secs(60))),
     )
     .await
     .unwrap_err();
@@ -240,7 +242,7 @@ async fn the_nonce_is_set_on_the_injected_tag() {
     fresh_page();
     let id = unique_id("nonce");
     let url = script_url(&id, 200);
-    let o = options(&url).nonce("n0nc3-abc");
+    let o = options(&url).with_nonce("n0nc3-abc");
     preload(&o);
     let list = document()
         .query_selector_all("script[data-fintoc-wasm]")
@@ -358,11 +360,12 @@ async fn odd_script_tags_in_the_page_never_panic_the_loader() {
 #[wasm_bindgen_test]
 async fn duration_max_means_no_timeout_not_an_immediate_one() {
     fresh_page();
-    let o = options(&script_url(&unique_id("forever"), 400)).timeout(Duration::MAX);
+    let o = options(&script_url(&unique_id("forever"), 400)).with_timeout(Duration::MAX);
     let fintoc = within(5_000, "a load with no timeout", load_fintoc_with(&o)).await;
     assert!(fintoc.is_ok(), "{fintoc:?}");
     fresh_page();
-    let o = options(&script_url(&unique_id("long"), 0)).timeout(Duration::from_secs(40 * 86_400));
+    let o =
+        options(&script_url(&unique_id("long"), 0)).with_timeout(Duration::from_secs(40 * 86_400));
     let long = within(5_000, "a load with a 40-day timeout", load_fintoc_with(&o)).await;
     assert!(long.is_ok(), "{long:?}");
 }
@@ -375,7 +378,7 @@ async fn a_timeout_never_removes_a_tag_the_page_author_wrote() {
     let foreign = document().create_element("script").unwrap();
     foreign.set_attribute("src", &url).unwrap();
     document().head().unwrap().append_child(&foreign).unwrap();
-    let err = load_fintoc_with(&options(&url).timeout(Duration::from_millis(200)))
+    let err = load_fintoc_with(&options(&url).with_timeout(Duration::from_millis(200)))
         .await
         .unwrap_err();
     assert!(matches!(err, LoadError::Timeout { .. }), "{err:?}");
@@ -417,10 +420,10 @@ async fn after_a_page_tag_fails_the_next_attempt_injects_its_own() {
     let page_tag = document().create_element("script").unwrap();
     page_tag.set_attribute("src", &url).unwrap();
     document().head().unwrap().append_child(&page_tag).unwrap();
-    let first = load_fintoc_with(&options(&url).timeout(Duration::from_millis(200))).await;
+    let first = load_fintoc_with(&options(&url).with_timeout(Duration::from_millis(200))).await;
     assert!(matches!(first, Err(LoadError::Timeout { .. })), "{first:?}");
     // The retry does not wait on the same dead tag: it injects the crate's own.
-    let retry = options(&url).timeout(Duration::from_millis(200));
+    let retry = options(&url).with_timeout(Duration::from_millis(200));
     preload(&retry);
     assert_eq!(
         testing::injected_script_count(),
@@ -465,7 +468,7 @@ async fn a_page_tag_that_failed_before_the_loader_started_is_not_waited_on_for_t
         "the page's tag failed first"
     );
     let started = js_sys::Date::now();
-    let result = load_fintoc_with(&options(&url).timeout(Duration::from_secs(10))).await;
+    let result = load_fintoc_with(&options(&url).with_timeout(Duration::from_secs(10))).await;
     let took = js_sys::Date::now() - started;
     assert!(
         matches!(result, Err(LoadError::Network { .. })),

@@ -400,7 +400,7 @@ async fn the_harness_makes_the_next_load_fail_then_recovers() {
     load_fintoc().await.expect("the retry gets the sandbox");
     sandbox.fail_next_load(LoadFailure::GlobalMissing).unwrap();
     // The loader waits for a late global up to the load timeout before giving up.
-    let quick = fintoc_wasm::LoadOptions::new().timeout(std::time::Duration::from_millis(800));
+    let quick = fintoc_wasm::LoadOptions::new().with_timeout(std::time::Duration::from_millis(800));
     let err = fintoc_wasm::load::load_fintoc_with(&quick)
         .await
         .unwrap_err();

@@ -243,8 +243,8 @@ async fn unmount_while_preparing_opens_nothing_and_calls_nothing() {
     let rec = Recorder::default();
     let mut props = base_props(SessionSource::endpoint(session_url(&id, "&delay=700")));
     props.load = LoadOptions::new()
-        .url(script_url(&id, 700))
-        .timeout(Duration::from_secs(10));
+        .with_url(script_url(&id, 700))
+        .with_timeout(Duration::from_secs(10));
     props.on_state = Some(states(&rec));
     props.on_success = Some({
         let rec = rec.clone();
@@ -389,8 +389,8 @@ async fn fifty_mounted_components_load_one_script() {
     let id = unique_id("fifty");
     let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
     props.load = LoadOptions::new()
-        .url(script_url(&id, 100))
-        .timeout(Duration::from_secs(10));
+        .with_url(script_url(&id, 100))
+        .with_timeout(Duration::from_secs(10));
     let app = Mounted::<Fifty>::new(props);
     settle().await;
     assert_eq!(
@@ -895,8 +895,8 @@ async fn a_failed_preload_is_not_repeated_by_every_config_change() {
     let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
     // A script that loads but never defines window.Fintoc: the preload fails after 300 ms.
     props.load = LoadOptions::new()
-        .url(format!("{}/script?id={id}&kind=noglobal", server()))
-        .timeout(Duration::from_millis(300));
+        .with_url(format!("{}/script?id={id}&kind=noglobal", server()))
+        .with_timeout(Duration::from_millis(300));
     let mut app = Mounted::<FintocCheckout>::new(props.clone());
     settle().await;
     sleep(800).await;
@@ -1139,7 +1139,7 @@ async fn switching_from_the_hosted_page_to_the_widget_preloads_the_script_then()
     fresh_page();
     let id = unique_id("ymodepreload");
     let mut props = base_props(SessionSource::endpoint(session_url(&id, "")));
-    props.load = LoadOptions::new().url(script_url(&id, 0));
+    props.load = LoadOptions::new().with_url(script_url(&id, 0));
     props.mode = fintoc_wasm::CheckoutMode::Redirect;
     let mut app = Mounted::<FintocCheckout>::new(props.clone());
     settle().await;

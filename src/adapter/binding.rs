@@ -4,10 +4,10 @@ use crate::prelude::*;
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
 
+use crate::cell::{borrow, borrow_mut};
 use crate::checkout::{Checkout, CheckoutConfig, CheckoutState, Subscription};
 use crate::error::FintocError;
 use crate::session::SessionResponse;
-use crate::task::{read, write};
 use crate::widget::Callbacks;
 
 /// What an adapter does when its checkout moves. [`Binding`] calls these in this order on
@@ -91,9 +91,9 @@ fn new_session(
     told: &RefCell<Option<String>>,
 ) -> Option<SessionResponse> {
     let session = checkout.upgrade()?.session()?;
-    if read(told).as_deref() == Some(session.token.as_str()) {
+    if borrow(told).as_deref() == Some(session.token.as_str()) {
         return None;
     }
-    *write(told) = Some(session.token.as_str().to_owned());
+    *borrow_mut(told) = Some(session.token.as_str().to_owned());
     Some(session)
 }

@@ -81,7 +81,7 @@ impl Preload {
     /// [`Checkout::preload`](crate::Checkout::preload), with no borrow of its own held).
     pub(crate) fn due(&mut self, enabled: bool, config: &CheckoutConfig) -> bool {
         let due = enabled
-            && config.checkout_mode() != CheckoutMode::Redirect
+            && config.mode() != CheckoutMode::Redirect
             && self.0.as_ref() != Some(config.load());
         if due {
             self.0 = Some(config.load().clone());

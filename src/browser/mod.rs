@@ -14,9 +14,8 @@ use wasm_bindgen::{JsCast, JsValue};
 #[cfg(feature = "testing")]
 pub(crate) mod overrides;
 
-// The page side lives in JavaScript where doing it through web-sys would cost a binding per
-// call in every bundle (src/browser/page.js, one section per concern; the decisions stay in Rust;
-// why one module and not one per section: its header).
+// The page side lives in JavaScript, src/browser/page.js; the decisions stay in Rust (size:
+// docs/size.md, "Page work in JavaScript").
 
 // src/browser/page.js, section 1: the window, calls on JS objects, timers, leaving for the hosted
 // page.
@@ -83,7 +82,7 @@ extern "C" {
 extern "C" {
     /// A response body's first `max` characters for an error message, tokens and secret keys
     /// redacted (see `crate::error::excerpt`).
-    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    #[cfg(fintoc_web)]
     pub(crate) fn excerpt(text: &str, max: u32) -> String;
 
     /// `[token, expiresInSeconds, expiresAtMs, redirectUrl]` of a session endpoint's JSON, or
@@ -160,7 +159,7 @@ pub(crate) fn is_blank(s: &str) -> bool {
 }
 
 /// True when compiled for the browser target (`wasm32-unknown-unknown`).
-pub(crate) const IS_BROWSER_TARGET: bool = cfg!(all(target_arch = "wasm32", target_os = "unknown"));
+pub(crate) const IS_BROWSER_TARGET: bool = cfg!(fintoc_web);
 
 /// The page's `window`, or `None` off-browser (native build, Node, a worker).
 pub(crate) fn window() -> Option<web_sys::Window> {
@@ -279,7 +278,7 @@ pub(crate) fn method(obj: &JsValue, name: &str) -> Option<js_sys::Function> {
 /// Fintoc's hosted page) while it is kept; dropping it stops listening.
 pub(crate) struct BackListener {
     listener: Option<JsValue>,
-    // The widget callbacks' signature: one closure shim in the bundle for both.
+    // The widget callbacks' signature: one closure shim (size: docs/size.md).
     _back: Closure<dyn Fn(JsValue)>,
 }
 

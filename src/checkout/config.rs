@@ -17,10 +17,10 @@ use crate::widget::WidgetOptions;
 ///
 /// let options = WidgetOptions::builder("pk_test_abc").country(Country::Cl).build()?;
 /// let config = CheckoutConfig::new(options, SessionSource::endpoint("/api/checkout"))
-///     .load_options(LoadOptions::new().nonce("r4nd0m"));
+///     .with_load(LoadOptions::new().with_nonce("r4nd0m"));
 /// assert_eq!(config.options().public_key().as_str(), "pk_test_abc");
 /// assert_eq!(config.session(), &SessionSource::endpoint("/api/checkout"));
-/// assert_eq!(config.load().csp_nonce(), Some("r4nd0m"));
+/// assert_eq!(config.load().nonce(), Some("r4nd0m"));
 /// # Ok::<(), fintoc_wasm::error::OptionsError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
@@ -42,8 +42,8 @@ pub struct CheckoutConfig {
 ///
 /// let options = WidgetOptions::builder("pk_test_abc").build()?;
 /// let config = CheckoutConfig::new(options, SessionSource::endpoint("/api/checkout"))
-///     .mode(CheckoutMode::Redirect);
-/// assert_eq!(config.checkout_mode(), CheckoutMode::Redirect);
+///     .with_mode(CheckoutMode::Redirect);
+/// assert_eq!(config.mode(), CheckoutMode::Redirect);
 /// assert_eq!(CheckoutMode::default(), CheckoutMode::Widget);
 /// # Ok::<(), fintoc_wasm::error::OptionsError>(())
 /// ```
@@ -113,18 +113,18 @@ impl CheckoutConfig {
 
     /// Widget or hosted page (default: [`CheckoutMode::Widget`]). Not part of the identity: a
     /// new mode applies to the next `open()`.
-    pub fn mode(mut self, mode: CheckoutMode) -> Self {
+    pub fn with_mode(mut self, mode: CheckoutMode) -> Self {
         self.mode = mode;
         self
     }
 
     /// The checkout mode.
-    pub fn checkout_mode(&self) -> CheckoutMode {
+    pub fn mode(&self) -> CheckoutMode {
         self.mode
     }
 
     /// How to load the script (URL, nonce, timeout).
-    pub fn load_options(mut self, load: LoadOptions) -> Self {
+    pub fn with_load(mut self, load: LoadOptions) -> Self {
         self.load = load;
         self
     }

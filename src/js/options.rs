@@ -30,28 +30,6 @@ extern "C" {
     fn checked_confirm_options(options: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-/// The values each named option takes, in Rust: `api.js` accepts the names their `as_str`
-/// gives (a test compares its lists with these).
-const PRODUCTS: &[Product] = &[
-    Product::Payments,
-    Product::Movements,
-    Product::Subscriptions,
-    Product::Invoices,
-];
-const COUNTRIES: &[Country] = &[Country::Cl, Country::Mx];
-const HOLDER_TYPES: &[HolderType] = &[HolderType::Individual, HolderType::Business];
-const MODES: &[CheckoutMode] = &[
-    CheckoutMode::Widget,
-    CheckoutMode::Redirect,
-    CheckoutMode::WidgetOrRedirect,
-];
-const METHODS: &[HttpMethod] = &[HttpMethod::Get, HttpMethod::Post, HttpMethod::Put];
-const CREDENTIALS: &[CredentialsMode] = &[
-    CredentialsMode::Omit,
-    CredentialsMode::SameOrigin,
-    CredentialsMode::Include,
-];
-
 /// Field `name` of a checked options object (`None`: absent).
 fn get(object: &JsValue, name: &str) -> Option<JsValue> {
     js_sys::Reflect::get(object, &JsValue::from_str(name))
@@ -73,19 +51,19 @@ fn millis(object: &JsValue, name: &str) -> Option<Duration> {
         .map(|ms| Duration::from_millis(ms as u64))
 }
 
-/// The value of `all` that `api.js` accepted by its name. A name it accepted that Rust does not
-/// know can only come from a JS glue and a wasm of different builds.
-fn named<T: Clone>(
+/// The value `api.js` accepted by its name, read back with the type's `from_name` (the one
+/// Rust spelling; tests tie api.js's lists and the `.d.ts` to it). A name it accepted that Rust
+/// does not know can only come from a JS glue and a wasm of different builds.
+fn named<T>(
     object: &JsValue,
     name: &str,
-    all: &[T],
-    as_str: impl Fn(&T) -> &str,
+    from_name: impl Fn(&str) -> Option<T>,
 ) -> Result<Option<T>, JsValue> {
     let Some(given) = text(object, name) else {
         return Ok(None);
     };
-    match all.iter().find(|v| as_str(v) == given) {
-        Some(v) => Ok(Some(v.clone())),
+    match from_name(&given) {
+        Some(v) => Ok(Some(v)),
         None => {
             let mut message = String::from("option `");
             message.push_str(name);
@@ -119,19 +97,19 @@ pub(super) fn checkout_options(options: &JsValue, id: u32) -> Result<CheckoutOpt
     let session = session_source(&o, id)?;
     let mut load = LoadOptions::new();
     if let Some(url) = text(&o, "scriptUrl") {
-        load = load.url(url);
+        load = load.with_url(url);
     }
     if let Some(nonce) = text(&o, "nonce") {
-        load = load.nonce(nonce);
+        load = load.with_nonce(nonce);
     }
     if let Some(timeout) = millis(&o, "timeoutMs") {
-        load = load.timeout(timeout);
+        load = load.with_timeout(timeout);
     }
-    let mode = named(&o, "mode", MODES, |m| m.as_str())?.unwrap_or_default();
+    let mode = named(&o, "mode", CheckoutMode::from_name)?.unwrap_or_default();
     Ok(CheckoutOptions {
         config: CheckoutConfig::new(widget, session)
-            .load_options(load)
-            .mode(mode),
+            .with_load(load)
+            .with_mode(mode),
         prefetch_on_hover: get(&o, "prefetchOnHover").and_then(|v| v.as_bool()) != Some(false),
         checked: o,
     })
@@ -139,13 +117,13 @@ pub(super) fn checkout_options(options: &JsValue, id: u32) -> Result<CheckoutOpt
 
 fn widget_options(o: &JsValue) -> Result<WidgetOptions, JsValue> {
     let mut builder = WidgetOptions::builder(text(o, "publicKey").unwrap_or_default().as_str());
-    if let Some(product) = named(o, "product", PRODUCTS, Product::as_str)? {
+    if let Some(product) = named(o, "product", Product::from_name)? {
         builder = builder.product(product);
     }
-    if let Some(country) = named(o, "country", COUNTRIES, |c| c.as_str())? {
+    if let Some(country) = named(o, "country", Country::from_name)? {
         builder = builder.country(country);
     }
-    if let Some(holder) = named(o, "holderType", HOLDER_TYPES, |h| h.as_str())? {
+    if let Some(holder) = named(o, "holderType", HolderType::from_name)? {
         builder = builder.holder_type(holder);
     }
     if let Some(id) = text(o, "institutionId") {
@@ -177,7 +155,7 @@ fn session_source(o: &JsValue, id: u32) -> Result<SessionSource, JsValue> {
             .map_err(|e| to_js(&e.into()));
     }
     let mut endpoint = SessionEndpoint::new(text(&session, "endpoint").unwrap_or_default());
-    if let Some(method) = named(&session, "method", METHODS, |m| m.as_str())? {
+    if let Some(method) = named(&session, "method", HttpMethod::from_name)? {
         endpoint = endpoint.method(method);
     }
     if let Some(json) = text(&session, "body") {
@@ -192,7 +170,7 @@ fn session_source(o: &JsValue, id: u32) -> Result<SessionSource, JsValue> {
             }
         }
     }
-    if let Some(credentials) = named(&session, "credentials", CREDENTIALS, |c| c.as_str())? {
+    if let Some(credentials) = named(&session, "credentials", CredentialsMode::from_name)? {
         endpoint = endpoint.credentials(credentials);
     }
     if let Some(timeout) = millis(&session, "timeoutMs") {
@@ -269,21 +247,6 @@ mod tests {
             .collect()
     }
 
-    /// What api.js accepts for each named option is exactly what Rust reads: a name added on
-    /// one side only fails here.
-    #[test]
-    fn the_js_reader_accepts_exactly_the_rust_names() {
-        fn names<T>(all: &[T], as_str: impl Fn(&T) -> &str) -> Vec<String> {
-            all.iter().map(|v| as_str(v).to_owned()).collect()
-        }
-        assert_eq!(js_list("PRODUCTS"), names(PRODUCTS, Product::as_str));
-        assert_eq!(js_list("COUNTRIES"), names(COUNTRIES, |c| c.as_str()));
-        assert_eq!(js_list("HOLDER_TYPES"), names(HOLDER_TYPES, |h| h.as_str()));
-        assert_eq!(js_list("MODES"), names(MODES, |m| m.as_str()));
-        assert_eq!(js_list("METHODS"), names(METHODS, |m| m.as_str()));
-        assert_eq!(js_list("CREDENTIALS"), names(CREDENTIALS, |c| c.as_str()));
-    }
-
     /// The members of the TypeScript object types in `source` at brace depth `depth` (outside
     /// parentheses and comments): `name: …`, `name?: …`, `name(…)`, `name?(…)`.
     fn ts_members(source: &str, depth: usize) -> Vec<String> {
@@ -352,41 +315,8 @@ mod tests {
         assert_eq!(ts_members(&session, 1), sorted(js_list("SESSION")));
     }
 
-    /// Fails to compile when a variant is added without being listed above (and so in api.js).
-    #[allow(dead_code)]
-    fn every_variant_is_listed(
-        p: Product,
-        c: Country,
-        h: HolderType,
-        m: CheckoutMode,
-        x: HttpMethod,
-        k: CredentialsMode,
-    ) {
-        use CheckoutMode as M;
-        use CredentialsMode as K;
-        match p {
-            Product::Payments | Product::Movements | Product::Subscriptions | Product::Invoices => {
-            }
-            Product::Other(_) => {} // passed through from Rust only
-        }
-        match c {
-            Country::Cl | Country::Mx => {}
-        }
-        match h {
-            HolderType::Individual | HolderType::Business => {}
-        }
-        match m {
-            M::Widget | M::Redirect | M::WidgetOrRedirect => {}
-        }
-        match x {
-            HttpMethod::Get | HttpMethod::Post | HttpMethod::Put => {}
-        }
-        match k {
-            K::Omit | K::SameOrigin | K::Include => {}
-        }
-    }
-
-    /// The `.d.ts` spells the same names as api.js.
+    /// The `.d.ts` spells the same names as api.js (and the `.d.ts` the names Rust's `as_str` /
+    /// `from_name` spell: `widget::values`'s test): what api.js accepts, Rust reads.
     #[test]
     fn the_typescript_unions_match_the_js_reader() {
         let types = include_str!("types.d.ts");

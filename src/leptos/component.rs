@@ -180,8 +180,8 @@ pub fn FintocCheckout(
     };
 
     // The DOM after the first render is drawn by the shared `ui` drawing (src/ui.js), one
-    // effect redrawing it on every state change: a reactive node per attribute costs several
-    // kB of wasm in Leptos, the drawing a few hundred bytes. The button keeps its focus.
+    // effect redrawing it on every state change, not a reactive node per attribute (size:
+    // docs/size.md). The button keeps its focus.
     let root = NodeRef::<leptos::html::Div>::new();
     // Browser only (see the hook's slot): nothing thread-local is made on a server.
     let drawing: Option<StoredValue<Option<Drawing>, LocalStorage>> =

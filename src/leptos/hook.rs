@@ -150,8 +150,8 @@ impl FintocCheckoutOptions {
         let builder = (self.widget)(WidgetOptions::builder(self.public_key.get().as_str()));
         let options = builder.build()?;
         Ok(CheckoutConfig::new(options, self.session.get())
-            .load_options(self.load.clone())
-            .mode(self.mode))
+            .with_load(self.load.clone())
+            .with_mode(self.mode))
     }
 }
 

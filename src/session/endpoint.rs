@@ -24,13 +24,21 @@ pub enum HttpMethod {
 }
 
 impl HttpMethod {
-    /// The method's name, as fetch and the JS API's `method` option spell it.
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The method's name, as `fetch` and the JS API's `session.method` spell it.
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",
             HttpMethod::Put => "PUT",
         }
+    }
+
+    /// The method [`as_str`](Self::as_str) spells `name`, if any.
+    #[cfg_attr(not(any(test, feature = "js")), allow(dead_code))] // the JS API reads options by name
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        [HttpMethod::Get, HttpMethod::Post, HttpMethod::Put]
+            .into_iter()
+            .find(|m| m.as_str() == name)
     }
 }
 
@@ -48,13 +56,25 @@ pub enum CredentialsMode {
 }
 
 impl CredentialsMode {
-    /// fetch's name for it, which the JS API's `credentials` option takes too.
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The mode's name, as `fetch` and the JS API's `session.credentials` spell it.
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             CredentialsMode::Omit => "omit",
             CredentialsMode::SameOrigin => "same-origin",
             CredentialsMode::Include => "include",
         }
+    }
+
+    /// The mode [`as_str`](Self::as_str) spells `name`, if any.
+    #[cfg_attr(not(any(test, feature = "js")), allow(dead_code))] // the JS API reads options by name
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        [
+            CredentialsMode::Omit,
+            CredentialsMode::SameOrigin,
+            CredentialsMode::Include,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == name)
     }
 }
 
@@ -138,8 +158,7 @@ impl SessionEndpoint {
     /// Sends `body` as JSON (`Content-Type: application/json`). A value that cannot be
     /// serialized makes [`fetch`](Self::fetch) fail with [`SessionError::InvalidRequest`].
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
-        // The error's text is dropped on purpose: formatting serde_json errors would pull all of
-        // serde_json's messages into every wasm bundle for a case derived types never hit.
+        // The error's text is dropped on purpose (size: docs/size.md, "No serde … on browser paths").
         self.body = Some(serde_json::to_string(body).map_err(drop));
         self
     }

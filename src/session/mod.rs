@@ -39,7 +39,7 @@ use core::pin::Pin;
 
 pub use endpoint::{CredentialsMode, HttpMethod, SessionEndpoint};
 pub use response::{parse_session_response, SessionResponse};
-pub use token::{SessionToken, SESSION_TOKEN_LIFETIME, STALE_MARGIN};
+pub use token::{SessionToken, SESSION_TOKEN_LIFETIME};
 
 pub(crate) use token::Redacted;
 

@@ -75,7 +75,7 @@ impl SessionResponse {
     /// (Feature `std`, on by default.)
     #[cfg(feature = "std")]
     pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
-        #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+        #[cfg(fintoc_web)]
         {
             let value = js_sys::JSON::parse(&self.body).ok()?;
             if !value.is_object() {
@@ -88,7 +88,7 @@ impl SessionResponse {
             }
             serde_wasm_bindgen::from_value(field).ok()
         }
-        #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+        #[cfg(not(fintoc_web))]
         {
             let mut value: serde_json::Value = serde_json::from_str(&self.body).ok()?;
             serde_json::from_value(value.get_mut(name)?.take()).ok()
@@ -158,7 +158,7 @@ struct Fields {
 /// `src/browser/page.js` reads them with the browser's JSON and date parsers (no parser of ours in the
 /// bundle); natively, serde_json does. `tests/data/session-fields.json` holds the cases both
 /// readers are tested against.
-#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+#[cfg(fintoc_web)]
 fn read_fields(body: &str) -> Option<Fields> {
     use wasm_bindgen::JsCast;
     let read = crate::browser::read_session(body);
@@ -174,7 +174,7 @@ fn read_fields(body: &str) -> Option<Fields> {
     })
 }
 
-#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+#[cfg(not(fintoc_web))]
 fn read_fields(body: &str) -> Option<Fields> {
     use serde_json::Value;
     let value: Value = serde_json::from_str(body).ok()?;

@@ -12,12 +12,12 @@ pub const SESSION_TOKEN_LIFETIME: Duration = Duration::from_secs(10 * 60);
 
 /// A token is treated as stale this long before it really expires, so it does not run out
 /// between `open()` and the widget's first request.
-pub const STALE_MARGIN: Duration = Duration::from_secs(30);
+pub(crate) const STALE_MARGIN: Duration = Duration::from_secs(30);
 
 /// A Checkout Session `session_token`, with when it was obtained and when it expires.
 ///
 /// Validated on the way in (non-empty, no whitespace): build it with `SessionToken::new`,
-/// `TryFrom<&str>`/`TryFrom<String>`, or [`fetched_at`](Self::fetched_at) for a known fetch time.
+/// `TryFrom<&str>`/`TryFrom<String>`, or from a session response (which dates it).
 /// Two tokens are equal when their strings (and explicit `expires_at`, if any) are: when the
 /// Rust value was built is not part of a token's identity, so a page that rebuilds the same
 /// token on every render does not look like a new session. `Debug` shows only its first
@@ -30,9 +30,7 @@ pub const STALE_MARGIN: Duration = Duration::from_secs(30);
 /// assert!(!token.is_stale());
 /// assert_eq!(token.as_str(), "cs_li5531onlFDi235_sec_a1b2c3");
 /// // Stale 30 s before the 10-minute lifetime ends (or before the session's own expires_at):
-/// let t = SessionToken::fetched_at("cs_1_sec_2", 0.0)?.with_expires_at_ms(300_000.0);
-/// assert!(!t.is_stale_at(269_999.0));
-/// assert!(t.is_stale_at(270_000.0));
+/// assert!(token.expires_at_ms() - token.fetched_at_ms() <= 600_000.0);
 /// assert_eq!(SessionToken::try_from("cs 1"), Err(fintoc_wasm::error::OptionsError::SessionTokenWhitespace));
 /// # Ok::<(), fintoc_wasm::error::OptionsError>(())
 /// ```
@@ -57,10 +55,13 @@ impl SessionToken {
         Self::fetched_at(value, browser::now_ms())
     }
 
-    /// Like [`new`](Self::new) with an explicit fetch time (Unix milliseconds).
+    /// Like [`new`](Self::new) with an explicit fetch time (Unix milliseconds). For the crate's
+    /// own session reader and tests: a shop gets its tokens from [`new`](Self::new) or a
+    /// session response.
     ///
     /// # Errors
     /// As [`new`](Self::new).
+    #[doc(hidden)]
     pub fn fetched_at(value: impl Into<String>, fetched_at_ms: f64) -> Result<Self, OptionsError> {
         let value = value.into();
         if value.is_empty() {
@@ -77,7 +78,8 @@ impl SessionToken {
     }
 
     /// Records the session's own `expires_at` (Unix milliseconds); the earlier of it and
-    /// fetch time + 10 minutes wins.
+    /// fetch time + 10 minutes wins. For the session reader and tests.
+    #[doc(hidden)]
     pub fn with_expires_at_ms(mut self, expires_at_ms: f64) -> Self {
         self.expires_at_ms = Some(expires_at_ms);
         self
@@ -89,6 +91,7 @@ impl SessionToken {
     }
 
     /// When the token was obtained (Unix milliseconds).
+    #[doc(hidden)]
     pub fn fetched_at_ms(&self) -> f64 {
         self.fetched_at_ms
     }
@@ -104,11 +107,12 @@ impl SessionToken {
     }
 
     /// True when the token is expired, or will be within [`STALE_MARGIN`], at `now_ms`.
-    pub fn is_stale_at(&self, now_ms: f64) -> bool {
+    pub(crate) fn is_stale_at(&self, now_ms: f64) -> bool {
         now_ms >= self.expires_at_ms() - STALE_MARGIN.as_millis() as f64
     }
 
-    /// [`is_stale_at`](Self::is_stale_at) the current time.
+    /// True when the token is expired, or will be within 30 s (so it does not run out between
+    /// `open()` and the widget's first request).
     pub fn is_stale(&self) -> bool {
         self.is_stale_at(browser::now_ms())
     }

@@ -20,12 +20,11 @@ use wasm_bindgen::JsValue;
 
 mod events;
 mod options;
+mod values;
 
 pub use events::{EventKind, Payload, WidgetEvent};
-pub use options::{
-    Country, HolderType, OptionValue, Product, PublicKey, Username, WidgetOptions,
-    WidgetOptionsBuilder, WidgetToken,
-};
+pub use options::{WidgetOptions, WidgetOptionsBuilder};
+pub use values::{Country, HolderType, OptionValue, Product, PublicKey, Username, WidgetToken};
 
 use crate::browser;
 use crate::error::{FintocError, WidgetError};
@@ -278,7 +277,7 @@ impl Widget {
     /// considered destroyed and its closures are freed).
     pub fn destroy(&self) -> Result<(), WidgetError> {
         // Take the closures out before calling into JS: no borrow is held during the call.
-        let closures = crate::task::write(&self.closures).take();
+        let closures = crate::cell::borrow_mut(&self.closures).take();
         let Some(closures) = closures else {
             return Ok(());
         };
@@ -290,7 +289,7 @@ impl Widget {
 
     /// True once [`destroy`](Self::destroy) has run.
     pub fn is_destroyed(&self) -> bool {
-        crate::task::read(&self.closures).is_none()
+        crate::cell::borrow(&self.closures).is_none()
     }
 
     /// The JS widget object, for calls this crate does not wrap.

@@ -152,7 +152,7 @@ impl From<&FintocCheckoutProps> for FintocCheckoutConfig {
         let mut config =
             FintocCheckoutConfig::from_key(props.public_key.0.clone(), props.session.clone())
                 .widget(|w| w.product(props.product.clone()))
-                .load_options(props.load.clone())
+                .load(props.load.clone())
                 .auto_open(props.auto_open)
                 .preload(props.preload)
                 .mode(props.mode);

@@ -80,7 +80,7 @@ impl FintocCheckoutConfig {
     }
 
     /// How to load the script (URL, nonce, timeout).
-    pub fn load_options(mut self, load: LoadOptions) -> Self {
+    pub fn load(mut self, load: LoadOptions) -> Self {
         self.load = load;
         self
     }
@@ -147,7 +147,7 @@ impl FintocCheckoutConfig {
     pub(crate) fn checkout_config(&self) -> Result<CheckoutConfig, OptionsError> {
         let options = self.options.clone().build()?;
         Ok(CheckoutConfig::new(options, self.session.clone())
-            .load_options(self.load.clone())
-            .mode(self.mode))
+            .with_load(self.load.clone())
+            .with_mode(self.mode))
     }
 }

@@ -225,7 +225,7 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         });
     }
 
-    // One effect for what follows a config (each Yew effect costs about 0.6 kB of wasm): a new
+    // One effect for what follows a config (one per concern costs wasm: docs/size.md): a new
     // config (same identity keeps the widget; another key or session replaces it), an invalid
     // one (the checkout stops; `adapter::InvalidConfig` tells it once, and the state shown again
     // once fixed), preloading

@@ -112,7 +112,7 @@ fn Shop(config: ShopConfig, products: Vec<Product>) -> impl IntoView {
         }
     });
     let mode = config.checkout_mode();
-    let load = LoadOptions::new().url(config.script_url());
+    let load = LoadOptions::new().with_url(config.script_url());
     let sandbox = config.mode == "sandbox";
     let public_key = config.public_key.clone();
     let change = move |index: usize, delta: i32| {

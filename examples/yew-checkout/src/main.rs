@@ -152,7 +152,7 @@ fn Shop(props: &ShopProps) -> Html {
     let on_error = Callback::from(|e: FintocError| {
         console_error(&format!("fintoc-wasm: {e}"));
     });
-    let load = LoadOptions::new().url(props.config.script_url());
+    let load = LoadOptions::new().with_url(props.config.script_url());
     let session = {
         let request = CheckoutRequest {
             cart_id: (*cart_id).clone(),

@@ -111,13 +111,13 @@ pub fn pay(
     f: js_sys::Function,
 ) -> Result<(), JsValue> {
     let config = CheckoutConfig::new(widget(key, which, text)?, source(which, text, f, ms)?)
-        .load_options(
+        .with_load(
             LoadOptions::new()
-                .url(text)
-                .nonce(text)
-                .timeout(Duration::from_millis(ms as u64)),
+                .with_url(text)
+                .with_nonce(text)
+                .with_timeout(Duration::from_millis(ms as u64)),
         )
-        .mode(CheckoutMode::from_name(mode).unwrap_or_default());
+        .with_mode(CheckoutMode::from_name(mode).unwrap_or_default());
     let checkout = Rc::new(Checkout::new(
         config,
         Callbacks::new()
