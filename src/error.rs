@@ -549,22 +549,7 @@ mod tests {
             "not_initialized",
             "wasm_load_failed",
         ];
-        let union = include_str!("js/types.d.ts")
-            .split_once("export type FintocErrorCode =")
-            .and_then(|(_, rest)| rest.split_once(';'))
-            .map(|(union, _)| union)
-            .expect("`export type FintocErrorCode = …;` in src/js/types.d.ts");
-        let typed: BTreeSet<&str> = union
-            .split('|')
-            .map(str::trim)
-            .filter(|member| !member.is_empty())
-            .map(|member| {
-                member
-                    .strip_prefix('\'')
-                    .and_then(|m| m.strip_suffix('\''))
-                    .unwrap_or_else(|| panic!("not a string literal type: {member}"))
-            })
-            .collect();
+        let typed = crate::widget::values::tests::ts_union("export type FintocErrorCode =");
         let expected: BTreeSet<&str> = emitted.iter().copied().chain(JS_ONLY).collect();
         assert_eq!(
             typed, expected,

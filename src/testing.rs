@@ -89,7 +89,7 @@ impl Sandbox {
 
     /// Load options pointing at the sandbox (not needed while installed: every load is
     /// rerouted anyway).
-    pub fn load_options(&self) -> LoadOptions {
+    pub fn load(&self) -> LoadOptions {
         LoadOptions::new().with_url(self.url.clone())
     }
 

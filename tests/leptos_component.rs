@@ -382,7 +382,7 @@ async fn auto_open_opens_once_per_identity_and_never_reopens_a_closed_widget() {
     .await;
 }
 
-/// Found by `leptos_sequences`: `on_state` heard `failed` for a secret key, the key signal was
+/// Found by `yew_sequences` (seed 1033); Leptos had the same defect: `on_state` heard `failed` for a secret key, the key signal was
 /// fixed and the component showed the pay button again (idle), but `on_state` never said so.
 #[wasm_bindgen_test]
 async fn fixing_an_invalid_key_reports_the_state_shown_again() {

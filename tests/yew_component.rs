@@ -310,6 +310,49 @@ fn KeepsHandle(props: &FintocCheckoutProps) -> Html {
     html! { <button class="fintoc-checkout__button" {onclick}>{ "Pay" }</button> }
 }
 
+/// A shop button built on the hook, while the key has become invalid: `open()` does nothing
+/// (it would pay with the previous key while the state says failed), and the shop hears no
+/// state but `Failed`; once fixed, the button pays with the new key.
+#[wasm_bindgen_test]
+async fn the_hook_acts_on_nothing_while_its_configuration_is_invalid() {
+    use yew::html::IntoPropValue;
+    let sandbox = Sandbox::install().unwrap();
+    let id = unique_id("hookinvalid");
+    let rec = Recorder::default();
+    let with_key = |key: &str| {
+        let mut p = base_props(SessionSource::endpoint(session_url(&id, "")));
+        p.public_key = key.into_prop_value();
+        p.on_state = Some(states(&rec));
+        p
+    };
+    let mut app = Mounted::<KeepsHandle>::new(with_key("pk_test_first"));
+    settle().await;
+    app.update(with_key("sk_test_oops"));
+    settle().await;
+    rec.take();
+    app.button().click();
+    settle().await;
+    assert_eq!(
+        count_events(&id, "session-start").await,
+        0,
+        "no session asked for"
+    );
+    assert_eq!(sandbox.create_count(), 0, "no widget");
+    assert_eq!(rec.take(), Vec::<String>::new(), "no state after failed");
+    app.update(with_key("pk_test_second"));
+    settle().await;
+    app.button().click();
+    assert!(
+        until(3000, || widget_open(&sandbox)).await,
+        "pays once fixed"
+    );
+    assert_eq!(
+        sandbox.last_options().unwrap().public_key.as_deref(),
+        Some("pk_test_second")
+    );
+    app.unmount();
+}
+
 #[wasm_bindgen_test]
 async fn unmount_tears_down_even_when_the_shop_kept_a_handle() {
     let sandbox = Sandbox::install().unwrap();

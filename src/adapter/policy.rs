@@ -13,6 +13,7 @@ pub(crate) struct InvalidConfig(Option<OptionsError>);
 
 /// What a new configuration means for the shop's `on_state` / `on_error`
 /// ([`InvalidConfig::record`]).
+#[must_use]
 pub(crate) enum ConfigNews {
     /// Nothing to tell: as valid as before, or the invalid one told last.
     None,
@@ -24,9 +25,9 @@ pub(crate) enum ConfigNews {
 
 impl InvalidConfig {
     /// Records how building the configuration went, and what the adapter tells the shop — with
-    /// [`tell`](super::tell), with no borrow of its own held, before the checkout acts on the
-    /// configuration (whose own states follow). A valid configuration makes a later error news
-    /// again.
+    /// [`tell`](super::tell), with no borrow of its own held: a fix before the checkout acts on
+    /// the configuration (whose own states follow), a new error once the checkout has been
+    /// reset. A valid configuration makes a later error news again.
     pub(crate) fn record(&mut self, built: &Result<CheckoutConfig, OptionsError>) -> ConfigNews {
         match built {
             Ok(_) if self.0.take().is_some() => ConfigNews::Fixed,
@@ -87,5 +88,45 @@ impl Preload {
             self.0 = Some(config.load().clone());
         }
         due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::SessionSource;
+    use crate::widget::WidgetOptions;
+
+    fn valid() -> Result<CheckoutConfig, OptionsError> {
+        let options = WidgetOptions::builder("pk_test_policy").build()?;
+        Ok(CheckoutConfig::new(
+            options,
+            SessionSource::endpoint("/api/checkout"),
+        ))
+    }
+
+    fn news(n: ConfigNews) -> &'static str {
+        match n {
+            ConfigNews::None => "none",
+            ConfigNews::Invalid(_) => "invalid",
+            ConfigNews::Fixed => "fixed",
+        }
+    }
+
+    /// Each distinct error is news once; the same error again is not; a valid configuration
+    /// after an invalid one is `Fixed` once, and makes the same error news again.
+    #[test]
+    fn each_error_is_news_once_and_a_fix_once() {
+        let a = || Err(OptionsError::SecretKey);
+        let b = || Err(OptionsError::ConflictingTokens);
+        let mut rule = InvalidConfig::default();
+        let seen: Vec<&str> = [valid(), a(), a(), b(), valid(), valid(), a()]
+            .iter()
+            .map(|built| news(rule.record(built)))
+            .collect();
+        assert_eq!(
+            seen,
+            ["none", "invalid", "none", "invalid", "fixed", "none", "invalid"]
+        );
     }
 }

@@ -91,7 +91,7 @@ pub struct JsCheckout {
 type LiveSlot = Rc<RefCell<Option<Live>>>;
 
 fn checkout_in(live: &RefCell<Option<Live>>) -> Result<Rc<Checkout>, JsValue> {
-    live.borrow()
+    crate::cell::borrow(live)
         .as_ref()
         .map(|live| live.binding.checkout().clone())
         .ok_or_else(|| {
@@ -155,9 +155,7 @@ impl JsCheckout {
     /// The current state (`idle` after `destroy()`).
     #[wasm_bindgen(getter, unchecked_return_type = "CheckoutState")]
     pub fn state(&self) -> String {
-        let state = self
-            .live
-            .borrow()
+        let state = crate::cell::borrow(&self.live)
             .as_ref()
             .map(|l| l.binding.checkout().state());
         state.unwrap_or(CheckoutState::Idle).name().to_owned()
@@ -255,9 +253,7 @@ impl JsCheckout {
         #[wasm_bindgen(unchecked_param_type = "HTMLElement")] button: JsValue,
     ) -> Result<(), JsValue> {
         self.checkout()?;
-        let prefetch = self
-            .live
-            .borrow()
+        let prefetch = crate::cell::borrow(&self.live)
             .as_ref()
             .is_some_and(|live| live.prefetch_on_hover);
         api::attach_button(&api::handle(self.id), &button, prefetch)
@@ -268,7 +264,7 @@ impl JsCheckout {
     /// attached button released. Any later method call throws an `Error` with code `destroyed`
     /// (`state` reads `idle`). `using` / `[Symbol.dispose]()` call it too.
     pub fn destroy(&self) {
-        let live = self.live.borrow_mut().take();
+        let live = crate::cell::borrow_mut(&self.live).take();
         if let Some(live) = live {
             live.page.alive.set(false);
             // (Undefined when the collector freed the handle: its button went with it.)

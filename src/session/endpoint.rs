@@ -99,7 +99,6 @@ impl CredentialsMode {
 ///     .header("X-CSRF-Token", "abc")
 ///     .credentials(CredentialsMode::SameOrigin)
 ///     .timeout(Duration::from_secs(10));
-/// assert_eq!(endpoint.url(), "/api/checkout");
 /// let response = endpoint.fetch().await?;
 /// println!("token valid until {}", response.token.expires_at_ms());
 /// # Ok(()) }
@@ -142,11 +141,6 @@ impl SessionEndpoint {
             credentials: CredentialsMode::SameOrigin,
             timeout: Self::DEFAULT_TIMEOUT,
         }
-    }
-
-    /// The endpoint URL.
-    pub fn url(&self) -> &str {
-        &self.url
     }
 
     /// The HTTP method (default `POST`).

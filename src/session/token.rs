@@ -29,8 +29,11 @@ pub(crate) const STALE_MARGIN: Duration = Duration::from_secs(30);
 /// let token = SessionToken::new("cs_li5531onlFDi235_sec_a1b2c3")?;
 /// assert!(!token.is_stale());
 /// assert_eq!(token.as_str(), "cs_li5531onlFDi235_sec_a1b2c3");
-/// // Stale 30 s before the 10-minute lifetime ends (or before the session's own expires_at):
-/// assert!(token.expires_at_ms() - token.fetched_at_ms() <= 600_000.0);
+/// // Valid for 10 minutes at most (stale 30 s before), or until the session's own expires_at:
+/// let expires_at = token.expires_at_ms();
+/// let sooner = token.clone().with_expires_at_ms(expires_at - 120_000.0);
+/// assert_eq!(sooner.expires_at_ms(), expires_at - 120_000.0);
+/// assert!(!sooner.is_stale());
 /// assert_eq!(SessionToken::try_from("cs 1"), Err(fintoc_wasm::error::OptionsError::SessionTokenWhitespace));
 /// # Ok::<(), fintoc_wasm::error::OptionsError>(())
 /// ```
@@ -77,9 +80,9 @@ impl SessionToken {
         })
     }
 
-    /// Records the session's own `expires_at` (Unix milliseconds); the earlier of it and
-    /// fetch time + 10 minutes wins. For the session reader and tests.
-    #[doc(hidden)]
+    /// Records the session's own `expires_at` (Unix milliseconds), when your session source
+    /// knows it (`SessionSource::from_fn`: the Checkout Session's `expires_at`); the earlier of
+    /// it and fetch time + 10 minutes wins, so a session that expires sooner is refreshed in time.
     pub fn with_expires_at_ms(mut self, expires_at_ms: f64) -> Self {
         self.expires_at_ms = Some(expires_at_ms);
         self

@@ -20,7 +20,7 @@ use wasm_bindgen::JsValue;
 
 mod events;
 mod options;
-mod values;
+pub(crate) mod values;
 
 pub use events::{EventKind, Payload, WidgetEvent};
 pub use options::{WidgetOptions, WidgetOptionsBuilder};

@@ -76,16 +76,28 @@ fn checkout_in(slot: &Slot) -> Option<Rc<Checkout>> {
 /// # }
 /// ```
 ///
-/// Cheap to clone; the actions do nothing before the component is mounted or after it is
-/// unmounted.
+/// Cheap to clone; the actions do nothing before the component is mounted, after it is
+/// unmounted, or while its configuration is invalid (the state is then `Failed`).
 #[derive(Clone)]
 pub struct UseFintocCheckout {
     state: CheckoutState,
     redirect_url: Option<String>,
     slot: Slot,
+    /// The configuration at this render is invalid (a secret key, say): the actions do nothing,
+    /// or they would act with the last valid one while the state says `Failed`.
+    invalid: bool,
 }
 
 impl UseFintocCheckout {
+    /// The checkout the actions act on: none before mount, after unmount, or while the
+    /// configuration is invalid.
+    fn checkout(&self) -> Option<Rc<Checkout>> {
+        if self.invalid {
+            return None;
+        }
+        checkout_in(&self.slot)
+    }
+
     /// The state at this render.
     pub fn state(&self) -> &CheckoutState {
         &self.state
@@ -104,28 +116,28 @@ impl UseFintocCheckout {
 
     /// Opens the widget (preparing first if needed; a second call while preparing joins it).
     pub fn open(&self) {
-        if let Some(checkout) = checkout_in(&self.slot) {
+        if let Some(checkout) = self.checkout() {
             checkout.open();
         }
     }
 
     /// Prepares ahead of the click (script and session token); see [`Checkout::prepare`].
     pub fn prepare(&self) {
-        if let Some(checkout) = checkout_in(&self.slot) {
+        if let Some(checkout) = self.checkout() {
             checkout.prepare();
         }
     }
 
     /// Hides an open widget; see [`Checkout::hide`].
     pub fn hide(&self) {
-        if let Some(checkout) = checkout_in(&self.slot) {
+        if let Some(checkout) = self.checkout() {
             checkout.hide();
         }
     }
 
     /// Tries again after a failure, and opens.
     pub fn retry(&self) {
-        if let Some(checkout) = checkout_in(&self.slot) {
+        if let Some(checkout) = self.checkout() {
             checkout.retry();
         }
     }
@@ -284,5 +296,6 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         state,
         redirect_url,
         slot,
+        invalid: built.is_err(),
     }
 }

@@ -294,6 +294,9 @@ pub struct World<U: Ui> {
     trace: Vec<String>,
     seq_no: u64,
     pub requests: usize,
+    /// A failure found mid-step (left behind by the mount a remount replaced), reported by the
+    /// next [`check`](Self::check).
+    pending: Option<String>,
     /// What the sequence exercised (steps, and what the page saw), for the coverage check.
     pub seen: std::collections::BTreeMap<&'static str, u32>,
 }
@@ -315,6 +318,7 @@ impl<U: Ui> World<U> {
             trace: Vec::new(),
             seq_no,
             requests: 0,
+            pending: None,
             seen: Default::default(),
         }
     }
@@ -412,8 +416,9 @@ impl<U: Ui> World<U> {
         };
         self.trace.push(format!("unmount {name}"));
         self.saw("unmount");
-        self.ui.unmount();
+        // Counted before: a callback fired while the component tears down counts as after.
         let len = log_of(&name).len();
+        self.ui.unmount();
         if let Some(m) = self.mounts.last_mut() {
             m.unmounted = Some(len);
         }
@@ -445,7 +450,9 @@ impl<U: Ui> World<U> {
                     Some(old) => {
                         self.unmount();
                         settle().await;
-                        self.check_unmounted();
+                        if let Some(left) = self.check_unmounted() {
+                            self.pending.get_or_insert(left);
+                        }
                         self.mount(Props { mount: name, ..old });
                     }
                     None => self.mount(fresh),
@@ -555,6 +562,7 @@ impl<U: Ui> World<U> {
     }
 
     /// Right after an unmount: nothing of Fintoc is left.
+    #[must_use]
     fn check_unmounted(&mut self) -> Option<String> {
         let (widgets, iframes) = (self.live_widgets(), self.sandbox.iframe_count());
         (widgets + iframes > 0).then(|| {
@@ -564,6 +572,9 @@ impl<U: Ui> World<U> {
 
     /// Every invariant, now.
     pub fn check(&mut self) -> Result<(), String> {
+        if let Some(failure) = self.pending.take() {
+            return Err(failure);
+        }
         let errors: Vec<String> = js_sys::Array::from(&get(&js("window.__aseq"), "errors"))
             .iter()
             .filter_map(|v| v.as_string())
