@@ -93,7 +93,11 @@ pub(crate) fn parse_ms(s: &str) -> Option<i64> {
     let offset_minutes = match at(i)? {
         b'Z' | b'z' if b.len() == i + 1 => 0,
         sign @ (b'+' | b'-') if b.len() == i + 6 && at(i + 3) == Some(b':') => {
-            let minutes = num(i + 1, 2)? * 60 + num(i + 4, 2)?;
+            let (hours, minutes) = (num(i + 1, 2)?, num(i + 4, 2)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let minutes = hours * 60 + minutes;
             if sign == b'+' {
                 minutes
             } else {

@@ -379,7 +379,7 @@ export function rfc3339(s) {
   var month = +m[2], hour = +m[4], minute = +m[5], second = +m[6];
   var t = new Date(0);
   t.setUTCFullYear(+m[1], month - 1, +m[3]);
-  if (t.getUTCMonth() != month - 1 || hour > 23 || minute > 59 || second > 60) {
+  if (t.getUTCMonth() != month - 1 || hour > 23 || minute > 59 || second > 60 || m[9] > 23 || m[10] > 59) {
     return undefined;
   }
   var offset = m[8] ? (m[8] === '-' ? -1 : 1) * (+m[9] * 60 + +m[10]) : 0;
