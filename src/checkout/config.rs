@@ -88,7 +88,7 @@ impl CheckoutMode {
 }
 
 /// Every [`CheckoutMode`], for [`CheckoutMode::from_name`].
-const ALL_MODES: [CheckoutMode; 3] = [
+pub(crate) const ALL_MODES: [CheckoutMode; 3] = [
     CheckoutMode::Widget,
     CheckoutMode::WidgetOrRedirect,
     CheckoutMode::Redirect,

@@ -21,7 +21,7 @@
 //! (subscriptions and their deferred publication).
 
 use crate::prelude::*;
-mod config;
+pub(crate) mod config;
 mod observers;
 mod phase;
 pub mod return_url;

@@ -36,11 +36,25 @@ impl HttpMethod {
     /// The method [`as_str`](Self::as_str) spells `name`, if any.
     #[cfg_attr(not(any(test, feature = "js")), allow(dead_code))] // the JS API reads options by name
     pub(crate) fn from_name(name: &str) -> Option<Self> {
-        [HttpMethod::Get, HttpMethod::Post, HttpMethod::Put]
-            .into_iter()
-            .find(|m| m.as_str() == name)
+        ALL_METHODS.into_iter().find(|m| m.as_str() == name)
     }
 }
+
+// Every variant, for `from_name`. A new variant stops the matches below from compiling: add it
+// to its list (and the list's length), so `from_name` never silently misses one.
+pub(crate) const ALL_METHODS: [HttpMethod; 3] =
+    [HttpMethod::Get, HttpMethod::Post, HttpMethod::Put];
+const _: () = match ALL_METHODS[0] {
+    HttpMethod::Get | HttpMethod::Post | HttpMethod::Put => (),
+};
+pub(crate) const ALL_CREDENTIALS: [CredentialsMode; 3] = [
+    CredentialsMode::Omit,
+    CredentialsMode::SameOrigin,
+    CredentialsMode::Include,
+];
+const _: () = match ALL_CREDENTIALS[0] {
+    CredentialsMode::Omit | CredentialsMode::SameOrigin | CredentialsMode::Include => (),
+};
 
 /// Whether the browser sends cookies with the session request (fetch's `credentials`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -68,13 +82,7 @@ impl CredentialsMode {
     /// The mode [`as_str`](Self::as_str) spells `name`, if any.
     #[cfg_attr(not(any(test, feature = "js")), allow(dead_code))] // the JS API reads options by name
     pub(crate) fn from_name(name: &str) -> Option<Self> {
-        [
-            CredentialsMode::Omit,
-            CredentialsMode::SameOrigin,
-            CredentialsMode::Include,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == name)
+        ALL_CREDENTIALS.into_iter().find(|c| c.as_str() == name)
     }
 }
 

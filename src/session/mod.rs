@@ -28,7 +28,7 @@
 //! ```
 
 use crate::prelude::*;
-mod endpoint;
+pub(crate) mod endpoint;
 mod response;
 pub(crate) mod token;
 

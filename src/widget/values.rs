@@ -532,27 +532,19 @@ pub(crate) mod tests {
         );
         check(
             "export type CheckoutMode =",
-            &[
-                CheckoutMode::Widget,
-                CheckoutMode::WidgetOrRedirect,
-                CheckoutMode::Redirect,
-            ],
+            &crate::checkout::config::ALL_MODES,
             |m| m.as_str(),
             CheckoutMode::from_name,
         );
         check(
             "method?:",
-            &[HttpMethod::Get, HttpMethod::Post, HttpMethod::Put],
+            &crate::session::endpoint::ALL_METHODS,
             |m| m.as_str(),
             HttpMethod::from_name,
         );
         check(
             "credentials?:",
-            &[
-                CredentialsMode::Omit,
-                CredentialsMode::SameOrigin,
-                CredentialsMode::Include,
-            ],
+            &crate::session::endpoint::ALL_CREDENTIALS,
             |c| c.as_str(),
             CredentialsMode::from_name,
         );
