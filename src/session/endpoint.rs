@@ -41,7 +41,7 @@ impl HttpMethod {
 }
 
 // Every variant, for `from_name`. A new variant stops the matches below from compiling: add it
-// to its list (and the list's length), so `from_name` never silently misses one.
+// to the match *and* to its list (and the list's length), so `from_name` never misses one.
 pub(crate) const ALL_METHODS: [HttpMethod; 3] =
     [HttpMethod::Get, HttpMethod::Post, HttpMethod::Put];
 const _: () = match ALL_METHODS[0] {

@@ -83,16 +83,18 @@ pub struct UseFintocCheckout {
     state: CheckoutState,
     redirect_url: Option<String>,
     slot: Slot,
-    /// The configuration at this render is invalid (a secret key, say): the actions do nothing,
-    /// or they would act with the last valid one while the state says `Failed`.
-    invalid: bool,
+    /// Whether the configuration of the latest render is invalid (a secret key, say): the
+    /// actions then do nothing, or they would act with the last valid one while the state says
+    /// `Failed`. Shared by every handle of the component, so a handle kept from an earlier
+    /// render (a listener, a timer) follows it too.
+    invalid: Rc<core::cell::Cell<bool>>,
 }
 
 impl UseFintocCheckout {
     /// The checkout the actions act on: none before mount, after unmount, or while the
     /// configuration is invalid.
     fn checkout(&self) -> Option<Rc<Checkout>> {
-        if self.invalid {
+        if self.invalid.get() {
             return None;
         }
         checkout_in(&self.slot)
@@ -144,7 +146,7 @@ impl UseFintocCheckout {
 
     /// Forgets the session (e.g. after success, to pay for another order).
     pub fn reset(&self) {
-        if let Some(checkout) = checkout_in(&self.slot) {
+        if let Some(checkout) = self.checkout() {
             checkout.reset();
         }
     }
@@ -209,6 +211,8 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
     };
     let built = config.checkout_config();
     let slot: Slot = use_mut_ref(|| None);
+    let invalid = (*use_state(|| Rc::new(core::cell::Cell::new(false)))).clone();
+    invalid.set(built.is_err());
 
     // Created at the first render with a valid config (no browser call happens here).
     if slot.borrow().is_none() {
@@ -296,6 +300,6 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         state,
         redirect_url,
         slot,
-        invalid: built.is_err(),
+        invalid,
     }
 }
