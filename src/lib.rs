@@ -50,12 +50,11 @@
 //!
 //! ## Naming
 //! One convention for setters and getters. A value that is configured and then read back
-//! ([`CheckoutConfig`](checkout::CheckoutConfig), [`LoadOptions`](load::LoadOptions),
-//! [`SessionToken`]): getters are named after the field (`mode()`, `url()`, `timeout()`), setters
-//! `with_<field>` (`with_mode`, `with_url`). A builder that is never read back
-//! ([`WidgetOptions::builder`](widget::WidgetOptions::builder), [`SessionEndpoint`], the Yew and
-//! Leptos component configurations): setters are named after the
-//! field (`method`, `timeout`, `mode`), as `http::request::Builder`'s are.
+//! ([`CheckoutConfig`], [`LoadOptions`], [`SessionToken`]): getters are named after the field
+//! (`mode()`, `url()`, `timeout()`), setters `with_<field>` (`with_mode`, `with_url`). A builder
+//! that is never read back ([`WidgetOptions::builder`], [`SessionEndpoint`], the Yew and Leptos
+//! component configurations): setters are named after the field (`method`, `timeout`, `mode`),
+//! as `http::request::Builder`'s are.
 //!
 //! ## Features
 //! - `std` (default): the standard library. Without it the crate is `no_std` + `alloc`, which is
