@@ -40,6 +40,12 @@ impl InvalidConfig {
         }
     }
 
+    /// Whether the last configuration recorded was invalid.
+    #[cfg(feature = "yew")]
+    pub(crate) fn is_invalid(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// The error of the last configuration, if it was invalid.
     #[cfg(feature = "leptos")]
     pub(crate) fn error(&self) -> Option<&OptionsError> {

@@ -63,6 +63,9 @@ impl Report for YewReport {
 
 type Slot = Rc<RefCell<Option<Binding>>>;
 
+/// The rules the component follows between renders (`adapter`), kept across them.
+type Policy = Rc<RefCell<(InvalidConfig, Preload, AutoOpen)>>;
+
 fn checkout_in(slot: &Slot) -> Option<Rc<Checkout>> {
     slot.borrow().as_ref().map(|b| b.checkout().clone())
 }
@@ -83,18 +86,18 @@ pub struct UseFintocCheckout {
     state: CheckoutState,
     redirect_url: Option<String>,
     slot: Slot,
-    /// Whether the configuration of the latest render is invalid (a secret key, say): the
-    /// actions then do nothing, or they would act with the last valid one while the state says
-    /// `Failed`. Shared by every handle of the component, so a handle kept from an earlier
-    /// render (a listener, a timer) follows it too.
-    invalid: Rc<core::cell::Cell<bool>>,
+    /// The component's policies, whose [`InvalidConfig`] says whether the latest configuration
+    /// is invalid (a secret key, say): the actions then do nothing, or they would act with the
+    /// last valid one while the state says `Failed`. Shared by every handle of the component,
+    /// so a handle kept from an earlier render (a listener, a timer) follows it too.
+    policy: Policy,
 }
 
 impl UseFintocCheckout {
     /// The checkout the actions act on: none before mount, after unmount, or while the
     /// configuration is invalid.
     fn checkout(&self) -> Option<Rc<Checkout>> {
-        if self.invalid.get() {
+        if crate::cell::borrow(&self.policy).0.is_invalid() {
             return None;
         }
         checkout_in(&self.slot)
@@ -211,8 +214,7 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
     };
     let built = config.checkout_config();
     let slot: Slot = use_mut_ref(|| None);
-    let invalid = (*use_state(|| Rc::new(core::cell::Cell::new(false)))).clone();
-    invalid.set(built.is_err());
+    let policy: Policy = use_mut_ref(Default::default);
 
     // Created at the first render with a valid config (no browser call happens here).
     if slot.borrow().is_none() {
@@ -250,7 +252,7 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
     {
         let slot = slot.clone();
         let report = report.clone();
-        let policy: Rc<RefCell<(InvalidConfig, Preload, AutoOpen)>> = use_mut_ref(Default::default);
+        let policy = policy.clone();
         use_effect_with(
             (built.clone(), config.preload, config.auto_open),
             move |(built, preload, auto_open)| {
@@ -300,6 +302,6 @@ pub fn use_fintoc_checkout(config: FintocCheckoutConfig) -> UseFintocCheckout {
         state,
         redirect_url,
         slot,
-        invalid,
+        policy,
     }
 }
