@@ -199,44 +199,6 @@ struct Pending {
     overdue_since: Option<f64>,
 }
 
-/// Where a state may go next (the diagram on `CheckoutState`, and what the state machine does).
-fn allowed(from: &str, to: &str) -> bool {
-    match from {
-        "idle" => matches!(
-            to,
-            "preparing" | "opening" | "ready" | "redirecting" | "failed"
-        ),
-        "preparing" => matches!(to, "opening" | "ready" | "failed" | "idle"),
-        "opening" => matches!(
-            to,
-            "preparing" | "ready" | "failed" | "idle" | "redirecting" | "succeeded" | "exited"
-        ),
-        "ready" => matches!(
-            to,
-            "open"
-                | "opening"
-                | "preparing"
-                | "idle"
-                | "failed"
-                | "redirecting"
-                | "exited"
-                | "succeeded"
-        ),
-        "open" => matches!(to, "ready" | "succeeded" | "exited" | "idle" | "failed"),
-        "succeeded" => matches!(to, "idle"),
-        "exited" => matches!(
-            to,
-            "open" | "opening" | "preparing" | "idle" | "failed" | "ready"
-        ),
-        "redirecting" => matches!(to, "idle"),
-        "failed" => matches!(
-            to,
-            "preparing" | "opening" | "idle" | "ready" | "redirecting"
-        ),
-        _ => false,
-    }
-}
-
 fn get(object: &JsValue, name: &str) -> JsValue {
     js_sys::Reflect::get(object, &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
@@ -591,7 +553,7 @@ impl World {
                 let Some(s) = entry.strip_prefix("state:") else {
                     continue;
                 };
-                if !allowed(before, s) {
+                if !documented_transition(before, s) {
                     return Err(format!("#{i} moved {before} -> {s}: {log:?}"));
                 }
                 if matches!(s, "preparing" | "opening")

@@ -220,43 +220,12 @@ fn log_of(mount: &str) -> Vec<String> {
         .collect()
 }
 
-/// Where a state may go next, as `js_sequences` has it (the diagram on `CheckoutState`), plus
-/// `failed → failed` for a new configuration error (checked apart: a distinct one).
+/// Where a state may go next: the documented transitions ([`documented_transition`], as
+/// `js_sequences` checks them), plus a move into `failed` from any state for a new
+/// configuration error (an invalid key, which a component gets between renders; checked apart:
+/// a distinct one).
 fn allowed(from: &str, to: &str) -> bool {
-    match from {
-        "idle" => matches!(
-            to,
-            "preparing" | "opening" | "ready" | "redirecting" | "failed"
-        ),
-        "preparing" => matches!(to, "opening" | "ready" | "failed" | "idle"),
-        "opening" => matches!(
-            to,
-            "preparing" | "ready" | "failed" | "idle" | "redirecting" | "succeeded" | "exited"
-        ),
-        "ready" => matches!(
-            to,
-            "open"
-                | "opening"
-                | "preparing"
-                | "idle"
-                | "failed"
-                | "redirecting"
-                | "exited"
-                | "succeeded"
-        ),
-        "open" => matches!(to, "ready" | "succeeded" | "exited" | "idle" | "failed"),
-        "succeeded" => matches!(to, "idle" | "failed"),
-        "exited" => matches!(
-            to,
-            "open" | "opening" | "preparing" | "idle" | "failed" | "ready"
-        ),
-        "redirecting" => matches!(to, "idle" | "failed"),
-        "failed" => matches!(
-            to,
-            "preparing" | "opening" | "idle" | "ready" | "redirecting" | "failed"
-        ),
-        _ => false,
-    }
+    documented_transition(from, to) || (to == "failed" && STATES.contains(&from))
 }
 
 const STATES: [&str; 9] = [

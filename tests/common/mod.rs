@@ -203,3 +203,42 @@ pub fn js(source: &str) -> JsValue {
 pub fn widget_open(sandbox: &fintoc_wasm::testing::Sandbox) -> bool {
     sandbox.widgets().iter().any(|w| w.state == "open")
 }
+
+/// Where a state may go next (the diagram on `CheckoutState`, and what the state machine does):
+/// the randomized sequence tests' transition check.
+pub fn documented_transition(from: &str, to: &str) -> bool {
+    match from {
+        "idle" => matches!(
+            to,
+            "preparing" | "opening" | "ready" | "redirecting" | "failed"
+        ),
+        "preparing" => matches!(to, "opening" | "ready" | "failed" | "idle"),
+        "opening" => matches!(
+            to,
+            "preparing" | "ready" | "failed" | "idle" | "redirecting" | "succeeded" | "exited"
+        ),
+        "ready" => matches!(
+            to,
+            "open"
+                | "opening"
+                | "preparing"
+                | "idle"
+                | "failed"
+                | "redirecting"
+                | "exited"
+                | "succeeded"
+        ),
+        "open" => matches!(to, "ready" | "succeeded" | "exited" | "idle" | "failed"),
+        "succeeded" => matches!(to, "idle"),
+        "exited" => matches!(
+            to,
+            "open" | "opening" | "preparing" | "idle" | "failed" | "ready"
+        ),
+        "redirecting" => matches!(to, "idle"),
+        "failed" => matches!(
+            to,
+            "preparing" | "opening" | "idle" | "ready" | "redirecting"
+        ),
+        _ => false,
+    }
+}
