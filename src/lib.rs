@@ -96,12 +96,15 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-// The npm package is a whole application, so it may pick the allocator: talc (size:
-// docs/size.md, "The npm package's build"). Only `scripts/build-npm` sets `--cfg fintoc_npm`: no
+// The npm package is a whole application, so it may pick the allocator: lol_alloc's free list
+// (sorted, coalescing; size: docs/size.md, "The npm package's build"). Only `scripts/build-npm` sets `--cfg fintoc_npm`: no
 // Cargo feature (which any crate in a shop's graph could enable) replaces a Rust shop's allocator.
 #[cfg(all(fintoc_npm, target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+// SAFETY: `wasm32` without the `atomics` feature (the cfg above) has one thread, so the
+// allocator is never entered from two threads at once.
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
 #[cfg(any(feature = "yew", feature = "leptos", feature = "js"))]
 mod adapter;
