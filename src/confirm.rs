@@ -211,7 +211,7 @@ impl Confirm {
         if !(200.0..300.0).contains(&status) {
             return None;
         }
-        let body = js_sys::JSON::parse(&pair.get(1).as_string()?).ok()?;
+        let body = browser::parse_json(&pair.get(1).as_string()?);
         body.is_object().then(|| Payload::from_js(body))
     }
 }

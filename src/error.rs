@@ -380,11 +380,11 @@ pub enum WidgetError {
     Destroyed,
 }
 
-fn excerpt_suffix(excerpt: &str) -> ExcerptSuffix<'_> {
+pub(crate) fn excerpt_suffix(excerpt: &str) -> ExcerptSuffix<'_> {
     ExcerptSuffix(excerpt)
 }
 
-struct ExcerptSuffix<'a>(&'a str);
+pub(crate) struct ExcerptSuffix<'a>(&'a str);
 
 impl fmt::Display for ExcerptSuffix<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -292,6 +292,18 @@ async fn an_endpoint_session_and_a_function_session_both_work() {
         .as_string()
         .unwrap()
         .contains("GraphQL: no cart"));
+    // A function that throws before returning a promise fails the same way.
+    let throwing = checkout(
+        "{ publicKey: 'pk_test_js', session: () => { throw new Error('sync: no cart'); } }",
+    );
+    let err = settle(call(&throwing, "prepare", &[]).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(code(&err), "session_source");
+    assert!(get(&err, "message")
+        .as_string()
+        .unwrap()
+        .contains("sync: no cart"));
 }
 
 /// Every option given a value other than its default reaches where it acts: the widget's
@@ -714,6 +726,25 @@ async fn confirm_order_resolves_with_the_webhooks_decision_and_cancel_stops_it()
     sleep(2_500).await;
     assert_eq!(count_events(&id, "order-poll").await, asked);
 
+    // A reader that throws says "pending" (the next poll asks again), and a throwing
+    // onStageChange is the page's: the confirmation still settles.
+    let id = unique_id("jsthrows");
+    let confirmation = confirm_order(js(&format!(
+        "({{ url: '{}/order?id={id}&final=never', onStageChange() {{ throw new Error('page'); }},
+             read: (() => {{ let n = 0; return () => {{ if (n++ === 0) throw new Error('first');
+                                                         return 'confirmed'; }}; }})() }})",
+        server()
+    )))
+    .unwrap();
+    let done = settle_within(8_000, get(&confirmation, "done"))
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&done, "status").as_string().as_deref(),
+        Some("confirmed")
+    );
+    assert!(count_events(&id, "order-poll").await >= 2);
+
     for bad in [
         "42",
         "({})",
@@ -1089,4 +1120,66 @@ async fn a_cancelled_prepare_resolves_and_is_never_an_unhandled_rejection() {
         }
     }
     js("delete window.__prep;");
+}
+
+/// The package's error texts live in `api.js` (generated from the Rust ones, not in its wasm):
+/// what the page reads is the Rust `Display` text, with its values (text, numbers, a body
+/// excerpt) and an error inside another.
+#[wasm_bindgen_test]
+async fn the_page_reads_the_rust_error_texts() {
+    use fintoc_wasm::error::{FintocError, LoadError, SessionError};
+    use fintoc_wasm::session::SessionToken;
+    use fintoc_wasm::PublicKey;
+    let sandbox = Sandbox::install().unwrap();
+    let message = |e: &JsValue| get(e, "message").as_string().unwrap();
+    let text = |e: FintocError| e.to_string();
+    let refused = |options: &str| create_checkout(js(&format!("({options})"))).unwrap_err();
+
+    let secret = refused("{ publicKey: 'sk_live_oops', session: { token: 't' } }");
+    let expected = text(PublicKey::new("sk_live_oops").unwrap_err().into());
+    assert_eq!(message(&secret), expected);
+    let invalid = refused("{ publicKey: 'hello', session: { token: 't' } }");
+    assert_eq!(
+        message(&invalid),
+        text(PublicKey::new("hello").unwrap_err().into())
+    );
+
+    // An error inside another: the session function's token is refused.
+    let c = checkout("{ publicKey: 'pk_test_js', session: async () => 'has space' }");
+    let nested = settle(call(&c, "prepare", &[]).unwrap()).await.unwrap_err();
+    let inner = SessionToken::new("has space").unwrap_err();
+    assert_eq!(code(&nested), "session_invalid_token");
+    assert_eq!(message(&nested), text(SessionError::Token(inner).into()));
+
+    // A number and a body excerpt.
+    let url = format!("{}/status/502", server());
+    let c = checkout(&format!(
+        "{{ publicKey: 'pk_test_js', session: {{ endpoint: '{url}' }} }}"
+    ));
+    let status = settle(call(&c, "prepare", &[]).unwrap()).await.unwrap_err();
+    let expected = SessionError::Status {
+        status: 502,
+        body_excerpt: "status page".into(),
+    };
+    assert_eq!(code(&status), "session_http");
+    assert_eq!(message(&status), text(expected.into()));
+
+    // Two values, one a number: a script that does not load in time (the real loader).
+    drop(sandbox);
+    let script = format!(
+        "{}/script?delay=3000&kind=noglobal&id={}",
+        server(),
+        unique_id("texts")
+    );
+    let c = checkout(&format!(
+        "{{ publicKey: 'pk_test_js', session: {{ token: 'cs_t_sec_1' }}, scriptUrl: '{script}',
+           timeoutMs: 50 }}"
+    ));
+    let timeout = settle(call(&c, "prepare", &[]).unwrap()).await.unwrap_err();
+    let expected = LoadError::Timeout {
+        url: script,
+        after_ms: 50,
+    };
+    assert_eq!(code(&timeout), "timeout");
+    assert_eq!(message(&timeout), text(expected.into()));
 }

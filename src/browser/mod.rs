@@ -90,6 +90,10 @@ extern "C" {
     #[wasm_bindgen(js_name = readSession)]
     pub(crate) fn read_session(text: &str) -> JsValue;
 
+    /// `text` as JSON, or `undefined` when it is not JSON.
+    #[wasm_bindgen(js_name = parseJson)]
+    pub(crate) fn parse_json(text: &str) -> JsValue;
+
     /// A fetch in flight: `done` resolves with `[status, text]` or rejects with
     /// `[kind, message]` (0 invalid request, 1 network, 2 timeout).
     pub(crate) type PendingFetch;

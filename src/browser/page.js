@@ -318,6 +318,16 @@ export function startFetch(url, method, headers, body, credentials, timeoutMs) {
   };
 }
 
+// `text` as JSON, or undefined when it is not JSON. (Never throws: a wasm-bindgen import that
+// throws while returning a value leaks a slot of the wasm's value table.)
+export function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch (_) {
+    return undefined;
+  }
+}
+
 // The fields the crate reads from a session endpoint's JSON, before Rust checks them:
 // [token, expiresInSeconds, expiresAtMs, redirectUrl] (undefined where absent or of another
 // type), or null when `text` is not JSON. Natively, src/session/response.rs reads the same

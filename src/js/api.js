@@ -31,6 +31,65 @@ export function codedError(code, message) {
   return error;
 }
 
+// The core's errors: `[code, message]` by the number src/js/errors.rs sends, `{0}` and `{1}`
+// the values it sends along (the last row: a response body's excerpt). The texts are the Rust
+// crate's `Display` texts, so they live in one place for the npm package (not in its wasm).
+// BEGIN GENERATED TEXTS by src/js/errors.rs (FINTOC_WRITE_TEXTS=1): do not edit
+const TEXTS = [
+  ["not_in_browser", "Fintoc.js loads only in a browser (no `window`: server-side rendering, a native build); call this on the client"],
+  ["invalid_url", "the Fintoc.js URL `{0}` is not a valid URL: {1}"],
+  ["network", "could not load Fintoc.js from {0}: the request failed (offline, an ad blocker, a wrong URL); loading again retries"],
+  ["timeout", "Fintoc.js did not load from {0} within {1} ms; the network may be slow: retry, or raise `LoadOptions::with_timeout`"],
+  ["csp_blocked", "the page's Content-Security-Policy ({1}) refused {0}: allow https://js.fintoc.com in script-src, https://wizard.fintoc.com in frame-src and connect-src; or use CheckoutMode::Redirect"],
+  ["global_missing", "{0} loaded but did not define `window.Fintoc`; check that the URL serves Fintoc.js (https://js.fintoc.com/v1/)"],
+  ["secret_key", "a secret key (sk_…) was given as the public key: it must never reach the browser; use your pk_test_…/pk_live_… key here and keep sk_… on your server"],
+  ["invalid_public_key", "`{0}` is not a Fintoc public key: it must start with pk_test_ or pk_live_"],
+  ["invalid_session_token", "the session token is empty: pass the `session_token` of a Checkout Session created by your backend"],
+  ["invalid_session_token", "the session token contains whitespace or a non-ASCII character; pass the `session_token` exactly as Fintoc returned it"],
+  ["invalid_widget_token", "the widget token is empty or has whitespace or a non-ASCII character; pass the Payment Intent's `widget_token` exactly as Fintoc returned it"],
+  ["missing_token", "product `{0}` needs a session token (from a Checkout Session your backend created) or a widget token (legacy Payment Intent flow)"],
+  ["conflicting_tokens", "give either a session token or a widget token, not both"],
+  ["invalid_option", "option `{0}` is set by the crate (use the typed builder method instead of `extra`)"],
+  ["invalid_option", "an extra option needs a non-empty name"],
+  ["not_in_browser", "the session token is fetched only in a browser (no `window`); call this on the client"],
+  ["session_invalid_request", "the session request is invalid: {0}"],
+  ["session_network", "could not reach the session endpoint {0}: {1} (offline, a CORS error, or a wrong URL)"],
+  ["session_http", "the session endpoint answered HTTP {0}{1}"],
+  ["session_not_json", "the session endpoint did not answer JSON{0}; it should return the Checkout Session (or {\"session_token\": …})"],
+  ["session_missing_token", "the session endpoint's JSON has no usable `session_token`{0}; return the Checkout Session your backend created with its secret key (or {\"session_token\": …})"],
+  ["session_timeout", "the session endpoint did not answer within {0} ms; retry, or raise `SessionEndpoint::timeout`"],
+  ["session_expired", "the session token has expired (Checkout Session tokens are valid for 10 minutes); create a new Checkout Session, or use `SessionSource::endpoint` so the crate fetches fresh ones"],
+  ["session_invalid_token", "the session source returned an invalid token: {0}"],
+  ["session_no_redirect_url", "the session has no `redirect_url` (Fintoc's hosted page): create the Checkout Session with `success_url` and `cancel_url`, and return its `redirect_url` too"],
+  ["session_source", "the shop's session function failed: {0}"],
+  ["widget_create", "Fintoc.create rejected the options: {0}"],
+  ["widget_call", "the Fintoc widget's `{0}()` failed: {1}"],
+  ["widget_method_missing", "the Fintoc widget has no `{0}()` method; is the script really Fintoc.js v1?"],
+  ["already_succeeded", "this checkout already succeeded; call `reset()` before taking another payment with it"],
+  ["widget_destroyed", "this Fintoc widget was destroyed; create a new one with `Fintoc::create`"],
+  ["", " (body: `{0}`)"]
+];
+// END GENERATED TEXTS
+
+// Message `i`'s text, in one pass (a value that reads `{1}` stays as it is).
+export function errorText(i, a, b) {
+  return TEXTS[i][1].replace(/\{([01])\}/g, function (_, k) { return k === '0' ? a : b; });
+}
+
+export function fintocError(i, a, b) {
+  return codedError(TEXTS[i][0], errorText(i, a, b));
+}
+
+// The errors only the JS API reports.
+export function destroyedError() {
+  return codedError('destroyed', 'this checkout was destroyed; create a new one with createCheckout()');
+}
+
+export function unknownValueError(option) {
+  return codedError('invalid_option', 'option `' + option + "` has a value this wasm does not know: the " +
+    "package's JS and wasm come from different builds (install the package again)");
+}
+
 function invalid(option, expected) {
   return codedError('invalid_option', 'option `' + option + '` must be ' + expected);
 }
@@ -174,16 +233,18 @@ function session(o) {
 }
 
 // What the page's own code threw while its options were read (a getter, a Proxy): an Error
-// with a code too, as everything createCheckout and confirmOrder throw.
+// with a code too, as everything createCheckout and confirmOrder throw. The Error is returned,
+// not thrown: a wasm-bindgen `catch` import that returns a value leaks one slot of the wasm's
+// value table each time it throws (wasm-bindgen 0.2.130), so the wasm never `catch`es here.
 function reading(read) {
   return function (o) {
     try {
       return read(o);
     } catch (e) {
-      if (e && e.code === 'invalid_option') throw e;
+      if (e && e.code === 'invalid_option') return e;
       const error = codedError('invalid_option', 'reading the options threw: ' + String(e && e.message || e));
       error.cause = e;
-      throw error;
+      return error;
     }
   };
 }
@@ -279,12 +340,26 @@ export function callBack(id, name, a, b) {
   } catch (_) {}
 }
 
-// Calls handle `id`'s session function; a collected handle has no session to ask for.
+// Calls handle `id`'s session function: always a promise (what it threw, a rejection; see
+// `reading`); a collected handle has no session to ask for.
 export function callSession(id) {
-  const h = handle(id);
-  const options = h && pageCode.get(h);
-  if (!options || !options.session.fn) throw codedError('destroyed', 'this checkout was destroyed');
-  return options.session.fn();
+  try {
+    const h = handle(id);
+    const options = h && pageCode.get(h);
+    if (!options || !options.session.fn) throw codedError('destroyed', 'this checkout was destroyed');
+    return Promise.resolve(options.session.fn());
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+// Calls the page's `f(a)`: what it returns, or undefined when it threw (the page's error).
+export function callQuietly(f, a) {
+  try {
+    return f(a);
+  } catch (_) {
+    return undefined;
+  }
 }
 
 // --- 3. attach(button) ---------------------------------------------------------------------

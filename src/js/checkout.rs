@@ -6,7 +6,7 @@ use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use super::{api, js_error, next_handle, promise, to_js};
+use super::{api, next_handle, promise, to_js};
 use crate::adapter::{Binding, Report};
 use crate::checkout::{Checkout, CheckoutState, Outcome};
 use crate::error::FintocError;
@@ -94,12 +94,7 @@ fn checkout_in(live: &RefCell<Option<Live>>) -> Result<Rc<Checkout>, JsValue> {
     crate::cell::borrow(live)
         .as_ref()
         .map(|live| live.binding.checkout().clone())
-        .ok_or_else(|| {
-            js_error(
-                "destroyed",
-                "this checkout was destroyed; create a new one with createCheckout()",
-            )
-        })
+        .ok_or_else(api::destroyed_error)
 }
 
 /// Creates a checkout. Nothing is loaded or fetched until `prepare()`, `open()` or an attached

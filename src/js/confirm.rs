@@ -61,7 +61,7 @@ pub fn confirm_order(
             let result = confirm.run().await;
             stage.set(result.stage());
             if let Some(f) = &on_stage {
-                let _ = f.call1(&JsValue::UNDEFINED, &result.stage().as_str().into());
+                super::api::call_quietly(f, &result.stage().as_str().into());
             }
             result
         }

@@ -31,11 +31,12 @@ use crate::prelude::*;
 
 use wasm_bindgen::prelude::*;
 
-use crate::error::FintocError;
-
 mod checkout;
 mod confirm;
+mod errors;
 mod options;
+
+use errors::to_js;
 
 pub use checkout::{create_checkout, JsCheckout};
 pub use confirm::{confirm_order, JsConfirmation};
@@ -49,9 +50,14 @@ mod api {
 
     #[wasm_bindgen(module = "/src/js/api.js")]
     extern "C" {
-        /// An `Error` with `code` set: what every failure looks like from JS.
-        #[wasm_bindgen(js_name = codedError)]
-        pub(super) fn coded_error(code: &str, message: &str) -> JsValue;
+        /// The `destroyed` error: the checkout was destroyed.
+        #[wasm_bindgen(js_name = destroyedError)]
+        pub(super) fn destroyed_error() -> JsValue;
+
+        /// The `invalid_option` error for a value `api.js` accepted that this wasm does not
+        /// know (a JS glue and a wasm of different builds).
+        #[wasm_bindgen(js_name = unknownValueError)]
+        pub(super) fn unknown_value_error(option: &str) -> JsValue;
 
         /// Remembers a JS handle weakly (with its checked options: the callbacks and the
         /// session function, kept by the handle), and makes `[Symbol.dispose]` destroy it.
@@ -62,9 +68,14 @@ mod api {
         #[wasm_bindgen(js_name = callBack)]
         pub(super) fn call_back(id: u32, name: &str, a: &JsValue, b: &JsValue);
 
-        /// Calls handle `id`'s session function (its result, or what it threw).
-        #[wasm_bindgen(catch, js_name = callSession)]
-        pub(super) fn call_session(id: u32) -> Result<JsValue, JsValue>;
+        /// Calls handle `id`'s session function: a promise of its result (rejected with what
+        /// it threw).
+        #[wasm_bindgen(js_name = callSession)]
+        pub(super) fn call_session(id: u32) -> js_sys::Promise;
+
+        /// The page's `f(a)`, or `undefined` when it threw.
+        #[wasm_bindgen(js_name = callQuietly)]
+        pub(super) fn call_quietly(f: &js_sys::Function, a: &JsValue) -> JsValue;
 
         /// The handle (a strong reference), while it lives.
         #[wasm_bindgen(js_name = handle)]
@@ -82,15 +93,6 @@ mod api {
         #[wasm_bindgen(js_name = detachButton)]
         pub(super) fn detach_button(checkout: &JsValue);
     }
-}
-
-/// A JS `Error` with `code` set.
-fn js_error(code: &str, message: &str) -> JsValue {
-    api::coded_error(code, message)
-}
-
-fn to_js(error: &FintocError) -> JsValue {
-    js_error(error.code(), &error.to_string())
 }
 
 /// The last handle given out (an atomic only to be a plain `static` without std: the package's

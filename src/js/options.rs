@@ -9,7 +9,7 @@ use core::time::Duration;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::{js_error, to_js};
+use super::to_js;
 use crate::checkout::{CheckoutConfig, CheckoutMode};
 use crate::confirm::{Confirm, Verdict};
 use crate::error::SessionError;
@@ -22,12 +22,22 @@ use crate::widget::{Country, HolderType, Product, Username, WidgetOptions};
 
 #[wasm_bindgen(module = "/src/js/api.js")]
 extern "C" {
-    /// The options checked, as plain values (`api.js` says which).
-    #[wasm_bindgen(catch, js_name = checkoutOptions)]
-    fn checked_checkout_options(options: &JsValue) -> Result<JsValue, JsValue>;
+    /// The options checked, as plain values (`api.js` says which), or the `Error` saying what
+    /// is wrong with them (returned, not thrown: see `reading` in api.js).
+    #[wasm_bindgen(js_name = checkoutOptions)]
+    fn checked_checkout_options(options: &JsValue) -> JsValue;
 
-    #[wasm_bindgen(catch, js_name = confirmOptions)]
-    fn checked_confirm_options(options: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = confirmOptions)]
+    fn checked_confirm_options(options: &JsValue) -> JsValue;
+}
+
+/// What api.js's check gave: the plain values, or its `Error`.
+fn checked(values: JsValue) -> Result<JsValue, JsValue> {
+    if values.is_instance_of::<js_sys::Error>() {
+        Err(values)
+    } else {
+        Ok(values)
+    }
 }
 
 /// Field `name` of a checked options object (`None`: absent).
@@ -64,15 +74,7 @@ fn named<T>(
     };
     match from_name(&given) {
         Some(v) => Ok(Some(v)),
-        None => {
-            let mut message = String::from("option `");
-            message.push_str(name);
-            message.push_str(
-                "` has a value this wasm does not know: the package's JS and wasm come from \
-                 different builds (install the package again)",
-            );
-            Err(js_error("invalid_option", &message))
-        }
+        None => Err(super::api::unknown_value_error(name)),
     }
 }
 
@@ -92,7 +94,7 @@ pub(super) struct CheckoutOptions {
 /// `invalid_option` from `api.js`; the core's own codes (`secret_key`, `invalid_public_key`,
 /// `invalid_session_token`, …).
 pub(super) fn checkout_options(options: &JsValue, id: u32) -> Result<CheckoutOptions, JsValue> {
-    let o = checked_checkout_options(options)?;
+    let o = checked(checked_checkout_options(options))?;
     let widget = widget_options(&o)?;
     let session = session_source(&o, id)?;
     let mut load = LoadOptions::new();
@@ -180,14 +182,11 @@ fn session_source(o: &JsValue, id: u32) -> Result<SessionSource, JsValue> {
 }
 
 /// What the shop's session function resolved with: a token string or `{ sessionToken, … }`.
-async fn session_reply(called: Result<JsValue, JsValue>) -> Result<SessionResponse, SessionError> {
+async fn session_reply(called: js_sys::Promise) -> Result<SessionResponse, SessionError> {
     use crate::browser;
-    let reply = match called {
-        Ok(value) => wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&value))
-            .await
-            .map_err(|e| SessionError::custom(browser::js_message(&e)))?,
-        Err(e) => return Err(SessionError::custom(browser::js_message(&e))),
-    };
+    let reply = wasm_bindgen_futures::JsFuture::from(called)
+        .await
+        .map_err(|e| SessionError::custom(browser::js_message(&e)))?;
     if let Some(token) = reply.as_string() {
         return Ok(SessionToken::new(token)?.into());
     }
@@ -209,15 +208,15 @@ pub(super) struct ConfirmOptions {
 /// # Errors
 /// `invalid_option` from `api.js`.
 pub(super) fn confirm_options(options: &JsValue) -> Result<ConfirmOptions, JsValue> {
-    let o = checked_confirm_options(options)?;
+    let o = checked(checked_confirm_options(options))?;
     let mut confirm = Confirm::order(text(&o, "url").unwrap_or_default());
     if let Some(deadline) = millis(&o, "deadlineMs") {
         confirm = confirm.deadline(deadline);
     }
     if let Some(read) = function(&o, "read") {
         confirm = confirm.read(move |order| {
-            let said = read.call1(&JsValue::UNDEFINED, order.raw()).ok();
-            match said.and_then(|s| s.as_string()).as_deref() {
+            let said = super::api::call_quietly(&read, order.raw());
+            match said.as_string().as_deref() {
                 Some("confirmed") => Verdict::Confirmed,
                 Some("not_paid") => Verdict::NotPaid(None),
                 _ => Verdict::Pending,
