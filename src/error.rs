@@ -440,7 +440,7 @@ fn redact(word: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The codes `FintocError::code` can return, read from its source (and `OptionsError`'s):
@@ -460,7 +460,7 @@ mod tests {
     }
 
     /// One value of every variant, and its code.
-    fn every_variant() -> Vec<FintocError> {
+    pub(crate) fn every_variant() -> Vec<FintocError> {
         let text = String::new;
         let all: Vec<FintocError> = vec![
             LoadError::NotInBrowser.into(),

@@ -97,12 +97,14 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 }
 
 // The npm package is a whole application, so it may pick the allocator: lol_alloc's free list
-// (sorted, coalescing; size: docs/size.md, "The npm package's build"). Only `scripts/build-npm` sets `--cfg fintoc_npm`: no
-// Cargo feature (which any crate in a shop's graph could enable) replaces a Rust shop's allocator.
+// (sorted, coalescing; size: docs/size.md, "The npm package's build"). Only `scripts/build-npm`
+// sets `--cfg fintoc_npm`: no Cargo feature (which any crate in a shop's graph could enable)
+// replaces a Rust shop's allocator.
 #[cfg(all(fintoc_npm, target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
-// SAFETY: `wasm32` without the `atomics` feature (the cfg above) has one thread, so the
-// allocator is never entered from two threads at once.
+// SAFETY: `wasm32` without the `atomics` feature (the cfg above) has one thread and no shared
+// memory, so the allocator is never entered from two threads at once; it calls nothing but
+// `memory.grow`, so it never re-enters itself.
 static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 

@@ -241,7 +241,7 @@ function reading(read) {
     try {
       return read(o);
     } catch (e) {
-      if (e && e.code === 'invalid_option') return e;
+      if (e instanceof Error && e.code === 'invalid_option') return e; // one of ours
       const error = codedError('invalid_option', 'reading the options threw: ' + String(e && e.message || e));
       error.cause = e;
       return error;
@@ -249,7 +249,7 @@ function reading(read) {
   };
 }
 
-// createCheckout's options, checked (throws an Error with code `invalid_option`), as plain
+// createCheckout's options, checked (else the Error with code `invalid_option`), as plain
 // values: strings, numbers, booleans, functions; `session` one of { fn }, { token } or
 // { endpoint, method, body (JSON text), headers ([name, value, …]), credentials, timeoutMs }.
 // What only the wasm knows (key formats, token shapes) it checks itself.
@@ -350,6 +350,16 @@ export function callSession(id) {
     return Promise.resolve(options.session.fn());
   } catch (e) {
     return Promise.reject(e);
+  }
+}
+
+// `v` as JSON text, or undefined when it cannot be written (a BigInt, a cycle, a throwing
+// toJSON: see `reading`).
+export function jsonText(v) {
+  try {
+    return JSON.stringify(v);
+  } catch (_) {
+    return undefined;
   }
 }
 

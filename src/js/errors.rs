@@ -263,9 +263,10 @@ mod tests {
                 out = out.replace(&value, &format!("{{{slot}}}"));
             }
         }
+        let numbers = [STATUS.to_string(), MS.to_string()];
         assert!(
-            !TEXT.iter().any(|t| out.contains(t)),
-            "{text:?}: a stand-in is left in {out:?}: samples() and parts() disagree on a slot"
+            !TEXT.iter().any(|t| out.contains(t)) && !numbers.iter().any(|n| out.contains(n)),
+            "{text:?}: a stand-in is left in {out:?}: samples() and parts() disagree on a value"
         );
         out
     }
@@ -364,6 +365,18 @@ mod tests {
         fill(&rows(), text, a, b)
     }
 
+    /// Every variant of the error enums (error.rs's own list, not `samples()`): the row its
+    /// `parts` names has its code, and the page reads its `Display` text.
+    #[test]
+    fn every_variant_has_its_row_code_and_text() {
+        let rows = rows();
+        for error in crate::error::tests::every_variant() {
+            let (text, _, _) = parts(&error);
+            assert_eq!(rows[text as usize].0, error.code(), "{error:?}");
+            assert_eq!(rendered(&error), error.to_string(), "{error:?}");
+        }
+    }
+
     /// With real values — empty excerpts, an error inside another, text that looks like a
     /// slot — the page reads the `Display` text and the code.
     #[test]
@@ -396,6 +409,7 @@ mod tests {
                 after_ms: 15_000,
             }
             .into(),
+            SessionError::Timeout { after_ms: 8_000 }.into(),
             WidgetError::Call {
                 method: "open".into(),
                 message: "{1} and $1".into(),

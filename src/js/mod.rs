@@ -14,7 +14,7 @@
 //! checkout.destroy();
 //! ```
 //!
-//! Every error reaching JS is an `Error` with a stable `code` ([`FintocError::code`], plus
+//! Every error reaching JS is an `Error` with a stable `code` ([`crate::FintocError::code`], plus
 //! `invalid_option` for options of the wrong type and `destroyed` after `destroy()`). Invalid
 //! options are refused synchronously by `createCheckout`. The `.d.ts` types every option,
 //! payload, state and code.
@@ -72,6 +72,10 @@ mod api {
         /// it threw).
         #[wasm_bindgen(js_name = callSession)]
         pub(super) fn call_session(id: u32) -> js_sys::Promise;
+
+        /// `JSON.stringify(value)`, or `undefined` when it throws.
+        #[wasm_bindgen(js_name = jsonText)]
+        pub(super) fn json_text(value: &JsValue) -> JsValue;
 
         /// The page's `f(a)`, or `undefined` when it threw.
         #[wasm_bindgen(js_name = callQuietly)]

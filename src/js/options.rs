@@ -190,9 +190,8 @@ async fn session_reply(called: js_sys::Promise) -> Result<SessionResponse, Sessi
     if let Some(token) = reply.as_string() {
         return Ok(SessionToken::new(token)?.into());
     }
-    let json = js_sys::JSON::stringify(&reply)
-        .ok()
-        .and_then(|s| s.as_string())
+    let json = super::api::json_text(&reply)
+        .as_string()
         .unwrap_or_default();
     parse_session_response(&json, browser::now_ms())
 }

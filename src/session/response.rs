@@ -77,7 +77,7 @@ impl SessionResponse {
     pub fn get<T: serde::de::DeserializeOwned>(&self, name: &str) -> Option<T> {
         #[cfg(fintoc_web)]
         {
-            let value = js_sys::JSON::parse(&self.body).ok()?;
+            let value = crate::browser::parse_json(&self.body);
             if !value.is_object() {
                 return None;
             }

@@ -2,11 +2,15 @@
 // what a long-lived page does, as a seeded random sequence: checkouts created with options of
 // random sizes, refused, opened (in Node they reject `not_in_browser`, which builds an error),
 // destroyed or dropped; confirmations started and cancelled. Invariants after every step: every
-// promise settles (with a deadline), every error has its code; and once warmed up, after a
-// collection, neither the wasm's memory nor its value tables grow: freed blocks are reused and
-// nothing leaks (it found a value-table slot leaked by every refused option and every throwing
-// page callback: wasm-bindgen's `catch` imports leak one when they throw). Its own process
-// (node --test runs each file in one), so the memory is this test's alone.
+// promise settles (with a deadline), every error has its code; and after warming up, across
+// three more windows of the same length (a collection after each, and after every 20 dropped
+// checkouts, so the working set stays bounded), neither the wasm's memory nor its value tables
+// grow: freed blocks are reused and nothing leaks. It found a value-table slot leaked by every
+// refused option (wasm-bindgen's `catch` imports leak one when they throw). Limits: the memory
+// grows by 64 KiB pages and gets one page of slack, so it sees leaks of more than ~40 B per step;
+// the table grows by doubling, so it sees leaks that fill its spare half over two windows — the
+// exact count is checked in the browser (tests/js_leaks.rs). Its own process (node --test runs
+// each file in one), so the memory is this test's alone.
 // A longer run: FINTOC_FUZZ_STEPS=200000 FINTOC_FUZZ_SEED=7 node --test memory.test.mjs
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -65,6 +69,7 @@ test('the wasm memory stops growing under a random sequence of checkouts (seeded
   const text = (max) => 'x'.repeat(1 + int(max));
   const live = [];
   const pending = [];
+  let dropped = 0;
   const counts = { create: 0, refuse: 0, open: 0, destroy: 0, drop: 0, confirm: 0 };
 
   const steps = {
@@ -111,6 +116,7 @@ test('the wasm memory stops growing under a random sequence of checkouts (seeded
       if (live.length === 0) return;
       live.splice(int(live.length), 1);
       counts.drop += 1;
+      dropped += 1;
     },
     confirm() {
       if (next() < 0.2) {
@@ -130,19 +136,26 @@ test('the wasm memory stops growing under a random sequence of checkouts (seeded
   async function run(n) {
     for (let i = 0; i < n; i++) {
       steps[names[int(names.length)]]();
-      // At most 20 checkouts alive: the page's working set stays the same size.
+      // At most 20 checkouts alive and 20 dropped ones not yet collected: the page's working
+      // set stays the same size.
       while (live.length > 20) live.shift().destroy();
       if (pending.length >= 16) await Promise.all(pending.splice(0));
+      if (dropped >= 20) {
+        dropped = 0;
+        await collect();
+      }
     }
     await Promise.all(pending.splice(0));
   }
 
-  await run(STEPS / 2);
-  await collect();
-  const warmed = sizes();
-  await run(STEPS / 2);
-  await collect();
-  const after = sizes();
+  const windows = [];
+  for (let w = 0; w < 4; w++) {
+    await run(STEPS / 4);
+    await collect();
+    windows.push(sizes());
+  }
+  // The first window warms up (caches, the high-water mark); the next three must not grow.
+  const [warmed, after] = [windows[1], windows[3]];
   // One page of slack: the second half may meet a slightly larger working set than the first.
   assert.ok(after[0] <= warmed[0] + PAGE,
     `memory grew from ${warmed[0]} to ${after[0]} bytes after warming up (seed ${SEED}): a leak, or freed blocks not reused`);
