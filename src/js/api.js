@@ -39,8 +39,8 @@ const TEXTS = [
   ["not_in_browser", "Fintoc.js loads only in a browser (no `window`: server-side rendering, a native build); call this on the client"],
   ["invalid_url", "the Fintoc.js URL `{0}` is not a valid URL: {1}"],
   ["network", "could not load Fintoc.js from {0}: the request failed (offline, an ad blocker, a wrong URL); loading again retries"],
-  ["timeout", "Fintoc.js did not load from {0} within {1} ms; the network may be slow: retry, or raise `LoadOptions::with_timeout`"],
-  ["csp_blocked", "the page's Content-Security-Policy ({1}) refused {0}: allow https://js.fintoc.com in script-src, https://wizard.fintoc.com in frame-src and connect-src; or use CheckoutMode::Redirect"],
+  ["timeout", "Fintoc.js did not load from {0} within {1} ms; the network may be slow: retry, or raise the `timeoutMs` option"],
+  ["csp_blocked", "the page's Content-Security-Policy ({1}) refused {0}: allow https://js.fintoc.com in script-src, https://wizard.fintoc.com in frame-src and connect-src; or use `mode: 'redirect'`"],
   ["global_missing", "{0} loaded but did not define `window.Fintoc`; check that the URL serves Fintoc.js (https://js.fintoc.com/v1/)"],
   ["secret_key", "a secret key (sk_…) was given as the public key: it must never reach the browser; use your pk_test_…/pk_live_… key here and keep sk_… on your server"],
   ["invalid_public_key", "`{0}` is not a Fintoc public key: it must start with pk_test_ or pk_live_"],
@@ -57,8 +57,8 @@ const TEXTS = [
   ["session_http", "the session endpoint answered HTTP {0}{1}"],
   ["session_not_json", "the session endpoint did not answer JSON{0}; it should return the Checkout Session (or {\"session_token\": …})"],
   ["session_missing_token", "the session endpoint's JSON has no usable `session_token`{0}; return the Checkout Session your backend created with its secret key (or {\"session_token\": …})"],
-  ["session_timeout", "the session endpoint did not answer within {0} ms; retry, or raise `SessionEndpoint::timeout`"],
-  ["session_expired", "the session token has expired (Checkout Session tokens are valid for 10 minutes); create a new Checkout Session, or use `SessionSource::endpoint` so the crate fetches fresh ones"],
+  ["session_timeout", "the session endpoint did not answer within {0} ms; retry, or raise `session.timeoutMs`"],
+  ["session_expired", "the session token has expired (Checkout Session tokens are valid for 10 minutes); create a new Checkout Session, or use `session: { endpoint }` so fresh ones are fetched"],
   ["session_invalid_token", "the session source returned an invalid token: {0}"],
   ["session_no_redirect_url", "the session has no `redirect_url` (Fintoc's hosted page): create the Checkout Session with `success_url` and `cancel_url`, and return its `redirect_url` too"],
   ["session_source", "the shop's session function failed: {0}"],
@@ -66,7 +66,7 @@ const TEXTS = [
   ["widget_call", "the Fintoc widget's `{0}()` failed: {1}"],
   ["widget_method_missing", "the Fintoc widget has no `{0}()` method; is the script really Fintoc.js v1?"],
   ["already_succeeded", "this checkout already succeeded; call `reset()` before taking another payment with it"],
-  ["widget_destroyed", "this Fintoc widget was destroyed; create a new one with `Fintoc::create`"],
+  ["widget_destroyed", "this Fintoc widget was destroyed; create a new checkout with createCheckout()"],
   ["", " (body: `{0}`)"]
 ];
 // END GENERATED TEXTS

@@ -1,6 +1,7 @@
 //! The JS API's errors: the message's number and the few values it needs cross into JS, where
 //! every text lives once — `TEXTS` in `src/js/api.js`, generated from the Rust `Display` texts
-//! by this module's test (`FINTOC_WRITE_TEXTS=1 cargo test -p fintoc-wasm --features js --lib
+//! (the Rust names in them, such as `LoadOptions::with_timeout`, written as the JS options a
+//! shop sets instead) by this module's test (`FINTOC_WRITE_TEXTS=1 cargo test -p fintoc-wasm --features js --lib
 //! js::errors`), which fails when the two disagree. Rust shops keep `Display`; the npm package's
 //! wasm carries neither the texts nor the formatting machinery (issue 20 §2; docs/size.md).
 
@@ -237,6 +238,52 @@ mod tests {
         ]
     }
 
+    /// The Rust API names the texts mention, as a JS shop writes them (the JS table only).
+    const JS_NAMES: [(&str, &str); 5] = [
+        (
+            "raise `LoadOptions::with_timeout`",
+            "raise the `timeoutMs` option",
+        ),
+        (
+            "raise `SessionEndpoint::timeout`",
+            "raise `session.timeoutMs`",
+        ),
+        ("or use CheckoutMode::Redirect", "or use `mode: 'redirect'`"),
+        (
+            "use `SessionSource::endpoint` so the crate fetches fresh ones",
+            "use `session: { endpoint }` so fresh ones are fetched",
+        ),
+        (
+            "create a new one with `Fintoc::create`",
+            "create a new checkout with createCheckout()",
+        ),
+    ];
+
+    /// `text` as the JS table says it.
+    fn for_js(text: &str) -> String {
+        JS_NAMES
+            .iter()
+            .fold(text.to_owned(), |out, (rust, js)| out.replace(rust, js))
+    }
+
+    /// Every rename applies somewhere, and no JS text names a Rust path afterwards.
+    #[test]
+    fn the_js_texts_name_js_options_not_rust_apis() {
+        let texts: Vec<String> = samples().iter().map(ToString::to_string).collect();
+        for (rust, _) in JS_NAMES {
+            assert!(
+                texts.iter().any(|t| t.contains(rust)),
+                "{rust:?} is in no text"
+            );
+        }
+        for (_, template) in rows() {
+            assert!(
+                !template.contains("::"),
+                "a Rust path in the JS text {template:?}"
+            );
+        }
+    }
+
     /// What `arg` reads as inside a `Display` text.
     fn shown(arg: Arg<'_>) -> Option<String> {
         match arg {
@@ -268,7 +315,7 @@ mod tests {
             !TEXT.iter().any(|t| out.contains(t)) && !numbers.iter().any(|n| out.contains(n)),
             "{text:?}: a stand-in is left in {out:?}: samples() and parts() disagree on a value"
         );
-        out
+        for_js(&out)
     }
 
     /// `[code, template]` per message, in `Text` order (the excerpt has no code).
@@ -373,7 +420,7 @@ mod tests {
         for error in crate::error::tests::every_variant() {
             let (text, _, _) = parts(&error);
             assert_eq!(rows[text as usize].0, error.code(), "{error:?}");
-            assert_eq!(rendered(&error), error.to_string(), "{error:?}");
+            assert_eq!(rendered(&error), for_js(&error.to_string()), "{error:?}");
         }
     }
 
@@ -417,7 +464,7 @@ mod tests {
             .into(),
         ];
         for error in cases.iter().chain(&samples()) {
-            assert_eq!(rendered(error), error.to_string(), "{error:?}");
+            assert_eq!(rendered(error), for_js(&error.to_string()), "{error:?}");
         }
     }
 }
