@@ -24,10 +24,14 @@ const CONFIRM = ['url', 'deadlineMs', 'read', 'onStageChange'];
 const URL_TEXT = 'an http(s) URL, absolute or relative to the page';
 const MS_TEXT = 'a number of milliseconds (1 or more)';
 
+// The Errors made here (a page's own Error with the same code is not one of them).
+const ours = new WeakSet();
+
 // An Error with `code`, as every failure reaches JS.
 export function codedError(code, message) {
   const error = new Error(message);
   error.code = code;
+  ours.add(error);
   return error;
 }
 
@@ -60,7 +64,7 @@ const TEXTS = [
   ["session_timeout", "the session endpoint did not answer within {0} ms; retry, or raise `session.timeoutMs`"],
   ["session_expired", "the session token has expired (Checkout Session tokens are valid for 10 minutes); create a new Checkout Session, or use `session: { endpoint }` so fresh ones are fetched"],
   ["session_invalid_token", "the session source returned an invalid token: {0}"],
-  ["session_no_redirect_url", "the session has no `redirect_url` (Fintoc's hosted page): create the Checkout Session with `success_url` and `cancel_url`, and return its `redirect_url` too"],
+  ["session_no_redirect_url", "the session has no `redirect_url` (Fintoc's hosted page): create the Checkout Session with `success_url` and `cancel_url`, and return its `redirect_url` too (a session function returns it as `redirectUrl`)"],
   ["session_source", "the shop's session function failed: {0}"],
   ["widget_create", "Fintoc.create rejected the options: {0}"],
   ["widget_call", "the Fintoc widget's `{0}()` failed: {1}"],
@@ -241,7 +245,7 @@ function reading(read) {
     try {
       return read(o);
     } catch (e) {
-      if (e instanceof Error && e.code === 'invalid_option') return e; // one of ours
+      if (ours.has(e) && e.code === 'invalid_option') return e;
       const error = codedError('invalid_option', 'reading the options threw: ' + String(e && e.message || e));
       error.cause = e;
       return error;
@@ -347,7 +351,8 @@ export function callSession(id) {
     const h = handle(id);
     const options = h && pageCode.get(h);
     if (!options || !options.session.fn) throw codedError('destroyed', 'this checkout was destroyed');
-    return Promise.resolve(options.session.fn());
+    const fn = options.session.fn;
+    return Promise.resolve(fn());
   } catch (e) {
     return Promise.reject(e);
   }

@@ -1,8 +1,8 @@
 //! The JS API's errors: the message's number and the few values it needs cross into JS, where
 //! every text lives once — `TEXTS` in `src/js/api.js`, generated from the Rust `Display` texts
 //! (the Rust names in them, such as `LoadOptions::with_timeout`, written as the JS options a
-//! shop sets instead) by this module's test (`FINTOC_WRITE_TEXTS=1 cargo test -p fintoc-wasm --features js --lib
-//! js::errors`), which fails when the two disagree. Rust shops keep `Display`; the npm package's
+//! shop sets instead) by this module's test (`FINTOC_WRITE_TEXTS=1 cargo test -p fintoc-wasm
+//! --features js --lib js::errors`), which fails when the two disagree. Rust shops keep `Display`; the npm package's
 //! wasm carries neither the texts nor the formatting machinery (issue 20 §2; docs/size.md).
 
 use wasm_bindgen::prelude::*;
@@ -239,7 +239,7 @@ mod tests {
     }
 
     /// The Rust API names the texts mention, as a JS shop writes them (the JS table only).
-    const JS_NAMES: [(&str, &str); 5] = [
+    const JS_NAMES: [(&str, &str); 6] = [
         (
             "raise `LoadOptions::with_timeout`",
             "raise the `timeoutMs` option",
@@ -256,6 +256,10 @@ mod tests {
         (
             "create a new one with `Fintoc::create`",
             "create a new checkout with createCheckout()",
+        ),
+        (
+            "and return its `redirect_url` too",
+            "and return its `redirect_url` too (a session function returns it as `redirectUrl`)",
         ),
     ];
 

@@ -2,10 +2,10 @@
 // what a long-lived page does, as a seeded random sequence: checkouts created with options of
 // random sizes, refused, opened (in Node they reject `not_in_browser`, which builds an error),
 // destroyed or dropped; confirmations started and cancelled. Invariants after every step: every
-// promise settles (with a deadline), every error has its code; and after warming up, across
-// three more windows of the same length (a collection after each, and after every 20 dropped
-// checkouts, so the working set stays bounded), neither the wasm's memory nor its value tables
-// grow: freed blocks are reused and nothing leaks. It found a value-table slot leaked by every
+// promise settles (with a deadline), every error has its code; and over four windows of the same
+// length (a collection after each, and after every 20 dropped checkouts, so the working set
+// stays bounded), the last two — after two that warm up — grow neither the wasm's memory nor its
+// value tables: freed blocks are reused and nothing leaks. It found a value-table slot leaked by every
 // refused option (wasm-bindgen's `catch` imports leak one when they throw). Limits: the memory
 // grows by 64 KiB pages and gets one page of slack, so it sees leaks of more than ~40 B per step;
 // the table grows by doubling, so it sees leaks that fill its spare half over two windows — the
@@ -154,9 +154,9 @@ test('the wasm memory stops growing under a random sequence of checkouts (seeded
     await collect();
     windows.push(sizes());
   }
-  // The first window warms up (caches, the high-water mark); the next three must not grow.
+  // Two windows warm up (caches, the high-water mark); the two after them must not grow.
   const [warmed, after] = [windows[1], windows[3]];
-  // One page of slack: the second half may meet a slightly larger working set than the first.
+  // One page of slack: the measured windows may meet a slightly larger working set.
   assert.ok(after[0] <= warmed[0] + PAGE,
     `memory grew from ${warmed[0]} to ${after[0]} bytes after warming up (seed ${SEED}): a leak, or freed blocks not reused`);
   assert.deepEqual(after.slice(1), warmed.slice(1),
