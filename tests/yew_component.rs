@@ -518,6 +518,9 @@ async fn fixing_an_invalid_key_reports_the_state_shown_again() {
         let mut p = base_props(SessionSource::endpoint(session_url("fixed", "")));
         p.public_key = key.into_prop_value();
         p.on_state = Some(states(&rec));
+        // Nothing loaded: a load still running when the test ends would define `window.Fintoc`
+        // under the next test (`fifty_mounted_components_load_one_script` then found no tag).
+        p.preload = false;
         p
     };
     let mut app = Mounted::<FintocCheckout>::new(with_key("sk_test_oops"));
