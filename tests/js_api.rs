@@ -281,29 +281,29 @@ async fn an_endpoint_session_and_a_function_session_both_work() {
         sandbox.last_options().unwrap().session_token.as_deref(),
         Some("cs_fn_sec_9")
     );
-    let failing = checkout(
-        "{ publicKey: 'pk_test_js', session: async () => { throw new Error('GraphQL: no cart'); } }",
-    );
-    let err = settle(call(&failing, "prepare", &[]).unwrap())
-        .await
-        .unwrap_err();
-    assert_eq!(code(&err), "session_source");
-    assert!(get(&err, "message")
-        .as_string()
-        .unwrap()
-        .contains("GraphQL: no cart"));
-    // A function that throws before returning a promise fails the same way.
-    let throwing = checkout(
-        "{ publicKey: 'pk_test_js', session: () => { throw new Error('sync: no cart'); } }",
-    );
-    let err = settle(call(&throwing, "prepare", &[]).unwrap())
-        .await
-        .unwrap_err();
-    assert_eq!(code(&err), "session_source");
-    assert!(get(&err, "message")
-        .as_string()
-        .unwrap()
-        .contains("sync: no cart"));
+    // A function that rejects, and one that throws before returning a promise, fail the same way.
+    for (session, said) in [
+        (
+            "async () => { throw new Error('GraphQL: no cart'); }",
+            "GraphQL: no cart",
+        ),
+        (
+            "() => { throw new Error('sync: no cart'); }",
+            "sync: no cart",
+        ),
+    ] {
+        let failing = checkout(&format!(
+            "{{ publicKey: 'pk_test_js', session: {session} }}"
+        ));
+        let err = settle(call(&failing, "prepare", &[]).unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(code(&err), "session_source", "{session}");
+        assert!(
+            get(&err, "message").as_string().unwrap().contains(said),
+            "{session}"
+        );
+    }
 }
 
 /// Every option given a value other than its default reaches where it acts: the widget's
